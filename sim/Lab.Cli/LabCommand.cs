@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Lab.Engine;
+
+namespace Lab.Cli;
+
+/// <summary>
+/// The <c>lab</c> command. Each subcommand lives in Commands/ as a static class with a
+/// <c>Create()</c> method; add yours to <see cref="Subcommands"/>. Exit codes: 0 success,
+/// 1 a check or comparison failed, 2 bad input.
+/// </summary>
+public static class LabCommand
+{
+    public const int Ok = 0;
+    public const int CheckFailed = 1;
+    public const int BadInput = 2;
+
+    static IEnumerable<Command> Subcommands()
+    {
+        yield return Commands.EspCommands.Create();
+    }
+
+    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("lab: packet-path simulator and benchmark lab for the Linux xfrm and netfilter datapaths");
+        foreach (var c in Subcommands()) root.Subcommands.Add(c);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors) stderr.WriteLine($"lab: error: {e.Message}");
+            return BadInput;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (LabInputException ex)
+        {
+            foreach (var p in ex.Problems) stderr.WriteLine($"lab: error: {p}");
+            return BadInput;
+        }
+    }
+}

@@ -1,0 +1,1 @@
+return Lab.Cli.LabCommand.Run(args);
