@@ -25,6 +25,14 @@ public sealed class RandomStream
         _s3 = SplitMix64(ref x);
     }
 
+    /// <summary>A stream started from an explicit state, to check against the algorithm's reference output.</summary>
+    public static RandomStream FromState(ulong s0, ulong s1, ulong s2, ulong s3)
+    {
+        var r = new RandomStream(0);
+        (r._s0, r._s1, r._s2, r._s3) = (s0, s1, s2, s3);
+        return r;
+    }
+
     /// <summary>The stream for one component of one replication of one seed.</summary>
     public static RandomStream For(long seed, int replication, string component) =>
         new(DeriveSeed(seed, replication, component));
