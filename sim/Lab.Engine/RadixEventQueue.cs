@@ -4,33 +4,39 @@ using System.Runtime.CompilerServices;
 namespace Lab.Engine;
 
 /// <summary>
-/// A monotone priority queue of (time, slot) entries: a radix heap (Ahuja, Mehlhorn, Orlin and
-/// Tarjan 1990) over 64-bit times, which is valid because a discrete-event simulation never
-/// schedules into the past. Bucket 0 holds entries equal to the last popped time; bucket i
-/// holds entries whose highest bit differing from it is bit i-1. Push is O(1) (an append);
-/// an entry moves to a lower bucket at most 64 times over its life and usually a few.
+/// A monotone priority queue of events: a radix heap (Ahuja, Mehlhorn, Orlin and
+/// Tarjan 1990) with 256-way digits, valid because a discrete-event simulation never schedules
+/// into the past. An entry sits at level L, the index of the highest byte in which its time
+/// differs from the last popped time, in the bucket named by that byte of its time. Level 0
+/// buckets therefore hold entries of one exact time each and are popped first-in first-out.
+/// Push is an append; popping refills level 0 from the lowest non-empty bucket, so an entry
+/// moves at most seven times over its life (two or three in practice), with a per-level
+/// bitmap finding the lowest non-empty bucket in a few instructions.
 ///
-/// Equal times pop in insertion order: entries with the same time always share a bucket,
-/// appends keep order, and redistribution into the (then empty) lower buckets is stable.
-/// The simulator relies on this for its (time, insertion sequence) ordering.
+/// Equal times pop in insertion order: an entry's bucket is a function of its time and the
+/// last popped time, so equal times always share a bucket; appends keep order, and
+/// redistribution goes into empty lower levels in order. The simulator relies on this for its
+/// (time, insertion sequence) ordering.
 /// </summary>
 public sealed class RadixEventQueue
 {
-    struct Entry
-    {
-        public long Time;
-        public int Slot;
-    }
 
-    readonly Entry[][] _buckets = new Entry[65][];
-    readonly int[] _counts = new int[65];
-    int _head0;
-    ulong _nonEmpty; // bit i-1 set when bucket i (1..64) holds entries
+    const int Levels = 8;
+    const int BucketsPerLevel = 256;
+
+    readonly ScheduledEvent[][] _buckets = new ScheduledEvent[Levels * BucketsPerLevel][];
+    readonly int[] _counts = new int[Levels * BucketsPerLevel];
+    readonly int[] _heads0 = new int[BucketsPerLevel];
+    readonly ulong[] _bitmaps = new ulong[Levels * 4];
+    uint _levelMask;
     long _last;
 
     public RadixEventQueue(int initialCapacity = 64)
     {
-        for (int i = 0; i < _buckets.Length; i++) _buckets[i] = new Entry[Math.Max(4, initialCapacity / 8)];
+        // Buckets start small and grow to the working set: with 2,048 of them, sizing each for
+        // the whole population would touch far more memory than the events need.
+        int per = Math.Clamp(initialCapacity / 256, 4, 64);
+        for (int i = 0; i < _buckets.Length; i++) _buckets[i] = new ScheduledEvent[per];
     }
 
     public int Count { get; private set; }
@@ -39,35 +45,66 @@ public sealed class RadixEventQueue
     public long LastPopped => _last;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Push(long time, int slot)
+    public void Push(in ScheduledEvent e)
     {
-        if (time < _last) ThrowPast(time);
-        int b = BucketOf(time);
-        Append(b, time, slot);
-        if (b != 0) _nonEmpty |= 1UL << (b - 1);
+        if (e.Time < _last) ThrowPast(e.Time);
+        Place(in e);
         Count++;
     }
 
     /// <summary>Pops the earliest entry if its time is before <paramref name="end"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryPopBefore(long end, out long time, out int slot)
+    public bool TryPopBefore(long end, out ScheduledEvent e)
     {
-        if (_head0 == _counts[0] && !Refill(end))
+        if ((_levelMask & 1) == 0)
         {
-            time = 0;
-            slot = -1;
+            if (_levelMask == 0)
+            {
+                e = default;
+                return false;
+            }
+            int level = BitOperations.TrailingZeroCount(_levelMask);
+            int bucket = LowestBucket(level);
+            int index = level * BucketsPerLevel + bucket;
+            if (_counts[index] == 1)
+            {
+                // The common case when events are spread out: a bucket holding one entry is the
+                // minimum itself, with no need to pass it through level 0.
+                ref ScheduledEvent only = ref _buckets[index][0];
+                if (only.Time >= end)
+                {
+                    e = default;
+                    return false;
+                }
+                e = only;
+                _last = e.Time;
+                _counts[index] = 0;
+                ClearBit(level, bucket);
+                Count--;
+                return true;
+            }
+            if (!Refill(level, bucket, end))
+            {
+                e = default;
+                return false;
+            }
+        }
+        int b = LowestBucket(0);
+        ref ScheduledEvent head = ref _buckets[b][_heads0[b]];
+        if (head.Time >= end)
+        {
+            e = default;
             return false;
         }
-        ref Entry e = ref _buckets[0][_head0];
-        if (e.Time >= end)
+        e = head;
+        // Entries at level 0 share every byte but the lowest with the last popped time, and those
+        // above differ from it in a higher byte: moving it up to this entry keeps both true.
+        _last = e.Time;
+        if (++_heads0[b] == _counts[b])
         {
-            time = 0;
-            slot = -1;
-            return false;
+            _heads0[b] = 0;
+            _counts[b] = 0;
+            ClearBit(0, b);
         }
-        time = e.Time;
-        slot = e.Slot;
-        _head0++;
         Count--;
         return true;
     }
@@ -75,39 +112,67 @@ public sealed class RadixEventQueue
     /// <summary>The earliest time without removing it, or <see cref="long.MaxValue"/> when empty.</summary>
     public long PeekTime()
     {
-        if (_head0 < _counts[0]) return _buckets[0][_head0].Time;
-        if (_nonEmpty == 0) return long.MaxValue;
-        int b = BitOperations.TrailingZeroCount(_nonEmpty) + 1;
-        return MinOf(b);
+        if (_levelMask == 0) return long.MaxValue;
+        int level = BitOperations.TrailingZeroCount(_levelMask);
+        int b = LowestBucket(level);
+        if (level == 0) return _buckets[b][_heads0[b]].Time;
+        return MinOf(level * BucketsPerLevel + b);
     }
 
-    /// <summary>Moves the lowest non-empty bucket into bucket 0 and below, unless its minimum is at or after end.</summary>
-    bool Refill(long end)
+    /// <summary>Moves the lowest non-empty bucket down into level 0, unless its minimum is at or after end.</summary>
+    bool Refill(int level, int bucket, long end)
     {
-        _head0 = 0;
-        _counts[0] = 0;
-        if (_nonEmpty == 0) return false;
-        int b = BitOperations.TrailingZeroCount(_nonEmpty) + 1;
-        long min = MinOf(b);
+        int index = level * BucketsPerLevel + bucket;
+        long min = MinOf(index);
         if (min >= end) return false;
         _last = min;
-        Entry[] src = _buckets[b];
-        int n = _counts[b];
-        _counts[b] = 0;
-        _nonEmpty &= ~(1UL << (b - 1));
-        for (int i = 0; i < n; i++)
-        {
-            int nb = BucketOf(src[i].Time);
-            Append(nb, src[i].Time, src[i].Slot);
-            if (nb != 0) _nonEmpty |= 1UL << (nb - 1);
-        }
+        ScheduledEvent[] src = _buckets[index];
+        int n = _counts[index];
+        _counts[index] = 0;
+        ClearBit(level, bucket);
+        for (int i = 0; i < n; i++) Place(in src[i]);
         return true;
     }
 
-    long MinOf(int b)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void Place(in ScheduledEvent e)
     {
-        Entry[] a = _buckets[b];
-        int n = _counts[b];
+        ulong diff = (ulong)(e.Time ^ _last) | 1;
+        int level = (63 - BitOperations.LeadingZeroCount(diff)) >> 3;
+        int b = (int)((ulong)e.Time >> (level * 8)) & 0xFF;
+        int index = level * BucketsPerLevel + b;
+        ScheduledEvent[] a = _buckets[index];
+        int n = _counts[index];
+        if (n == a.Length) a = Grow(index);
+        a[n] = e;
+        _counts[index] = n + 1;
+        _bitmaps[level * 4 + (b >> 6)] |= 1UL << (b & 63);
+        _levelMask |= 1u << level;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    int LowestBucket(int level)
+    {
+        int w = level * 4;
+        if (_bitmaps[w] != 0) return BitOperations.TrailingZeroCount(_bitmaps[w]);
+        if (_bitmaps[w + 1] != 0) return 64 + BitOperations.TrailingZeroCount(_bitmaps[w + 1]);
+        if (_bitmaps[w + 2] != 0) return 128 + BitOperations.TrailingZeroCount(_bitmaps[w + 2]);
+        return 192 + BitOperations.TrailingZeroCount(_bitmaps[w + 3]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void ClearBit(int level, int b)
+    {
+        int w = level * 4 + (b >> 6);
+        _bitmaps[w] &= ~(1UL << (b & 63));
+        if ((_bitmaps[level * 4] | _bitmaps[level * 4 + 1] | _bitmaps[level * 4 + 2] | _bitmaps[level * 4 + 3]) == 0)
+            _levelMask &= ~(1u << level);
+    }
+
+    long MinOf(int index)
+    {
+        ScheduledEvent[] a = _buckets[index];
+        int n = _counts[index];
         long min = long.MaxValue;
         for (int i = 0; i < n; i++)
         {
@@ -116,26 +181,12 @@ public sealed class RadixEventQueue
         return min;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    int BucketOf(long time) => time == _last ? 0 : 64 - BitOperations.LeadingZeroCount((ulong)(time ^ _last));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    void Append(int b, long time, int slot)
-    {
-        Entry[] a = _buckets[b];
-        int n = _counts[b];
-        if (n == a.Length) a = Grow(b);
-        a[n].Time = time;
-        a[n].Slot = slot;
-        _counts[b] = n + 1;
-    }
-
     [MethodImpl(MethodImplOptions.NoInlining)]
-    Entry[] Grow(int b)
+    ScheduledEvent[] Grow(int index)
     {
-        var bigger = new Entry[_buckets[b].Length * 2];
-        Array.Copy(_buckets[b], bigger, _counts[b]);
-        _buckets[b] = bigger;
+        var bigger = new ScheduledEvent[_buckets[index].Length * 2];
+        Array.Copy(_buckets[index], bigger, _counts[index]);
+        _buckets[index] = bigger;
         return bigger;
     }
 

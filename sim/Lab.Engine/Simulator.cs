@@ -4,34 +4,32 @@ namespace Lab.Engine;
 
 /// <summary>
 /// The discrete-event engine: a clock in picoseconds and a queue of events ordered by
-/// (time, insertion sequence). Events live in pooled slots addressed by index, so scheduling,
-/// cancelling and running events allocates nothing once the pools have grown to the
-/// simulation's working set.
+/// (time, insertion sequence). Components register once and are then addressed by an integer
+/// id; an event carries its arguments inline (see <see cref="ScheduledEvent"/>). Plain events
+/// cost nothing beyond their queue entry; cancellable ones (timers) also take a pooled slot
+/// with a generation, so a stale handle can never cancel a later event. Nothing allocates once
+/// the pools have grown to the simulation's working set.
 /// </summary>
 public sealed class Simulator
 {
-    struct Slot
+    struct TimerSlot
     {
-        public IEventTarget? Target;
-        public long Data;
-        public int Kind;
-        public int Arg;
         public uint Generation;
-        public bool Cancelled;
+        public bool Armed;
     }
 
     readonly RadixEventQueue _queue;
-    Slot[] _slots;
-    int[] _free;
-    int _freeCount;
-    int _used;
+    IEventTarget[] _targets = new IEventTarget[16];
+    int _targetCount;
+    TimerSlot[] _timers = new TimerSlot[16];
+    int[] _freeTimers = new int[16];
+    int _freeTimerCount;
+    int _timersUsed;
     bool _stopRequested;
 
     public Simulator(int initialCapacity = 1024)
     {
         _queue = new RadixEventQueue(initialCapacity);
-        _slots = new Slot[initialCapacity];
-        _free = new int[initialCapacity];
     }
 
     /// <summary>The current simulated time in picoseconds.</summary>
@@ -43,40 +41,54 @@ public sealed class Simulator
     /// <summary>Events run since the start (cancelled ones are not counted).</summary>
     public long EventsExecuted { get; private set; }
 
+    /// <summary>Registers a component; the returned id addresses it in <see cref="Schedule"/>.</summary>
+    public int Register(IEventTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (_targetCount == _targets.Length) Array.Resize(ref _targets, _targets.Length * 2);
+        _targets[_targetCount] = target;
+        return _targetCount++;
+    }
+
+    /// <summary>Schedules an event that cannot be cancelled (packet arrivals, departures).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public EventHandle Schedule(long at, IEventTarget target, int kind = 0, int arg = 0, long data = 0)
+    public void Schedule(long at, int target, int kind = 0, int arg = 0, long data = 0)
     {
         if (at < Now) ThrowPast(at);
-        int s = AllocateSlot();
-        ref Slot slot = ref _slots[s];
-        slot.Target = target;
-        slot.Kind = kind;
-        slot.Arg = arg;
-        slot.Data = data;
-        slot.Cancelled = false;
-        _queue.Push(at, s);
+        var e = new ScheduledEvent { Time = at, Target = target, Kind = kind, Arg = arg, Data = data, Timer = -1 };
+        _queue.Push(in e);
         Pending++;
-        return new EventHandle(s, slot.Generation);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public EventHandle ScheduleIn(long delay, IEventTarget target, int kind = 0, int arg = 0, long data = 0) =>
+    public void ScheduleIn(long delay, int target, int kind = 0, int arg = 0, long data = 0) =>
         Schedule(Now + delay, target, kind, arg, data);
 
-    /// <summary>Cancels a pending event; returns false when it already ran or was cancelled.</summary>
+    /// <summary>Schedules a cancellable event (keepalive, garbage collection, retransmission timers).</summary>
+    public EventHandle ScheduleTimer(long at, int target, int kind = 0, int arg = 0, long data = 0)
+    {
+        if (at < Now) ThrowPast(at);
+        int slot = AllocateTimer();
+        ref TimerSlot t = ref _timers[slot];
+        t.Armed = true;
+        var e = new ScheduledEvent { Time = at, Target = target, Kind = kind, Arg = arg, Data = data, Timer = slot };
+        _queue.Push(in e);
+        Pending++;
+        return new EventHandle(slot, t.Generation);
+    }
+
+    /// <summary>Cancels a pending timer; returns false when it already ran or was cancelled.</summary>
     public bool Cancel(EventHandle handle)
     {
         if (!IsPending(handle)) return false;
-        ref Slot slot = ref _slots[handle.Slot];
-        slot.Cancelled = true;
-        slot.Target = null;
+        _timers[handle.Slot].Armed = false;
         Pending--;
         return true;
     }
 
     public bool IsPending(EventHandle handle) =>
-        handle.Slot >= 0 && handle.Slot < _used && _slots[handle.Slot].Generation == handle.Generation
-        && !_slots[handle.Slot].Cancelled && _slots[handle.Slot].Target is not null;
+        handle.Slot >= 0 && handle.Slot < _timersUsed && _timers[handle.Slot].Generation == handle.Generation
+        && _timers[handle.Slot].Armed;
 
     /// <summary>Stops <see cref="RunUntil"/> after the current event.</summary>
     public void Stop() => _stopRequested = true;
@@ -89,49 +101,38 @@ public sealed class Simulator
     public void RunUntil(long end)
     {
         _stopRequested = false;
-        while (_queue.TryPopBefore(end, out long time, out int s))
+        while (_queue.TryPopBefore(end, out ScheduledEvent e))
         {
-            ref Slot slot = ref _slots[s];
-            IEventTarget? target = slot.Target;
-            int kind = slot.Kind, arg = slot.Arg;
-            long data = slot.Data;
-            bool cancelled = slot.Cancelled;
-            FreeSlot(s);
-            if (cancelled) continue;
-            Now = time;
+            if (e.Timer >= 0)
+            {
+                ref TimerSlot t = ref _timers[e.Timer];
+                bool armed = t.Armed;
+                t.Armed = false;
+                t.Generation++;
+                _freeTimers[_freeTimerCount++] = e.Timer;
+                if (!armed) continue;
+            }
+            Now = e.Time;
             Pending--;
             EventsExecuted++;
-            target!.OnEvent(kind, arg, data);
+            _targets[e.Target].OnEvent(e.Kind, e.Arg, e.Data);
             if (_stopRequested) return;
         }
         if (end > Now) Now = end;
     }
 
-    /// <summary>The time of the next pending event (cancelled ones included), or long.MaxValue.</summary>
+    /// <summary>The time of the next queued event (cancelled timers included), or long.MaxValue.</summary>
     public long NextEventTime => _queue.PeekTime();
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    int AllocateSlot()
+    int AllocateTimer()
     {
-        if (_freeCount > 0) return _free[--_freeCount];
-        if (_used == _slots.Length) GrowSlots();
-        return _used++;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    void FreeSlot(int s)
-    {
-        ref Slot slot = ref _slots[s];
-        slot.Target = null;
-        slot.Generation++;
-        _free[_freeCount++] = s;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    void GrowSlots()
-    {
-        Array.Resize(ref _slots, _slots.Length * 2);
-        Array.Resize(ref _free, _slots.Length);
+        if (_freeTimerCount > 0) return _freeTimers[--_freeTimerCount];
+        if (_timersUsed == _timers.Length)
+        {
+            Array.Resize(ref _timers, _timers.Length * 2);
+            Array.Resize(ref _freeTimers, _timers.Length);
+        }
+        return _timersUsed++;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
