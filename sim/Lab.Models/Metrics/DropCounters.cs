@@ -1,0 +1,58 @@
+namespace Lab.Models.Metrics;
+
+/// <summary>
+/// Drops by reason. Reasons are registered once by name (the kernel's counter name where one
+/// exists, e.g. "XfrmInStateSeqError", or "link.queue_full") and then counted by index, so a
+/// drop costs one array increment.
+/// </summary>
+public sealed class DropCounters
+{
+    readonly List<string> _names = [];
+    long[] _counts = new long[16];
+
+    public int Register(string reason)
+    {
+        int i = _names.IndexOf(reason);
+        if (i >= 0) return i;
+        _names.Add(reason);
+        if (_names.Count > _counts.Length) Array.Resize(ref _counts, _counts.Length * 2);
+        return _names.Count - 1;
+    }
+
+    public void Count(int reason)
+    {
+        _counts[reason]++;
+        LifetimeTotal++;
+    }
+
+    public void Count(int reason, long n)
+    {
+        _counts[reason] += n;
+        LifetimeTotal += n;
+    }
+
+    /// <summary>All drops since the start of the run, never reset.</summary>
+    public long LifetimeTotal { get; private set; }
+
+    public long this[string reason] => _names.IndexOf(reason) is int i and >= 0 ? _counts[i] : 0;
+
+    public long Total
+    {
+        get
+        {
+            long t = 0;
+            for (int i = 0; i < _names.Count; i++) t += _counts[i];
+            return t;
+        }
+    }
+
+    /// <summary>Every registered reason with its count, in registration order (deterministic).</summary>
+    public IReadOnlyList<(string Reason, long Count)> Snapshot()
+    {
+        var list = new List<(string, long)>(_names.Count);
+        for (int i = 0; i < _names.Count; i++) list.Add((_names[i], _counts[i]));
+        return list;
+    }
+
+    public void Reset() => Array.Clear(_counts);
+}

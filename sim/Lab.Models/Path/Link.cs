@@ -1,0 +1,97 @@
+using Lab.Engine;
+
+namespace Lab.Models.Path;
+
+/// <summary>
+/// A point-to-point Ethernet link with a transmit queue: each frame occupies the wire for
+/// (frame + 20 B preamble and inter-frame gap) x 8 / rate, then arrives after the propagation
+/// delay. Serialisation times are exact: the sub-picosecond remainder is carried to the next
+/// frame, so a saturated link sends exactly rate / wire bits frames per second in the long run.
+/// </summary>
+public sealed class Link : IEventTarget, IPacketReceiver, IResettable
+{
+    /// <summary>Preamble (7 B) + start frame delimiter (1 B) + inter-frame gap (12 B), IEEE 802.3.</summary>
+    public const int WireOverheadBytes = 20;
+
+    const int TxDone = 0;
+    const int Arrive = 1;
+
+    readonly SimulationContext _ctx;
+    readonly int _id;
+    readonly long _bitsPerSecond;
+    readonly long _delay;
+    readonly PacketQueue _queue;
+    readonly int _dropQueueFull;
+    long _carry;
+    bool _busy;
+    long _busySince;
+
+    public Link(SimulationContext ctx, string name, long bitsPerSecond, long delay, int queuePackets, long queueBytes)
+    {
+        if (bitsPerSecond <= 0) throw new ArgumentOutOfRangeException(nameof(bitsPerSecond));
+        _ctx = ctx;
+        _id = ctx.Sim.Register(this);
+        _bitsPerSecond = bitsPerSecond;
+        _delay = delay;
+        _queue = new PacketQueue(queuePackets, queueBytes);
+        _dropQueueFull = ctx.Drops.Register($"{name}.queue_full");
+        Name = name;
+        ctx.OnWarmupEnd(this);
+    }
+
+    public string Name { get; }
+    public IPacketReceiver Next { get; set; } = null!;
+    public int QueueLength => _queue.Count;
+    public long FramesSent { get; private set; }
+
+    /// <summary>Time the wire was busy since the last statistics reset (ps).</summary>
+    public long BusyTime { get; private set; }
+
+    public void Receive(int packet)
+    {
+        if (!_busy)
+        {
+            StartTransmit(packet);
+            return;
+        }
+        if (!_queue.TryEnqueue(packet, _ctx.Packets[packet].Size)) _ctx.Drop(packet, _dropQueueFull);
+    }
+
+    void StartTransmit(int packet)
+    {
+        _busy = true;
+        _busySince = _ctx.Sim.Now;
+        long bits = (long)(_ctx.Packets[packet].Size + WireOverheadBytes) * 8;
+        // ps = bits * 1e12 / rate, exactly, carrying the remainder.
+        Int128 num = (Int128)bits * SimTime.Second + _carry;
+        long ps = (long)(num / _bitsPerSecond);
+        _carry = (long)(num % _bitsPerSecond);
+        _ctx.Sim.ScheduleIn(ps, _id, TxDone, packet);
+    }
+
+    public void OnEvent(int kind, int arg, long data)
+    {
+        if (kind == Arrive)
+        {
+            Next.Receive(arg);
+            return;
+        }
+        FramesSent++;
+        BusyTime += _ctx.Sim.Now - _busySince;
+        _ctx.Sim.ScheduleIn(_delay, _id, Arrive, arg);
+        _busy = false;
+        if (_queue.Count > 0)
+        {
+            int next = _queue.Peek();
+            _queue.Dequeue(_ctx.Packets[next].Size);
+            StartTransmit(next);
+        }
+    }
+
+    public void ResetStatistics(long now)
+    {
+        FramesSent = 0;
+        BusyTime = 0;
+        if (_busy) _busySince = now;
+    }
+}
