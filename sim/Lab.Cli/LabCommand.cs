@@ -16,6 +16,10 @@ public static class LabCommand
 
     static IEnumerable<Command> Subcommands()
     {
+        yield return Commands.RunCommands.CreateRun();
+        yield return Commands.RunCommands.CreateCheck();
+        yield return Commands.DescribeCommands.Create();
+        yield return Commands.ResultsCommands.Create();
         yield return Commands.EspCommands.Create();
         yield return Commands.PowerCommands.Create();
     }

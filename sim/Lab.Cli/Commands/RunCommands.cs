@@ -1,0 +1,71 @@
+using System.CommandLine;
+using Lab.Cli.Running;
+using Lab.Engine;
+using Lab.Results;
+using Lab.Scenarios;
+
+namespace Lab.Cli.Commands;
+
+/// <summary><c>lab run</c> and <c>lab check</c>.</summary>
+public static class RunCommands
+{
+    public static Command CreateRun()
+    {
+        var scenario = new Argument<string>("SCENARIO") { Description = "Scenario YAML file" };
+        var seed = new Option<long?>("--seed") { Description = "Base seed (overrides run.seed)" };
+        var reps = new Option<int?>("--replications") { Description = "Replications per point (overrides run.replications)" };
+        var sets = new Option<string[]>("--set") { Description = "Override a parameter: key=value (e.g. traffic.bulk.rate=5Gbit/s); repeatable", AllowMultipleArgumentsPerToken = false };
+        var outDir = new Option<string?>("--out") { Description = "Results folder (default results/<scenario name>)" };
+        var noStore = new Option<bool>("--no-store") { Description = "Do not record the run in the results store" };
+        var cmd = new Command("run", "Simulate a scenario, print a summary and write its results folder") { scenario, seed, reps, sets, outDir, noStore };
+        cmd.SetAction(pr =>
+        {
+            var output = pr.InvocationConfiguration.Output;
+            var loaded = Load(pr.GetValue(scenario)!, pr.GetValue(sets), pr.GetValue(seed), pr.GetValue(reps));
+            TextWriter? progress = Console.IsErrorRedirected ? null : Console.Error;
+            var set = RunPipeline.Run(loaded, progress);
+            string dir = pr.GetValue(outDir) ?? Path.Combine("results", loaded.First.Name);
+            var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,
+                "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+            ResultsWriter.Write(dir, set, provenance);
+            if (!pr.GetValue(noStore))
+            {
+                using var store = new ResultsStore(ResultsStore.DefaultPath());
+                store.Record(set, provenance, Path.GetFullPath(dir));
+            }
+            output.Write(SummaryTable.Format(set));
+            output.WriteLine($"\nresults: {dir}");
+            return LabCommand.Ok;
+        });
+        return cmd;
+    }
+
+    public static Command CreateCheck()
+    {
+        var scenario = new Argument<string>("SCENARIO") { Description = "Scenario YAML file" };
+        var sets = new Option<string[]>("--set") { Description = "Override a parameter: key=value; repeatable" };
+        var cmd = new Command("check", "Validate a scenario without running it") { scenario, sets };
+        cmd.SetAction(pr =>
+        {
+            var loaded = Load(pr.GetValue(scenario)!, pr.GetValue(sets), null, null);
+            var s = loaded.First;
+            pr.InvocationConfiguration.Output.WriteLine(
+                $"{loaded.File}: ok: scenario '{s.Name}', {loaded.Points.Count} point(s) x {s.Run.Replications} replication(s), " +
+                $"{s.Traffic.Count} traffic source(s), {s.Path.Count} path element(s)");
+            return LabCommand.Ok;
+        });
+        return cmd;
+    }
+
+    public static LoadedScenario Load(string file, string[]? sets, long? seed, int? replications)
+    {
+        var all = new List<string>(sets ?? []);
+        if (seed is { } s) all.Add($"run.seed={s}");
+        if (replications is { } r)
+        {
+            if (r < 1) throw new LabInputException($"--replications: expected a positive integer, found {r}");
+            all.Add($"run.replications={r}");
+        }
+        return ModelCatalog.CreateLoader().Load(file, all);
+    }
+}

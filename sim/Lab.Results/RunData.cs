@@ -1,0 +1,39 @@
+namespace Lab.Results;
+
+public readonly record struct MetricValue(string Name, string Unit, double Value);
+
+/// <summary>One time-series sample (see RESULTS-FORMAT.md, timeseries.csv).</summary>
+public readonly record struct TimeSeriesRow(
+    double TimeSeconds,
+    double DeliveredPps,
+    double WireBitsPerSecond,
+    double GoodputBitsPerSecond,
+    long QueueDepth,
+    long Drops,
+    bool Warmup);
+
+/// <summary>What one replication of one point measured.</summary>
+public sealed record ReplicationResult(
+    int Replication,
+    IReadOnlyList<MetricValue> Metrics,
+    IReadOnlyList<TimeSeriesRow> TimeSeries,
+    IReadOnlyList<(double Quantile, double LatencyUs)> LatencyCdf,
+    long Events);
+
+/// <summary>One sweep point's identity and its replications.</summary>
+public sealed record PointResult(int Index, IReadOnlyList<KeyValuePair<string, string>> Parameters, IReadOnlyList<ReplicationResult> Replications);
+
+/// <summary>Everything a results folder holds.</summary>
+public sealed record RunSet(
+    string ScenarioName,
+    string Description,
+    string ResolvedYaml,
+    double DurationSeconds,
+    double WarmupSeconds,
+    long Seed,
+    int Replications,
+    IReadOnlyList<string> SweptParameters,
+    IReadOnlyList<PointResult> Points);
+
+/// <summary>Facts about a run that are not a function of its inputs: kept apart from the deterministic files.</summary>
+public sealed record Provenance(DateTimeOffset RunDate, string LabVersion, string Commit, string Host, string Command);

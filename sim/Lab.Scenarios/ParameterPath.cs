@@ -1,0 +1,98 @@
+using Lab.Scenarios.Yaml;
+
+namespace Lab.Scenarios;
+
+/// <summary>
+/// Dotted parameter paths as --set and sweeps write them: <c>run.duration</c>,
+/// <c>traffic.bulk.rate</c> (a list item by its name), <c>path.rss.cores</c> (a path element by
+/// its type or name), or a list index (<c>traffic.0.rate</c>).
+/// </summary>
+public static class ParameterPath
+{
+    /// <summary>Sets the value; returns an error text (without position) or null.</summary>
+    public static string? TrySet(YMap root, string path, YNode value)
+    {
+        string[] parts = path.Split('.');
+        if (parts.Any(p => p.Length == 0)) return $"expected a dotted parameter path such as traffic.bulk.rate, found '{path}'";
+        YNode current = root;
+        for (int i = 0; i < parts.Length; i++)
+        {
+            string seg = parts[i];
+            bool last = i == parts.Length - 1;
+            switch (current)
+            {
+                case YMap map:
+                    if (last)
+                    {
+                        map.Set(seg, value, value.Pos);
+                        return null;
+                    }
+                    var child = map[seg];
+                    if (child is null)
+                    {
+                        if (i == 0 && !TopLevel.Contains(seg))
+                        {
+                            string? hint = Problems.Suggest(seg, TopLevel);
+                            return $"unknown parameter '{path}': no section '{seg}'" + (hint is null ? "" : $" (did you mean '{hint}'?)");
+                        }
+                        child = new YMap(value.Pos);
+                        map.Set(seg, child, value.Pos);
+                    }
+                    current = child;
+                    break;
+                case YSeq seq:
+                    var item = FindItem(seq, seg);
+                    if (item is null)
+                    {
+                        var names = seq.Items.Select(ItemName).Where(n => n is not null).ToList();
+                        return $"unknown parameter '{path}': no item '{seg}' in {string.Join(".", parts[..i])} (found: {string.Join(", ", names)})";
+                    }
+                    if (last) return $"unknown parameter '{path}': expected a key after '{seg}'";
+                    current = item;
+                    break;
+                default:
+                    return $"unknown parameter '{path}': '{parts[i - 1]}' is a value, not a section";
+            }
+        }
+        return null;
+    }
+
+    static readonly string[] TopLevel = ["name", "description", "run", "traffic", "path", "outputs"];
+
+    static YNode? FindItem(YSeq seq, string seg)
+    {
+        if (int.TryParse(seg, out int index)) return index >= 0 && index < seq.Items.Count ? Inner(seq.Items[index]) : null;
+        foreach (var it in seq.Items)
+        {
+            if (it is YMap m && m["name"] is YScalar n && n.Value == seg) return m;
+        }
+        foreach (var it in seq.Items)
+        {
+            if (it is YMap m && m.Entries.Count == 1 && m.Entries[0].Value is YMap inner
+                && (m.Entries[0].Key.Value == seg || (inner["name"] is YScalar n2 && n2.Value == seg))) return inner;
+        }
+        return null;
+    }
+
+    static YNode Inner(YNode item) => item is YMap m && m.Entries.Count == 1 && m.Entries[0].Value is YMap inner && m["name"] is null ? inner : item;
+
+    static string? ItemName(YNode item) => item switch
+    {
+        YMap m when m["name"] is YScalar n => n.Value,
+        YMap m when m.Entries.Count == 1 => m.Entries[0].Value is YMap inner && inner["name"] is YScalar n2 ? n2.Value : m.Entries[0].Key.Value,
+        _ => null,
+    };
+
+    /// <summary>Deep merge for <c>extends</c>: mappings merge key by key, anything else in the overlay replaces.</summary>
+    public static YMap Merge(YMap baseMap, YMap overlay)
+    {
+        var result = (YMap)baseMap.Clone();
+        result.Pos = overlay.Pos;
+        foreach (var (k, v) in overlay.Entries)
+        {
+            if (result[k.Value] is YMap b && v is YMap o) result.Set(k.Value, Merge(b, o), k.Pos);
+            else result.Set(k.Value, v.Clone(), k.Pos);
+        }
+        return result;
+    }
+}

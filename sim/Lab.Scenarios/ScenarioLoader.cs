@@ -1,0 +1,331 @@
+using System.Globalization;
+using Lab.Engine;
+using Lab.Models.Path;
+using Lab.Models.Traffic;
+using Lab.Scenarios.Yaml;
+
+namespace Lab.Scenarios;
+
+/// <summary>
+/// Loads a scenario file: resolves <c>extends</c>, applies <c>--set</c> overrides, expands the
+/// sweep, and binds every point into immutable records. All problems are collected and
+/// reported together, each with file:line:column (or the flag); nothing runs on a bad scenario.
+/// </summary>
+public sealed class ScenarioLoader
+{
+    readonly Dictionary<string, IPathElementBinder> _binders = new(StringComparer.Ordinal);
+
+    public ScenarioLoader(IEnumerable<IPathElementBinder>? binders = null)
+    {
+        foreach (var b in binders ?? []) _binders[b.Type] = b;
+    }
+
+    public IReadOnlyCollection<IPathElementBinder> Binders => _binders.Values;
+
+    public LoadedScenario Load(string file, IReadOnlyList<string>? sets = null)
+    {
+        var root = ResolveExtends(file, []);
+        return Load(root, file, sets ?? []);
+    }
+
+    public LoadedScenario LoadText(string text, string fileName, IReadOnlyList<string>? sets = null) =>
+        Load(YamlLoader.LoadText(text, fileName), fileName, sets ?? []);
+
+    LoadedScenario Load(YMap root, string file, IReadOnlyList<string> sets)
+    {
+        var problems = new Problems();
+        foreach (var s in sets) ApplySet(root, s, problems);
+        problems.ThrowIfAny();
+
+        var sweepNode = root["sweep"];
+        root.Remove("sweep");
+        var baseTree = (YMap)root.Clone();
+        var sweep = SweepExpander.Parse(sweepNode, problems);
+        problems.ThrowIfAny();
+
+        // Bind the base first: a problem in the scenario itself is reported once, not once per point.
+        Bind(baseTree, file, problems);
+        problems.ThrowIfAny();
+
+        var points = new List<ScenarioPoint>();
+        foreach (var assignment in SweepExpander.Expand(sweep))
+        {
+            var tree = (YMap)baseTree.Clone();
+            foreach (var (param, value) in assignment)
+            {
+                string? error = ParameterPath.TrySet(tree, param.Name, value.Clone());
+                if (error is not null) problems.Add(param.Pos, $"sweep: {error}");
+            }
+            problems.ThrowIfAny();
+            var scenario = Bind(tree, file, problems);
+            problems.ThrowIfAny();
+            var parameters = assignment.Select(a => new KeyValuePair<string, string>(a.Param.Name, a.Value is YScalar s ? s.Value : "?")).ToList();
+            points.Add(new ScenarioPoint(points.Count, parameters, scenario!, tree));
+        }
+        return new LoadedScenario(file, sweep.Axes.Select(a => a.Name).ToList(), points, baseTree, sweepNode);
+    }
+
+    static void ApplySet(YMap root, string set, Problems problems)
+    {
+        var flag = SourcePos.Flag($"--set {set}");
+        int eq = set.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0)
+        {
+            problems.Add(flag, "expected key=value (for example run.duration=2s), found no '='");
+            return;
+        }
+        string key = set[..eq].Trim();
+        var value = new YScalar(flag, set[(eq + 1)..].Trim());
+        string? error = ParameterPath.TrySet(root, key, value);
+        if (error is not null) problems.Add(flag, error);
+    }
+
+    static YMap ResolveExtends(string file, HashSet<string> seen)
+    {
+        string full = Path.GetFullPath(file);
+        if (!seen.Add(full)) throw new LabInputException($"{file}: extends cycle: {string.Join(" -> ", seen.Append(full))}");
+        var root = YamlLoader.LoadFile(file);
+        if (root["extends"] is not { } ext) return root;
+        if (ext is not YScalar s || s.Value.Length == 0)
+            throw new LabInputException($"{ext.Pos}: extends: expected the path of a base scenario, found {YamlLoader.Describe(ext)}");
+        string basePath = Path.Combine(Path.GetDirectoryName(full) ?? ".", s.Value);
+        if (!File.Exists(basePath)) throw new LabInputException($"{s.Pos}: extends: no such file '{s.Value}' (looked for {basePath})");
+        var baseMap = ResolveExtends(basePath, seen);
+        root.Remove("extends");
+        return ParameterPath.Merge(baseMap, root);
+    }
+
+    Scenario? Bind(YMap root, string file, Problems problems)
+    {
+        var top = new MapReader(root, "the scenario", ScenarioSchema.TopLevel, problems);
+        string name = top.String("name", required: true) ?? "";
+        string description = top.String("description") ?? "";
+
+        var runR = MapReader.ForNode(root["run"], "run", ScenarioSchema.Run, problems, root.Pos);
+        long duration = runR?.Duration("duration", SimTime.Second, positive: true) ?? SimTime.Second;
+        long warmup = runR?.Duration("warmup", 0) ?? 0;
+        long seed = runR?.Integer("seed", 1) ?? 1;
+        int reps = (int)(runR?.Integer("replications", 1, 1, 10_000) ?? 1);
+        if (runR is not null && warmup >= duration && runR.Has("warmup"))
+            problems.Add(runR.PosOf("warmup"), $"run.warmup: expected less than run.duration ({SimTime.Format(duration)}), found {SimTime.Format(warmup)}");
+
+        var outR = MapReader.ForNode(root["outputs"], "outputs", ScenarioSchema.Outputs, problems, root.Pos);
+        long tsInterval = outR?.Duration("timeseries", 10 * SimTime.Millisecond) ?? 0;
+        bool cdf = outR?.Boolean("latency_cdf", true) ?? true;
+
+        var traffic = BindTraffic(root["traffic"], root.Pos, file, problems);
+        var path = BindPath(root["path"], root.Pos, problems);
+        if (problems.Any) return null;
+        return new Scenario(name, description, file, new RunSpec(duration, warmup, seed, reps), traffic, path, new OutputSpec(tsInterval, cdf));
+    }
+
+    static List<TrafficElement> BindTraffic(YNode? node, SourcePos rootPos, string file, Problems problems)
+    {
+        var list = new List<TrafficElement>();
+        if (node is null)
+        {
+            problems.Add(rootPos, "missing key 'traffic': expected a list of at least one generator");
+            return list;
+        }
+        if (node is not YSeq seq || seq.Items.Count == 0)
+        {
+            problems.Add(node.Pos, $"traffic: expected a list of at least one generator, found {(node is YSeq ? "an empty list" : YamlLoader.Describe(node))}");
+            return list;
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < seq.Items.Count; i++)
+        {
+            var item = seq.Items[i];
+            var r = MapReader.ForNode(item, $"traffic[{i}]", ScenarioSchema.Traffic, problems, item.Pos);
+            if (r is null) continue;
+            string name = r.String("name", required: true) ?? $"traffic{i}";
+            if (!names.Add(name)) problems.Add(r.PosOf("name"), $"traffic[{i}].name: expected a unique name, found '{name}' twice");
+            string kind = r.Choice("kind", "poisson", "cbr", "poisson", "onoff", "sequence", "pcap");
+            if (!r.Has("kind")) problems.Add(item.Pos, $"missing key 'kind' in traffic[{i}]: expected one of cbr, poisson, onoff, sequence, pcap");
+            bool needsRate = kind is "cbr" or "poisson" or "onoff";
+            double rate = needsRate ? r.BitRate("rate", 1e9, required: true) : 1e9;
+            var sizes = BindSizes(r, problems);
+            int flows = (int)r.Integer("flows", 1, 1, FlowMix.IdSpace);
+            bool churn = false;
+            double alpha = 0, meanPackets = 0;
+            if (r.Node("flow_mix") is { } fm)
+            {
+                var fr = MapReader.ForNode(fm, $"traffic[{i}].flow_mix", [new("alpha", "number > 1", "1.2", "Pareto shape"), new("mean_packets", "number", "20", "mean packets per flow")], problems, fm.Pos);
+                alpha = fr?.Number("alpha", 1.2, 1.0001, 100) ?? 1.2;
+                meanPackets = fr?.Number("mean_packets", 20, 1, 1e12) ?? 20;
+                churn = true;
+            }
+            long on = r.Duration("on", SimTime.Millisecond, positive: true);
+            long off = r.Duration("off", SimTime.Millisecond, positive: true);
+            byte dscp = (byte)r.Integer("dscp", 0, 0, 63);
+            long start = r.Duration("start", 0);
+            long stop = r.Duration("stop", 0);
+            IReadOnlyList<ListedPacket>? packets = null;
+            string? pcap = null;
+            if (kind == "sequence") packets = BindSequence(r, i, problems);
+            if (kind == "pcap")
+            {
+                string? f = r.String("file", required: true);
+                if (f is not null)
+                {
+                    pcap = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", f);
+                    if (!File.Exists(pcap)) problems.Add(r.PosOf("file"), $"traffic[{i}].file: no such pcap '{f}' (looked for {pcap})");
+                }
+            }
+            var process = kind switch { "cbr" => ArrivalProcess.ConstantBitRate, "onoff" => ArrivalProcess.OnOff, _ => ArrivalProcess.Poisson };
+            var spec = new TrafficSpec(name, process, rate, sizes, flows, churn, alpha, meanPackets, on, off, dscp, start, stop);
+            list.Add(new TrafficElement(spec, kind, packets, pcap, item.Pos));
+        }
+        return list;
+    }
+
+    static SizeDistribution BindSizes(MapReader r, Problems problems)
+    {
+        var node = r.Node("size");
+        if (node is null) return SizeDistribution.Fixed(64);
+        if (node is YScalar s)
+        {
+            if (s.Value == "imix") return SizeDistribution.Imix();
+            if (s.Value.StartsWith("uniform(", StringComparison.Ordinal) && s.Value.EndsWith(')'))
+            {
+                var parts = s.Value["uniform(".Length..^1].Split(',');
+                if (parts.Length == 2 && Units.TryParseBytes(parts[0], out long lo, out _) && Units.TryParseBytes(parts[1], out long hi, out _) && lo >= 60 && hi >= lo && hi <= 65535)
+                    return SizeDistribution.Uniform((int)lo, (int)hi);
+                problems.Add(s.Pos, $"{r.Section}.size: expected uniform(MIN,MAX) with sizes such as uniform(64B,1518B), found '{s.Value}'");
+                return SizeDistribution.Fixed(64);
+            }
+            if (Units.TryParseBytes(s.Value, out long b, out string err))
+            {
+                if (b is >= 60 and <= 65535) return SizeDistribution.Fixed((int)b);
+                problems.Add(s.Pos, $"{r.Section}.size: expected a frame size from 60B to 65535B, found '{s.Value}'");
+                return SizeDistribution.Fixed(64);
+            }
+            problems.Add(s.Pos, $"{r.Section}.size: expected imix, uniform(MIN,MAX) or {err.Replace("expected ", "", StringComparison.Ordinal)}");
+            return SizeDistribution.Fixed(64);
+        }
+        if (node is YSeq seq && seq.Items.Count > 0)
+        {
+            var entries = new List<(int, double)>();
+            foreach (var it in seq.Items)
+            {
+                var er = MapReader.ForNode(it, $"{r.Section}.size[]", [new("size", "size", "", "frame size"), new("weight", "number", "1", "relative weight")], problems, it.Pos);
+                if (er is null) continue;
+                entries.Add(((int)er.Bytes("size", 64, required: true, min: 60), er.Number("weight", 1, 0)));
+            }
+            return entries.Count > 0 ? SizeDistribution.Empirical(entries) : SizeDistribution.Fixed(64);
+        }
+        problems.Add(node.Pos, $"{r.Section}.size: expected a size, imix, uniform(MIN,MAX) or a list of {{size, weight}}, found {YamlLoader.Describe(node)}");
+        return SizeDistribution.Fixed(64);
+    }
+
+    static List<ListedPacket> BindSequence(MapReader r, int index, Problems problems)
+    {
+        var list = new List<ListedPacket>();
+        var node = r.Node("packets");
+        if (node is not YSeq seq || seq.Items.Count == 0)
+        {
+            problems.Add(node?.Pos ?? r.Map.Pos, $"traffic[{index}].packets: expected a non-empty list of packets {{at, size, flow, seq}}, found {(node is null ? "nothing" : YamlLoader.Describe(node))}");
+            return list;
+        }
+        for (int k = 0; k < seq.Items.Count; k++)
+        {
+            var pr = MapReader.ForNode(seq.Items[k], $"traffic[{index}].packets[{k}]", ScenarioSchema.SequencePacket, problems, seq.Items[k].Pos);
+            if (pr is null) continue;
+            list.Add(new ListedPacket(
+                pr.Duration("at", 0, required: true),
+                (int)pr.Bytes("size", 64, min: 60),
+                (int)pr.Integer("flow", 1, 0, int.MaxValue),
+                pr.Integer("seq", k + 1, 0),
+                (byte)pr.Integer("dscp", 0, 0, 63)));
+        }
+        return list;
+    }
+
+    List<PathElement> BindPath(YNode? node, SourcePos rootPos, Problems problems)
+    {
+        var list = new List<PathElement>();
+        if (node is null)
+        {
+            problems.Add(rootPos, "missing key 'path': expected a list of path elements (link, rss, stage, ...)");
+            return list;
+        }
+        if (node is not YSeq seq || seq.Items.Count == 0)
+        {
+            problems.Add(node.Pos, $"path: expected a list of at least one element, found {(node is YSeq ? "an empty list" : YamlLoader.Describe(node))}");
+            return list;
+        }
+        var types = new List<string> { "link", "rss", "stage" };
+        types.AddRange(_binders.Keys.Order(StringComparer.Ordinal));
+        for (int i = 0; i < seq.Items.Count; i++)
+        {
+            var item = seq.Items[i];
+            if (item is not YMap m || m.Entries.Count != 1)
+            {
+                problems.Add(item.Pos, $"path[{i}]: expected one element such as '- link: {{rate: 10Gbit/s}}', found {YamlLoader.Describe(item)}");
+                continue;
+            }
+            var (typeKey, body) = m.Entries[0];
+            string type = typeKey.Value;
+            var bodyMap = body as YMap ?? (body is YScalar { Value: "" } ? new YMap(body.Pos) : null);
+            if (bodyMap is null)
+            {
+                problems.Add(body.Pos, $"path[{i}].{type}: expected a mapping of settings, found {YamlLoader.Describe(body)}");
+                continue;
+            }
+            switch (type)
+            {
+                case "link":
+                {
+                    var r = new MapReader(bodyMap, $"path[{i}].link", ScenarioSchema.Link, problems);
+                    var (qp, qb) = QueueCapacity(r, "queue", 1000, problems);
+                    list.Add(new LinkElement(r.String("name") ?? $"link{i}", r.BitRate("rate", 1e9, required: true), r.Duration("delay", 0), qp, qb, typeKey.Pos));
+                    break;
+                }
+                case "rss":
+                {
+                    var r = new MapReader(bodyMap, $"path[{i}].rss", ScenarioSchema.Rss, problems);
+                    list.Add(new RssElement(r.String("name") ?? "cpu", (int)r.Integer("cores", 1, 1, 1024), (int)r.Integer("ring", 1024, 0, 1 << 24), typeKey.Pos));
+                    break;
+                }
+                case "stage":
+                {
+                    var r = new MapReader(bodyMap, $"path[{i}].stage", ScenarioSchema.Stage, problems);
+                    string name = r.String("name", required: true) ?? "stage";
+                    long cost = r.Duration("cost", 0, required: true);
+                    long perByte = r.Duration("per_byte", 0);
+                    bool exp = r.Choice("dist", "fixed", "fixed", "exponential") == "exponential";
+                    list.Add(new StageElement(name, new CostModel(cost, perByte, exp), typeKey.Pos));
+                    break;
+                }
+                default:
+                    if (_binders.TryGetValue(type, out var binder))
+                    {
+                        var r = new MapReader(bodyMap, $"path[{i}].{type}", binder.Keys, problems);
+                        list.Add(binder.Bind(r, type));
+                    }
+                    else
+                    {
+                        string? hint = Problems.Suggest(type, types);
+                        problems.Add(typeKey.Pos, $"path[{i}]: unknown element '{type}'" + (hint is null ? $"; expected one of: {string.Join(", ", types)}" : $" (did you mean '{hint}'?)"));
+                    }
+                    break;
+            }
+        }
+        return list;
+    }
+
+    static (int Packets, long Bytes) QueueCapacity(MapReader r, string key, int defaultPackets, Problems problems)
+    {
+        var node = r.Node(key);
+        if (node is null) return (defaultPackets, 0);
+        if (node is not YScalar s)
+        {
+            problems.Add(node.Pos, $"{r.Section}.{key}: expected a capacity in packets (1000) or bytes (256KiB), found {YamlLoader.Describe(node)}");
+            return (defaultPackets, 0);
+        }
+        if (long.TryParse(s.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) && n >= 0 && n <= int.MaxValue) return ((int)n, 0);
+        if (Units.TryParseBytes(s.Value, out long b, out _) && b > 0) return (0, b);
+        problems.Add(s.Pos, $"{r.Section}.{key}: expected a capacity in packets (1000) or bytes (256KiB), found '{s.Value}'");
+        return (defaultPackets, 0);
+    }
+}

@@ -1,0 +1,80 @@
+namespace Lab.Scenarios;
+
+/// <summary>Every key the core scenario format takes: the single source for validation, scenarios/README.md and `lab describe scenario`.</summary>
+public static class ScenarioSchema
+{
+    public static readonly KeySpec[] TopLevel =
+    [
+        new("name", "string", "(required)", "Scenario name; results and the results store use it."),
+        new("description", "string", "\"\"", "One line shown in reports."),
+        new("extends", "path", "(none)", "A base scenario file (relative to this one) merged under this one: mappings merge key by key, lists and values replace."),
+        new("run", "mapping", "", "Run control, see run.*."),
+        new("traffic", "list", "(required)", "Traffic generators, see traffic[].*; at least one."),
+        new("path", "list", "(required)", "Path elements in order: link, rss, stage, and model elements (see lab describe)."),
+        new("outputs", "mapping", "", "What to record, see outputs.*."),
+        new("sweep", "mapping", "(none)", "Parameter sweep: `param: [values]` pairs form a grid; or grid:/zip:/exclude: blocks."),
+    ];
+
+    public static readonly KeySpec[] Run =
+    [
+        new("duration", "duration", "1s", "Simulated time of one run, including the warm-up."),
+        new("warmup", "duration", "0s", "Statistics restart at this time; must be shorter than duration."),
+        new("seed", "integer", "1", "Base seed; every component derives its own stream from (seed, replication, component name)."),
+        new("replications", "integer 1..10000", "1", "Independent replications of every point."),
+    ];
+
+    public static readonly KeySpec[] Traffic =
+    [
+        new("name", "string", "(required)", "Generator name, unique; parameter paths use it (traffic.NAME.rate)."),
+        new("kind", "cbr|poisson|onoff|sequence|pcap", "(required)", "Arrival process, an explicit packet list, or a capture."),
+        new("rate", "bit rate", "(required for cbr, poisson, onoff)", "Offered load counted on the wire (frame + 20 B preamble and gap), like line rate."),
+        new("size", "size|imix|uniform(A,B)|list", "64B", "Frame size including Ethernet header and FCS; imix = 7:4:1 of 64/594/1518 B; a list of {size, weight} for an empirical mix."),
+        new("flows", "integer", "1", "Number of concurrent flows; packets pick one uniformly (or see flow_mix)."),
+        new("flow_mix", "mapping", "(none)", "Churning flows: {alpha: Pareto shape > 1, mean_packets: mean flow length}; `flows` is then the number active at once."),
+        new("on", "duration", "1ms", "onoff: mean on period (exponential)."),
+        new("off", "duration", "1ms", "onoff: mean off period (exponential)."),
+        new("dscp", "integer 0..63", "0", "DSCP of the generated packets."),
+        new("start", "duration", "0s", "When the generator starts."),
+        new("stop", "duration", "(end of run)", "When the generator stops."),
+        new("packets", "list", "(sequence only)", "Explicit packets: {at, size, flow, seq, dscp}."),
+        new("file", "path", "(pcap only)", "A pcap file (relative to the scenario) whose records are the traffic."),
+    ];
+
+    public static readonly KeySpec[] Link =
+    [
+        new("name", "string", "link<N>", "Name used in drop reasons (NAME.queue_full)."),
+        new("rate", "bit rate", "(required)", "Line rate; each frame takes (size + 20 B) x 8 / rate."),
+        new("delay", "duration", "0s", "Propagation delay."),
+        new("queue", "integer packets or size", "1000", "Transmit queue capacity in packets (1000 = Linux txqueuelen) or bytes (e.g. 256KiB); tail drop."),
+    ];
+
+    public static readonly KeySpec[] Rss =
+    [
+        new("name", "string", "cpu", "Name used in drop reasons (NAME.rx_ring_full) and per-core metrics."),
+        new("cores", "integer 1..1024", "1", "Cores; the flow hash picks the core (receive-side scaling)."),
+        new("ring", "integer packets", "1024", "Receive ring per core; 0 = unbounded (for queueing-theory checks)."),
+    ];
+
+    public static readonly KeySpec[] Stage =
+    [
+        new("name", "string", "(required)", "Stage name."),
+        new("cost", "duration", "(required)", "CPU time per packet on the core (mean, when exponential)."),
+        new("per_byte", "duration", "0ps", "Additional CPU time per frame byte."),
+        new("dist", "fixed|exponential", "fixed", "Cost distribution."),
+    ];
+
+    public static readonly KeySpec[] Outputs =
+    [
+        new("timeseries", "duration", "10ms", "Time-series sampling interval; 0s turns it off."),
+        new("latency_cdf", "boolean", "true", "Write latency_cdf.csv."),
+    ];
+
+    public static readonly KeySpec[] SequencePacket =
+    [
+        new("at", "duration", "(required)", "Send time."),
+        new("size", "size", "64B", "Frame size."),
+        new("flow", "integer", "1", "Flow id."),
+        new("seq", "integer", "(position in the list, from 1)", "Sequence number carried by the packet (ESP models use it)."),
+        new("dscp", "integer", "0", "DSCP."),
+    ];
+}
