@@ -17,6 +17,7 @@ public static class LabCommand
     static IEnumerable<Command> Subcommands()
     {
         yield return Commands.EspCommands.Create();
+        yield return Commands.ReplayCommands.Create();
     }
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
