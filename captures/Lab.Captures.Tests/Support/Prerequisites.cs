@@ -27,3 +27,12 @@ public sealed class KernelCollection
 {
     public const string Name = "kernel";
 }
+
+/// <summary>A theory that needs an external program; skipped with the reason when it is missing.</summary>
+public sealed class ToolTheoryAttribute : TheoryAttribute
+{
+    public ToolTheoryAttribute(string tool, string debianPackage)
+    {
+        if (CommandRunner.FindOnPath(tool) is null) Skip = $"{tool} is not installed (apt-get install {debianPackage})";
+    }
+}
