@@ -22,6 +22,7 @@ public static class LabCommand
         yield return Commands.ResultsCommands.Create();
         yield return Commands.EspCommands.Create();
         yield return Commands.PowerCommands.Create();
+        yield return Commands.ReplayCommands.Create();
     }
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);

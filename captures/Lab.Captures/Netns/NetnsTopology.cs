@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using Lab.Captures.Frames;
+
+namespace Lab.Captures.Netns;
+
+/// <summary>
+/// A disposable set of network namespaces and veth pairs built with iproute2, for tests and
+/// kernel validation. Every namespace is named lab-PID-N-ROLE (unique per process and
+/// topology) and created by this object; veth pairs are created directly inside those
+/// namespaces, so nothing ever appears in the host's namespace. <see cref="Dispose"/> deletes
+/// the namespaces (the kernel then deletes their veths), also when building failed halfway.
+/// <para>
+/// Ctrl-C and kill: every live topology is registered; Console.CancelKeyPress (SIGINT) and
+/// AppDomain.ProcessExit (normal exit and SIGTERM, which .NET turns into an orderly exit)
+/// dispose them all before the process ends. Only SIGKILL or a crash can leave namespaces
+/// behind: <see cref="RemoveStale"/> deletes lab-PID-* namespaces whose process is gone.
+/// </para>
+/// </summary>
+public sealed partial class NetnsTopology : IDisposable
+{
+    static readonly Lock RegistryLock = new();
+    static readonly List<NetnsTopology> Live = [];
+    static int _nextId;
+    static bool _hooksInstalled;
+
+    readonly Lock _lock = new();
+    readonly List<string> _namespaces = [];
+    readonly int _id;
+    bool _disposed;
+
+    public IReadOnlyList<string> Namespaces
+    {
+        get { lock (_lock) return [.. _namespaces]; }
+    }
+
+    public NetnsTopology()
+    {
+        _id = Interlocked.Increment(ref _nextId);
+        lock (RegistryLock)
+        {
+            Live.Add(this);
+            if (!_hooksInstalled)
+            {
+                _hooksInstalled = true;
+                Console.CancelKeyPress += (_, _) => DisposeAll();
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => DisposeAll();
+            }
+        }
+    }
+
+    /// <summary>Why namespaces cannot be built here, or null when they can (root, iproute2, netns support).</summary>
+    public static string? UnavailableReason()
+    {
+        if (!OperatingSystem.IsLinux()) return "network namespaces need Linux";
+        if (Environment.UserName != "root" && geteuid() != 0) return "network namespaces need root (CAP_SYS_ADMIN and CAP_NET_ADMIN)";
+        if (CommandRunner.FindOnPath("ip") is null) return "iproute2 ('ip') is not installed (apt-get install iproute2)";
+        if (!File.Exists("/proc/self/ns/net")) return "the kernel has no network namespaces";
+        return null;
+    }
+
+    [LibraryImport("libc")]
+    private static partial uint geteuid();
+
+    /// <summary>Creates a namespace with its loopback up; returns its unique name.</summary>
+    public string AddNamespace(string role)
+    {
+        if (!RoleName().IsMatch(role)) throw new ArgumentException($"role '{role}': letters, digits and '-' only, at most 12", nameof(role));
+        string name;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            name = string.Create(CultureInfo.InvariantCulture, $"lab-{Environment.ProcessId}-{_id}-{role}");
+            // Registered before creation: a failure halfway still gets it deleted.
+            _namespaces.Add(name);
+        }
+        CommandRunner.RunChecked("ip", "netns", "add", name);
+        Ip(name, "link", "set", "lo", "up");
+        return name;
+    }
+
+    /// <summary>
+    /// Creates a veth pair with one end in each namespace (they may be the same), sets
+    /// addresses if given and brings both ends up.
+    /// </summary>
+    public void AddVethPair(string namespaceA, string interfaceA, string namespaceB, string interfaceB,
+        MacAddress? macA = null, MacAddress? macB = null)
+    {
+        CheckOwned(namespaceA);
+        CheckOwned(namespaceB);
+        var args = new List<string> { "-n", namespaceA, "link", "add", interfaceA };
+        if (macA is { } a) args.AddRange(["address", a.ToString()]);
+        args.AddRange(["type", "veth", "peer", "name", interfaceB]);
+        if (macB is { } b) args.AddRange(["address", b.ToString()]);
+        args.AddRange(["netns", namespaceB]);
+        CommandRunner.RunChecked("ip", [.. args]);
+        Ip(namespaceA, "link", "set", interfaceA, "up");
+        Ip(namespaceB, "link", "set", interfaceB, "up");
+    }
+
+    /// <summary>Turns IPv6 off in a namespace so that a fresh veth sends no router solicitations or MLD reports.</summary>
+    public void DisableIpv6(string ns)
+    {
+        CheckOwned(ns);
+        Exec(ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
+        Exec(ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
+    }
+
+    /// <summary>Runs <c>ip -n NS ARGS</c>; throws with ip's message on failure.</summary>
+    public string Ip(string ns, params string[] arguments)
+    {
+        CheckOwned(ns);
+        return CommandRunner.RunChecked("ip", ["-n", ns, .. arguments]);
+    }
+
+    /// <summary>Runs a program inside the namespace (<c>ip netns exec NS PROGRAM ARGS</c>); throws on failure.</summary>
+    public string Exec(string ns, string program, params string[] arguments)
+    {
+        CheckOwned(ns);
+        return CommandRunner.RunChecked("ip", ["netns", "exec", ns, program, .. arguments]);
+    }
+
+    /// <summary>Like <see cref="Exec"/> but returns the result instead of throwing.</summary>
+    public CommandResult TryExec(string ns, string program, IEnumerable<string> arguments, TimeSpan? timeout = null)
+    {
+        CheckOwned(ns);
+        return CommandRunner.Run("ip", ["netns", "exec", ns, program, .. arguments], timeout);
+    }
+
+    void CheckOwned(string ns)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_namespaces.Contains(ns)) throw new ArgumentException($"namespace '{ns}' was not created by this topology", nameof(ns));
+        }
+    }
+
+    public void Dispose()
+    {
+        string[] names;
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            names = [.. _namespaces];
+        }
+        for (int i = names.Length - 1; i >= 0; i--)
+            if (NetworkNamespace.Exists(names[i])) CommandRunner.Run("ip", ["netns", "del", names[i]]);
+        lock (RegistryLock) Live.Remove(this);
+    }
+
+    static void DisposeAll()
+    {
+        NetnsTopology[] all;
+        lock (RegistryLock) all = [.. Live];
+        foreach (var t in all) t.Dispose();
+    }
+
+    /// <summary>Deletes lab-PID-* namespaces left by processes that no longer run (after SIGKILL); returns how many.</summary>
+    public static int RemoveStale()
+    {
+        if (!Directory.Exists(NetworkNamespace.RunDirectory)) return 0;
+        int removed = 0;
+        foreach (string path in Directory.GetFiles(NetworkNamespace.RunDirectory))
+        {
+            var m = OwnedName().Match(Path.GetFileName(path));
+            if (!m.Success) continue;
+            int pid = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            if (pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}")) continue;
+            if (CommandRunner.Run("ip", ["netns", "del", Path.GetFileName(path)]).Succeeded) removed++;
+        }
+        return removed;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9-]{1,12}$")]
+    private static partial Regex RoleName();
+
+    [GeneratedRegex("^lab-([0-9]+)-[0-9]+-")]
+    private static partial Regex OwnedName();
+}

@@ -1,0 +1,52 @@
+using System.Globalization;
+using Lab.Engine;
+
+namespace Lab.Captures.Replay;
+
+public enum ReplayTimingKind
+{
+    /// <summary>The gaps between the capture's timestamps.</summary>
+    Original,
+
+    /// <summary>As fast as the socket takes them.</summary>
+    TopSpeed,
+
+    /// <summary>A fixed packet rate.</summary>
+    PacketsPerSecond,
+
+    /// <summary>A fixed bit rate over the frame bytes sent (no preamble, inter-frame gap or FCS, as tcpreplay --mbps).</summary>
+    MegabitsPerSecond,
+}
+
+/// <summary>The <c>--timing</c> flag: original, topspeed, pps:N or mbps:N.</summary>
+public readonly record struct ReplayTiming(ReplayTimingKind Kind, double Rate)
+{
+    public static readonly ReplayTiming Original = new(ReplayTimingKind.Original, 0);
+    public static readonly ReplayTiming TopSpeed = new(ReplayTimingKind.TopSpeed, 0);
+
+    public static ReplayTiming Parse(string text)
+    {
+        string t = (text ?? "").Trim();
+        if (t == "original") return Original;
+        if (t == "topspeed") return TopSpeed;
+        int colon = t.IndexOf(':', StringComparison.Ordinal);
+        if (colon > 0)
+        {
+            string kind = t[..colon];
+            string number = t[(colon + 1)..];
+            if ((kind == "pps" || kind == "mbps")
+                && double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double rate)
+                && rate > 0 && double.IsFinite(rate))
+                return new ReplayTiming(kind == "pps" ? ReplayTimingKind.PacketsPerSecond : ReplayTimingKind.MegabitsPerSecond, rate);
+        }
+        throw new LabInputException($"--timing: expected original, topspeed, pps:N or mbps:N with N a number above 0, found '{text}'");
+    }
+
+    public override string ToString() => Kind switch
+    {
+        ReplayTimingKind.Original => "original",
+        ReplayTimingKind.TopSpeed => "topspeed",
+        ReplayTimingKind.PacketsPerSecond => "pps:" + Rate.ToString(CultureInfo.InvariantCulture),
+        _ => "mbps:" + Rate.ToString(CultureInfo.InvariantCulture),
+    };
+}
