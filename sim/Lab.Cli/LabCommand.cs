@@ -46,5 +46,16 @@ public static class LabCommand
             foreach (var p in ex.Problems) stderr.WriteLine($"lab: error: {p}");
             return BadInput;
         }
+        catch (IOException ex)
+        {
+            // A file the user named cannot be read or written (permissions, a full disk).
+            stderr.WriteLine($"lab: error: {ex.Message}");
+            return BadInput;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            stderr.WriteLine($"lab: error: {ex.Message}");
+            return BadInput;
+        }
     }
 }

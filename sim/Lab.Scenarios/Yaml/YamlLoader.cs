@@ -16,9 +16,17 @@ public static class YamlLoader
     public static YMap LoadText(string text, string fileName)
     {
         var stream = new YamlStream();
+        var scanner = new Scanner(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(new Parser(scanner));
+        }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner sometimes fails without a mark (an unclosed flow mapping);
+            // where it stopped is the best position there is.
+            var at = scanner.CurrentPosition;
+            throw new LabInputException($"{fileName}:{at.Line}:{at.Column}: YAML syntax error: the document ends or breaks off here ({ex.Message.TrimEnd('.')}); look for an unclosed {{ or [ above");
         }
         catch (YamlException ex)
         {
