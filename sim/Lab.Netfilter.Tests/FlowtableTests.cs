@@ -1,0 +1,173 @@
+using Lab.Engine;
+using Lab.Netfilter.Conntrack;
+using Lab.Netfilter.Flowtable;
+
+namespace Lab.Netfilter.Tests;
+
+public class FlowtableTests
+{
+    const long S = SimTime.Second;
+    const long Ms = SimTime.Millisecond;
+    static readonly FlowTuple Tcp = new(FlowTuple.Ip(10, 0, 1, 99), FlowTuple.Ip(10, 0, 2, 99), 40000, 12345, IpProto.Tcp);
+    static readonly FlowTuple Udp = new(FlowTuple.Ip(10, 0, 1, 99), FlowTuple.Ip(10, 0, 2, 99), 40000, 12345, IpProto.Udp);
+
+    static ForwardPath Box(string version = "6.12", bool flowtable = true, bool hw = false, int hwCapacity = 65536)
+    {
+        var v = KernelVersion.Parse(version);
+        var ct = new ConntrackTable(new ConntrackConfig { Buckets = 1024, Max = 1024, Version = v });
+        var ft = flowtable ? new FlowTable(new FlowtableConfig { Version = v, MaxFlows = 1024, HardwareOffload = hw, HardwareCapacity = hwCapacity }, ct) : null;
+        return new ForwardPath(ct, ft, new ForwardingCosts(), new ForwardRules());
+    }
+
+    static long Handshake(ForwardPath box, long now)
+    {
+        box.Process(Tcp, TcpFlags.Syn, now);
+        box.Process(Tcp.Invert(), TcpFlags.SynAck, now + Ms);
+        box.Process(Tcp, TcpFlags.Ack, now + 2 * Ms);
+        return now + 3 * Ms;
+    }
+
+    [Fact]
+    public void Long_tcp_flow_leaves_the_forward_chain_after_its_handshake()
+    {
+        // nft_flowtable.sh's check: the forward-chain counter stays below the packets sent.
+        var box = Box();
+        long t = Handshake(box, 0);
+        const int data = 10_000;
+        for (int i = 0; i < data; i++)
+            Assert.Equal(ForwardVerdict.FastPath, box.Process(i % 2 == 0 ? Tcp : Tcp.Invert(), TcpFlags.Ack, t + i * 10 * SimTime.Microsecond).Verdict);
+        Assert.Equal(3, box.ForwardChainPackets); // SYN, SYN/ACK, and the ACK that offloaded it
+        Assert.Equal(data, box.FastPathPackets);
+        Assert.True(box.ForwardChainPackets < data + 3);
+        Assert.Equal(1, box.Flowtable!.Count);
+        int ct = box.Conntrack.Find(Tcp, t, out _);
+        Assert.True(box.Conntrack.Entry(ct).Is(ConntrackStatus.Offload)); // conntrack -L shows [OFFLOAD]
+    }
+
+    [Fact]
+    public void Before_6_14_a_fin_tears_the_flow_down_and_goes_to_the_slow_path()
+    {
+        var box = Box("6.12");
+        long t = Handshake(box, 0);
+        Assert.Equal(ForwardVerdict.FastPath, box.Process(Tcp, TcpFlags.Ack, t).Verdict);
+        Assert.Equal(ForwardVerdict.SlowPath, box.Process(Tcp, TcpFlags.FinAck, t + Ms).Verdict);
+        Assert.Equal(ForwardVerdict.SlowPath, box.Process(Tcp.Invert(), TcpFlags.Ack, t + 2 * Ms).Verdict);
+        Assert.Equal(5, box.ForwardChainPackets);
+        int ct = box.Conntrack.Find(Tcp, t + 2 * Ms, out _);
+        Assert.False(box.Conntrack.Entry(ct).Is(ConntrackStatus.Offload));
+        Assert.Equal(TcpState.CloseWait, box.Conntrack.Entry(ct).TcpState);
+        box.AdvanceTo(1 * S); // the next gc removes the torn-down flow
+        Assert.Equal(0, box.Flowtable!.Count);
+    }
+
+    [Fact]
+    public void From_6_14_a_fin_only_marks_the_flow_closing_and_a_syn_reopens_it_on_the_slow_path()
+    {
+        var box = Box("6.14");
+        long t = Handshake(box, 0);
+        Assert.Equal(ForwardVerdict.FastPath, box.Process(Tcp, TcpFlags.FinAck, t).Verdict);
+        Assert.Equal(ForwardVerdict.FastPath, box.Process(Tcp.Invert(), TcpFlags.FinAck, t + Ms).Verdict);
+        Assert.Equal(3, box.ForwardChainPackets);
+        int flow = box.Flowtable!.Lookup(Tcp, out _);
+        Assert.True(box.Flowtable.Entry(flow).Has(FlowFlags.Closing));
+        // a new SYN on the same tuple: teardown, conntrack set to CLOSE (10 s), packet to the slow path,
+        // where conntrack sees a reopen from CLOSE and starts a fresh entry
+        long syn = t + 2 * Ms;
+        Assert.Equal(ForwardVerdict.SlowPathNew, box.Process(Tcp, TcpFlags.Syn, syn).Verdict);
+        int ct = box.Conntrack.Find(Tcp, syn, out _);
+        Assert.Equal(TcpState.SynSent, box.Conntrack.Entry(ct).TcpState);
+    }
+
+    [Fact]
+    public void Udp_flow_expires_30_seconds_after_its_last_refresh_at_the_next_gc()
+    {
+        var box = Box();
+        box.Process(Udp, TcpFlags.None, 200 * Ms);                                            // new, not confirmed at forward
+        Assert.Equal(ForwardVerdict.SlowPath, box.Process(Udp.Invert(), TcpFlags.None, 300 * Ms).Verdict); // offloaded here
+        int flow = box.Flowtable!.Lookup(Udp, out _);
+        Assert.Equal(30_300 * Ms, box.Flowtable.Entry(flow).Timeout);
+        // refresh moves the timeout only if it grows by more than 1 s
+        box.Process(Udp, TcpFlags.None, 1300 * Ms);
+        Assert.Equal(30_300 * Ms, box.Flowtable.Entry(flow).Timeout); // 31.3 - 30.3 = 1 s, not more
+        box.Process(Udp, TcpFlags.None, 1301 * Ms);
+        Assert.Equal(31_301 * Ms, box.Flowtable.Entry(flow).Timeout);
+        // gc runs at whole seconds from the flowtable's creation: 31 s is too early, 32 s removes it
+        box.AdvanceTo(31 * S);
+        Assert.Equal(1, box.Flowtable.Count);
+        box.AdvanceTo(32 * S);
+        Assert.Equal(0, box.Flowtable.Count);
+        Assert.Equal(1, box.Flowtable.Stats.ExpiredByGc);
+        // flow_offload_fixup_ct (6.12): UDP replied 120 s minus the 30 s offload timeout, from the teardown
+        int ct = box.Conntrack.Find(Udp, 32 * S, out _);
+        Assert.Equal(32 * S + 90 * S, box.Conntrack.Entry(ct).Timeout);
+        Assert.False(box.Conntrack.Entry(ct).Is(ConntrackStatus.Offload));
+    }
+
+    static (double With, double Without) MeanCost(Func<ForwardPath, long> traffic, string version = "6.12")
+    {
+        var a = Box(version, flowtable: true);
+        var b = Box(version, flowtable: false);
+        return (traffic(a), traffic(b));
+    }
+
+    [Theory]
+    [InlineData("6.12")]
+    [InlineData("6.14")]
+    public void Only_short_flows_gain_nothing(string version)
+    {
+        // 500 TCP connections of 4 packets (SYN, SYN/ACK, ACK, FIN): the flow is offloaded at the
+        // third packet and has at most one packet left, so offloading costs more than it saves.
+        long Traffic(ForwardPath box)
+        {
+            long total = 0;
+            for (int c = 0; c < 500; c++)
+            {
+                var tcp = Tcp with { SrcPort = (ushort)(20000 + c) };
+                long t = c * Ms;
+                total += box.Process(tcp, TcpFlags.Syn, t).CostPs;
+                total += box.Process(tcp.Invert(), TcpFlags.SynAck, t + 1).CostPs;
+                total += box.Process(tcp, TcpFlags.Ack, t + 2).CostPs;
+                total += box.Process(tcp, TcpFlags.FinAck, t + 3).CostPs;
+            }
+            return total;
+        }
+        var (with, without) = MeanCost(Traffic, version);
+        Assert.True(with >= without, $"with flowtable {with} ps, without {without} ps");
+    }
+
+    [Fact]
+    public void Long_flows_get_cheaper_per_packet()
+    {
+        long Traffic(ForwardPath box)
+        {
+            long total = 0, t = Handshake(box, 0);
+            for (int i = 0; i < 1000; i++) total += box.Process(Tcp, TcpFlags.Ack, t + i).CostPs;
+            return total;
+        }
+        var (with, without) = MeanCost(Traffic);
+        var c = new ForwardingCosts();
+        // fast path = rx + lookup + xmit; slow path established = rx + ct + dnat + route + chain + 10 rules + xmit
+        Assert.Equal(1000 * (c.RxIngress + c.FlowtableLookup + c.FastPathXmit), with);
+        Assert.Equal(1000 * (c.RxIngress + c.ConntrackLookup + c.Dnat + c.Routing + c.ForwardChainBase + 10 * c.PerLinearRule + c.Xmit), without);
+    }
+
+    [Fact]
+    public void Hardware_offload_takes_flows_up_to_its_capacity()
+    {
+        var box = Box(hw: true, hwCapacity: 1);
+        var a = Udp;
+        var b = Udp with { SrcPort = 40001 };
+        box.Process(a, TcpFlags.None, 0);
+        box.Process(a.Invert(), TcpFlags.None, 10 * Ms); // offloaded, hardware add queued (1 ms)
+        box.Process(b, TcpFlags.None, 20 * Ms);
+        box.Process(b.Invert(), TcpFlags.None, 30 * Ms);
+        var ha = box.Process(a, TcpFlags.None, 40 * Ms);
+        var hb = box.Process(b, TcpFlags.None, 40 * Ms);
+        Assert.Equal((ForwardVerdict.Hardware, 0L), (ha.Verdict, ha.CostPs));
+        Assert.Equal(ForwardVerdict.FastPath, hb.Verdict); // no room in the NIC: stays in software
+        Assert.Equal(1, box.Flowtable!.HardwareCount);
+        Assert.Equal(1, box.Flowtable.Stats.HwInstallFailed);
+        int ct = box.Conntrack.Find(a, 40 * Ms, out _);
+        Assert.True(box.Conntrack.Entry(ct).Is(ConntrackStatus.HwOffload));
+    }
+}

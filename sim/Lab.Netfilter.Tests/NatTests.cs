@@ -1,0 +1,128 @@
+using Lab.Engine;
+using Lab.Netfilter.Conntrack;
+using Lab.Netfilter.Nat;
+
+namespace Lab.Netfilter.Tests;
+
+public class NatTests
+{
+    static readonly uint Public = FlowTuple.Ip(203, 0, 113, 1);
+    static readonly uint Dst = FlowTuple.Ip(192, 0, 2, 1);
+
+    static (ConntrackTable, NatPortAllocator) Make(string version = "6.12")
+    {
+        var t = new ConntrackTable(new ConntrackConfig { Buckets = 4096, Max = 8192, Version = KernelVersion.Parse(version) });
+        return (t, new NatPortAllocator(t));
+    }
+
+    /// <summary>A new UDP flow through SNAT: init, tracker, nf_nat_setup_info, confirm.</summary>
+    static (CtVerdict Verdict, ushort Port, int Attempts) NewFlow(ConntrackTable t, NatPortAllocator nat, NatRange range, uint src, ushort sport, uint dst, long now = 0)
+    {
+        var orig = new FlowTuple(src, dst, sport, 53, IpProto.Udp);
+        int id = t.InitConntrack(orig, now, out _);
+        t.HandlePacket(id, CtDir.Original, TcpFlags.None, now);
+        nat.SetupSnat(id, range, now);
+        ushort port = t.Entry(id).Reply.DstPort;
+        int attempts = nat.LastAttempts;
+        return (t.Confirm(id, now, out _, out _), port, attempts);
+    }
+
+    [Fact]
+    public void Original_port_is_kept_when_the_tuple_is_unique()
+    {
+        var (t, nat) = Make();
+        var r = NewFlow(t, nat, NatRange.Snat(Public), FlowTuple.Ip(10, 0, 0, 1), 40000, Dst);
+        Assert.Equal((CtVerdict.Accept, (ushort)40000, 1), r);
+        Assert.Equal(1, nat.Stats.KeptPort);
+    }
+
+    [Fact]
+    public void Same_port_from_another_subscriber_to_the_same_destination_is_moved()
+    {
+        var (t, nat) = Make();
+        NewFlow(t, nat, NatRange.Snat(Public), FlowTuple.Ip(10, 0, 0, 1), 40000, Dst);
+        var r = NewFlow(t, nat, NatRange.Snat(Public), FlowTuple.Ip(10, 0, 0, 2), 40000, Dst);
+        Assert.Equal(CtVerdict.Accept, r.Verdict);
+        Assert.NotEqual(40000, r.Port);
+        Assert.InRange(r.Port, 1024, 65535);
+        Assert.True(r.Attempts >= 2);
+    }
+
+    [Fact]
+    public void Uniqueness_is_per_destination_so_the_port_is_reused_towards_another_one()
+    {
+        var (t, nat) = Make();
+        NewFlow(t, nat, NatRange.Snat(Public), FlowTuple.Ip(10, 0, 0, 1), 40000, Dst);
+        var r = NewFlow(t, nat, NatRange.Snat(Public), FlowTuple.Ip(10, 0, 0, 2), 40000, Dst + 1);
+        Assert.Equal((CtVerdict.Accept, (ushort)40000), (r.Verdict, r.Port));
+    }
+
+    [Fact]
+    public void Exhausted_range_drops_at_confirm_with_insert_failed()
+    {
+        // snat to 203.0.113.1:1024-1031: 8 ports towards one destination.
+        var (t, nat) = Make();
+        var range = NatRange.Snat(Public).WithPorts(1024, 1031);
+        for (uint i = 0; i < 8; i++)
+            Assert.Equal(CtVerdict.Accept, NewFlow(t, nat, range, FlowTuple.Ip(10, 0, 0, 1) + i, 40000, Dst).Verdict);
+        var r = NewFlow(t, nat, range, FlowTuple.Ip(10, 0, 1, 1), 40000, Dst);
+        Assert.Equal(CtVerdict.Drop, r.Verdict);
+        Assert.Equal(8, r.Attempts); // min(range, 128) = 8 tries, and a range that small is not searched again
+        Assert.Equal(1, t.Stats.insert_failed);
+        Assert.Equal(1, t.Stats.drop);
+        Assert.Equal(1, nat.Stats.Exhausted);
+        // another destination still has all 8 ports
+        Assert.Equal(CtVerdict.Accept, NewFlow(t, nat, range, FlowTuple.Ip(10, 0, 1, 1), 40000, Dst + 1).Verdict);
+    }
+
+    [Fact]
+    public void Full_range_search_gives_up_after_248_checks()
+    {
+        // 1024 ports all taken (each flow keeps its in-range original port): rounds of 128, 64, 32, 16
+        // and 8 checks, each from a new random offset.
+        var (t, nat) = Make();
+        var range = NatRange.Snat(Public).WithPorts(2000, 3023);
+        for (uint i = 0; i < 1024; i++)
+            Assert.Equal(CtVerdict.Accept, NewFlow(t, nat, range, FlowTuple.Ip(10, 0, 0, 0) + i, (ushort)(2000 + i), Dst).Verdict);
+        var r = NewFlow(t, nat, range, FlowTuple.Ip(10, 1, 0, 1), 40000, Dst);
+        Assert.Equal(CtVerdict.Drop, r.Verdict);
+        Assert.Equal(128 + 64 + 32 + 16 + 8, r.Attempts);
+    }
+
+    [Fact]
+    public void Before_5_0_the_whole_range_is_walked()
+    {
+        // The legacy loop checks every port but the last ("++i != range_size"): 1023 checks.
+        var (t, nat) = Make("4.19");
+        var range = NatRange.Snat(Public).WithPorts(2000, 3023);
+        for (uint i = 0; i < 1024; i++) NewFlow(t, nat, range, FlowTuple.Ip(10, 0, 0, 0) + i, (ushort)(2000 + i), Dst);
+        Assert.Equal(0, t.Stats.insert_failed);
+        var r = NewFlow(t, nat, range, FlowTuple.Ip(10, 1, 0, 1), 40000, Dst);
+        Assert.Equal(CtVerdict.Drop, r.Verdict);
+        Assert.Equal(1023, r.Attempts);
+    }
+
+    [Fact]
+    public void Low_source_ports_map_into_the_low_ranges()
+    {
+        var (t, nat) = Make();
+        NewFlow(t, nat, NatRange.Snat(Public), FlowTuple.Ip(10, 0, 0, 1), 700, Dst);
+        NewFlow(t, nat, NatRange.Snat(Public), FlowTuple.Ip(10, 0, 0, 1), 100, Dst);
+        var a = NewFlow(t, nat, NatRange.Snat(Public), FlowTuple.Ip(10, 0, 0, 2), 700, Dst);
+        var b = NewFlow(t, nat, NatRange.Snat(Public), FlowTuple.Ip(10, 0, 0, 2), 100, Dst);
+        Assert.InRange(a.Port, 600, 1023);
+        Assert.InRange(b.Port, 1, 511);
+    }
+
+    [Fact]
+    public void Fully_random_does_not_keep_the_original_port()
+    {
+        var (t, nat) = Make();
+        var range = NatRange.Snat(Public, NatRangeFlags.ProtoRandomFully);
+        int kept = 0;
+        for (uint i = 0; i < 200; i++)
+            if (NewFlow(t, nat, range, FlowTuple.Ip(10, 0, 0, 1) + i, (ushort)(40000 + i), Dst).Port == 40000 + i) kept++;
+        // a random port equals the original with probability 1/64512 per flow
+        Assert.InRange(kept, 0, 1);
+    }
+}

@@ -1,0 +1,169 @@
+using Lab.Netfilter.Conntrack;
+using Lab.Netfilter.Nat;
+
+namespace Lab.Netfilter.Flowtable;
+
+/// <summary>Which path a forwarded packet took.</summary>
+public enum ForwardVerdict : byte
+{
+    /// <summary>Forwarded by the NIC (hardware flowtable): no CPU time.</summary>
+    Hardware,
+    /// <summary>Ingress flowtable hit: sent from the ingress hook, later hooks skipped.</summary>
+    FastPath,
+    /// <summary>Classic path on an existing conntrack entry.</summary>
+    SlowPath,
+    /// <summary>Classic path that created a conntrack entry (and NAT binding).</summary>
+    SlowPathNew,
+    Dropped,
+}
+
+/// <summary>One packet's outcome: the path, its CPU cost on one core, and the drop reason if any.</summary>
+public readonly record struct ForwardOutcome(ForwardVerdict Verdict, long CostPs, CtDropReason DropReason);
+
+/// <summary>The forward-chain rule set, as far as the cost and counters need it.</summary>
+public sealed record ForwardRules
+{
+    /// <summary>Linear rules each forwarded slow-path packet evaluates.</summary>
+    public int LinearRules { get; init; } = 10;
+
+    /// <summary>Set or map lookups each forwarded slow-path packet does.</summary>
+    public int SetLookups { get; init; }
+
+    /// <summary>A <c>flow add @ft</c> rule in the forward chain.</summary>
+    public bool FlowAdd { get; init; } = true;
+}
+
+/// <summary>
+/// A forwarding box with conntrack, optional source NAT and an optional flowtable, processing one
+/// packet at a time in hook order: ingress (flowtable lookup, nf_flow_offload_ip_hook), prerouting
+/// (conntrack, DNAT), routing, forward (rules and <c>flow add @ft</c>), postrouting (SNAT, confirm),
+/// transmit. Keeps the counters nft shows for the forward chain and the flowtable, and returns each
+/// packet's CPU cost from <see cref="ForwardingCosts"/>. The engine calls <see cref="Process"/> per packet.
+/// </summary>
+public sealed class ForwardPath
+{
+    public ConntrackTable Conntrack { get; }
+    public FlowTable? Flowtable { get; }
+    public NatPortAllocator? Nat { get; }
+    public NatRange? Snat { get; }
+    public ForwardingCosts Costs { get; }
+    public ForwardRules Rules { get; }
+
+    /// <summary>Packets that reached the forward chain (the chain's rule counter in nft).</summary>
+    public long ForwardChainPackets;
+
+    /// <summary>Packets forwarded by the ingress flowtable in software.</summary>
+    public long FastPathPackets;
+
+    /// <summary>Packets forwarded by the NIC.</summary>
+    public long HardwarePackets;
+
+    public long Dropped;
+
+    public ForwardPath(ConntrackTable conntrack, FlowTable? flowtable, ForwardingCosts costs, ForwardRules rules,
+        NatPortAllocator? nat = null, NatRange? snat = null)
+    {
+        Conntrack = conntrack;
+        Flowtable = flowtable;
+        Costs = costs;
+        Rules = rules;
+        Nat = nat;
+        Snat = snat;
+    }
+
+    /// <summary>Runs the conntrack gc and the flowtable's work queue and gc up to <paramref name="now"/>.</summary>
+    public void AdvanceTo(long now)
+    {
+        while (Conntrack.NextGcRunAt <= now) Conntrack.RunGc(Conntrack.NextGcRunAt);
+        Flowtable?.AdvanceTo(now);
+    }
+
+    public ForwardOutcome Process(in FlowTuple tuple, TcpFlags tcp, long now)
+    {
+        AdvanceTo(now);
+        var c = Costs;
+        long cost = c.RxIngress;
+
+        if (Flowtable is { } ft)
+        {
+            int flow = ft.Lookup(tuple, out _);
+            if (flow >= 0 && ft.InHardware(flow, now))
+            {
+                ft.HwPacket(flow, now);
+                HardwarePackets++;
+                return new ForwardOutcome(ForwardVerdict.Hardware, 0, CtDropReason.None);
+            }
+            cost += c.FlowtableLookup;
+            if (flow >= 0 && ft.StateCheck(flow, tcp, now))
+            {
+                ft.Refresh(flow, now);
+                FastPathPackets++;
+                return new ForwardOutcome(ForwardVerdict.FastPath, cost + c.FastPathXmit, CtDropReason.None);
+            }
+        }
+
+        // PREROUTING: conntrack
+        bool isNew = false;
+        int ct = Conntrack.Find(tuple, now, out var dir);
+        for (int round = 0; ; round++)
+        {
+            if (ct < 0)
+            {
+                ct = Conntrack.InitConntrack(tuple, now, out var reason);
+                if (ct < 0) return Drop(cost + c.ConntrackCreate, reason);
+                isNew = true;
+                dir = CtDir.Original;
+                cost += c.ConntrackCreate;
+            }
+            else
+            {
+                cost += c.ConntrackLookup;
+            }
+            var v = Conntrack.HandlePacket(ct, dir, tcp, now);
+            if (v == CtVerdict.Repeat && round == 0)
+            {
+                ct = -1;
+                continue;
+            }
+            if (v == CtVerdict.Drop) return Drop(cost, CtDropReason.ProtocolDrop);
+            if (v == CtVerdict.Invalid && isNew)
+            {
+                Conntrack.FreeUnconfirmed(ct); // untracked packet, no entry
+                ct = -1;
+                isNew = false;
+            }
+            break;
+        }
+        cost += c.Dnat + c.Routing;
+
+        // FORWARD
+        ForwardChainPackets++;
+        cost += c.ForwardChainBase + Rules.LinearRules * c.PerLinearRule + Rules.SetLookups * c.PerSetLookup;
+        if (Rules.FlowAdd && Flowtable is { } table && ct >= 0 && FlowTable.Eligible(Conntrack.Entry(ct), tcp))
+        {
+            cost += c.FlowOffloadAdd;
+            table.Add(ct, now);
+        }
+
+        // POSTROUTING
+        if (isNew)
+        {
+            if (Nat is { } nat && Snat is { } range)
+            {
+                nat.SetupSnat(ct, range, now);
+                cost += c.NatSetup + nat.LastAttempts * c.PerNatAttempt;
+            }
+            cost += c.Confirm;
+            if (Conntrack.Confirm(ct, now, out _, out var reason) == CtVerdict.Drop) return Drop(cost, reason);
+            return new ForwardOutcome(ForwardVerdict.SlowPathNew, cost + c.Xmit, CtDropReason.None);
+        }
+        if (ct >= 0 && Conntrack.Entry(ct).Is(ConntrackStatus.SrcNat)) cost += c.Snat;
+        return new ForwardOutcome(ForwardVerdict.SlowPath, cost + c.Xmit, CtDropReason.None);
+    }
+
+    ForwardOutcome Drop(long cost, CtDropReason reason)
+    {
+        Dropped++;
+        return new ForwardOutcome(ForwardVerdict.Dropped, cost, reason);
+    }
+}

@@ -1,0 +1,259 @@
+using Lab.Engine;
+using Lab.Netfilter.Conntrack;
+
+namespace Lab.Netfilter.Nat;
+
+/// <summary>Per-allocator NAT counters (lab-level; the kernel's own counters for the outcome are conntrack's insert_failed and drop).</summary>
+public sealed class NatStats
+{
+    /// <summary>Source mappings set up (nf_nat_setup_info calls).</summary>
+    public long Setups;
+
+    /// <summary>Tuple-uniqueness checks (nf_nat_used_tuple calls) over all setups.</summary>
+    public long Attempts;
+
+    /// <summary>Setups that kept the original source port.</summary>
+    public long KeptPort;
+
+    /// <summary>Setups where every tried tuple was taken: the packet will be dropped at confirm (insert_failed).</summary>
+    public long Exhausted;
+
+    /// <summary>6.5+ only: TIME_WAIT/CLOSE entries evicted by nf_nat_used_tuple_harder.</summary>
+    public long EvictedClosing;
+
+    /// <summary>Most checks one setup needed.</summary>
+    public int MaxAttempts;
+}
+
+/// <summary>
+/// Source NAT tuple selection of net/netfilter/nf_nat_core.c (kernel 6.12): get_unique_tuple
+/// (keep the original tuple if it is unique; reuse an existing mapping of the same source via
+/// find_appropriate_src; pick the address with find_best_ips_proto) and nf_nat_l4proto_unique_tuple
+/// (search the port range from a random offset: 128 tries, then halving with a new random offset,
+/// giving up after the round of 8, i.e. at most 128 + 64 + 32 + 16 + 8 = 248 checks). Uniqueness is
+/// of the full reply tuple (nf_nat_used_tuple -> nf_conntrack_tuple_taken), so ports run out per
+/// destination address and port. Version parameters: before 5.0 the search was a full linear walk
+/// of the range from a per-protocol rover (PROTO_RANDOM: a keyed hash of the addresses and
+/// destination port; PROTO_RANDOM_FULLY: random); from 6.5 the last 32 checks of a TCP SYN may
+/// evict a colliding TIME_WAIT/CLOSE entry (nf_nat_used_tuple_harder).
+/// </summary>
+public sealed class NatPortAllocator
+{
+    const int MaxAttemptsPerRound = 128;   // NF_NAT_MAX_ATTEMPTS
+    const int HarderThreshold = 128 / 4;   // NF_NAT_HARDER_THRESH
+
+    readonly ConntrackTable _ct;
+    readonly RandomStream _random;
+    readonly ulong _secureKey;
+    readonly bool _bounded;
+    readonly bool _harder;
+    ushort _udpRover, _tcpRover;
+    int _attempts;
+
+    public NatStats Stats { get; } = new();
+
+    /// <summary>Checks the last setup needed (the "allocation attempts per new flow" metric).</summary>
+    public int LastAttempts => _attempts;
+
+    /// <summary>Whether the last setup ended on a taken tuple (its packet will fail to confirm).</summary>
+    public bool LastExhausted { get; private set; }
+
+    /// <summary>
+    /// Probability that a new TCP connection's initial sequence number is past the TIME_WAIT entry's
+    /// (nf_seq_has_advanced), needed for the 6.5+ eviction. 0.5 is an assumption: unrelated clients'
+    /// ISNs are independent.
+    /// </summary>
+    public double SeqAdvancedProbability { get; init; } = 0.5;
+
+    public NatPortAllocator(ConntrackTable conntrack, long seed = 1, int replication = 0)
+    {
+        _ct = conntrack;
+        _random = RandomStream.For(seed, replication, "netfilter.nat");
+        _secureKey = _random.NextUInt64();
+        _bounded = conntrack.Config.Version.AtLeast(5, 0);
+        _harder = conntrack.Config.Version.AtLeast(6, 5);
+    }
+
+    /// <summary>
+    /// nf_nat_setup_info(SRC) on an unconfirmed entry: choose the translated source and rewrite the
+    /// reply tuple. Returns false when every tried tuple was taken (the entry keeps the last tried
+    /// tuple, as the kernel does, and <see cref="ConntrackTable.Confirm"/> will then drop it).
+    /// </summary>
+    public bool SetupSnat(int ct, NatRange range, long now)
+    {
+        _attempts = 0;
+        var curr = _ct.Entry(ct).Reply.Invert();
+        bool free = GetUniqueTuple(curr, range, ct, now, out var chosen);
+        _ct.AlterReplyForSnat(ct, chosen.Invert());
+        _ct.BySrcInsert(ct);
+        Stats.Setups++;
+        Stats.Attempts += _attempts;
+        if (_attempts > Stats.MaxAttempts) Stats.MaxAttempts = _attempts;
+        if (free && chosen.SrcPort == curr.SrcPort) Stats.KeptPort++;
+        if (!free) Stats.Exhausted++;
+        LastExhausted = !free;
+        return free;
+    }
+
+    bool Used(in FlowTuple tuple, int ct, long now)
+    {
+        _attempts++;
+        return _ct.TupleTaken(tuple.Invert(), ct, now);
+    }
+
+    static bool InRange(in FlowTuple t, NatRange r) =>
+        (!r.Has(NatRangeFlags.MapIps) || (t.SrcIp >= r.MinIp && t.SrcIp <= r.MaxIp))
+        && (!r.Has(NatRangeFlags.ProtoSpecified) || (t.SrcPort >= r.MinPort && t.SrcPort <= r.MaxPort));
+
+    bool GetUniqueTuple(in FlowTuple orig, NatRange range, int ct, long now, out FlowTuple tuple)
+    {
+        bool randomAll = range.Has(NatRangeFlags.ProtoRandomAll);
+        if (!randomAll)
+        {
+            // 1) the original tuple, or the mapping this source already has
+            if (InRange(orig, range))
+            {
+                if (!Used(orig, ct, now))
+                {
+                    tuple = orig;
+                    return true;
+                }
+            }
+            else
+            {
+                int minPort = range.Has(NatRangeFlags.ProtoSpecified) ? range.MinPort : 0;
+                int maxPort = range.Has(NatRangeFlags.ProtoSpecified) ? range.MaxPort : 65535;
+                uint minIp = range.Has(NatRangeFlags.MapIps) ? range.MinIp : 0;
+                uint maxIp = range.Has(NatRangeFlags.MapIps) ? range.MaxIp : uint.MaxValue;
+                if (_ct.FindAppropriateSrc(orig, minIp, maxIp, minPort, maxPort, out var found) && !Used(found, ct, now))
+                {
+                    tuple = found;
+                    return true;
+                }
+            }
+        }
+
+        // 2) the address: find_best_ips_proto
+        tuple = orig;
+        if (range.Has(NatRangeFlags.MapIps)) tuple = tuple with { SrcIp = BestIp(orig, range) };
+
+        // 3) keep the port if that is already unique
+        if (!randomAll)
+        {
+            if (range.Has(NatRangeFlags.ProtoSpecified))
+            {
+                if (!range.Has(NatRangeFlags.ProtoOffset) && tuple.SrcPort >= range.MinPort && tuple.SrcPort <= range.MaxPort
+                    && (range.MinPort == range.MaxPort || !Used(tuple, ct, now)))
+                    return true;
+            }
+            else if (!Used(tuple, ct, now))
+            {
+                return true;
+            }
+        }
+        return UniqueTuple(ref tuple, range, ct, now);
+    }
+
+    /// <summary>
+    /// find_best_ips_proto: one address is taken as is; otherwise a hash of the source address,
+    /// keyed by the destination address unless PERSISTENT, picks the address (not the least used
+    /// one: the kernel's comment says so, the code hashes).
+    /// </summary>
+    uint BestIp(in FlowTuple orig, NatRange range)
+    {
+        if (range.MinIp == range.MaxIp) return range.MinIp;
+        ulong key = range.Has(NatRangeFlags.Persistent) ? 0 : orig.DstIp;
+        uint h = (uint)(TupleHash.Mix(orig.SrcIp ^ (key << 32) ^ _secureKey) >> 32);
+        uint dist = range.MaxIp - range.MinIp + 1;
+        return range.MinIp + (uint)(((ulong)h * dist) >> 32);
+    }
+
+    /// <summary>nf_nat_l4proto_unique_tuple for TCP and UDP source ports.</summary>
+    bool UniqueTuple(ref FlowTuple tuple, NatRange range, int ct, long now)
+    {
+        int min, size;
+        if (!range.Has(NatRangeFlags.ProtoSpecified))
+        {
+            // "Loose convention: >> 512 is credential passing"
+            if (tuple.SrcPort < 1024)
+            {
+                if (tuple.SrcPort < 512) { min = 1; size = 511; }
+                else { min = 600; size = 1023 - 600 + 1; }
+            }
+            else { min = 1024; size = 65535 - 1024 + 1; }
+        }
+        else
+        {
+            int lo = Math.Min(range.MinPort, range.MaxPort), hi = Math.Max(range.MinPort, range.MaxPort);
+            min = lo;
+            size = hi - lo + 1;
+        }
+        return _bounded ? BoundedSearch(ref tuple, range, min, size, ct, now) : LegacySearch(ref tuple, range, min, size, ct, now);
+    }
+
+    bool BoundedSearch(ref FlowTuple tuple, NatRange range, int min, int size, int ct, long now)
+    {
+        ushort off = range.Has(NatRangeFlags.ProtoOffset)
+            ? (ushort)(tuple.SrcPort - range.MinPort)
+            : (ushort)_random.NextBelow(65536);
+        int attempts = Math.Min(size, MaxAttemptsPerRound);
+        while (true)
+        {
+            for (int i = 0; i < attempts; i++, off++)
+            {
+                tuple = tuple with { SrcPort = (ushort)(min + off % size) };
+                if (!UsedHarder(tuple, ct, attempts - i, now)) return true;
+            }
+            if (attempts >= size || attempts < 16) return false;
+            attempts /= 2;
+            off = (ushort)_random.NextBelow(65536);
+        }
+    }
+
+    /// <summary>nf_nat_used_tuple_harder (6.5+): the last 32 checks of a TCP SYN may evict a closing entry.</summary>
+    bool UsedHarder(in FlowTuple tuple, int ct, int attemptsLeft, long now)
+    {
+        if (!_harder || attemptsLeft > HarderThreshold || tuple.Proto != IpProto.Tcp
+            || _ct.Entry(ct).TcpState != TcpState.SynSent)
+            return Used(tuple, ct, now);
+        _attempts++;
+        int other = _ct.Find(tuple.Invert(), now, out var dir);
+        if (other < 0) return false;
+        if (dir == CtDir.Original) return true;
+        ref readonly var o = ref _ct.Entry(other);
+        bool mayKill = o.TcpState >= TcpState.TimeWait
+            && (o.Status & (ConntrackStatus.FixedTimeout | ConntrackStatus.Dying)) == 0
+            && o.Is(ConntrackStatus.SrcNat);
+        if (!mayKill || !_random.NextBool(SeqAdvancedProbability)) return true;
+        bool offloaded = (o.Status & (ConntrackStatus.Offload | ConntrackStatus.HwOffload)) != 0;
+        if (_ct.Kill(other))
+        {
+            Stats.EvictedClosing++;
+            return offloaded; // even if evicted, do not reuse an offloaded entry's tuple
+        }
+        return true;
+    }
+
+    /// <summary>Before 5.0: walk the whole range from the rover (or the keyed hash, or a random offset).</summary>
+    bool LegacySearch(ref FlowTuple tuple, NatRange range, int min, int size, int ct, long now)
+    {
+        ref ushort rover = ref tuple.Proto == IpProto.Tcp ? ref _tcpRover : ref _udpRover;
+        ushort off;
+        if (range.Has(NatRangeFlags.ProtoRandom))
+            off = (ushort)TupleHash.Mix(((ulong)tuple.SrcIp << 32 | tuple.DstIp) ^ ((ulong)tuple.DstPort << 48) ^ _secureKey);
+        else if (range.Has(NatRangeFlags.ProtoRandomFully))
+            off = (ushort)_random.NextBelow(65536);
+        else
+            off = rover;
+        for (int i = 0; ; off++)
+        {
+            tuple = tuple with { SrcPort = (ushort)(min + off % size) };
+            // "if (++i != range_size && nf_nat_used_tuple(...)) continue;": the last port is taken unchecked.
+            bool last = ++i == size;
+            bool used = last ? _ct.TupleTaken(tuple.Invert(), ct, now) : Used(tuple, ct, now);
+            if (!last && used) continue;
+            if (!range.Has(NatRangeFlags.ProtoRandomAll)) rover = off;
+            return !used;
+        }
+    }
+}

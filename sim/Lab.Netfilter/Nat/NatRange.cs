@@ -1,0 +1,38 @@
+namespace Lab.Netfilter.Nat;
+
+/// <summary>NF_NAT_RANGE_* flags (include/uapi/linux/netfilter/nf_nat.h), with the kernel's values.</summary>
+[Flags]
+public enum NatRangeFlags : ushort
+{
+    None = 0,
+    MapIps = 1,
+    ProtoSpecified = 2,
+    ProtoRandom = 4,
+    Persistent = 8,
+    ProtoRandomFully = 16,
+    ProtoOffset = 32,
+    Netmap = 64,
+    ProtoRandomAll = ProtoRandom | ProtoRandomFully,
+}
+
+/// <summary>
+/// struct nf_nat_range2 for a source NAT (IPv4): the address range and, with
+/// <see cref="NatRangeFlags.ProtoSpecified"/>, the port range. <c>masquerade</c> and <c>snat to ADDR</c>
+/// without ports give MapIps with one address; <c>random</c>, <c>fully-random</c> and
+/// <c>persistent</c> add the flags.
+/// </summary>
+public sealed record NatRange(uint MinIp, uint MaxIp, ushort MinPort, ushort MaxPort, NatRangeFlags Flags)
+{
+    /// <summary>masquerade / snat to one address, no port range.</summary>
+    public static NatRange Snat(uint ip, NatRangeFlags extra = NatRangeFlags.None) =>
+        new(ip, ip, 0, 0, NatRangeFlags.MapIps | extra);
+
+    /// <summary>snat to a contiguous block of <paramref name="count"/> public addresses (a CGNAT pool).</summary>
+    public static NatRange SnatPool(uint firstIp, int count, NatRangeFlags extra = NatRangeFlags.None) =>
+        new(firstIp, firstIp + (uint)(count - 1), 0, 0, NatRangeFlags.MapIps | extra);
+
+    public NatRange WithPorts(ushort min, ushort max) =>
+        this with { MinPort = min, MaxPort = max, Flags = Flags | NatRangeFlags.ProtoSpecified };
+
+    public bool Has(NatRangeFlags f) => (Flags & f) != 0;
+}
