@@ -17,6 +17,10 @@ public static class DescribeCommands
         {
             if (Lab.Radio.RadioModelCatalog.Describe(name) is { } d) yield return d;
         }
+        foreach (var name in Lab.Netfilter.NetfilterModels.Names)
+        {
+            if (Lab.Netfilter.NetfilterModels.Describe(name) is { } d) yield return d;
+        }
     }
 
     public static IReadOnlyList<ModelDescription> All()
