@@ -152,3 +152,17 @@ public sealed class RunCommandTests : IDisposable
         }
     }
 }
+
+public class ScenarioDocsTests
+{
+    [Fact]
+    public void Scenarios_readme_documents_every_key_of_the_schema()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Lab.sln"))) root = Path.GetDirectoryName(root)!;
+        string readme = File.ReadAllText(Path.Combine(root, "scenarios", "README.md"));
+        var sections = new[] { Lab.Scenarios.ScenarioSchema.TopLevel, Lab.Scenarios.ScenarioSchema.Run, Lab.Scenarios.ScenarioSchema.Traffic,
+            Lab.Scenarios.ScenarioSchema.Link, Lab.Scenarios.ScenarioSchema.Rss, Lab.Scenarios.ScenarioSchema.Stage, Lab.Scenarios.ScenarioSchema.Outputs };
+        foreach (var key in sections.SelectMany(s => s)) Assert.Contains($"| `{key.Key}` |", readme);
+    }
+}
