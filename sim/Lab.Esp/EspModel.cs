@@ -59,6 +59,7 @@ public static class EspModel
             "A jump ahead by the window or more clears the whole bitmap (bmp, esn) or resets it to 1 (legacy).",
             "Outbound: the first packet carries 1; a 32-bit counter stops the SA at 0xffffffff (XfrmOutStateSeqError) unless OSEQ_MAY_WRAP, then the next packet carries 0. GSO: software crypto numbers each segment; crypto offload advances by the segment count at once.",
             "Legacy windows above 32 are clamped to 32 by the kernel (copy_from_user_state); iproute2 switches to the bmp variant for windows above 32.",
+            "Kernel quirk reproduced: bmp/esn windows that do not divide 2^32 (e.g. 100) place the first packet of a fresh SA at bit (0xffffffff % W + 1) % W instead of 0, so one replay of that packet is accepted; an ESN window crossing 2^32 misplaces the ring the same way. Power-of-two windows are exact.",
             "BEET over IPv4 with an IPv4 inner selector reserves 8 bytes for a pseudo-header in xfrm_state_mtu even when no IP options need it.",
         ]);
 }
