@@ -30,7 +30,7 @@ public sealed record ReplayReferenceOptions(XfrmReplayMode Mode, uint Window, ui
 /// anti-replay esn context:                                       bmp and esn
 ///  seq-hi 0xH, seq 0xS, oseq-hi 0x0, oseq 0x0
 ///  replay_window W, bitmap-length L
-///  WWWWWWWW WWWWWWWW ...          L words, highest index first, 8 per line (none when L = 0)
+///  WWWWWWWW WWWWWWWW ...          L words, highest index first, a new line every 8 words (none when L = 0)
 /// </code>
 /// REASON is the kernel counter the drop increments: <c>replay_window</c> (too old, or an ESN
 /// recheck that saw seq_hi move), <c>replay</c> (duplicate), <c>integrity_failed</c> (ICV: with
