@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Lab.Esp.Replay;
 
 /// <summary>
@@ -29,7 +31,13 @@ public partial struct XfrmReplay
     public XfrmReplayMode Mode;
 
     /// <summary>x->props.replay_window (legacy) or replay_esn->replay_window (bmp, esn).</summary>
-    public uint ReplayWindow;
+    public uint ReplayWindow { readonly get; private set; }
+
+    /// <summary>window - 1 when the window is a power of two (x % w == x &amp; mask), else 0.</summary>
+    uint _mask;
+
+    /// <summary>Lemire's fastmod multiplier for other windows: exact x % w for every 32-bit x.</summary>
+    ulong _modMultiplier;
 
     /// <summary>Highest sequence number accepted (low 32 bits for esn).</summary>
     public uint Seq;
@@ -81,6 +89,11 @@ public partial struct XfrmReplay
         {
             r.ReplayWindow = window;
             r.Bmp = new uint[(window + 31) / 32];
+            if (window != 0)
+            {
+                r._mask = uint.IsPow2(window) ? window - 1 : 0;
+                r._modMultiplier = ulong.MaxValue / window + 1;
+            }
         }
         return r;
     }
@@ -110,6 +123,7 @@ public partial struct XfrmReplay
     /// xfrm_replay_check: dispatches on repl_mode like the kernel's xfrm_replay_check(). Returns
     /// <see cref="DropReason.None"/> to go on; increments the per-SA counter the kernel does.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly DropReason Check(uint seq, ref XfrmStateStats stats) => Mode switch
     {
         XfrmReplayMode.Bmp => CheckBmp(seq, ref stats),
@@ -122,6 +136,7 @@ public partial struct XfrmReplay
     /// compares the seq_hi used for the ICV (<paramref name="seqHiUsed"/>, XFRM_SKB_CB(skb)->seq.input.hi)
     /// with a fresh inference and counts a change as replay_window (xfrm_replay_recheck_esn).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly DropReason Recheck(uint seq, uint seqHiUsed, ref XfrmStateStats stats) => Mode switch
     {
         XfrmReplayMode.Bmp => CheckBmp(seq, ref stats),
@@ -130,6 +145,7 @@ public partial struct XfrmReplay
     };
 
     /// <summary>xfrm_replay_advance: dispatch on repl_mode.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Advance(uint seq)
     {
         switch (Mode)
@@ -224,13 +240,13 @@ public partial struct XfrmReplay
     public void AdvanceBmp(uint seq)
     {
         if (ReplayWindow == 0) return;
-        uint pos = unchecked(Seq - 1) % ReplayWindow;
+        uint pos = Mod(unchecked(Seq - 1));
         uint bitnr;
         if (seq > Seq)
         {
             uint diff = seq - Seq;
             ClearAhead(pos, diff);
-            bitnr = unchecked(pos + diff) % ReplayWindow;
+            bitnr = RingAdd(pos, diff);
             Seq = seq;
         }
         else
@@ -290,7 +306,7 @@ public partial struct XfrmReplay
     public void AdvanceEsn(uint seq)
     {
         if (ReplayWindow == 0) return;
-        uint pos = unchecked(Seq - 1) % ReplayWindow;
+        uint pos = Mod(unchecked(Seq - 1));
         uint seqHi = InferSeqHi(seq);
         int wrap = unchecked((int)(seqHi - SeqHi));
         uint bitnr;
@@ -298,7 +314,7 @@ public partial struct XfrmReplay
         {
             uint diff = wrap == 0 ? seq - Seq : unchecked(~Seq + seq + 1);
             ClearAhead(pos, diff);
-            bitnr = unchecked(pos + diff) % ReplayWindow;
+            bitnr = RingAdd(pos, diff);
             Seq = seq;
             if (wrap > 0) SeqHi = unchecked(SeqHi + 1);
         }
@@ -313,10 +329,32 @@ public partial struct XfrmReplay
     /// The kernel's ring index for "diff below the top": pos = (seq - 1) % window is the bit of the
     /// top; diff back from it, wrapping at the window size (not at the bitmap size).
     /// </summary>
+    /// <remarks>
+    /// The kernel's "(pos - diff) % replay_window" is left out: pos &lt; window, so it changes nothing.
+    /// </remarks>
     public readonly uint BitNumber(uint diff)
     {
-        uint pos = unchecked(Seq - 1) % ReplayWindow;
-        return pos >= diff ? (pos - diff) % ReplayWindow : ReplayWindow - (diff - pos);
+        uint pos = Mod(unchecked(Seq - 1));
+        return pos >= diff ? pos - diff : ReplayWindow - (diff - pos);
+    }
+
+    /// <summary>x % replay_window, without a division (mask for powers of two, else fastmod).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    readonly uint Mod(uint x) =>
+        _mask != 0 || ReplayWindow == 1
+            ? x & _mask
+            : (uint)(((((_modMultiplier * x) >> 32) + 1) * ReplayWindow) >> 32);
+
+    /// <summary>(pos + diff) % window for pos &lt; window, with one subtraction when diff &lt; window.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    readonly uint RingAdd(uint pos, uint diff)
+    {
+        if (diff < ReplayWindow)
+        {
+            uint sum = pos + diff; // < 2 * window <= 8192: no overflow
+            return sum >= ReplayWindow ? sum - ReplayWindow : sum;
+        }
+        return Mod(unchecked(pos + diff));
     }
 
     /// <summary>Whether bit <paramref name="bitnr"/> of the bmp ring is set.</summary>
@@ -333,7 +371,7 @@ public partial struct XfrmReplay
         {
             for (uint i = 1; i < diff; i++)
             {
-                uint bitnr = unchecked(pos + i) % ReplayWindow;
+                uint bitnr = RingAdd(pos, i);
                 Bmp[bitnr >> 5] &= ~(1u << (int)(bitnr & 0x1F));
             }
         }
