@@ -32,6 +32,8 @@ public struct Packet
     public PacketFlags Flags;
     /// <summary>Scratch a model may use while the packet is in its stage (e.g. an SA index).</summary>
     public int Tag;
+    /// <summary>More scratch for a model (e.g. the replay ticket an ESP packet carries through async crypto).</summary>
+    public long Aux;
 }
 
 /// <summary>Pooled packet storage: allocation-free in steady state (a free list over a growing array).</summary>

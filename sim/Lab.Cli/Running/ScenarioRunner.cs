@@ -85,8 +85,16 @@ public static class ScenarioRunner
         foreach (var (reason, count) in ctx.Drops.Snapshot()) metrics.Add(new($"drop.{reason}", "packets", count));
         foreach (var cs in coreSets)
         {
+            double window = scenario.Run.Duration - scenario.Run.Warmup, sum = 0, max = 0;
             for (int c = 0; c < cs.Cores; c++)
-                metrics.Add(new($"{cs.Name}{c}.utilization", "ratio", cs.BusyTime[c] / (double)(scenario.Run.Duration - scenario.Run.Warmup)));
+            {
+                double u = cs.BusyTime[c] / window;
+                metrics.Add(new($"{cs.Name}{c}.utilization", "ratio", u));
+                sum += u;
+                max = Math.Max(max, u);
+            }
+            metrics.Add(new($"{cs.Name}.utilization_mean", "ratio", sum / cs.Cores));
+            metrics.Add(new($"{cs.Name}.utilization_max", "ratio", max));
         }
         foreach (var (plugin, stage) in stageOwners) metrics.AddRange(plugin.Metrics(stage, seconds));
         metrics.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
@@ -114,11 +122,22 @@ public static class ScenarioRunner
         List<(IModelPlugin, IPacketStage)> stageOwners)
     {
         var receivers = new List<IPacketReceiver>();
+        var connectors = new Dictionary<IPacketReceiver, IModelPlugin>();
+        var byName = new Dictionary<string, object>(StringComparer.Ordinal);
         var elements = scenario.Path;
         int i = 0;
         while (i < elements.Count)
         {
             var e = elements[i];
+            if (e is ModelStageElement me && ModelCatalog.Find(me.Type) is { IsStage: false } elementPlugin)
+            {
+                var element = elementPlugin.CreateElement(me, ctx, n => byName.GetValueOrDefault(n));
+                connectors[element] = elementPlugin;
+                byName[me.Name] = element;
+                receivers.Add(element);
+                i++;
+                continue;
+            }
             if (e is LinkElement l)
             {
                 var link = new Link(ctx, l.Name, (long)l.BitsPerSecond, l.Delay, l.QueuePackets, l.QueueBytes);
@@ -136,7 +155,7 @@ public static class ScenarioRunner
                 i++;
             }
             var stages = new List<IPacketStage>();
-            while (i < elements.Count && elements[i] is StageElement or ModelStageElement)
+            while (i < elements.Count && (elements[i] is StageElement || (elements[i] is ModelStageElement ms && ModelCatalog.Find(ms.Type) is not { IsStage: false })))
             {
                 if (elements[i] is StageElement s) stages.Add(new FixedCostStage(s.Name, s.Cost, ctx.Random("stage." + s.Name)));
                 else
@@ -145,10 +164,13 @@ public static class ScenarioRunner
                     var plugin = ModelCatalog.Find(m.Type) ?? throw new InvalidOperationException($"no model for path element '{m.Type}'");
                     var stage = plugin.CreateStage(m, ctx);
                     stages.Add(stage);
+                    byName[m.Name] = stage;
                     stageOwners.Add((plugin, stage));
                 }
                 i++;
             }
+            // Two core groups must not share a name: their per-core metrics would collide.
+            if (coreSets.Any(c => c.Name == name)) name += (coreSets.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var set = new CoreSet(ctx, name, cores, ring, stages);
             coreSets.Add(set);
             receivers.Add(set);
@@ -160,6 +182,7 @@ public static class ScenarioRunner
             {
                 case Link link: link.Next = next; break;
                 case CoreSet cs: cs.Next = next; break;
+                default: connectors[receivers[k]].Connect(receivers[k], next); break;
             }
         }
         return receivers;

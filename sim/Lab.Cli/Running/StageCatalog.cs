@@ -17,6 +17,19 @@ public interface IModelPlugin
 
     IPacketStage CreateStage(ModelStageElement element, SimulationContext ctx);
 
+    /// <summary>
+    /// False for elements that are not per-core work but a component of their own between core
+    /// groups (an asynchronous crypto engine): those are built with <see cref="CreateElement"/>.
+    /// </summary>
+    bool IsStage => true;
+
+    /// <summary>Builds a non-stage element; <paramref name="byName"/> finds components built earlier in the path.</summary>
+    IPacketReceiver CreateElement(ModelStageElement element, SimulationContext ctx, Func<string, object?> byName) =>
+        throw new NotSupportedException($"{element.Type} is a stage");
+
+    /// <summary>Connects a non-stage element to what follows it.</summary>
+    void Connect(IPacketReceiver element, IPacketReceiver next) => throw new NotSupportedException();
+
     /// <summary>Metrics the stage adds after the run (kernel counters), or none.</summary>
     IEnumerable<MetricValue> Metrics(IPacketStage stage, double measuredSeconds) => [];
 }
@@ -24,7 +37,12 @@ public interface IModelPlugin
 /// <summary>The models the command line knows, by path element type.</summary>
 public static class ModelCatalog
 {
-    public static IReadOnlyList<IModelPlugin> Plugins { get; } = [];
+    public static IReadOnlyList<IModelPlugin> Plugins { get; } =
+    [
+        new Plugins.EspOutPlugin(),
+        new Plugins.EspInPlugin(),
+        new Plugins.EspCryptoPlugin(),
+    ];
 
     public static ScenarioLoader CreateLoader() => new(Plugins.Select(p => p.Binder));
 

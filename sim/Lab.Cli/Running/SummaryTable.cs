@@ -21,6 +21,8 @@ public static class SummaryTable
             foreach (var (name, unit, values) in ResultsWriter.MetricsOf(point))
             {
                 if (name.StartsWith("drop.", StringComparison.Ordinal) && values.All(v => v == 0)) continue;
+                // Per-core rows are in metrics.csv; the table shows the mean and the busiest core.
+                if (name.EndsWith(".utilization", StringComparison.Ordinal) && char.IsAsciiDigit(name[name.Length - ".utilization".Length - 1])) continue;
                 var s = Summary.Of(values);
                 rows.Add((name, Human(s.Mean, unit), s.N > 1 ? "± " + Human(s.HalfWidth, unit) : ""));
             }
