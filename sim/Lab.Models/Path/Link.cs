@@ -19,6 +19,7 @@ public sealed class Link : IEventTarget, IPacketReceiver, IResettable
     readonly SimulationContext _ctx;
     readonly int _id;
     readonly long _bitsPerSecond;
+    readonly long _psPerBit;
     readonly long _delay;
     readonly PacketQueue _queue;
     readonly int _dropQueueFull;
@@ -32,6 +33,8 @@ public sealed class Link : IEventTarget, IPacketReceiver, IResettable
         _ctx = ctx;
         _id = ctx.Sim.Register(this);
         _bitsPerSecond = bitsPerSecond;
+        // Rates that divide a terahertz (1, 10, 25, 40, 100, 400 Gbit/s) give whole picoseconds per bit.
+        _psPerBit = SimTime.Second % bitsPerSecond == 0 ? SimTime.Second / bitsPerSecond : 0;
         _delay = delay;
         _queue = new PacketQueue(queuePackets, queueBytes);
         _dropQueueFull = ctx.Drops.Register($"{name}.queue_full");
@@ -62,10 +65,16 @@ public sealed class Link : IEventTarget, IPacketReceiver, IResettable
         _busy = true;
         _busySince = _ctx.Sim.Now;
         long bits = (long)(_ctx.Packets[packet].Size + WireOverheadBytes) * 8;
-        // ps = bits * 1e12 / rate, exactly, carrying the remainder.
-        Int128 num = (Int128)bits * SimTime.Second + _carry;
-        long ps = (long)(num / _bitsPerSecond);
-        _carry = (long)(num % _bitsPerSecond);
+        long ps;
+        if (_psPerBit > 0) ps = bits * _psPerBit;
+        else
+        {
+            // ps = bits * 1e12 / rate, exactly, carrying the remainder. A 64 KiB frame is
+            // 524,288 bits: times 1e12 that still fits in a long, so no 128-bit division.
+            long num = bits * SimTime.Second + _carry;
+            ps = num / _bitsPerSecond;
+            _carry = num - ps * _bitsPerSecond;
+        }
         _ctx.Sim.ScheduleIn(ps, _id, TxDone, packet);
     }
 
