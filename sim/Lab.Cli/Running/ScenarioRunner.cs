@@ -82,6 +82,10 @@ public static class ScenarioRunner
             foreach (var (p, name) in new[] { (50.0, "p50"), (90.0, "p90"), (99.0, "p99"), (99.9, "p999"), (100.0, "max") })
                 metrics.Add(new($"latency_{name}_us", "us", sink.Latency.Percentile(p) / (double)SimTime.Microsecond));
         }
+        foreach (var s in sources)
+        {
+            if (s.FlowsStarted > 0) metrics.Add(new($"traffic.{s.Name}.new_flows_per_s", "flows/s", s.FlowsStarted / seconds));
+        }
         foreach (var (reason, count) in ctx.Drops.Snapshot()) metrics.Add(new($"drop.{reason}", "packets", count));
         foreach (var cs in coreSets)
         {

@@ -66,8 +66,12 @@ public sealed class TrafficSource : IEventTarget, IResettable
     }
 
     public IPacketReceiver Next { get; }
+    public string Name => _spec.Name;
     public long Sent { get; private set; }
-    public long FlowsStarted => _flows.FlowsStarted;
+    /// <summary>Flows started since the statistics reset (churning mixes; 0 otherwise).</summary>
+    public long FlowsStarted => _flows.FlowsStarted - _flowsAtReset;
+
+    long _flowsAtReset;
 
     public void OnEvent(int kind, int arg, long data)
     {
@@ -117,5 +121,9 @@ public sealed class TrafficSource : IEventTarget, IResettable
         return Math.Max(1, gap);
     }
 
-    public void ResetStatistics(long now) => Sent = 0;
+    public void ResetStatistics(long now)
+    {
+        Sent = 0;
+        _flowsAtReset = _flows.FlowsStarted;
+    }
 }
