@@ -15,7 +15,8 @@ namespace Lab.Captures.Vm;
 /// <param name="GuestMac">The guest interface's address.</param>
 public sealed record VmNic(int Index, string TapName, string TapMac, string GuestInterface, string GuestMac)
 {
-    internal static VmNic ForIndex(int i) => new(
+    /// <summary>The link with this index, as <see cref="VmNetns.Create"/> makes it.</summary>
+    public static VmNic ForIndex(int i) => new(
         i,
         string.Create(CultureInfo.InvariantCulture, $"tap{i}"),
         string.Create(CultureInfo.InvariantCulture, $"02:00:00:00:01:{i + 1:x2}"),

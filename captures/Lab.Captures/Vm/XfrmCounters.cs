@@ -138,7 +138,7 @@ public sealed partial record XfrmSaCounters(
                 while (bitmap.Count < words && i + 1 < block.Length && BitmapWords().IsMatch(block[i + 1].Trim()))
                 {
                     i++;
-                    foreach (var w in block[i].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    foreach (var w in block[i].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
                         bitmap.Add(Hex(w));
                 }
             }
