@@ -55,8 +55,8 @@ public sealed class KernelVm : IDisposable
     /// <summary>The guest's serial console (kernel messages, init's messages).</summary>
     public string ConsoleLogPath => Path.Combine(_work.FullName, "console.log");
 
-    /// <summary>qemu's process id (inside the VM's namespace).</summary>
-    public int QemuProcessId => _qemu.Id;
+    /// <summary>qemu's process id (from its -pidfile, written once it runs).</summary>
+    public int QemuProcessId { get; private set; }
 
     /// <summary>Boots a guest and waits until its control agent answers.</summary>
     /// <exception cref="VmUnavailableException">qemu, root or the image is missing.</exception>
@@ -96,6 +96,7 @@ public sealed class KernelVm : IDisposable
             vm.StartReaders();
             vm.WaitReady(options.BootTimeout);
             vm.BootTime = clock.Elapsed;
+            vm.QemuProcessId = int.Parse(File.ReadAllText(Path.Combine(work.FullName, "qemu.pid")).Trim(), CultureInfo.InvariantCulture);
             return vm;
         }
         catch
@@ -113,7 +114,19 @@ public sealed class KernelVm : IDisposable
         }
     }
 
-    /// <summary>The command line: `ip netns exec NS qemu-system-x86_64 ...`.</summary>
+    /// <summary>
+    /// Runs qemu (its arguments follow the harness's pid) and kills it within a second of the
+    /// harness's death. Needed because a harness killed with SIGKILL closes qemu's stdin and
+    /// stdout, yet qemu keeps running: a guest answer written to the dead stdout throttles the
+    /// virtio-serial port, the agent blocks in that write, and never sees the end of its input.
+    /// </summary>
+    private const string Lifeline =
+        // A background job's stdin is /dev/null before its redirections apply: keep a copy.
+        "h=$1; shift; exec 3<&0; \"$@\" <&3 3<&- & q=$!; exec 3<&-; " +
+        "while kill -0 \"$h\" 2>/dev/null && kill -0 \"$q\" 2>/dev/null; do sleep 1; done; " +
+        "kill -KILL \"$q\" 2>/dev/null; wait \"$q\"";
+
+    /// <summary>The command line: `ip netns exec NS sh -c LIFELINE labvm-qemu HARNESS-PID qemu-system-x86_64 ...`.</summary>
     public static IReadOnlyList<string> QemuArguments(KernelVmOptions options, VmImage image, VmNetns netns, string workDir)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -128,7 +141,9 @@ public sealed class KernelVm : IDisposable
         var append = "console=ttyS0 quiet panic=-1 " + options.ExtraKernelArguments;
         var args = new List<string>
         {
-            "netns", "exec", netns.Name, "qemu-system-x86_64",
+            "netns", "exec", netns.Name, "sh", "-c", Lifeline, "labvm-qemu",
+            Environment.ProcessId.ToString(inv), "qemu-system-x86_64",
+            "-pidfile", Path.Combine(workDir, "qemu.pid"),
             "-accel", "tcg",
             "-machine", "pc",
             "-smp", options.Cpus.ToString(inv),
@@ -269,24 +284,17 @@ public sealed class KernelVm : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         VmCleanup.Unregister(this);
-        try
-        {
-            if (!_qemu.HasExited)
-            {
-                _qemu.Kill(entireProcessTree: true);
-                _qemu.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Never started.
-        }
+        StopQemu();
         _qemu.Dispose();
         _netns.Dispose();
         lock (_trace)
             _trace.Dispose();
         var keep = _options.KeepWorkDirectory || Environment.GetEnvironmentVariable("LAB_VM_KEEP") == "1";
-        if (!keep)
+        if (keep)
+        {
+            File.WriteAllText(Path.Combine(_work.FullName, "KEEP"), "kept for debugging (KernelVmOptions.KeepWorkDirectory or LAB_VM_KEEP=1)\n");
+        }
+        else
         {
             try
             {
@@ -298,6 +306,44 @@ public sealed class KernelVm : IDisposable
             }
         }
         _lines.Dispose();
+    }
+
+    /// <summary>
+    /// Kills qemu, then lets the lifeline shell reap it and exit (so qemu's pid is gone, not a
+    /// zombie, when Dispose returns); kills the whole tree if the shell does not exit.
+    /// </summary>
+    private void StopQemu()
+    {
+        try
+        {
+            if (_qemu.HasExited)
+                return;
+        }
+        catch (InvalidOperationException)
+        {
+            return; // never started
+        }
+        var pidFile = Path.Combine(_work.FullName, "qemu.pid");
+        if (QemuProcessId == 0 && File.Exists(pidFile)
+            && int.TryParse(File.ReadAllText(pidFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            QemuProcessId = pid;
+        if (QemuProcessId > 0)
+        {
+            try
+            {
+                using var qemu = Process.GetProcessById(QemuProcessId);
+                qemu.Kill();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Already gone.
+            }
+        }
+        if (!_qemu.WaitForExit(10_000))
+        {
+            _qemu.Kill(entireProcessTree: true);
+            _qemu.WaitForExit(10_000);
+        }
     }
 
     private void StartReaders()

@@ -61,16 +61,36 @@ public sealed partial class VmNetns : IDisposable
         Delete(Name);
     }
 
-    /// <summary>Removes labvm-PID-N namespaces whose process no longer exists.</summary>
+    /// <summary>
+    /// Removes labvm-PID-N namespaces, and the labvm-PID-N-* work directories in the temp
+    /// directory, whose process no longer exists (work directories kept on purpose, marked
+    /// with a KEEP file, stay).
+    /// </summary>
     public static void SweepStale()
     {
-        if (!Directory.Exists("/run/netns"))
-            return;
-        foreach (var path in Directory.GetFiles("/run/netns"))
+        if (Directory.Exists("/run/netns"))
         {
-            var m = StaleName().Match(Path.GetFileName(path));
-            if (m.Success && !Directory.Exists("/proc/" + m.Groups[1].Value))
-                Delete(Path.GetFileName(path));
+            foreach (var path in Directory.GetFiles("/run/netns"))
+            {
+                var m = StaleName().Match(Path.GetFileName(path));
+                if (m.Success && !Directory.Exists("/proc/" + m.Groups[1].Value))
+                    Delete(Path.GetFileName(path));
+            }
+        }
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "labvm-*"))
+        {
+            var m = StaleWorkDir().Match(Path.GetFileName(dir));
+            if (m.Success && !Directory.Exists("/proc/" + m.Groups[1].Value) && !File.Exists(Path.Combine(dir, "KEEP")))
+            {
+                try
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // Left for the next sweep.
+                }
+            }
         }
     }
 
@@ -92,6 +112,9 @@ public sealed partial class VmNetns : IDisposable
 
     [GeneratedRegex(@"^labvm-(\d+)-\d+$")]
     private static partial Regex StaleName();
+
+    [GeneratedRegex(@"^labvm-(\d+)-\d+-\w+$")]
+    private static partial Regex StaleWorkDir();
 
     [GeneratedRegex(@"^\d+:\s+([^:@\s]+)[:@]", RegexOptions.Multiline)]
     private static partial Regex TunLine();
