@@ -27,6 +27,7 @@ public sealed class KernelVm : IDisposable
     private readonly StreamWriter _trace;
     private int _nextId;
     private int _disposed;
+    private bool _keepForDiagnosis;
     private string? _faulted;
 
     private KernelVm(KernelVmOptions options, VmImage image, VmNetns netns, DirectoryInfo work, Process qemu)
@@ -103,6 +104,7 @@ public sealed class KernelVm : IDisposable
         {
             if (vm is not null)
             {
+                vm._keepForDiagnosis = true; // the error message names its console.log
                 vm.Dispose();
             }
             else
@@ -289,7 +291,7 @@ public sealed class KernelVm : IDisposable
         _netns.Dispose();
         lock (_trace)
             _trace.Dispose();
-        var keep = _options.KeepWorkDirectory || Environment.GetEnvironmentVariable("LAB_VM_KEEP") == "1";
+        var keep = _options.KeepWorkDirectory || _keepForDiagnosis || Environment.GetEnvironmentVariable("LAB_VM_KEEP") == "1";
         if (keep)
         {
             File.WriteAllText(Path.Combine(_work.FullName, "KEEP"), "kept for debugging (KernelVmOptions.KeepWorkDirectory or LAB_VM_KEEP=1)\n");
