@@ -31,7 +31,8 @@ public static class Display
         if (m.N < 2) return HumanUnit.Number(mean);
         var (low, high) = Ci(m);
         double half = unit.Apply(Math.Max(m.Mean - low, high - m.Mean));
-        if (double.IsNaN(half) || half <= 0 || !double.IsFinite(mean)) return HumanUnit.Number(mean);
+        // Replications equal up to floating-point rounding have no interval worth printing.
+        if (double.IsNaN(half) || half <= 1e-9 * Math.Abs(mean) || half == 0 || !double.IsFinite(mean)) return HumanUnit.Number(mean);
         int decimals = Math.Max(0, 1 - (int)Math.Floor(Math.Log10(half)));
         double roundedHalf = Math.Round(half, Math.Min(decimals, 15));
         if (decimals == 0)

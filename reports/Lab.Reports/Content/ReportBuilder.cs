@@ -69,7 +69,7 @@ public static class ReportBuilder
             string prefix = results.Count > 1 ? r.Name + ": " : "";
             var run = r.Summary.Run;
             list.Add(new(prefix + "Scenario", r.Name));
-            list.Add(new(prefix + "Run", $"{Seconds(run.DurationS)} (warm-up {Seconds(run.WarmupS)}), seed {run.Seed}, {run.Replications} replication{(run.Replications == 1 ? "" : "s")}"));
+            list.Add(new(prefix + "Run", $"{Seconds(run.DurationS)} ({(run.WarmupS > 0 ? "warm-up " + Seconds(run.WarmupS) : "no warm-up")}), seed {run.Seed}, {run.Replications} replication{(run.Replications == 1 ? "" : "s")}"));
             foreach (var p in r.Summary.SweepParameters)
             {
                 var values = new List<string>();

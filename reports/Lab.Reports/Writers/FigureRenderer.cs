@@ -42,10 +42,23 @@ public static partial class SvgInliner
     [GeneratedRegex("""<svg\b[^>]*>""")]
     private static partial Regex Root();
 
-    /// <summary>Fixes the position lists; the result is a valid standalone SVG file.</summary>
-    public static string Clean(string svg) =>
-        PositionList().Replace(svg, m => $"{m.Groups[1].Value}=\"{string.Join(' ', m.Groups[2].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}\"")
+    /// <summary>
+    /// Fixes the position lists and renumbers ids in order of appearance (Skia numbers clip paths
+    /// from a process-wide counter, so the same figure would otherwise differ between runs).
+    /// The result is a valid standalone SVG file.
+    /// </summary>
+    public static string Clean(string svg)
+    {
+        svg = PositionList().Replace(svg, m => $"{m.Groups[1].Value}=\"{string.Join(' ', m.Groups[2].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}\"")
             .Replace("\r\n", "\n", StringComparison.Ordinal);
+        var renamed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (Match m in Id().Matches(svg))
+            renamed.TryAdd(m.Groups[1].Value, "c" + (renamed.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        string Rename(string id) => renamed.TryGetValue(id, out var r) ? r : id;
+        svg = Id().Replace(svg, m => $"id=\"{Rename(m.Groups[1].Value)}\"");
+        svg = UrlRef().Replace(svg, m => $"url(#{Rename(m.Groups[1].Value)})");
+        return HrefRef().Replace(svg, m => $"href=\"#{Rename(m.Groups[1].Value)}\"");
+    }
 
     public static string Inline(string svg, string prefix)
     {
