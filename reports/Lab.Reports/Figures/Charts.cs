@@ -58,6 +58,7 @@ public static class Charts
         }
         if (categories is not null) CategoryTicks(plot.Axes.Bottom, categories);
         if (series.Count > 1 || (shaded is not null && shadedLabel.Length > 0)) plot.ShowLegend(Alignment.UpperRight);
+        else plot.HideLegend();
         plot.Axes.Margins(0.04, 0.1);
         return plot;
     }

@@ -34,7 +34,7 @@ public static class SlidesWriter
         .slide .flag { color: #D55E00; font-weight: bold; }
         .slide table.params { font-size: 28px; }
         .slide table.params th { color: #555; font-weight: normal; }
-        .slide footer { font-size: 14px; color: #666; border-top: 1px solid #ccc; padding: 6px 0 10px; margin-top: 10px; display: flex; justify-content: space-between; gap: 20px; }
+        .slide footer { font-size: 14px; color: #666; border-top: 1px solid #ccc; padding: 6px 0 10px; margin-top: auto; display: flex; justify-content: space-between; gap: 20px; }
         .slide footer .n { white-space: nowrap; }
         @media print {
           html, body { height: auto; overflow: visible; background: #fff; }
