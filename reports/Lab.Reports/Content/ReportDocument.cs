@@ -1,0 +1,55 @@
+using Lab.Reports.Figures;
+
+namespace Lab.Reports.Content;
+
+/// <summary>
+/// A table of the report: display cells (human units, for Markdown, HTML and slides) and the
+/// machine-readable cells written to tables/&lt;Id&gt;.csv (invariant round-trip numbers).
+/// </summary>
+public sealed record ReportTable(
+    string Id,
+    string Title,
+    IReadOnlyList<string> Header,
+    IReadOnlyList<IReadOnlyList<string>> Rows,
+    IReadOnlyList<string> CsvHeader,
+    IReadOnlyList<IReadOnlyList<string>> CsvRows)
+{
+    /// <summary>Text under the table: what the symbols and intervals mean.</summary>
+    public string Note { get; init; } = "";
+
+    /// <summary>Columns from this index on are numbers (right-aligned).</summary>
+    public int FirstNumericColumn { get; init; } = 1;
+}
+
+public abstract record Block;
+
+public sealed record FigureBlock(Figure Figure) : Block;
+
+public sealed record TableBlock(ReportTable Table) : Block;
+
+public sealed record Section(string Title, IReadOnlyList<Block> Blocks);
+
+/// <summary>Everything a report shows, before it is written as Markdown, HTML or slides.</summary>
+public sealed record ReportDocument(
+    string Title,
+    string Subtitle,
+    IReadOnlyList<KeyValuePair<string, string>> KeyParameters,
+    IReadOnlyList<Section> Sections,
+    IReadOnlyList<ProvenanceLine> Provenance,
+    IReadOnlyList<KeyValuePair<string, string>> Scenarios);
+
+/// <summary>One results folder's provenance, from its summary.json and provenance.json only.</summary>
+public sealed record ProvenanceLine(string Role, string Scenario, string Hash, string Seed, int Replications, string LabVersion, string Commit, string RunDate)
+{
+    /// <summary>The one-line footer: "after: quickstart · sha256 3f5a…· seed 1 · 3 replications · lab 0.1.0 (abc1234) · run 2026-11-26T20:00:00Z".</summary>
+    public string Text
+    {
+        get
+        {
+            string hash = Hash.Length > 12 ? Hash[..12] + "…" : Hash;
+            string role = Role.Length > 0 ? Role + ": " : "";
+            string reps = Replications == 1 ? "1 replication" : $"{Replications} replications";
+            return $"{role}{Scenario} · scenario sha256 {hash} · seed {Seed} · {reps} · lab {LabVersion} (commit {Commit}) · run {RunDate}";
+        }
+    }
+}

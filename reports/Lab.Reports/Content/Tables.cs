@@ -1,0 +1,134 @@
+using Lab.Reports.Figures;
+using Lab.Reports.Reading;
+using Lab.Reports.Stats;
+
+namespace Lab.Reports.Content;
+
+/// <summary>The report's tables: metrics of a run or sweep, comparisons with a baseline, and provenance.</summary>
+public static class Tables
+{
+    const string IntervalNote = "± is the half-width of the 95% confidence interval over replications.";
+
+    static readonly string[] CsvSummaryColumns = ["metric", "unit", "n", "mean", "stddev", "ci95_low", "ci95_high"];
+
+    /// <summary>A single run: one row per metric. A sweep: one row per point, the plotted metrics as columns.</summary>
+    public static ReportTable Metrics(Comparison c, IReadOnlyList<string> sweepMetrics, Numbering n)
+    {
+        var summary = c.After.Summary;
+        var csvHeader = new List<string> { "point" };
+        csvHeader.AddRange(summary.SweepParameters);
+        csvHeader.AddRange(CsvSummaryColumns);
+        var csvRows = new List<IReadOnlyList<string>>();
+        foreach (var p in summary.Points)
+        {
+            foreach (var (name, m) in p.Metrics)
+            {
+                var row = new List<string> { p.Index.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                row.AddRange(p.Parameters.Select(kv => kv.Value));
+                row.AddRange([name, m.Unit, m.N.ToString(System.Globalization.CultureInfo.InvariantCulture), Display.Raw(m.Mean), Display.Raw(m.Stddev), Display.Raw(m.Ci95Low), Display.Raw(m.Ci95High)]);
+                csvRows.Add(row);
+            }
+        }
+
+        if (summary.Points.Count == 1)
+        {
+            var p = summary.Points[0];
+            var rows = new List<IReadOnlyList<string>>();
+            foreach (var name in OrderedMetrics(p.Metrics.Keys))
+            {
+                var m = p.Metrics[name];
+                var unit = HumanUnit.For(m.Unit, Math.Abs(m.Mean));
+                rows.Add([MetricCatalog.Title(name), Display.MeanCi(m, unit), unit.Label, m.N.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            }
+            return new ReportTable(n.Table("metrics"), "Metrics", ["Metric", "Mean", "Unit", "n"], rows, csvHeader, csvRows) { Note = IntervalNote };
+        }
+
+        var columns = sweepMetrics.Take(7).ToList();
+        var units = columns.Select(name => HumanUnit.For(SweepFigures.UnitOf(c, name),
+            summary.Points.Select(p => p.Metrics.TryGetValue(name, out var m) ? Math.Abs(m.Mean) : 0).Max())).ToList();
+        var header = summary.SweepParameters.Select(Display.ShortName).ToList();
+        header.AddRange(columns.Select((name, i) => Display.WithUnit(MetricCatalog.Title(name), units[i])));
+        var wide = new List<IReadOnlyList<string>>();
+        foreach (var p in summary.Points)
+        {
+            var row = p.Parameters.Select(kv => kv.Value).ToList();
+            for (int i = 0; i < columns.Count; i++)
+                row.Add(p.Metrics.TryGetValue(columns[i], out var m) ? Display.MeanCi(m, units[i]) : "");
+            wide.Add(row);
+        }
+        return new ReportTable(n.Table("metrics"), "Metrics by sweep point", header, wide, csvHeader, csvRows)
+        {
+            Note = IntervalNote + " All metrics of every point are in the CSV.",
+            FirstNumericColumn = summary.SweepParameters.Count,
+        };
+    }
+
+    /// <summary>Headline metrics first (in catalog order), then the rest ordinally.</summary>
+    public static IEnumerable<string> OrderedMetrics(IEnumerable<string> names)
+    {
+        var all = names.ToList();
+        foreach (var h in MetricCatalog.Headline) if (all.Contains(h)) yield return h;
+        foreach (var m in all) if (!MetricCatalog.Headline.Contains(m)) yield return m;
+    }
+
+    /// <summary>
+    /// Before against after per (point, metric): means, change, relative change and Welch's
+    /// p-value over replications. Display rows: every metric of a single run, or the plotted
+    /// metrics of a sweep; the CSV has every metric.
+    /// </summary>
+    public static ReportTable Compare(Comparison c, IReadOnlyList<string> sweepMetrics, Numbering n)
+    {
+        var summary = c.After.Summary;
+        bool sweep = summary.Points.Count > 1 || summary.SweepParameters.Count > 0;
+        var csvHeader = new List<string> { "point" };
+        csvHeader.AddRange(summary.SweepParameters);
+        csvHeader.AddRange(["metric", "unit", "before_n", "before_mean", "after_n", "after_mean", "delta", "delta_ratio", "welch_t", "welch_df", "p_value", "significant"]);
+        var csvRows = new List<IReadOnlyList<string>>();
+        var header = summary.SweepParameters.Select(Display.ShortName).ToList();
+        header.AddRange(["Metric", "Unit", "Before", "After", "Change", "Change %", "p", "Significant"]);
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var p in summary.Points)
+        {
+            foreach (var name in OrderedMetrics(c.MetricNames()))
+            {
+                var (after, before) = c.Metric(p, name);
+                if (after is null || before is null) continue;
+                var w = Welch.Test(before.Values, after.Values);
+                double delta = after.Mean - before.Mean;
+                var csv = new List<string> { p.Index.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                csv.AddRange(p.Parameters.Select(kv => kv.Value));
+                csv.AddRange([name, after.Unit, Display.Raw((double)before.N), Display.Raw(before.Mean), Display.Raw((double)after.N), Display.Raw(after.Mean), Display.Raw(delta),
+                    before.Mean == 0 ? "" : Display.Raw(delta / Math.Abs(before.Mean)), Display.Raw(w.T), Display.Raw(w.DegreesOfFreedom), Display.Raw(w.P), Display.Raw(w.Significant())]);
+                csvRows.Add(csv);
+                if (sweep && !sweepMetrics.Contains(name)) continue;
+                var unit = HumanUnit.For(after.Unit, Math.Max(Math.Abs(after.Mean), Math.Abs(before.Mean)));
+                var row = p.Parameters.Select(kv => kv.Value).ToList();
+                row.AddRange([MetricCatalog.Title(name), unit.Label, Display.MeanCi(before, unit), Display.MeanCi(after, unit),
+                    Display.Signed(unit.Apply(delta)), Display.Percent(before.Mean, after.Mean), Display.P(w), Display.Significance(w)]);
+                rows.Add(row);
+            }
+        }
+        string unmatched = c.UnmatchedBefore().Count == 0 ? "" : $" Baseline points without a match: {string.Join("; ", c.UnmatchedBefore().Select(Display.PointLabel))}.";
+        string missing = summary.Points.Any(p => c.BeforePoint(p) is null) ? $" Points without a baseline: {string.Join("; ", summary.Points.Where(p => c.BeforePoint(p) is null).Select(Display.PointLabel))}." : "";
+        return new ReportTable(n.Table("comparison"), "Before and after", header, rows, csvHeader, csvRows)
+        {
+            Note = $"Change = after − before. p: two-sided Welch t-test over replications; significant when p < 0.05. {IntervalNote}{unmatched}{missing}",
+            FirstNumericColumn = summary.SweepParameters.Count + 2,
+        };
+    }
+
+    /// <summary>Provenance of every results folder, in full (the footers abbreviate the hash).</summary>
+    public static ReportTable Provenance(IReadOnlyList<(string Role, ResultsSet Set)> sets, Numbering n)
+    {
+        string[] header = ["Results", "Scenario", "Scenario sha256", "Seed", "Replications", "Lab version", "Commit", "Run date (UTC)", "Host", "Command"];
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var (role, s) in sets)
+        {
+            rows.Add([role.Length > 0 ? role : Path.GetFileName(s.Folder), s.Name, s.Summary.Scenario.Hash,
+                s.Summary.Run.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                s.Summary.Run.Replications.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                s.Provenance.LabVersion, s.Provenance.Commit, s.Provenance.RunDate, s.Provenance.Host, s.Provenance.Command]);
+        }
+        return new ReportTable(n.Table("provenance"), "Results folders", header, rows, header, rows) { FirstNumericColumn = header.Length };
+    }
+}

@@ -1,0 +1,203 @@
+using ScottPlot;
+
+namespace Lab.Reports.Figures;
+
+/// <summary>
+/// The figure kinds of a report, built from data already in display units. Each returns a
+/// styled <see cref="Plot"/>; the report writers render it to PNG and SVG.
+/// </summary>
+public static class Charts
+{
+    /// <summary>Lines against a numeric x axis, or against categories when <paramref name="categories"/> is given.</summary>
+    public static Plot Lines(string title, string xLabel, string yLabel, IReadOnlyList<LineSeries> series,
+        IReadOnlyList<string>? categories = null, (double From, double To)? shaded = null, string shadedLabel = "")
+    {
+        var plot = FigureStyle.NewPlot(title, xLabel, yLabel);
+        if (shaded is { } span && span.To > span.From)
+        {
+            var s = plot.Add.HorizontalSpan(span.From, span.To, Color.FromHex("#000000").WithAlpha(0.08));
+            s.LineWidth = 0;
+            s.LegendText = shadedLabel;
+        }
+        foreach (var line in series)
+        {
+            var colour = FigureStyle.Colour(line.Colour);
+            if (line.Low is { } low && line.High is { } high)
+            {
+                if (line.Band)
+                {
+                    var band = plot.Add.FillY(line.Xs, low, high);
+                    band.FillColor = colour.WithAlpha(0.22);
+                    band.LineWidth = 0;
+                }
+                else
+                {
+                    var neg = new double[line.Ys.Length];
+                    var pos = new double[line.Ys.Length];
+                    for (int i = 0; i < neg.Length; i++)
+                    {
+                        neg[i] = Math.Max(0, line.Ys[i] - low[i]);
+                        pos[i] = Math.Max(0, high[i] - line.Ys[i]);
+                    }
+                    var bars = new ScottPlot.Plottables.ErrorBar(line.Xs, line.Ys, null, null, neg, pos)
+                    {
+                        Color = colour,
+                        LineWidth = 4,
+                        CapSize = 24,
+                    };
+                    plot.Add.Plottable(bars);
+                }
+            }
+            var scatter = plot.Add.Scatter(line.Xs, line.Ys, colour);
+            scatter.LineWidth = FigureStyle.LineWidth;
+            scatter.MarkerSize = line.Markers ? FigureStyle.MarkerSize : 0;
+            scatter.MarkerShape = line.Dashed ? MarkerShape.OpenCircle : MarkerShape.FilledCircle;
+            scatter.MarkerLineWidth = 4;
+            scatter.LinePattern = line.Dashed ? LinePattern.Dashed : LinePattern.Solid;
+            scatter.LegendText = line.Label;
+        }
+        if (categories is not null) CategoryTicks(plot.Axes.Bottom, categories);
+        if (series.Count > 1 || (shaded is not null && shadedLabel.Length > 0)) plot.ShowLegend(Alignment.UpperRight);
+        else plot.HideLegend();
+        plot.Axes.Margins(0.04, 0.1);
+        return plot;
+    }
+
+    /// <summary>Grouped bars: one bar per group in each category, side by side.</summary>
+    public static Plot GroupedBars(string title, string xLabel, string yLabel, IReadOnlyList<string> categories, IReadOnlyList<BarGroup> groups)
+    {
+        var plot = FigureStyle.NewPlot(title, xLabel, yLabel);
+        double width = 0.8 / groups.Count;
+        for (int g = 0; g < groups.Count; g++)
+        {
+            var group = groups[g];
+            var bars = new List<Bar>();
+            for (int c = 0; c < categories.Count; c++)
+            {
+                var bar = new Bar
+                {
+                    Position = c - 0.4 + width * (g + 0.5),
+                    Value = group.Values[c],
+                    Size = width * 0.92,
+                    FillColor = group.Colour,
+                    LineColor = Color.FromHex("#000000"),
+                    LineWidth = 0,
+                };
+                if (group.Low is { } low && group.High is { } high)
+                {
+                    // Bar draws a symmetric error; use the larger side so the interval is never understated.
+                    bar.Error = Math.Max(group.Values[c] - low[c], high[c] - group.Values[c]);
+                    bar.LineWidth = 4;
+                    bar.ErrorSize = (float)(width * 0.4);
+                }
+                bars.Add(bar);
+            }
+            var plottable = plot.Add.Bars(bars);
+            plottable.LegendText = group.Label;
+        }
+        CategoryTicks(plot.Axes.Bottom, categories);
+        if (groups.Count > 1) plot.ShowLegend(Alignment.UpperLeft);
+        plot.Axes.Margins(bottom: 0, top: 0.15);
+        return plot;
+    }
+
+    /// <summary>Stacked bars: each category's bar is split into one segment per layer.</summary>
+    public static Plot StackedBars(string title, string xLabel, string yLabel, IReadOnlyList<string> categories, IReadOnlyList<string> layers, double[,] values)
+    {
+        var plot = FigureStyle.NewPlot(title, xLabel, yLabel);
+        var bases = new double[categories.Count];
+        for (int l = 0; l < layers.Count; l++)
+        {
+            var bars = new List<Bar>();
+            for (int c = 0; c < categories.Count; c++)
+            {
+                double v = values[c, l];
+                bars.Add(new Bar { Position = c, ValueBase = bases[c], Value = bases[c] + v, Size = 0.6, FillColor = FigureStyle.Colour(l), LineWidth = 0 });
+                bases[c] += v;
+            }
+            var plottable = plot.Add.Bars(bars);
+            plottable.LegendText = layers[l];
+        }
+        CategoryTicks(plot.Axes.Bottom, categories);
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.Axes.Margins(bottom: 0, top: 0.2);
+        return plot;
+    }
+
+    /// <summary>
+    /// A heatmap over two categorical axes; cell [x, y] is printed in the cell. Sequential data
+    /// use viridis (perceptually uniform, colour-blind safe); signed deltas use a blue-white-orange
+    /// diverging map centred on zero.
+    /// </summary>
+    public static Plot Heatmap(string title, string xLabel, string yLabel, IReadOnlyList<string> xs, IReadOnlyList<string> ys,
+        double[,] values, string[,] cellText, string colourLabel, bool diverging)
+    {
+        var plot = FigureStyle.NewPlot(title, xLabel, yLabel);
+        // ScottPlot draws row 0 at the top; put y index 0 at the bottom as on the axis.
+        var rows = new double[ys.Count, xs.Count];
+        double maxAbs = 0;
+        for (int x = 0; x < xs.Count; x++)
+        {
+            for (int y = 0; y < ys.Count; y++)
+            {
+                rows[ys.Count - 1 - y, x] = values[x, y];
+                if (!double.IsNaN(values[x, y])) maxAbs = Math.Max(maxAbs, Math.Abs(values[x, y]));
+            }
+        }
+        var map = plot.Add.Heatmap(rows);
+        // ScottPlot 5.1 places the corner cells' centres on the extent's corners: centre cell i on index i.
+        map.Extent = new CoordinateRect(0, Math.Max(xs.Count - 1, 1e-9), 0, Math.Max(ys.Count - 1, 1e-9));
+        // Cells as vector rectangles: exact edges in PNG and SVG (a scaled bitmap blurs and shifts them).
+        map.RenderStrategy = new ScottPlot.Plottables.Heatmap.RenderStrategies.Rectangles();
+        map.NaNCellColor = Color.FromHex("#FFFFFF");
+        if (diverging)
+        {
+            map.Colormap = new ScottPlot.Colormaps.CustomInterpolated([Color.FromHex("#0072B2"), Color.FromHex("#FFFFFF"), Color.FromHex("#E69F00")]);
+            double m = maxAbs > 0 ? maxAbs : 1;
+            map.ManualRange = new ScottPlot.Range(-m, m);
+        }
+        else
+        {
+            map.Colormap = new ScottPlot.Colormaps.Viridis();
+        }
+        var bar = plot.Add.ColorBar(map, Edge.Right);
+        bar.Label = colourLabel;
+        bar.LabelStyle.FontSize = FigureStyle.LabelSize;
+        bar.LabelStyle.FontName = FigureStyle.Font;
+        bar.Axis.TickLabelStyle.FontSize = FigureStyle.TickSize;
+        bar.Axis.TickLabelStyle.FontName = FigureStyle.Font;
+        bar.Width = 50;
+        for (int x = 0; x < xs.Count; x++)
+        {
+            for (int y = 0; y < ys.Count; y++)
+            {
+                var text = plot.Add.Text(cellText[x, y], x, y);
+                text.LabelFontSize = FigureStyle.CellTextSize;
+                text.LabelFontName = FigureStyle.Font;
+                text.LabelAlignment = Alignment.MiddleCenter;
+                text.LabelBold = true;
+                text.LabelBackgroundColor = Color.FromHex("#FFFFFF").WithAlpha(0.75);
+                text.LabelFontColor = Color.FromHex("#000000");
+                text.LabelPadding = 6;
+            }
+        }
+        CategoryTicks(plot.Axes.Bottom, xs);
+        CategoryTicks(plot.Axes.Left, ys);
+        plot.Grid.IsVisible = false;
+        plot.Axes.SetLimits(-0.5, xs.Count - 0.5, -0.5, ys.Count - 0.5);
+        return plot;
+    }
+
+    static void CategoryTicks(IAxis axis, IReadOnlyList<string> labels)
+    {
+        var positions = new double[labels.Count];
+        for (int i = 0; i < positions.Length; i++) positions[i] = i;
+        axis.SetTicks(positions, [.. labels]);
+        axis.TickLabelStyle.FontSize = labels.Count > 8 || labels.Any(l => l.Length > 14) ? FigureStyle.TickSize * 0.75f : FigureStyle.TickSize;
+        if (labels.Count > 6 && labels.Any(l => l.Length > 8))
+        {
+            axis.TickLabelStyle.Rotation = -30;
+            axis.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using ScottPlot;
+
+namespace Lab.Reports.Figures;
+
+/// <summary>
+/// The look of every figure: 1920x1080, type large enough to read from the back of a room,
+/// thick lines, and the Okabe-Ito palette (Okabe and Ito 2008, "Color Universal Design"), which
+/// stays distinguishable under the common colour-vision deficiencies.
+/// </summary>
+public static class FigureStyle
+{
+    public const int Width = 1920;
+    public const int Height = 1080;
+    public const float TitleSize = 52;
+    public const float LabelSize = 44;
+    public const float TickSize = 36;
+    public const float LegendSize = 34;
+    public const float CellTextSize = 32;
+    public const float LineWidth = 6;
+    public const float MarkerSize = 22;
+    public const string Font = "DejaVu Sans";
+
+    /// <summary>Okabe-Ito, ordered so the first colours contrast best on white (yellow last).</summary>
+    public static readonly Color[] Palette =
+    [
+        Color.FromHex("#0072B2"), // blue
+        Color.FromHex("#E69F00"), // orange
+        Color.FromHex("#009E73"), // bluish green
+        Color.FromHex("#D55E00"), // vermillion
+        Color.FromHex("#CC79A7"), // reddish purple
+        Color.FromHex("#56B4E9"), // sky blue
+        Color.FromHex("#000000"), // black
+        Color.FromHex("#F0E442"), // yellow
+    ];
+
+    public static Color Before => Color.FromHex("#E69F00");
+    public static Color After => Color.FromHex("#0072B2");
+    public static Color Simulated => Color.FromHex("#0072B2");
+    public static Color Kernel => Color.FromHex("#D55E00");
+
+    public static Color Colour(int index) => Palette[index % Palette.Length];
+
+    /// <summary>A plot with the lab's fonts, sizes and grid; axis labels carry units.</summary>
+    public static Plot NewPlot(string title, string xLabel, string yLabel)
+    {
+        var plot = new Plot();
+        plot.Font.Set(Font, FontWeight.Normal, FontSlant.Upright, FontSpacing.Normal);
+        plot.Title(title, TitleSize);
+        plot.XLabel(xLabel, LabelSize);
+        plot.YLabel(yLabel, LabelSize);
+        foreach (var axis in new IAxis[] { plot.Axes.Bottom, plot.Axes.Left })
+        {
+            axis.TickLabelStyle.FontSize = TickSize;
+            axis.TickLabelStyle.FontName = Font;
+            axis.MajorTickStyle.Length = 12;
+            axis.MajorTickStyle.Width = 3;
+        }
+        plot.Axes.Bottom.Label.FontName = Font;
+        plot.Axes.Left.Label.FontName = Font;
+        plot.Axes.Title.Label.FontName = Font;
+        plot.Axes.FrameWidth(3);
+        plot.Grid.MajorLineColor = Color.FromHex("#000000").WithAlpha(0.12);
+        plot.Grid.MajorLineWidth = 2;
+        plot.Legend.FontSize = LegendSize;
+        plot.Legend.FontName = Font;
+        plot.Legend.SymbolWidth = 60;
+        return plot;
+    }
+}

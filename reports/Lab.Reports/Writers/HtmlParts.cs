@@ -1,0 +1,44 @@
+using System.Text;
+using Lab.Reports.Content;
+
+namespace Lab.Reports.Writers;
+
+/// <summary>Pieces shared by report.html and slides.html.</summary>
+public static class HtmlParts
+{
+    /// <summary>An empty data: icon, so that no browser asks for /favicon.ico.</summary>
+    public const string Head = "<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<link rel=\"icon\" href=\"data:,\">\n";
+
+    public static void Table(StringBuilder sb, ReportTable t, IReadOnlyList<IReadOnlyList<string>> rows)
+    {
+        sb.Append("<table>\n<thead><tr>");
+        for (int i = 0; i < t.Header.Count; i++)
+            sb.Append(i >= t.FirstNumericColumn ? "<th class=\"num\">" : "<th>").Append(Html.Escape(t.Header[i])).Append("</th>");
+        sb.Append("</tr></thead>\n<tbody>\n");
+        foreach (var row in rows)
+        {
+            sb.Append("<tr>");
+            for (int i = 0; i < row.Count; i++)
+            {
+                string cls = i >= t.FirstNumericColumn ? " class=\"num\"" : "";
+                if (row[i] == "NO" || (i == row.Count - 1 && row[i] == "yes" && t.Header[i] == "Significant")) cls = i >= t.FirstNumericColumn ? " class=\"num flag\"" : " class=\"flag\"";
+                sb.Append("<td").Append(cls).Append('>').Append(Html.Escape(row[i])).Append("</td>");
+            }
+            sb.Append("</tr>\n");
+        }
+        sb.Append("</tbody>\n</table>\n");
+    }
+
+    public static void KeyParameters(StringBuilder sb, ReportDocument doc)
+    {
+        sb.Append("<table class=\"params\">\n<tbody>\n");
+        foreach (var kv in doc.KeyParameters)
+            sb.Append("<tr><th>").Append(Html.Escape(kv.Key)).Append("</th><td>").Append(Html.Escape(kv.Value)).Append("</td></tr>\n");
+        sb.Append("</tbody>\n</table>\n");
+    }
+
+    public static void Provenance(StringBuilder sb, ReportDocument doc)
+    {
+        foreach (var p in doc.Provenance) sb.Append("<div>").Append(Html.Escape(p.Text)).Append("</div>\n");
+    }
+}

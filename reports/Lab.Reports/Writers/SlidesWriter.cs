@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Text;
+using Lab.Reports.Content;
+
+namespace Lab.Reports.Writers;
+
+/// <summary>
+/// slides.html: a self-contained 16:9 deck. A title slide (scenario and key parameters), then one
+/// figure or table per slide (long tables continue on further slides), each with the provenance
+/// footer. Keys: →, ↓, PageDown, space: next; ←, ↑, PageUp, shift+space: back; Home, End.
+/// Printing gives one 16:9 page per slide (@page size and a page break after each slide).
+/// </summary>
+public static class SlidesWriter
+{
+    public const int RowsPerSlide = 10;
+
+    const string Css = """
+        @page { size: 1600px 900px; margin: 0; }
+        * { box-sizing: border-box; }
+        html, body { margin: 0; height: 100%; background: #2b2b2b; overflow: hidden; font-family: "DejaVu Sans", system-ui, sans-serif; color: #1a1a1a; }
+        .slide { position: absolute; left: 50%; top: 50%; width: 1600px; height: 900px; margin: -450px 0 0 -800px; background: #fff;
+                 display: none; flex-direction: column; padding: 40px 60px 0; overflow: hidden; }
+        .slide.active { display: flex; }
+        .slide h1 { font-size: 64px; margin: 120px 0 16px; }
+        .slide h2 { font-size: 44px; margin: 0 0 12px; }
+        .slide .subtitle { font-size: 30px; color: #555; margin: 0 0 40px; }
+        .slide .body { flex: 1; min-height: 0; display: flex; flex-direction: column; align-items: center; justify-content: center; }
+        .slide svg.figure { height: 100%; width: auto; max-width: 100%; }
+        .slide .caption { font-size: 20px; color: #555; margin: 6px 0 0; text-align: center; }
+        .slide table { border-collapse: collapse; font-size: 24px; font-variant-numeric: tabular-nums; }
+        .slide th, .slide td { padding: 6px 14px; border-bottom: 1px solid #ccc; text-align: left; }
+        .slide thead th { border-bottom: 3px solid #1a1a1a; }
+        .slide .num { text-align: right; white-space: nowrap; }
+        .slide .flag { color: #D55E00; font-weight: bold; }
+        .slide table.params { font-size: 28px; }
+        .slide table.params th { color: #555; font-weight: normal; }
+        .slide footer { font-size: 14px; color: #666; border-top: 1px solid #ccc; padding: 6px 0 10px; margin-top: auto; display: flex; justify-content: space-between; gap: 20px; }
+        .slide footer .n { white-space: nowrap; }
+        @media print {
+          html, body { height: auto; overflow: visible; background: #fff; }
+          .slide { display: flex; position: relative; left: 0; top: 0; margin: 0; transform: none !important; break-after: page; page-break-after: always; }
+          .slide:last-of-type { break-after: auto; page-break-after: auto; }
+        }
+        """;
+
+    // Scales the 1600x900 slide to the window; keyboard navigation; #N in the address selects slide N.
+    const string Script = """
+        (function () {
+          var slides = Array.prototype.slice.call(document.querySelectorAll('.slide'));
+          var current = 0;
+          function fit() {
+            var s = Math.min(window.innerWidth / 1600, window.innerHeight / 900);
+            slides.forEach(function (el) { el.style.transform = 'scale(' + s + ')'; });
+          }
+          function show(i) {
+            current = Math.max(0, Math.min(slides.length - 1, i));
+            slides.forEach(function (el, k) { el.classList.toggle('active', k === current); });
+            if (location.hash !== '#' + (current + 1)) history.replaceState(null, '', '#' + (current + 1));
+          }
+          document.addEventListener('keydown', function (e) {
+            var k = e.key;
+            if (k === 'ArrowRight' || k === 'ArrowDown' || k === 'PageDown' || (k === ' ' && !e.shiftKey)) show(current + 1);
+            else if (k === 'ArrowLeft' || k === 'ArrowUp' || k === 'PageUp' || (k === ' ' && e.shiftKey)) show(current - 1);
+            else if (k === 'Home') show(0);
+            else if (k === 'End') show(slides.length - 1);
+            else return;
+            e.preventDefault();
+          });
+          window.addEventListener('resize', fit);
+          var n = parseInt(location.hash.slice(1), 10);
+          fit();
+          show(isNaN(n) ? 0 : n - 1);
+          window.deck = { current: function () { return current; }, count: slides.length };
+        })();
+        """;
+
+    public static string Write(ReportDocument doc, IReadOnlyDictionary<string, RenderedFigure> figures)
+    {
+        var slides = new List<string>();
+        var title = new StringBuilder();
+        title.Append("<h1>").Append(Html.Escape(doc.Title)).Append("</h1>\n");
+        if (doc.Subtitle.Length > 0) title.Append("<p class=\"subtitle\">").Append(Html.Escape(doc.Subtitle)).Append("</p>\n");
+        HtmlParts.KeyParameters(title, doc);
+        slides.Add(title.ToString());
+        foreach (var section in doc.Sections)
+        {
+            foreach (var block in section.Blocks)
+            {
+                switch (block)
+                {
+                    case FigureBlock f:
+                        slides.Add($"<h2>{Html.Escape(f.Figure.Title)}</h2>\n<div class=\"body\">\n{figures[f.Figure.Id].InlineSvg}\n</div>\n<p class=\"caption\">{Html.Escape(f.Figure.Caption)}</p>\n");
+                        break;
+                    case TableBlock t:
+                        int parts = Math.Max(1, (t.Table.Rows.Count + RowsPerSlide - 1) / RowsPerSlide);
+                        for (int part = 0; part < parts; part++)
+                        {
+                            var sb = new StringBuilder();
+                            string suffix = parts > 1 ? $" ({part + 1}/{parts})" : "";
+                            sb.Append("<h2>").Append(Html.Escape(t.Table.Title + suffix)).Append("</h2>\n<div class=\"body\">\n");
+                            HtmlParts.Table(sb, t.Table, t.Table.Rows.Skip(part * RowsPerSlide).Take(RowsPerSlide).ToList());
+                            sb.Append("</div>\n");
+                            if (t.Table.Note.Length > 0) sb.Append("<p class=\"caption\">").Append(Html.Escape(t.Table.Note)).Append("</p>\n");
+                            slides.Add(sb.ToString());
+                        }
+                        break;
+                }
+            }
+        }
+
+        var footer = new StringBuilder();
+        HtmlParts.Provenance(footer, doc);
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n").Append(HtmlParts.Head);
+        html.Append("<title>").Append(Html.Escape(doc.Title)).Append(" (slides)</title>\n<style>\n").Append(Css).Append("\n</style>\n</head>\n<body>\n");
+        for (int i = 0; i < slides.Count; i++)
+        {
+            html.Append("<section class=\"slide").Append(i == 0 ? " active" : "").Append("\" data-index=\"").Append(i.ToString(CultureInfo.InvariantCulture)).Append("\">\n");
+            html.Append(slides[i]);
+            html.Append("<footer><div>").Append(footer).Append("</div><div class=\"n\">")
+                .Append((i + 1).ToString(CultureInfo.InvariantCulture)).Append(" / ").Append(slides.Count.ToString(CultureInfo.InvariantCulture)).Append("</div></footer>\n</section>\n");
+        }
+        html.Append("<script>\n").Append(Script).Append("\n</script>\n</body>\n</html>\n");
+        return html.ToString();
+    }
+
+    /// <summary>The number of slides <see cref="Write"/> makes for a document.</summary>
+    public static int Count(ReportDocument doc) =>
+        1 + doc.Sections.SelectMany(s => s.Blocks).Sum(b => b is TableBlock t ? Math.Max(1, (t.Table.Rows.Count + RowsPerSlide - 1) / RowsPerSlide) : 1);
+}
