@@ -24,7 +24,7 @@ public interface IModelPlugin
 /// <summary>The models the command line knows, by path element type.</summary>
 public static class ModelCatalog
 {
-    public static IReadOnlyList<IModelPlugin> Plugins { get; } = [];
+    public static IReadOnlyList<IModelPlugin> Plugins { get; } = [new Plugins.ForwardPlugin(), new Plugins.NattRebindPlugin()];
 
     public static ScenarioLoader CreateLoader() => new(Plugins.Select(p => p.Binder));
 
