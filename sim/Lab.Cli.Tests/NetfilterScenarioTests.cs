@@ -142,6 +142,31 @@ public sealed class NetfilterScenarioTests : IDisposable
         Assert.Equal(0.5, m["forward.fast_path_share"], 12);
     }
 
+    [Fact]
+    public void A_full_table_drops_new_connections_when_nothing_can_be_evicted()
+    {
+        // nf_conntrack_max 1 and two flows: the first flow's entry is ASSURED after its handshake, so
+        // early_drop finds nothing to evict and every packet of the other flow (each one a SYN again,
+        // as its SYN never got through) is dropped: "nf_conntrack: table full, dropping packet".
+        var m = Run("""
+            name: full
+            run: { duration: 10ms, seed: 1 }
+            traffic:
+              - { name: two, kind: cbr, rate: 67.2Mbit/s, size: 64B, flows: 2 }
+            path:
+              - forward: { conntrack_max: 1 }
+            outputs: { timeseries: 0s }
+            """);
+        Assert.Equal(1000, m["forward.packets"]);
+        Assert.True(m["forward.path.dropped"] > 100);
+        Assert.Equal(m["forward.path.dropped"], m["drop.forward.table_full"]);
+        Assert.Equal(m["forward.path.dropped"], m["forward.conntrack.drop"]);
+        Assert.Equal(1000 - m["forward.path.dropped"], m["forward.path.slow_new"] + m["forward.path.slow"]);
+        Assert.Equal(1, m["forward.path.slow_new"]);
+        Assert.Equal(0, m["forward.conntrack.early_drop"]);
+        Assert.Equal(1, m["forward.conntrack.entries"]);
+    }
+
     // One-packet UDP flows (alpha 100, mean 1: Pareto(100, 0.99) rounds to 1) to one destination,
     // SNAT to one address with the 100 ports 10000-10099, no replies, UDP timeout 100 ms.
     // The flows' own ports (32768 and up) are outside the range, so each one searches it: the

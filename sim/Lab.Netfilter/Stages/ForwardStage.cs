@@ -106,6 +106,7 @@ public sealed class ForwardStage : IPacketStage, IResettable
         long cost = outcome.CostPs;
         if (outcome.Verdict == ForwardVerdict.Dropped)
         {
+            if (first) _seen.Unset(packet.Flow); // the client retries: its next packet is a SYN (a new UDP entry) again
             ChargedCost += cost;
             return StageVerdict.Drop(cost, DropReason(outcome.DropReason));
         }

@@ -24,5 +24,10 @@ public sealed class SeenFlows
         return seen;
     }
 
-    public void Clear() => Array.Clear(_pages);
+    /// <summary>Forgets <paramref name="flow"/>: its next packet starts it again (a dropped SYN is retransmitted).</summary>
+    public void Unset(int flow)
+    {
+        if (flow < 0) flow &= int.MaxValue;
+        if (_pages[flow >> PageBits] is { } page) page[(flow & ((1 << PageBits) - 1)) >> 6] &= ~(1UL << (flow & 63));
+    }
 }
