@@ -42,6 +42,8 @@ public static class ModelCatalog
         new Plugins.EspOutPlugin(),
         new Plugins.EspInPlugin(),
         new Plugins.EspCryptoPlugin(),
+        new Plugins.ForwardPlugin(),
+        new Plugins.NattRebindPlugin(),
     ];
 
     public static ScenarioLoader CreateLoader() => new(Plugins.Select(p => p.Binder));
