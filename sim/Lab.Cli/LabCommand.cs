@@ -23,6 +23,8 @@ public static class LabCommand
         yield return Commands.EspCommands.Create();
         yield return Commands.PowerCommands.Create();
         yield return Commands.ReplayCommands.Create();
+        yield return Commands.SweepCommands.Create();
+        yield return Commands.SweepCommands.CreateMerge();
     }
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
