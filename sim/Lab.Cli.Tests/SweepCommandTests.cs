@@ -98,6 +98,19 @@ public sealed class SweepCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_sweep_writes_what_lab_run_writes_for_the_same_scenario()
+    {
+        // Fixed-size frames: the IMIX deck of SizeDistribution keeps its position from one run
+        // to the next in `lab run` (which reuses one bound scenario for all replications), so
+        // only without IMIX do the two commands see the same inputs for replications 1 and up.
+        string f = P("fixed.yaml");
+        File.WriteAllText(f, Scenario.Replace("size: imix", "size: 512B", StringComparison.Ordinal));
+        Ok("run", f, "--out", P("run"), "--no-store");
+        Ok("sweep", f, "--out", P("sweep"), "--no-store", "--jobs", "2");
+        AssertSameResults(P("run"), P("sweep"));
+    }
+
+    [Fact]
     public void A_restarted_sweep_runs_only_what_is_missing()
     {
         string f = ScenarioFile();
@@ -235,6 +248,11 @@ public sealed class SweepCommandTests : IDisposable
         (code, _, err) = Lab("merge", P("s0"), P("other"), P("s2"), "--out", P("m"), "--no-store");
         Assert.Equal(2, code);
         Assert.Contains("a sweep of a different scenario than", err);
+
+        (code, _, err) = Lab("merge", P("s0"), P("s1"), P("s2"), "--out", P("s0"), "--no-store");
+        Assert.Equal(2, code);
+        Assert.Contains("is a sweep folder; merging into it would replace its runs", err);
+        Assert.Equal(2, Directory.GetFiles(P("s0/runs")).Length);
 
         (code, _, err) = Lab("merge", _dir, "--out", P("m"), "--no-store");
         Assert.Equal(2, code);

@@ -121,6 +121,9 @@ public static class SweepCommands
                 return LabCommand.CheckFailed;
             }
             string dir = pr.GetValue(outDir) ?? Path.Combine("results", merged.Manifest.ScenarioName);
+            // The merged folder replaces OUT as a whole: never a sweep folder, whose runs would go with it.
+            if (File.Exists(Path.Combine(dir, SweepManifest.FileName)))
+                throw new LabInputException($"--out: {dir} is a sweep folder; merging into it would replace its runs (choose another --out)");
             var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,
                 "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
             ResultsWriter.Write(dir, merged.Set, provenance);
