@@ -24,6 +24,8 @@ public static class LabCommand
         yield return Commands.PowerCommands.Create();
         yield return Commands.ReplayCommands.Create();
         yield return Commands.ReportCommands.Create();
+        yield return Commands.SweepCommands.Create();
+        yield return Commands.SweepCommands.CreateMerge();
     }
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
