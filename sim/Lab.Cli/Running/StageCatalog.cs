@@ -42,6 +42,8 @@ public static class ModelCatalog
         new Plugins.EspOutPlugin(),
         new Plugins.EspInPlugin(),
         new Plugins.EspCryptoPlugin(),
+        new Plugins.CellularPlugin(),
+        new Plugins.ReorderProbePlugin(),
     ];
 
     public static ScenarioLoader CreateLoader() => new(Plugins.Select(p => p.Binder));
