@@ -26,6 +26,7 @@ public static class LabCommand
         yield return Commands.ReportCommands.Create();
         yield return Commands.SweepCommands.Create();
         yield return Commands.SweepCommands.CreateMerge();
+        yield return Commands.ReorderCommands.Create();
     }
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);

@@ -44,6 +44,8 @@ public static class ModelCatalog
         new Plugins.EspCryptoPlugin(),
         new Plugins.ForwardPlugin(),
         new Plugins.NattRebindPlugin(),
+        new Plugins.CellularPlugin(),
+        new Plugins.ReorderProbePlugin(),
     ];
 
     public static ScenarioLoader CreateLoader() => new(Plugins.Select(p => p.Binder));

@@ -58,6 +58,13 @@ public enum RlcMode
 /// found (REFERENCES.md), so every default here is an assumption and says so; match the parameters to a
 /// measured trace with the RFC 4737 / RFC 5236 metrics.
 /// </summary>
+/// <param name="Harq">HARQ of every component carrier.</param>
+/// <param name="Carriers">Component carriers (carrier aggregation when more than one).</param>
+/// <param name="Delivery">PDCP in-order delivery with t-Reordering, or NR out-of-order delivery.</param>
+/// <param name="TReordering">PDCP t-Reordering (TS 38.323 section 7.3).</param>
+/// <param name="Rlc">What happens after HARQ gives up.</param>
+/// <param name="RlcRetransmissionDelay">Extra delay of an RLC AM retransmission after the last HARQ attempt.</param>
+/// <param name="BaseDelay">One-way delay common to all packets (core network, backhaul).</param>
 public sealed record CellularBearerConfig(
     HarqConfig Harq,
     IReadOnlyList<ComponentCarrier> Carriers,
@@ -67,31 +74,57 @@ public sealed record CellularBearerConfig(
     long RlcRetransmissionDelay,
     long BaseDelay)
 {
+    /// <summary>Transmission time interval: LTE 1 ms subframe (TS 36.211 section 4); NR one slot, 1 ms / 2^mu (TS 38.211 section 4.3.2).</summary>
+    public long Tti { get; init; } = SimTime.Millisecond;
+
+    /// <summary>
+    /// DSCP values in strict-priority order, one QoS class (radio bearer with its own PDCP) each; every DSCP
+    /// not listed shares the last, lowest class. Empty: one bearer for everything.
+    /// </summary>
+    public IReadOnlyList<int> PriorityDscp { get; init; } = [];
+
+    /// <summary>Per-class transmit buffer in packets; a full buffer drops (0 = unlimited).</summary>
+    public int QueuePackets { get; init; } = 10_000;
+
+    /// <summary>
+    /// Deterministic HARQ failures for calibration and worked examples: every Nth transport block (counted over
+    /// all carriers in formation order, from 1) fails <see cref="ForcedFailures"/> times; other blocks draw from
+    /// the retransmission probability. 0 = off.
+    /// </summary>
+    public int RetransmitEveryNthBlock { get; init; }
+
+    public int ForcedFailures { get; init; } = 1;
+
+    public int Classes => PriorityDscp.Count + 1;
+
+    /// <summary>The QoS class of a DSCP: its position in <see cref="PriorityDscp"/>, or the last class.</summary>
+    public int ClassOf(int dscp)
+    {
+        for (int i = 0; i < PriorityDscp.Count; i++) if (PriorityDscp[i] == dscp) return i;
+        return PriorityDscp.Count;
+    }
+
+    /// <summary>Bits one carrier moves in one TTI (rate x TTI, rounded, at least 8).</summary>
+    public long BlockBits(int carrier) =>
+        Math.Max(8, (long)Math.Round(Carriers[carrier].BitsPerSecond * Tti / SimTime.Second, MidpointRounding.AwayFromZero));
+
+    /// <summary>A problem with the configuration, phrased for the scenario keys, or null.</summary>
+    public string? Validate()
+    {
+        if (Carriers.Count == 0) return "at least one component carrier is needed";
+        if (Harq.Processes < 1) return "harq_processes: at least one HARQ process is needed";
+        if (Harq.MaxTransmissions < 1) return "max_transmissions: at least one transmission is needed";
+        if (Harq.RetransmissionProbability is < 0 or > 1) return "retransmission_probability: expected a probability in [0, 1]";
+        if (Harq.RoundTrip <= 0) return "harq_rtt: expected a positive round trip";
+        if (Tti <= 0) return "tti: expected a positive transmission time interval";
+        foreach (var c in Carriers) if (c.BitsPerSecond <= 0) return "rate: expected a positive carrier rate";
+        foreach (int d in PriorityDscp) if (d is < 0 or > 63) return $"priority_dscp: expected DSCP values 0..63, found {d}";
+        if (ForcedFailures < 0) return "retransmit_count: expected 0 or more";
+        return null;
+    }
+
     /// <summary>[A] LTE, one 50 Mbit/s carrier, in-order delivery, t-Reordering 35 ms, RLC AM with a 40 ms RLC retransmission, 10 ms base delay.</summary>
     public static CellularBearerConfig LteDefault { get; } = new(
         HarqConfig.Lte(), [new ComponentCarrier(50e6, 0)], DeliveryOrder.InOrder,
         35 * SimTime.Millisecond, RlcMode.Acknowledged, 40 * SimTime.Millisecond, 10 * SimTime.Millisecond);
-}
-
-/// <summary>
-/// One packet handed to the bearer: send time, size, QoS class (0 = highest strict priority; each class
-/// is its own radio bearer with its own PDCP sequence space) and, for trace-driven runs and tests, a fixed
-/// number of failed HARQ attempts (null: drawn from the retransmission probability).
-/// </summary>
-public readonly record struct CellularPacket(long SendTime, int Bytes, int QosClass = 0, int? HarqFailures = null);
-
-/// <summary>Why a packet was not delivered.</summary>
-public enum CellularDropReason
-{
-    None,
-    /// <summary>HARQ gave up and RLC UM does not retransmit.</summary>
-    HarqFailure,
-    /// <summary>Arrived after t-Reordering had given up on it (COUNT &lt; RX_DELIV, TS 38.323 section 5.2.2.1).</summary>
-    LateAfterReordering,
-}
-
-/// <summary>Per packet: when the MAC received it, whether and when PDCP delivered it.</summary>
-public readonly record struct CellularDelivery(long MacArrival, long DeliveryTime, CellularDropReason Drop, int Transmissions, int Carrier)
-{
-    public bool Delivered => Drop == CellularDropReason.None;
 }
