@@ -24,7 +24,8 @@ public static class ScenarioRunner
         var links = new List<Link>();
         var coreSets = new List<CoreSet>();
         var stageOwners = new List<(IModelPlugin Plugin, IPacketStage Stage)>();
-        var receivers = BuildPath(scenario, ctx, sink, links, coreSets, stageOwners);
+        var elementOwners = new List<(IModelPlugin Plugin, IPacketReceiver Element)>();
+        var receivers = BuildPath(scenario, ctx, sink, links, coreSets, stageOwners, elementOwners);
         IPacketReceiver entry = receivers.Count > 0 ? receivers[0] : sink;
 
         var sources = new List<TrafficSource>();
@@ -101,6 +102,7 @@ public static class ScenarioRunner
             metrics.Add(new($"{cs.Name}.utilization_max", "ratio", max));
         }
         foreach (var (plugin, stage) in stageOwners) metrics.AddRange(plugin.Metrics(stage, seconds));
+        foreach (var (plugin, element) in elementOwners) metrics.AddRange(plugin.ElementMetrics(element, seconds));
         metrics.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
 
         var cdf = new List<(double, double)>();
@@ -123,7 +125,7 @@ public static class ScenarioRunner
     }
 
     static List<IPacketReceiver> BuildPath(Scenario scenario, SimulationContext ctx, Sink sink, List<Link> links, List<CoreSet> coreSets,
-        List<(IModelPlugin, IPacketStage)> stageOwners)
+        List<(IModelPlugin, IPacketStage)> stageOwners, List<(IModelPlugin, IPacketReceiver)> elementOwners)
     {
         var receivers = new List<IPacketReceiver>();
         var connectors = new Dictionary<IPacketReceiver, IModelPlugin>();
@@ -137,6 +139,7 @@ public static class ScenarioRunner
             {
                 var element = elementPlugin.CreateElement(me, ctx, n => byName.GetValueOrDefault(n));
                 connectors[element] = elementPlugin;
+                elementOwners.Add((elementPlugin, element));
                 byName[me.Name] = element;
                 receivers.Add(element);
                 i++;

@@ -27,6 +27,9 @@ public interface IModelPlugin
     IPacketReceiver CreateElement(ModelStageElement element, SimulationContext ctx, Func<string, object?> byName) =>
         throw new NotSupportedException($"{element.Type} is a stage");
 
+    /// <summary>Metrics a non-stage element adds after the run.</summary>
+    IEnumerable<MetricValue> ElementMetrics(IPacketReceiver element, double measuredSeconds) => [];
+
     /// <summary>Connects a non-stage element to what follows it.</summary>
     void Connect(IPacketReceiver element, IPacketReceiver next) => throw new NotSupportedException();
 

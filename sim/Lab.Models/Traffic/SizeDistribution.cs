@@ -15,7 +15,6 @@ public sealed class SizeDistribution
     readonly bool _deck;
     readonly int _uniformMin, _uniformMax;
     readonly int[] _deckCards = [];
-    int _deckLeft;
 
     SizeDistribution(int[] sizes, double[] weights, bool deck, int uniformMin = 0, int uniformMax = 0, string name = "")
     {
@@ -60,21 +59,42 @@ public sealed class SizeDistribution
 
     public static SizeDistribution Uniform(int min, int max) => new([min], [1], false, min, max, $"uniform({min},{max})");
 
-    public int Draw(RandomStream rng)
+    /// <summary>
+    /// A sampler with its own state (the IMIX deck): each generator of each run draws from its
+    /// own, so the distribution itself stays immutable and shareable across runs and threads.
+    /// </summary>
+    public Sampler NewSampler() => new(this);
+
+    public sealed class Sampler
+    {
+        readonly SizeDistribution _d;
+        readonly int[] _deck;
+        int _left;
+
+        internal Sampler(SizeDistribution d)
+        {
+            _d = d;
+            _deck = [.. d._deckCards];
+        }
+
+        public int Draw(RandomStream rng)
+        {
+            if (!_d._deck) return _d.DrawIndependent(rng);
+            // Fisher-Yates, one card at a time: the deck refills when empty.
+            if (_left == 0) _left = _deck.Length;
+            int j = rng.NextInt(0, _left);
+            int card = _deck[j];
+            _deck[j] = _deck[_left - 1];
+            _deck[_left - 1] = card;
+            _left--;
+            return card;
+        }
+    }
+
+    int DrawIndependent(RandomStream rng)
     {
         if (_uniformMax > 0) return rng.NextInt(_uniformMin, _uniformMax + 1);
         if (_sizes.Length == 1) return _sizes[0];
-        if (_deck)
-        {
-            // Fisher-Yates, one card at a time: the deck refills when empty.
-            if (_deckLeft == 0) _deckLeft = _deckCards.Length;
-            int j = rng.NextInt(0, _deckLeft);
-            int card = _deckCards[j];
-            _deckCards[j] = _deckCards[_deckLeft - 1];
-            _deckCards[_deckLeft - 1] = card;
-            _deckLeft--;
-            return card;
-        }
         double u = rng.NextDouble();
         for (int i = 0; i < _cumulative.Length; i++)
         {

@@ -41,6 +41,7 @@ public sealed class TrafficSource : IEventTarget, IResettable
     readonly short _index;
     readonly RandomStream _rng;
     readonly FlowMix _flows;
+    readonly SizeDistribution.Sampler _sizes;
     readonly double _psPerWireBit;
     bool _on = true;
     bool _emitting = true;
@@ -57,6 +58,7 @@ public sealed class TrafficSource : IEventTarget, IResettable
         _flows = spec.ChurnFlows
             ? FlowMix.ParetoChurn(index, spec.Flows, spec.FlowAlpha, spec.FlowMeanPackets)
             : FlowMix.Uniform(index, spec.Flows);
+        _sizes = spec.Sizes.NewSampler();
         _psPerWireBit = SimTime.Second / spec.WireBitsPerSecond;
         Next = next;
         ctx.OnWarmupEnd(this);
@@ -94,7 +96,7 @@ public sealed class TrafficSource : IEventTarget, IResettable
             _emitting = false;
             return;
         }
-        int size = _spec.Sizes.Draw(_rng);
+        int size = _sizes.Draw(_rng);
         int p = _ctx.Packets.Allocate();
         ref Packet pkt = ref _ctx.Packets[p];
         pkt.CreatedAt = now;
