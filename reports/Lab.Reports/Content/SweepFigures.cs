@@ -27,7 +27,9 @@ public static class SweepFigures
         return result;
     }
 
-    static bool IsCore(string m) => m.StartsWith("core", StringComparison.Ordinal) && m.EndsWith(".utilization", StringComparison.Ordinal);
+    /// <summary>Per-core utilisation (NAME + core number + ".utilization"): the group's mean and maximum are plotted instead.</summary>
+    static bool IsCore(string m) =>
+        m.EndsWith(".utilization", StringComparison.Ordinal) && m.Length > ".utilization".Length && char.IsAsciiDigit(m[^(".utilization".Length + 1)]);
 
     static bool Varies(Comparison c, string metric)
     {

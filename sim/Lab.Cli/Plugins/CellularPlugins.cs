@@ -108,6 +108,16 @@ public sealed class CellularPlugin : IModelPlugin, IPathElementBinder
         new CellularBearer(ctx, element.Name, (CellularBearerConfig)element.Config);
 
     public void Connect(IPacketReceiver element, IPacketReceiver next) => ((CellularBearer)element).Next = next;
+
+    public IEnumerable<MetricValue> ElementMetrics(IPacketReceiver element, double measuredSeconds)
+    {
+        var b = (CellularBearer)element;
+        yield return new($"{b.Name}.transport_blocks", "blocks", b.TransportBlocks);
+        yield return new($"{b.Name}.harq_retransmissions", "blocks", b.HarqRetransmissions);
+        yield return new($"{b.Name}.harq_failures", "blocks", b.HarqFailures);
+        yield return new($"{b.Name}.delivered", "packets", b.Delivered);
+        yield return new($"{b.Name}.delivered_on_t_reordering_expiry", "packets", b.DeliveredOnExpiry);
+    }
 }
 
 /// <summary>
