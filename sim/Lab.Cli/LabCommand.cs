@@ -24,6 +24,7 @@ public static class LabCommand
         yield return Commands.PowerCommands.Create();
         yield return Commands.ReplayCommands.Create();
         yield return Commands.BenchCommands.Create();
+        yield return Commands.RegressCommands.Create();
     }
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
