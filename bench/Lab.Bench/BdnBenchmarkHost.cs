@@ -78,7 +78,8 @@ public sealed class BdnBenchmarkHost : IBenchmarkHost
                 .AddColumnProvider(BenchmarkDotNet.Columns.DefaultColumnProviders.Instance)
                 .AddFilter(new SimpleFilter(c => c.Descriptor.Type == typeof(ReferenceBenchmarks) || Selected(c.Descriptor.Type, c.Descriptor.WorkloadMethod)))
                 .WithArtifactsPath(Path.Combine(request.ArtifactsDirectory, suite))
-                .WithOptions(ConfigOptions.JoinSummary);
+                .WithOptions(ConfigOptions.JoinSummary)
+                .WithBuildTimeout(TimeSpan.FromMinutes(15)); // a Release build of the lab on a busy 2-core machine takes minutes
             if (!ModelCodeOptimized()) config = config.WithOptions(ConfigOptions.DisableOptimizationsValidator);
             foreach (var summary in BenchmarkRunner.Run([.. types], config))
             {
