@@ -9,7 +9,8 @@ namespace Lab.Bench;
 /// Issue 2's targets: at least 25 M events/s at 1,000 pending and 4 M at 1,000,000, 0 B per event.
 /// </summary>
 [MemoryDiagnoser]
-[BenchmarkCategory("engine")]
+[BenchmarkCategory(Suites.Engine)]
+[OperationUnit("event")]
 public class EngineHoldBenchmarks
 {
     const int EventsPerInvoke = 1_000_000;
@@ -68,7 +69,8 @@ public class EngineHoldBenchmarks
 
 /// <summary>Schedule followed by cancel: the cost of a timer that is rearmed before it fires (keepalive, GC).</summary>
 [MemoryDiagnoser]
-[BenchmarkCategory("engine")]
+[BenchmarkCategory(Suites.Engine)]
+[OperationUnit("timer")]
 public class EngineTimerBenchmarks : IEventTarget
 {
     Simulator _sim = null!;

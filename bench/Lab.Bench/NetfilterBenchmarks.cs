@@ -7,154 +7,182 @@ using Lab.Netfilter.Nat;
 
 namespace Lab.Bench;
 
+/// <summary>Tuples and lookup orders the netfilter benchmarks share: deterministic, distinct, UDP.</summary>
+static class NetfilterWorkload
+{
+    /// <summary>Client k: 10.x.y.z source (50,000 ports per address) to a resolver on 192.0.2.1:53.</summary>
+    public static FlowTuple Client(long k) =>
+        new(FlowTuple.Ip(10, 0, 0, 0) + (uint)(k / 50_000), FlowTuple.Ip(192, 0, 2, 1), (ushort)(1024 + k % 50_000), 53, IpProto.Udp);
+
+    public static int PowerOfTwoAtLeast(int n)
+    {
+        int p = 16;
+        while (p < n) p <<= 1;
+        return p;
+    }
+
+    /// <summary>A fixed pseudo-random sequence of indices below <paramref name="count"/>, length a power of two.</summary>
+    public static int[] LookupOrder(int count, int length = 1 << 16)
+    {
+        var rng = RandomStream.For(7, 0, "bench.lookup");
+        var order = new int[length];
+        for (int i = 0; i < length; i++) order[i] = (int)rng.NextBelow((ulong)count);
+        return order;
+    }
+
+    /// <summary>nf_conntrack_in for the first packet of a new UDP flow: allocate, track, confirm. Returns the entry or -1.</summary>
+    public static int NewFlow(ConntrackTable ct, in FlowTuple t, long now)
+    {
+        int id = ct.Allocate(t, now, out _);
+        if (id < 0) return -1;
+        ct.HandlePacket(id, CtDir.Original, TcpFlags.None, now);
+        ct.Confirm(id, now, out int ctId, out _);
+        return ctId;
+    }
+}
+
 /// <summary>
-/// Per-operation cost of the netfilter models on a table holding <see cref="Entries"/> connections:
-/// conntrack lookup (resolve_normal_ct's find), conntrack insert (init_conntrack, the UDP tracker and
-/// __nf_conntrack_confirm, with the oldest entry killed so the table stays at its size), source NAT
-/// port allocation (nf_nat_setup_info on a pool that is half used towards one destination), a
-/// flowtable lookup, and one fast-path packet through <see cref="ForwardPath"/>. Every operation
-/// must allocate nothing (MemoryDiagnoser: 0 B/op).
+/// The conntrack table (nf_conntrack_core.c) at a steady population: inserting a connection
+/// (the oldest one is killed to make room, as timeouts would) and looking one up.
 /// </summary>
 [MemoryDiagnoser]
-[BenchmarkCategory("models")]
-public class NetfilterBenchmarks
+[BenchmarkCategory(Suites.Models)]
+public class ConntrackBenchmarks
 {
-    const int Ops = 1 << 16;
-
-    [Params(10_000, 1_000_000)]
-    public int Entries { get; set; }
+    [Params(1_000, 100_000)]
+    public int Population { get; set; }
 
     ConntrackTable _ct = null!;
-    FlowTuple[] _present = null!;
+    FlowTuple[] _tuples = null!;
     int[] _ids = null!;
-    FlowTuple[] _fresh = null!;
-    int _oldest, _nextFresh;
-    long _now;
-
-    ConntrackTable _natCt = null!;
-    NatPortAllocator _nat = null!;
-    NatRange _pool = null!;
-    FlowTuple[] _natClients = null!;
-
-    FlowTable _ft = null!;
-    ForwardPath _path = null!;
-    FlowTuple[] _offloaded = null!;
-
-    static FlowTuple Client(int i) =>
-        new(FlowTuple.Ip(10, 0, 0, 1) + (uint)(i / 28232), FlowTuple.Ip(198, 18, 0, 1), (ushort)(32768 + i % 28232), 443, IpProto.Udp);
+    int[] _order = null!;
+    int _slot, _lookup;
+    long _serial;
 
     [GlobalSetup]
     public void Setup()
     {
-        // A table sized as 5.15+ sizes it for this many entries, filled with confirmed UDP entries.
-        _ct = new ConntrackTable(new ConntrackConfig { Buckets = Entries, Max = Entries + Ops });
-        _present = new FlowTuple[Entries];
-        _ids = new int[Entries];
-        _now = SimTime.Second / 2;
-        for (int i = 0; i < Entries; i++)
+        _ct = new ConntrackTable(new ConntrackConfig { Buckets = NetfilterWorkload.PowerOfTwoAtLeast(Population), Max = 2 * Population });
+        _tuples = new FlowTuple[Population];
+        _ids = new int[Population];
+        for (int i = 0; i < Population; i++)
         {
-            _present[i] = Client(i);
-            _ids[i] = Insert(_ct, _present[i], _now);
+            _tuples[i] = NetfilterWorkload.Client(_serial++);
+            _ids[i] = NetfilterWorkload.NewFlow(_ct, _tuples[i], 0);
+            if (_ids[i] < 0) throw new InvalidOperationException("conntrack setup: insert failed");
         }
-        _fresh = new FlowTuple[Ops];
-        for (int i = 0; i < Ops; i++) _fresh[i] = Client(Entries + i);
-
-        // NAT: one public address, one destination, 32,256 of the 64,512 ports of 1024-65535 taken.
-        _natCt = new ConntrackTable(new ConntrackConfig { Buckets = 65536, Max = 65536 });
-        _nat = new NatPortAllocator(_natCt);
-        _pool = NatRange.Snat(FlowTuple.Ip(203, 0, 113, 1), NatRangeFlags.ProtoRandomFully);
-        for (int i = 0; i < 32_256; i++)
-        {
-            int id = _natCt.InitConntrack(Client(i), _now, out _);
-            _natCt.HandlePacket(id, CtDir.Original, TcpFlags.None, _now);
-            _nat.SetupSnat(id, _pool, _now);
-            _natCt.Confirm(id, _now, out _, out _);
-        }
-        _natClients = new FlowTuple[Ops];
-        for (int i = 0; i < Ops; i++) _natClients[i] = Client(1_000_000 + i);
-
-        // Flowtable: every entry of a second table offloaded (UDP: the second packet offloads it).
-        var ct2 = new ConntrackTable(new ConntrackConfig { Buckets = Entries, Max = Entries });
-        _ft = new FlowTable(new FlowtableConfig { MaxFlows = Entries + 64 }, ct2);
-        _path = new ForwardPath(ct2, _ft, new ForwardingCosts(), new ForwardRules());
-        _offloaded = new FlowTuple[Entries];
-        for (int i = 0; i < Entries; i++)
-        {
-            _offloaded[i] = Client(i);
-            _path.Process(_offloaded[i], TcpFlags.None, 0);
-            _path.Process(_offloaded[i], TcpFlags.None, 1);
-        }
-        if (_ft.Count != Entries) throw new InvalidOperationException($"expected {Entries} offloaded flows, found {_ft.Count}");
+        _order = NetfilterWorkload.LookupOrder(Population);
     }
 
-    static int Insert(ConntrackTable ct, in FlowTuple t, long now)
+    /// <summary>Kill the oldest connection, then track and confirm a new one.</summary>
+    [Benchmark]
+    [OperationUnit("connection")]
+    public int Insert()
     {
-        int id = ct.InitConntrack(t, now, out _);
-        ct.HandlePacket(id, CtDir.Original, TcpFlags.None, now);
-        ct.Confirm(id, now, out int attached, out _);
-        return attached;
+        int slot = _slot;
+        _slot = slot + 1 == Population ? 0 : slot + 1;
+        _ct.Kill(_ids[slot]);
+        var t = NetfilterWorkload.Client(_serial++);
+        _tuples[slot] = t;
+        return _ids[slot] = NetfilterWorkload.NewFlow(_ct, t, 0);
     }
 
-    [Benchmark(OperationsPerInvoke = Ops)]
-    public int ConntrackLookup()
+    /// <summary>resolve_normal_ct's lookup of an established connection's tuple.</summary>
+    [Benchmark]
+    [OperationUnit("lookup")]
+    public int Lookup()
     {
-        int found = 0;
-        for (int i = 0; i < Ops; i++)
+        int i = _order[_lookup++ & (_order.Length - 1)];
+        return _ct.Find(_tuples[i], 0, out _);
+    }
+}
+
+/// <summary>
+/// Source NAT port allocation (nf_nat_core.c get_unique_tuple / nf_nat_l4proto_unique_tuple):
+/// clients all using source port 40000 to one server, masqueraded behind one address, with
+/// <see cref="Mappings"/> mappings held; each new flow must search a free port.
+/// </summary>
+[MemoryDiagnoser]
+[BenchmarkCategory(Suites.Models)]
+[OperationUnit("mapping")]
+public class NatBenchmarks
+{
+    [Params(1_000, 30_000)]
+    public int Mappings { get; set; }
+
+    ConntrackTable _ct = null!;
+    NatPortAllocator _nat = null!;
+    readonly NatRange _range = NatRange.Snat(FlowTuple.Ip(203, 0, 113, 1));
+    int[] _ids = null!;
+    int _slot;
+    uint _client;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _ct = new ConntrackTable(new ConntrackConfig { Buckets = NetfilterWorkload.PowerOfTwoAtLeast(2 * Mappings), Max = 2 * Mappings });
+        _nat = new NatPortAllocator(_ct);
+        _ids = new int[Mappings];
+        for (int i = 0; i < Mappings; i++)
         {
-            if (_ct.Find(_present[(int)((uint)(i * 40503) % (uint)_present.Length)], _now, out _) >= 0) found++;
+            _ids[i] = Map();
+            if (_ids[i] < 0) throw new InvalidOperationException("NAT setup: port allocation failed");
         }
-        return found;
     }
 
-    /// <summary>Insert a new connection and kill the oldest: the table stays at <see cref="Entries"/>.</summary>
-    [Benchmark(OperationsPerInvoke = Ops)]
-    public int ConntrackInsert()
+    int Map()
     {
-        int last = 0;
-        for (int i = 0; i < Ops; i++)
+        var t = new FlowTuple(FlowTuple.Ip(100, 64, 0, 0) + _client++, FlowTuple.Ip(198, 51, 100, 7), 40000, 443, IpProto.Udp);
+        int id = _ct.Allocate(t, 0, out _);
+        if (id < 0) return -1;
+        _ct.HandlePacket(id, CtDir.Original, TcpFlags.None, 0);
+        _nat.SetupSnat(id, _range, 0);
+        _ct.Confirm(id, 0, out int ctId, out _);
+        return ctId;
+    }
+
+    /// <summary>Expire the oldest mapping, then set up SNAT for a new flow and confirm it.</summary>
+    [Benchmark]
+    public int SnatNewFlow()
+    {
+        int slot = _slot;
+        _slot = slot + 1 == Mappings ? 0 : slot + 1;
+        if (_ids[slot] >= 0) _ct.Kill(_ids[slot]);
+        return _ids[slot] = Map();
+    }
+}
+
+/// <summary>flow_offload_lookup in an nftables flowtable (nf_flow_table_core.c) holding <see cref="Flows"/> flows, both directions.</summary>
+[MemoryDiagnoser]
+[BenchmarkCategory(Suites.Models)]
+[OperationUnit("lookup")]
+public class FlowtableBenchmarks
+{
+    [Params(10_000, 1_000_000)]
+    public int Flows { get; set; }
+
+    FlowTable _ft = null!;
+    FlowTuple[] _tuples = null!;
+    int[] _order = null!;
+    int _i;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var ct = new ConntrackTable(new ConntrackConfig { Buckets = NetfilterWorkload.PowerOfTwoAtLeast(Flows), Max = Flows + 64 });
+        _ft = new FlowTable(new FlowtableConfig { MaxFlows = Flows }, ct);
+        _tuples = new FlowTuple[2 * Flows];
+        for (int i = 0; i < Flows; i++)
         {
-            var t = _fresh[_nextFresh];
-            _ct.Kill(_ids[_oldest]);
-            last = _ids[_oldest] = Insert(_ct, t, _now);
-            _fresh[_nextFresh] = _present[_oldest];
-            _present[_oldest] = t;
-            _oldest = _oldest + 1 == _ids.Length ? 0 : _oldest + 1;
-            _nextFresh = _nextFresh + 1 == _fresh.Length ? 0 : _nextFresh + 1;
+            var t = NetfilterWorkload.Client(i);
+            int id = NetfilterWorkload.NewFlow(ct, t, 0);
+            if (id < 0 || _ft.Add(id, 0) < 0) throw new InvalidOperationException("flowtable setup: add failed");
+            _tuples[2 * i] = t;
+            _tuples[2 * i + 1] = t.Invert();
         }
-        return last;
+        _order = NetfilterWorkload.LookupOrder(2 * Flows);
     }
 
-    /// <summary>nf_nat_setup_info for a new client on a half-used pool, then the entry is dropped unconfirmed.</summary>
-    [Benchmark(OperationsPerInvoke = Ops)]
-    public long NatPortAllocation()
-    {
-        for (int i = 0; i < Ops; i++)
-        {
-            int id = _natCt.InitConntrack(_natClients[i], _now, out _);
-            _nat.SetupSnat(id, _pool, _now);
-            _natCt.FreeUnconfirmed(id);
-        }
-        return _nat.Stats.Attempts;
-    }
-
-    [Benchmark(OperationsPerInvoke = Ops)]
-    public int FlowtableLookup()
-    {
-        int found = 0;
-        for (int i = 0; i < Ops; i++)
-        {
-            if (_ft.Lookup(_offloaded[(int)((uint)(i * 40503) % (uint)_offloaded.Length)], out _) >= 0) found++;
-        }
-        return found;
-    }
-
-    /// <summary>One packet of an offloaded flow through the forwarding box (ingress flowtable hit, refresh, transmit).</summary>
-    [Benchmark(OperationsPerInvoke = Ops)]
-    public long ForwardFastPathPacket()
-    {
-        long cost = 0;
-        for (int i = 0; i < Ops; i++)
-            cost += _path.Process(_offloaded[(int)((uint)(i * 40503) % (uint)_offloaded.Length)], TcpFlags.None, 2).CostPs;
-        return cost;
-    }
+    [Benchmark]
+    public int Lookup() => _ft.Lookup(_tuples[_order[_i++ & (_order.Length - 1)]], out _);
 }

@@ -27,6 +27,8 @@ public static class LabCommand
         yield return Commands.SweepCommands.Create();
         yield return Commands.SweepCommands.CreateMerge();
         yield return Commands.ReorderCommands.Create();
+        yield return Commands.BenchCommands.Create();
+        yield return Commands.RegressCommands.Create();
     }
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);

@@ -1,0 +1,132 @@
+using System.Reflection;
+using BenchmarkDotNet.Attributes;
+using Lab.Bench;
+using Lab.Cli.Benchmarking;
+
+namespace Lab.Cli.Tests;
+
+/// <summary>Tests that run benchmarks in this process share the host registration and the environment.</summary>
+[CollectionDefinition("bench", DisableParallelization = true)]
+public sealed class BenchCollection;
+
+[Collection("bench")]
+public sealed class BenchCommandTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("lab-bench-").FullName;
+
+    public BenchCommandTests() => BenchHost.Current = new BdnBenchmarkHost();
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable(BenchHost.SlowdownVariable, null);
+        Directory.Delete(_dir, true);
+    }
+
+    (int Code, string Out, string Err) Lab(params string[] args)
+    {
+        var so = new StringWriter();
+        var se = new StringWriter();
+        int code = LabCommand.Run(args, so, se);
+        return (code, so.ToString(), se.ToString());
+    }
+
+    string[] Common(params string[] more) =>
+        [.. more, "--db", Path.Combine(_dir, "lab.duckdb"), "--baseline-dir", Path.Combine(_dir, "baselines"), "--artifacts", Path.Combine(_dir, "artifacts")];
+
+    /// <summary>Every benchmark case, worked out from the attributes: suite/Type.Method(Param=value,...).</summary>
+    static SortedSet<string> ExpectedCases()
+    {
+        var keys = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var suite in Suites.All)
+        {
+            foreach (var type in typeof(BdnBenchmarkHost).Assembly.GetTypes())
+            {
+                if (type.GetCustomAttribute<BenchmarkCategoryAttribute>()?.Categories.Contains(suite) != true) continue;
+                var combos = new List<string> { "" };
+                foreach (var p in type.GetProperties())
+                {
+                    IEnumerable<object?>? values = p.GetCustomAttribute<ParamsAttribute>()?.Values;
+                    if (p.GetCustomAttribute<ParamsSourceAttribute>() is { } src)
+                        values = ((IEnumerable<string>)type.GetMethod(src.Name)!.Invoke(null, null)!).Cast<object?>();
+                    if (values is null) continue;
+                    combos = [.. combos.SelectMany(c => values.Select(v => (c.Length == 0 ? "" : c + ",") + $"{p.Name}={v}"))];
+                }
+                foreach (var m in type.GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null))
+                {
+                    foreach (var c in combos) keys.Add(c.Length == 0 ? $"{suite}/{type.Name}.{m.Name}" : $"{suite}/{type.Name}.{m.Name}({c})");
+                }
+            }
+        }
+        return keys;
+    }
+
+    [Fact]
+    public void Every_benchmark_runs_once_in_a_dry_job_and_is_recorded()
+    {
+        var (code, output, err) = Lab(Common("bench", "--dry", "--save", "smoke"));
+        Assert.True(code == 0, output + err);
+        var saved = BaselineFile.Load(Path.Combine(_dir, "baselines", "smoke.json"));
+        var expected = ExpectedCases();
+        Assert.Equal(expected, new SortedSet<string>(saved.Measurements.Select(m => m.Key), StringComparer.Ordinal));
+        // Six suites, each with its own reference measurement, and the quickstart among the end-to-end runs.
+        Assert.Equal(6, saved.Measurements.Count(m => m.IsReference));
+        Assert.Contains("end-to-end/EndToEndBenchmarks.Run(Scenario=quickstart)", expected);
+        var e2e = saved.Measurements.Single(m => m.Key == "end-to-end/EndToEndBenchmarks.Run(Scenario=quickstart)");
+        Assert.True(e2e.EventsPerOp > 0 && e2e.PacketsPerOp > 0);
+
+        using var store = new BenchStore(Path.Combine(_dir, "lab.duckdb"));
+        var runs = store.Runs();
+        Assert.Single(runs);
+        Assert.Equal(expected.Count, runs[0].Measurements.Count);
+        Assert.Equal(BenchMode.Dry, runs[0].Mode);
+        store.Dispose();
+
+        var (hcode, history, _) = Lab("bench", "history", "--mode", "dry", "--suite", "engine", "--db", Path.Combine(_dir, "lab.duckdb"));
+        Assert.Equal(0, hcode);
+        Assert.Contains("engine/EngineHoldBenchmarks.Hold(Pending=1000000)", history, StringComparison.Ordinal);
+        Assert.DoesNotContain("packet-path/", history, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_slowed_build_is_caught_by_compare_and_a_plain_rerun_is_not()
+    {
+        // Quick in-process runs of the packet-path suite only (the quickstart path and the reference).
+        // The threshold is wider than the 10% default because CI machines are shared; the slowdown
+        // switch adds several times the path's own per-packet work.
+        string[] quick = ["bench", "--quick", "--suite", "packet-path", "--no-store", "--threshold", "50%"];
+        var first = Lab(Common([.. quick, "--save", "plain"]));
+        Assert.True(first.Code == 0, first.Out + first.Err);
+
+        var again = Lab(Common([.. quick, "--compare", "plain"]));
+        Assert.True(again.Code == 0, "a plain rerun was flagged:\n" + again.Out + again.Err);
+        Assert.Contains("result: no benchmark got slower", again.Out, StringComparison.Ordinal);
+
+        Environment.SetEnvironmentVariable(BenchHost.SlowdownVariable, "1");
+        var slowed = Lab(Common([.. quick, "--compare", "plain"]));
+        Environment.SetEnvironmentVariable(BenchHost.SlowdownVariable, null);
+        Assert.True(slowed.Code == 1, "the slowed build was not caught:\n" + slowed.Out + slowed.Err);
+        Assert.Contains("LAB_BENCH_SLOWDOWN=1", slowed.Out, StringComparison.Ordinal);
+        var line = slowed.Out.Split('\n').Single(l => l.StartsWith("packet-path/PacketPathBenchmarks.Quickstart", StringComparison.Ordinal));
+        Assert.EndsWith("SLOWER", line.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--suite", "nonsense")]
+    [InlineData("--threshold", "ten")]
+    [InlineData("--compare", "no-such-baseline")]
+    [InlineData("--save", "../escape")]
+    public void Bad_input_exits_2_naming_the_flag(string flag, string value)
+    {
+        var (code, _, err) = Lab(Common("bench", "--quick", flag, value));
+        Assert.Equal(2, code);
+        Assert.Contains(flag, err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_filter_matching_nothing_is_bad_input()
+    {
+        var (code, _, err) = Lab(Common("bench", "--dry", "--no-store", "--filter", "*NoSuchBenchmark*"));
+        Assert.Equal(2, code);
+        Assert.Contains("--filter", err, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+
+namespace Lab.Cli.Benchmarking;
+
+/// <summary>
+/// The <c>lab</c> binary does not link the benchmarks (they depend on it, for the end-to-end
+/// suite), and a Debug <c>lab</c> would measure Debug code. So `lab bench` without a registered
+/// host re-runs the same command line inside a Release build of bench/Lab.Bench
+/// (<c>dotnet run -c Release --project bench/Lab.Bench -- bench ...</c>), found by walking up
+/// from the current directory or from the binary's folder, and passes its output and exit code on.
+/// </summary>
+public static class ReleaseHostLauncher
+{
+    public const string ProjectRelativePath = "bench/Lab.Bench/Lab.Bench.csproj";
+
+    /// <summary>The checkout holding bench/Lab.Bench, or null.</summary>
+    public static string? FindRepositoryRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, ProjectRelativePath))) return dir.FullName;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The dotnet arguments that run <paramref name="labArgs"/> (beginning with "bench") in the Release host.</summary>
+    public static IReadOnlyList<string> Arguments(string root, IReadOnlyList<string> labArgs)
+    {
+        var a = new List<string> { "run", "-c", "Release", "-v", "q", "--project", Path.Combine(root, ProjectRelativePath), "--" };
+        a.AddRange(labArgs);
+        return a;
+    }
+
+    public static int Run(IReadOnlyList<string> labArgs, TextWriter output, TextWriter error)
+    {
+        string root = FindRepositoryRoot() ?? throw new Lab.Engine.LabInputException(
+            $"lab bench: cannot find {ProjectRelativePath} above the current directory; run it from the lab's checkout");
+        error.WriteLine($"lab bench: running in a Release build of {ProjectRelativePath} (the first build takes a minute)");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in Arguments(root, labArgs)) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start dotnet");
+        var gate = new object();
+        p.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (gate) output.WriteLine(e.Data);
+        };
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (gate) error.WriteLine(e.Data);
+        };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+}

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using Lab.Cli.Benchmarking;
+
+namespace Lab.Cli.Commands;
+
+/// <summary><c>lab bench</c> (run, store, save, compare benchmark suites) and <c>lab bench history</c>.</summary>
+public static class BenchCommands
+{
+    public static Command Create()
+    {
+        var suite = new Option<string[]>("--suite") { Description = "Suite to run (engine, packet-path, models, crypto, io, end-to-end); repeatable; default all" };
+        var quick = new Option<bool>("--quick") { Description = "In process, few short iterations (minutes, not an hour)" };
+        var dry = new Option<bool>("--dry") { Description = "In process, every benchmark once: a smoke test (no usable numbers)" };
+        var filter = new Option<string?>("--filter") { Description = "Only benchmarks whose Type.Method matches this glob, e.g. '*PacketPath*'" };
+        var compare = new Option<string?>("--compare") { Description = "Baseline JSON (a file, or a name under bench/baselines): exit 1 when a benchmark got slower" };
+        var threshold = new Option<string>("--threshold") { Description = "Slowdown of the ratio to the reference that fails --compare", DefaultValueFactory = _ => "10%" };
+        var save = new Option<string?>("--save") { Description = "Write this run as bench/baselines/NAME.json" };
+        var baselineDir = new Option<string?>("--baseline-dir") { Description = "Where --save writes and --compare NAME looks (default bench/baselines of the checkout)" };
+        var db = new Option<string?>("--db") { Description = "Results store file (default $LAB_RESULTS_DB or results/lab.duckdb)" };
+        var noStore = new Option<bool>("--no-store") { Description = "Do not record the run in the results store" };
+        var artifacts = new Option<string?>("--artifacts") { Description = "BenchmarkDotNet's artifacts folder (logs, JSON export); default a temporary folder" };
+        var verbose = new Option<bool>("--verbose") { Description = "Show BenchmarkDotNet's own log" };
+        var cmd = new Command("bench", "Run the BenchmarkDotNet suites, record them, save or compare a baseline (ratios to a reference benchmark)")
+        {
+            suite, quick, dry, filter, compare, threshold, save, baselineDir, db, noStore, artifacts, verbose,
+        };
+        cmd.SetAction(pr =>
+        {
+            var output = pr.InvocationConfiguration.Output;
+            if (pr.GetValue(quick) && pr.GetValue(dry)) throw new Lab.Engine.LabInputException("--quick and --dry: choose one");
+            double limit = BenchComparer.ParseThreshold(pr.GetValue(threshold)!);
+            var host = BenchHost.Current;
+            if (host is null)
+                return ReleaseHostLauncher.Run(pr.Tokens.Select(t => t.Value).ToList(), output, pr.InvocationConfiguration.Error);
+            return BenchSession.Run(host, new BenchOptions
+            {
+                Suites = pr.GetValue(suite) ?? [],
+                Mode = pr.GetValue(dry) ? BenchMode.Dry : pr.GetValue(quick) ? BenchMode.Quick : BenchMode.Full,
+                Filter = pr.GetValue(filter),
+                Compare = pr.GetValue(compare),
+                Threshold = limit,
+                Save = pr.GetValue(save),
+                BaselineDirectory = pr.GetValue(baselineDir),
+                Database = pr.GetValue(db),
+                NoStore = pr.GetValue(noStore),
+                ArtifactsDirectory = pr.GetValue(artifacts),
+                Verbose = pr.GetValue(verbose),
+            }, output);
+        });
+        cmd.Subcommands.Add(CreateHistory());
+        return cmd;
+    }
+
+    static Command CreateHistory()
+    {
+        var suite = new Option<string?>("--suite") { Description = "Only this suite" };
+        var last = new Option<int>("--last") { Description = "How many of the latest runs to show", DefaultValueFactory = _ => 10 };
+        var mode = new Option<string?>("--mode") { Description = "Only runs of this mode: full, quick or dry (default full and quick)" };
+        var db = new Option<string?>("--db") { Description = "Results store file (default $LAB_RESULTS_DB or results/lab.duckdb)" };
+        var cmd = new Command("history", "Benchmark trends across recorded runs: each benchmark's ratio to its suite's reference per run") { suite, last, mode, db };
+        cmd.SetAction(pr =>
+        {
+            int n = pr.GetValue(last);
+            if (n < 1) throw new Lab.Engine.LabInputException($"--last: expected a positive integer, found {n}");
+            BenchMode? only = null;
+            if (pr.GetValue(mode) is { } m)
+            {
+                if (!Enum.TryParse<BenchMode>(m, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+                    throw new Lab.Engine.LabInputException($"--mode: expected full, quick or dry, found '{m}'");
+                only = parsed;
+            }
+            using var store = new BenchStore(pr.GetValue(db) ?? Lab.Results.ResultsStore.DefaultPath());
+            var runs = store.Runs(only);
+            if (only is null) runs = runs.Where(r => r.Mode != BenchMode.Dry).ToList();
+            pr.InvocationConfiguration.Output.Write(BenchReport.FormatHistory(runs, pr.GetValue(suite), n));
+            return LabCommand.Ok;
+        });
+        return cmd;
+    }
+}
