@@ -13,6 +13,8 @@ namespace Lab.Bench;
 /// "inside the window" branches run. Target: well under 10 ns per packet, 0 B allocated.
 /// </summary>
 [MemoryDiagnoser]
+[BenchmarkCategory(Suites.Models)]
+[OperationUnit("packet")]
 public class ReplayBenchmarks
 {
     const int Batch = 1024;
