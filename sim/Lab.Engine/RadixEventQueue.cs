@@ -35,9 +35,22 @@ public sealed class RadixEventQueue
     {
         // Buckets start small and grow to the working set: with 2,048 of them, sizing each for
         // the whole population would touch far more memory than the events need.
-        int per = Math.Clamp(initialCapacity / 256, 4, 64);
-        for (int i = 0; i < _buckets.Length; i++) _buckets[i] = new ScheduledEvent[per];
+        _baseLength = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(initialCapacity / 256, 4, 64));
+        for (int i = 0; i < _buckets.Length; i++) _buckets[i] = new ScheduledEvent[_baseLength];
+        for (int i = 0; i < _spares.Length; i++) _spares[i] = new Stack<ScheduledEvent[]>();
     }
+
+    // Bucket arrays circulate: a bucket emptied by a refill gives its large array back and takes
+    // a small one, and a bucket that outgrows its array takes the next size from the spares.
+    // The arrays in use never exceed what the largest simultaneous occupancies need, so once
+    // the pools hold that much nothing is allocated, however long the run.
+    readonly int _baseLength;
+    readonly Stack<ScheduledEvent[]>[] _spares = new Stack<ScheduledEvent[]>[32];
+
+    int SizeClass(int length) => BitOperations.Log2((uint)(length / _baseLength));
+
+    ScheduledEvent[] Take(int sizeClass) =>
+        _spares[sizeClass].TryPop(out var a) ? a : new ScheduledEvent[_baseLength << sizeClass];
 
     public int Count { get; private set; }
 
@@ -131,6 +144,11 @@ public sealed class RadixEventQueue
         _counts[index] = 0;
         ClearBit(level, bucket);
         for (int i = 0; i < n; i++) Place(in src[i]);
+        if (src.Length > _baseLength)
+        {
+            _spares[SizeClass(src.Length)].Push(src);
+            _buckets[index] = Take(0);
+        }
         return true;
     }
 
@@ -184,8 +202,11 @@ public sealed class RadixEventQueue
     [MethodImpl(MethodImplOptions.NoInlining)]
     ScheduledEvent[] Grow(int index)
     {
-        var bigger = new ScheduledEvent[_buckets[index].Length * 2];
-        Array.Copy(_buckets[index], bigger, _counts[index]);
+        var old = _buckets[index];
+        int sizeClass = SizeClass(old.Length);
+        var bigger = Take(sizeClass + 1);
+        Array.Copy(old, bigger, _counts[index]);
+        _spares[sizeClass].Push(old);
         _buckets[index] = bigger;
         return bigger;
     }
