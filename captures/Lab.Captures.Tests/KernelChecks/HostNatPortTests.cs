@@ -2,6 +2,7 @@ using System.Net;
 using Lab.Captures.KernelChecks;
 using Lab.Captures.Tests.Support;
 using Lab.Netfilter;
+using Xunit.Abstractions;
 
 namespace Lab.Captures.Tests.KernelChecks;
 
@@ -13,7 +14,7 @@ namespace Lab.Captures.Tests.KernelChecks;
 /// into the same range.
 /// </summary>
 [Collection(KernelCollection.Name)]
-public sealed class HostNatPortTests(HostNatFixture fixture) : IClassFixture<HostNatFixture>
+public sealed class HostNatPortTests(HostNatFixture fixture, ITestOutputHelper output) : IClassFixture<HostNatFixture>
 {
     const ushort Q1 = 7000, Q2 = 7001;
 
@@ -90,6 +91,7 @@ public sealed class HostNatPortTests(HostNatFixture fixture) : IClassFixture<Hos
 
         for (int i = 0; i < Cases.Length; i++)
         {
+            output.WriteLine($"{i}: {Cases[i].Step} kernel {kernelPorts[i]} model {modelPorts[i]}");
             if (Cases[i].Step is not NatSend s) continue;
             Check("kernel", kernelPorts, i, s);
             Check("model", modelPorts, i, s);
