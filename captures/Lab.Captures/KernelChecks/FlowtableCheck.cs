@@ -53,8 +53,8 @@ public sealed record FlowtableObservation(
 /// <summary>
 /// The nftables flowtable fast path on the qemu guest's kernel (net/netfilter/nf_flow_table_core.c,
 /// nf_flow_table_ip.c, nft_flow_offload.c; the check of tools/testing/selftests/net/netfilter/nft_flowtable.sh).
-/// Inside the guest: namespaces <c>c</c> (10.0.1.2) and <c>s</c> (10.0.2.2) each joined by a veth to
-/// the guest's root namespace, which routes between them (veth0 10.0.1.1, veth1 10.0.2.1) with a
+/// Inside the guest: namespaces <c>c</c> (10.1.1.2) and <c>s</c> (10.1.2.2) each joined by a veth to
+/// the guest's root namespace, which routes between them (veth0 10.1.1.1, veth1 10.1.2.1) with a
 /// flowtable on both veths and <c>flow add @ft</c> in the forward chain. A busybox <c>nc</c> sends
 /// the transfer from c to s. gso_max_segs 1 on the endpoints makes every TCP segment its own packet
 /// (veth would otherwise carry 64 KB GSO packets, and the counts would be of those).
@@ -62,8 +62,8 @@ public sealed record FlowtableObservation(
 /// </summary>
 public static class FlowtableCheck
 {
-    public const string ClientAddress = "10.0.1.2";
-    public const string ServerAddress = "10.0.2.2";
+    public const string ClientAddress = "10.1.1.2";
+    public const string ServerAddress = "10.1.2.2";
     public const ushort ServerPort = 5001;
 
     public static FlowtableObservation Run(KernelVm vm, FlowtableCheckOptions? options = null)
@@ -143,8 +143,8 @@ public static class FlowtableCheck
         done
         ip link add veth0 type veth peer name eth0 netns c
         ip link add veth1 type veth peer name eth0 netns s
-        ip addr add 10.0.1.1/24 dev veth0
-        ip addr add 10.0.2.1/24 dev veth1
+        ip addr add 10.1.1.1/24 dev veth0
+        ip addr add 10.1.2.1/24 dev veth1
         ip link set veth0 up
         ip link set veth1 up
         ip -n c addr add {{ClientAddress}}/24 dev eth0
@@ -153,8 +153,8 @@ public static class FlowtableCheck
           ip -n $n link set eth0 gso_max_segs 1
           ip -n $n link set eth0 up
         done
-        ip -n c route add default via 10.0.1.1
-        ip -n s route add default via 10.0.2.1
+        ip -n c route add default via 10.1.1.1
+        ip -n s route add default via 10.1.2.1
         sysctl -qw net.ipv4.ip_forward=1
         nft -f /tmp/labft.nft
         conntrack -F 2>/dev/null || true

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Lab.Captures.KernelChecks;
@@ -33,9 +32,9 @@ public sealed record UdpTimeoutPlan(
     IReadOnlyList<TimeSpan> Snapshots);
 
 /// <summary>
-/// One datagram as it happened: the clock just before and just after sendto() (the router's conntrack
-/// update runs inside that call: veth hands the packet to the softirq that runs before sendto returns),
-/// and whether it arrived at the other end.
+/// One datagram as it happened: the clock just before it was sent and just after it arrived at the other
+/// end (or the wait for it gave up), so the router's conntrack update happened in between; and whether
+/// it arrived.
 /// </summary>
 public sealed record UdpSendObservation(UdpTimedSend Planned, TimeSpan Before, TimeSpan After, bool Delivered);
 
@@ -55,61 +54,78 @@ public sealed record ConntrackSnapshot(TimeSpan Start, TimeSpan End, IReadOnlyLi
 /// <summary>Everything a <see cref="UdpTimeoutCheck"/> run saw, on one clock starting at the check's start.</summary>
 public sealed record UdpTimeoutObservation(
     UdpTimeoutPlan Plan,
+    string KernelRelease,
+    IPAddress RouterPublicAddress,
+    IPAddress ServerAddress,
     IReadOnlyList<IPAddress> ClientAddresses,
     IReadOnlyList<UdpSendObservation> Sends,
     IReadOnlyList<ConntrackSnapshot> Snapshots);
 
 /// <summary>
-/// UDP conntrack timeouts on the host's kernel (nf_conntrack_udp_packet in
+/// A masquerading router whose UDP conntrack entries a <see cref="UdpTimeoutCheck"/> can drive and read:
+/// clients behind it, a server beyond it, the router's public address towards the server.
+/// </summary>
+public interface IUdpConntrackRig
+{
+    string KernelRelease { get; }
+    IPAddress RouterPublicAddress { get; }
+    IPAddress ServerAddress { get; }
+    IReadOnlyList<IPAddress> ClientAddresses { get; }
+
+    /// <summary>Sets net.netfilter.nf_conntrack_udp_timeout and nf_conntrack_udp_timeout_stream (seconds); returns the previous values.</summary>
+    (int Unreplied, int Stream) SetUdpTimeouts(int unreplied, int stream);
+
+    /// <summary>Prepares the flow's client and server ends.</summary>
+    void Open(UdpFlowSpec flow);
+
+    /// <summary>Client to server; returns once the datagram has been handed to the kernel.</summary>
+    void SendOriginal(UdpFlowSpec flow, byte[] payload);
+
+    /// <summary>Waits for <paramref name="payload"/> at the server; the source port it arrived from (after NAT), or null if it never came.</summary>
+    ushort? ReceiveAtServer(UdpFlowSpec flow, byte[] payload);
+
+    /// <summary>Server back to the router's public address and <paramref name="translatedPort"/>.</summary>
+    void SendReply(UdpFlowSpec flow, ushort translatedPort, byte[] payload);
+
+    /// <summary>Waits for <paramref name="payload"/> at the flow's client; false if it never came.</summary>
+    bool ReceiveAtClient(UdpFlowSpec flow, byte[] payload);
+
+    /// <summary>The router's <c>conntrack -L -p udp</c>.</summary>
+    IReadOnlyList<ConntrackEntry> ListUdpConntrack();
+
+    /// <summary>Releases what <see cref="Open"/> prepared.</summary>
+    void CloseFlows();
+}
+
+/// <summary>
+/// UDP conntrack timeouts on a real kernel (nf_conntrack_udp_packet in
 /// net/netfilter/nf_conntrack_proto_udp.c): sets the router's UDP timeouts, plays the plan's datagrams
-/// through the <see cref="HostNatRouter"/> at their times and lists the router's conntrack table at the
-/// snapshot times, recording when everything really happened. The previous timeouts are restored at the end.
-/// ctnetlink's dump leaves out entries whose timeout has passed (nf_ct_is_expired), so an entry is
-/// listed exactly while the kernel considers it alive, independent of when the gc worker runs.
+/// through the <see cref="IUdpConntrackRig"/> at their times and lists the router's conntrack table at
+/// the snapshot times, recording when everything really happened. The previous timeouts are restored
+/// at the end. ctnetlink's dump leaves out entries whose timeout has passed (nf_ct_is_expired), so an
+/// entry is listed exactly while the kernel considers it alive, independent of when the gc worker runs.
 /// </summary>
 public static class UdpTimeoutCheck
 {
-    const string UnrepliedKey = "net.netfilter.nf_conntrack_udp_timeout";
-    const string StreamKey = "net.netfilter.nf_conntrack_udp_timeout_stream";
-
-    public static UdpTimeoutObservation Run(HostNatRouter router, UdpTimeoutPlan plan)
+    public static UdpTimeoutObservation Run(IUdpConntrackRig rig, UdpTimeoutPlan plan)
     {
         var flows = plan.Flows.ToDictionary(f => f.Name, StringComparer.Ordinal);
         foreach (var s in plan.Sends)
             if (!flows.ContainsKey(s.Flow)) throw new ArgumentException($"send at {s.At} names unknown flow '{s.Flow}'", nameof(plan));
 
-        // The sysctls exist once nf_conntrack is loaded; the router's masquerade rule needed it.
-        string oldUnreplied = ReadSysctl(router, UnrepliedKey);
-        string oldStream = ReadSysctl(router, StreamKey);
-        router.SetRouterSysctl(UnrepliedKey, plan.UnrepliedTimeoutSeconds.ToString(CultureInfo.InvariantCulture));
-        router.SetRouterSysctl(StreamKey, plan.StreamTimeoutSeconds.ToString(CultureInfo.InvariantCulture));
-
-        var clientSockets = new Dictionary<string, Socket>(StringComparer.Ordinal);
-        var serverSockets = new Dictionary<ushort, Socket>();
-        var seenByServer = new Dictionary<string, EndPoint>(StringComparer.Ordinal);
+        var (oldUnreplied, oldStream) = rig.SetUdpTimeouts(plan.UnrepliedTimeoutSeconds, plan.StreamTimeoutSeconds);
+        var translated = new Dictionary<string, ushort>(StringComparer.Ordinal);
         var sends = new List<UdpSendObservation>();
         var snapshots = new List<ConntrackSnapshot>();
         try
         {
-            foreach (var f in plan.Flows)
-            {
-                var c = router.ClientSocket(router.ClientAddresses[f.Client], f.SourcePort);
-                c.ReceiveTimeout = 1000;
-                clientSockets[f.Name] = c;
-                if (!serverSockets.ContainsKey(f.ServerPort))
-                {
-                    var s = router.ServerSocket(f.ServerPort);
-                    s.ReceiveTimeout = 1000;
-                    serverSockets[f.ServerPort] = s;
-                }
-            }
+            foreach (var f in plan.Flows) rig.Open(f);
 
             // One timeline: sends and snapshots in time order (a send first when both share a time).
             var timeline = plan.Sends.Select(s => (s.At, Send: (UdpTimedSend?)s, Snapshot: false))
                 .Concat(plan.Snapshots.Select(t => (At: t, Send: (UdpTimedSend?)null, Snapshot: true)))
                 .OrderBy(e => e.At).ThenBy(e => e.Snapshot)
                 .ToList();
-            var server = IPAddress.Parse(HostNatRouter.ServerAddress);
             var clock = Stopwatch.StartNew();
             foreach (var (at, send, _) in timeline)
             {
@@ -118,7 +134,7 @@ public static class UdpTimeoutCheck
                 if (send is null)
                 {
                     var start = clock.Elapsed;
-                    var (entries, _) = router.ListConntrack("udp");
+                    var entries = rig.ListUdpConntrack();
                     snapshots.Add(new ConntrackSnapshot(start, clock.Elapsed, entries));
                     continue;
                 }
@@ -128,58 +144,30 @@ public static class UdpTimeoutCheck
                 bool delivered;
                 if (send.Direction == UdpDirection.Original)
                 {
-                    var sock = serverSockets[flow.ServerPort];
                     before = clock.Elapsed;
-                    clientSockets[flow.Name].SendTo(payload, new IPEndPoint(server, flow.ServerPort));
+                    rig.SendOriginal(flow, payload);
+                    var port = rig.ReceiveAtServer(flow, payload);
                     after = clock.Elapsed;
-                    var from = ReceiveExactly(sock, payload);
-                    delivered = from is not null;
-                    if (from is not null) seenByServer[flow.Name] = from;
+                    delivered = port is not null;
+                    if (port is ushort p) translated[flow.Name] = p;
                 }
                 else
                 {
-                    if (!seenByServer.TryGetValue(flow.Name, out var to))
+                    if (!translated.TryGetValue(flow.Name, out ushort port))
                         throw new InvalidOperationException($"flow '{flow.Name}': a reply at {send.At} before the server saw any datagram of it");
                     before = clock.Elapsed;
-                    serverSockets[flow.ServerPort].SendTo(payload, to);
+                    rig.SendReply(flow, port, payload);
+                    delivered = rig.ReceiveAtClient(flow, payload);
                     after = clock.Elapsed;
-                    delivered = ReceiveExactly(clientSockets[flow.Name], payload) is not null;
                 }
                 sends.Add(new UdpSendObservation(send, before, after, delivered));
             }
         }
         finally
         {
-            foreach (var s in clientSockets.Values) s.Dispose();
-            foreach (var s in serverSockets.Values) s.Dispose();
-            router.SetRouterSysctl(UnrepliedKey, oldUnreplied);
-            router.SetRouterSysctl(StreamKey, oldStream);
+            rig.CloseFlows();
+            rig.SetUdpTimeouts(oldUnreplied, oldStream);
         }
-        return new UdpTimeoutObservation(plan, router.ClientAddresses, sends, snapshots);
-    }
-
-    static string ReadSysctl(HostNatRouter router, string key) =>
-        NetworkNamespaceFile(router, "/proc/sys/" + key.Replace('.', '/'));
-
-    static string NetworkNamespaceFile(HostNatRouter router, string path) =>
-        Netns.NetworkNamespace.Run(router.RouterNamespace, () => File.ReadAllText(path).Trim());
-
-    /// <summary>Receives until <paramref name="payload"/> arrives (other datagrams are dropped); null after the socket's timeout.</summary>
-    static EndPoint? ReceiveExactly(Socket socket, byte[] payload)
-    {
-        var buffer = new byte[512];
-        while (true)
-        {
-            EndPoint from = new IPEndPoint(IPAddress.Any, 0);
-            try
-            {
-                int n = socket.ReceiveFrom(buffer, ref from);
-                if (buffer.AsSpan(0, n).SequenceEqual(payload)) return from;
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
-            {
-                return null;
-            }
-        }
+        return new UdpTimeoutObservation(plan, rig.KernelRelease, rig.RouterPublicAddress, rig.ServerAddress, rig.ClientAddresses, sends, snapshots);
     }
 }

@@ -9,39 +9,14 @@ using Xunit.Abstractions;
 
 namespace Lab.Captures.Tests.KernelChecks;
 
-/// <summary>One guest for the flowtable checks (the boot is the expensive part).</summary>
-public sealed class FlowtableVmFixture : IDisposable
-{
-    readonly Lazy<FlowtableObservation> _offloaded;
-    readonly Lazy<FlowtableObservation> _classic;
-
-    public FlowtableVmFixture()
-    {
-        if (VmPrerequisites.MissingReason is null) Vm = KernelVm.Boot();
-        _offloaded = new(() => FlowtableCheck.Run(Guest, new FlowtableCheckOptions { TransferKiB = 4096, FlowAdd = true }));
-        _classic = new(() => FlowtableCheck.Run(Guest, new FlowtableCheckOptions { TransferKiB = 1024, FlowAdd = false }));
-    }
-
-    public KernelVm? Vm { get; }
-
-    KernelVm Guest => Vm ?? throw new InvalidOperationException(VmPrerequisites.MissingReason);
-
-    /// <summary>4 MiB through the flowtable.</summary>
-    public FlowtableObservation Offloaded => _offloaded.Value;
-
-    /// <summary>1 MiB on the classic path (no flowtable): the control.</summary>
-    public FlowtableObservation Classic => _classic.Value;
-
-    public void Dispose() => Vm?.Dispose();
-}
-
 /// <summary>
-/// The flowtable fast path, qemu guest kernel (Debian 6.1) against <see cref="ForwardPath"/> and
-/// <see cref="FlowTable"/> (issue 7, "Flowtable, vm kernel"). The model gets a TCP connection of the
+/// Netfilter on the qemu guest's kernel (Debian 6.1) against the lab's models, one boot for all.
+/// This part: the flowtable fast path against <see cref="ForwardPath"/> and <see cref="FlowTable"/>
+/// (issue 7, "Flowtable, vm kernel"). The model gets a TCP connection of the
 /// same length: the handshake, the data segments and ACKs the router counted, and an orderly close.
 /// </summary>
 [Collection(KernelVmCollection.Name)]
-public sealed class FlowtableVmTests(FlowtableVmFixture fixture, ITestOutputHelper output) : IClassFixture<FlowtableVmFixture>
+public sealed partial class GuestKernelTests(GuestKernelFixture fixture, ITestOutputHelper output) : IClassFixture<GuestKernelFixture>
 {
     static readonly FlowTuple Tuple = new(ModelInputs.Ip(FlowtableCheck.ClientAddress), ModelInputs.Ip(FlowtableCheck.ServerAddress), 40000, FlowtableCheck.ServerPort, IpProto.Tcp);
 
