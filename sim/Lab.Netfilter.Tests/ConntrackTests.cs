@@ -70,15 +70,16 @@ public class ConntrackTests
         // the first reply is still refreshed with 30 s: SEEN_REPLY is set after the tracker ran
         Assert.Equal(30_100 * SimTime.Millisecond, t.Entry(id).Timeout);
         Assert.True(t.Entry(id).Is(ConntrackStatus.SeenReply));
-        Packet(t, Udp, 2 * S); // not after stream_ts = 2 s (time_after is strict): 30 s, but ASSURED
+        Packet(t, Udp, 2 * S); // not after stream_ts = 2 s (time_after is strict): 30 s and not yet ASSURED
         Assert.Equal(32 * S, t.Entry(id).Timeout);
-        Assert.True(t.Entry(id).Is(ConntrackStatus.Assured));
+        Assert.False(t.Entry(id).Is(ConntrackStatus.Assured));
         Packet(t, Udp, 2500 * SimTime.Millisecond);
         Assert.Equal(122_500 * SimTime.Millisecond, t.Entry(id).Timeout); // 120 s stream timeout
+        Assert.True(t.Entry(id).Is(ConntrackStatus.Assured)); // set when the stream timeout is granted
     }
 
     [Fact]
-    public void Before_6_2_a_reply_alone_grants_the_stream_timeout()
+    public void Before_5_16_a_reply_alone_grants_the_stream_timeout()
     {
         var t = Table("5.15");
         int id = Packet(t, Udp, 0);

@@ -31,7 +31,7 @@ public static class NetfilterModels
             new("conntrack.early_drop_buckets", "count", "8", "fixed", Core + " NF_CT_EVICTION_RANGE", "buckets early_drop scans for unassured entries when the table is full"),
             new("conntrack.chain_limit", "nodes", "50 + random(30)", "fixed per version", Core + " MIN_CHAINLEN/MAX_CHAINLEN (5.15: 8 + random(24); none before)", "longer chains fail the insert (chaintoolong, insert_failed)"),
             new("conntrack.udp_timeout", "time", "30s", "1s..1d", "nf_conntrack_proto_udp.c udp_timeouts[UDP_CT_UNREPLIED]", "entry without a reply"),
-            new("conntrack.udp_timeout_stream", "time", "120s", "1s..1d", "nf_conntrack_proto_udp.c udp_timeouts[UDP_CT_REPLIED] (180 s in older kernels)", "entry that saw a reply AND a packet more than 2 s after creation (6.2+, d535c8a69c19; earlier any packet after the reply)"),
+            new("conntrack.udp_timeout_stream", "time", "120s", "1s..1d", "nf_conntrack_proto_udp.c udp_timeouts[UDP_CT_REPLIED] (180 s in older kernels)", "entry that saw a reply AND a packet more than 2 s after creation (5.16+, d535c8a69c19; earlier any packet after the reply)"),
             new("conntrack.tcp_timeout_*", "time", "SYN_SENT 2min, SYN_RECV 60s, ESTABLISHED 5d, FIN_WAIT 2min, CLOSE_WAIT 60s, LAST_ACK 30s, TIME_WAIT 2min, CLOSE 10s, UNACK 5min", "1s..30d", "nf_conntrack_proto_tcp.c tcp_timeouts[]", "per TCP state; RST uses CLOSE; unreplied ESTABLISHED capped at UNACK"),
             new("conntrack.hz", "1/s", "250", "100|250|300|1000", "Debian kernel config CONFIG_HZ_250", "GC_SCAN_EXPIRED_MAX = 64000/HZ expirations per gc run"),
             new("conntrack.gc_interval", "time", "avg remaining timeout, clamped 1s..60s", "derived", Core + " gc_worker (5.17+)", "next gc run"),

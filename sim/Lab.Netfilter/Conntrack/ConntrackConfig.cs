@@ -26,8 +26,14 @@ public sealed record ConntrackConfig
 
     public int Replication { get; init; }
 
-    /// <summary>Whether the UDP stream timeout needs the 2-second rule (kernel 6.2 and later by default).</summary>
-    public bool UdpStreamNeedsTwoSeconds => Version.AtLeast(6, 2);
+    /// <summary>
+    /// Whether the UDP stream timeout needs the 2-second rule, and ASSURED is set only when the
+    /// stream timeout is granted (nf_conntrack_proto_udp.c after Florian Westphal's "udp: only
+    /// extend timeout to stream mode after 2s" and Pablo Neira Ayuso's "set on IPS_ASSURED if flows
+    /// enters internal stream state", both in the nf-next pull for 5.16). The VM check confirms
+    /// Debian's 6.1 behaves so; an earlier cut-off in this model (6.2) was wrong.
+    /// </summary>
+    public bool UdpStreamNeedsTwoSeconds => Version.AtLeast(5, 16);
 
     /// <summary>
     /// The random hash-chain limit of __nf_conntrack_confirm, MIN_CHAINLEN + random(MAX_CHAINLEN):

@@ -49,11 +49,17 @@ public sealed partial class ConntrackTable
         if (e.Is(ConntrackStatus.SeenReply))
         {
             long extra = t.UdpUnreplied;
+            bool stream = !Config.UdpStreamNeedsTwoSeconds;
             // "Still active after two seconds? Extend timeout." time_after(jiffies, stream_ts) is strict.
-            if (!Config.UdpStreamNeedsTwoSeconds || now > e.StreamTs) extra = t.UdpReplied;
+            if (!Config.UdpStreamNeedsTwoSeconds || now > e.StreamTs)
+            {
+                extra = t.UdpReplied;
+                stream = true;
+            }
             Refresh(id, extra, now);
             if (e.Is(ConntrackStatus.NatClash)) return CtVerdict.Accept; // never ASSURED: they time out soon
-            e.Status |= ConntrackStatus.Assured;
+            // Since 5.16 only a flow that entered the stream state is "more likely to be important".
+            if (stream) e.Status |= ConntrackStatus.Assured;
         }
         else
         {

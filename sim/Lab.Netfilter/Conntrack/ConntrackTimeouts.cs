@@ -38,7 +38,7 @@ public sealed class ConntrackTimeouts
     /// <summary>
     /// The stream timeout is granted only when a packet arrives more than this long after the entry
     /// was created (ct->proto.udp.stream_ts = creation + 2 s; time_after(jiffies, stream_ts)),
-    /// commit d535c8a69c19 "udp: only extend timeout to stream mode after 2s", 6.2 per our reading.
+    /// commit d535c8a69c19 "udp: only extend timeout to stream mode after 2s", 5.16 (present in Debian 6.1, checked in the VM).
     /// Before it, seeing a reply was enough. See <see cref="ConntrackConfig.UdpStreamNeedsTwoSeconds"/>.
     /// </summary>
     public long UdpStreamMinAge { get; init; } = 2 * SimTime.Second;
