@@ -1,4 +1,5 @@
 using Lab.Engine;
+using Lab.Esp.Wire;
 using Lab.Models;
 
 namespace Lab.Esp.IpTfs;
@@ -346,10 +347,26 @@ public sealed class IpTfsSender : IEventTarget, IPacketReceiver, IResettable
         Next.Receive(outer);
     }
 
+    /// <summary>
+    /// Plain tunnel mode: esp_output's size, and what xfrm_output does with a packet over the MTU
+    /// (<see cref="EspMtu"/>, inner DF clear): the ESP packet is IP-fragmented. The fragments travel as one
+    /// simulated frame whose size makes the wire time of all of them (each fragment: its own IP header,
+    /// Ethernet framing, preamble and gap).
+    /// </summary>
     void SendTunnel(int packet, int len)
     {
         ref Packet p = ref _ctx.Packets[packet];
-        int frame = Config.Geometry.Esp.Layout(len).Total + IpTfsGeometry.EthernetBytes;
+        var mtu = EspMtu.Decide(Config.Geometry.Esp, len, Config.Mtu, dontFragment: false);
+        if (mtu.Verdict is MtuVerdict.PacketTooBig or MtuVerdict.FragmentationNeeded)
+        {
+            OutError++;
+            _ctx.Drop(packet, _dropTooBig);
+            return;
+        }
+        int total = Config.Geometry.Esp.Layout(len).Total;
+        int n = mtu.Verdict == MtuVerdict.OuterFragmented ? mtu.Fragments : 1;
+        int header = EspSaGeometry.IpHeaderBytes(Config.Geometry.Esp.Family);
+        int frame = total + (n - 1) * (header + IpTfsGeometry.EthernetBytes + IpTfsGeometry.WireGapBytes) + IpTfsGeometry.EthernetBytes;
         p.Aux = p.Size;
         p.Size = frame;
         InnerPacketsSent++;
