@@ -136,7 +136,10 @@ public sealed class IpTfsInPlugin : IModelPlugin, IPathElementBinder
         yield return new($"{n}.outer_late", "packets", r.OuterLate);
         yield return new($"{n}.inner_delivered", "packets", r.InnerDelivered);
         yield return new($"{n}.inner_lost", "packets", r.InnerLost);
-        yield return new($"{n}.loss_amplification", "ratio", r.OuterLost > 0 ? (double)r.InnerLost / r.OuterLost : 0);
+        // Plain tunnel mode carries one inner packet per outer packet: the receiver sees no sequence gaps, and
+        // each outer packet lost is exactly one inner packet lost.
+        bool tunnel = r.Sender.Config.Mode == IpTfsSendMode.Tunnel;
+        yield return new($"{n}.loss_amplification", "packets", tunnel ? 1 : r.OuterLost > 0 ? (double)r.InnerLost / r.OuterLost : 0);
         // drops_total and loss_ratio also count the outer packets dropped on the path; this is the users' loss.
         yield return new($"{n}.inner_loss_ratio", "ratio", r.InnerDelivered + r.InnerLost > 0 ? (double)r.InnerLost / (r.InnerDelivered + r.InnerLost) : 0);
         yield return new($"{n}.XfrmInIptfsError", "packets", r.XfrmInIptfsError);

@@ -74,6 +74,7 @@ public sealed class IpTfsReceiver : IEventTarget, IPacketReceiver, IResettable
 
     public string Name { get; }
     public IpTfsInConfig Config { get; }
+    public IpTfsSender Sender => _sender;
     public IPacketReceiver Next { get; set; } = null!;
 
     public long OuterReceived { get; private set; }
