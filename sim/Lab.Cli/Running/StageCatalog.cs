@@ -49,7 +49,9 @@ public static class ModelCatalog
         new Plugins.NattRebindPlugin(),
         new Plugins.CellularPlugin(),
         new Plugins.ReorderProbePlugin(),
-        new Plugins.IpTfsOutPlugin(), new Plugins.IpTfsInPlugin(), new Plugins.LossPlugin(),
+        new Plugins.IpTfsOutPlugin(),
+        new Plugins.IpTfsInPlugin(),
+        new Plugins.LossPlugin(),
     ];
 
     public static ScenarioLoader CreateLoader() => new(Plugins.Select(p => p.Binder));
