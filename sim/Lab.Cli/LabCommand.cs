@@ -23,6 +23,7 @@ public static class LabCommand
         yield return Commands.EspCommands.Create();
         yield return Commands.PowerCommands.Create();
         yield return Commands.ReplayCommands.Create();
+        yield return Commands.ValidateCommands.Create();
     }
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);

@@ -42,7 +42,7 @@ public sealed class ValidationVmFixture : IDisposable
     public EspKernelRun Run(EspValidationPlan plan, string name)
     {
         string pcap = Path.Combine(_dir, name + ".pcap");
-        EspTraceFrames.WritePcap(pcap, plan, Kernel.Dut.HostIngressMac, Kernel.Dut.DutIngressMac);
+        EspTraceFrames.WritePcap(pcap, plan);
         return Kernel.Run(plan, pcap);
     }
 

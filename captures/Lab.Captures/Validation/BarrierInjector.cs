@@ -27,6 +27,7 @@ public sealed class BarrierInjector : IDisposable
     readonly TapPort _control;
     readonly byte[] _echo = new byte[PacketHeaders.EthernetLength + PacketHeaders.Ipv4Length + 16];
     readonly byte[] _reply = new byte[2048];
+    readonly byte[] _frame = new byte[65536];
     int _pending;
     ushort _barrierSeq;
 
@@ -58,12 +59,19 @@ public sealed class BarrierInjector : IDisposable
 
     public long Barriers { get; private set; }
 
+    /// <summary>Queues a copy of <paramref name="frame"/> with the ingress link's Ethernet addresses (the pcap's are placeholders).</summary>
     public void Send(ReadOnlySpan<byte> frame)
     {
-        if (!_sender.TryAdd(frame))
+        if (frame.Length < PacketHeaders.EthernetLength || frame.Length > _frame.Length)
+            throw new ArgumentException($"a frame of {frame.Length} bytes cannot be injected", nameof(frame));
+        frame.CopyTo(_frame);
+        _dut.DutIngressMac.WriteTo(_frame);
+        _dut.HostIngressMac.WriteTo(_frame.AsSpan(6));
+        var f = _frame.AsSpan(0, frame.Length);
+        if (!_sender.TryAdd(f))
         {
             Flush();
-            _sender.TryAdd(frame);
+            _sender.TryAdd(f);
         }
         if (++_pending >= Window) Barrier();
     }

@@ -71,8 +71,11 @@ public sealed class EspKernelValidator
 
     public IDeviceUnderTest Dut => _dut;
 
-    /// <summary>Injects the plan's frames (from <paramref name="pcapPath"/>, written by <see cref="EspTraceFrames.WritePcap"/>) and observes.</summary>
-    public EspKernelRun Run(EspValidationPlan plan, string pcapPath, TextWriter? progress = null, int barrierWindow = 32)
+    /// <summary>
+    /// Injects the plan's frames (from <paramref name="pcapPath"/>, written by <see cref="EspTraceFrames.WritePcap"/>,
+    /// after <paramref name="skipRecords"/> records of earlier plans) and observes.
+    /// </summary>
+    public EspKernelRun Run(EspValidationPlan plan, string pcapPath, long skipRecords = 0, TextWriter? progress = null, int barrierWindow = 32)
     {
         ArgumentNullException.ThrowIfNull(plan);
         if (EspUnavailableReason is not null) throw new InvalidOperationException(EspUnavailableReason);
@@ -91,6 +94,10 @@ public sealed class EspKernelValidator
             using (var reader = PcapReader.Open(pcapPath))
             using (var injector = new BarrierInjector(_dut, barrierWindow))
             {
+                for (long r = 0; r < skipRecords; r++)
+                {
+                    if (!reader.TryReadNext(out _)) throw new ArgumentException($"{pcapPath}: fewer than {skipRecords} records to skip", nameof(pcapPath));
+                }
                 var before = DutCounters.Read(_dut, states: false);
                 for (int k = 0; k < plan.Traces.Count; k++)
                 {

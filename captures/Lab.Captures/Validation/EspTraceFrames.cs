@@ -27,17 +27,23 @@ public static class EspTraceFrames
     public static int InnerLengthFor(EspValidationSa sa, int requested) =>
         Math.Clamp(requested, MinInnerLength(sa.DecryptedIpv6), MaxInnerLength);
 
-    /// <summary>Writes every frame of the plan to <paramref name="path"/> (atomically); returns how many inner lengths were clamped.</summary>
-    public static int WritePcap(string path, EspValidationPlan plan, MacAddress hostMac, MacAddress dutMac)
+    /// <summary>Ethernet source of the frames in the pcap (the injector puts the real link's addresses in).</summary>
+    public static readonly MacAddress SenderMac = MacAddress.Parse("02:00:00:00:00:01");
+
+    /// <summary>Ethernet destination of the frames in the pcap.</summary>
+    public static readonly MacAddress DutMac = MacAddress.Parse("02:00:00:00:00:02");
+
+    /// <summary>Writes every frame of the plans to <paramref name="path"/> (atomically), plan after plan; returns how many inner lengths were clamped.</summary>
+    public static int WritePcap(string path, params IReadOnlyList<EspValidationPlan> plans)
     {
-        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(plans);
         using var w = PcapWriter.Create(path);
         int clamped = 0;
         var frame = new byte[2048];
         long last = 0;
-        foreach (var t in plan.Traces)
+        foreach (var t in plans.SelectMany(p => p.Traces))
         {
-            using var builder = new EspFrameBuilder(t.Sa.ForFrames(hostMac, dutMac));
+            using var builder = new EspFrameBuilder(t.Sa.ForFrames(SenderMac, DutMac));
             long offset = last;
             foreach (var p in t.Packets)
             {

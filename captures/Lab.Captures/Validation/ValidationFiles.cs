@@ -15,11 +15,11 @@ public static class ValidationFiles
 
     public const string ValidationHeader = "check,metric,simulated,kernel,agree";
 
-    public static string SimulatedCsv(EspValidationPlan plan)
+    public static string SimulatedCsv(params IReadOnlyList<EspValidationPlan> plans)
     {
-        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(plans);
         var sb = new StringBuilder("index,check,spi,seq,inner_length,verdict\n");
-        foreach (var t in plan.Traces)
+        foreach (var t in plans.SelectMany(p => p.Traces))
         {
             foreach (var p in t.Packets)
                 sb.Append(Inv, $"{p.Index},{Csv(t.Sa.Check)},0x{t.Sa.Spi:x8},{p.Sequence},{p.InnerLength},{Verdict(p.Simulated)}\n");
@@ -36,11 +36,11 @@ public static class ValidationFiles
         return sb.ToString();
     }
 
-    public static string PacketsCsv(EspComparison comparison)
+    public static string PacketsCsv(params IReadOnlyList<EspComparison> comparisons)
     {
-        ArgumentNullException.ThrowIfNull(comparison);
+        ArgumentNullException.ThrowIfNull(comparisons);
         var sb = new StringBuilder("index,check,spi,seq,simulated,kernel,agree\n");
-        foreach (var p in comparison.Packets)
+        foreach (var p in comparisons.SelectMany(c => c.Packets))
             sb.Append(Inv, $"{p.Packet.Index},{Csv(p.Check)},0x{p.Spi:x8},{p.Packet.Sequence},{p.SimulatedVerdict},{p.KernelVerdict},{(p.Agree ? "true" : "false")}\n");
         return sb.ToString();
     }

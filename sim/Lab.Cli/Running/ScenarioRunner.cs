@@ -17,14 +17,17 @@ public static class ScenarioRunner
 {
     static readonly double[] CdfQuantiles = BuildQuantiles();
 
-    public static ReplicationResult Run(Scenario scenario, int replication, Func<string, IReadOnlyList<ListedPacket>>? pcapLoader = null)
+    /// <param name="probe">Optional: given each model stage as it is built, returns the stage to run in its place
+    /// (a recorder around it, for `lab validate`); metrics still come from the model's own stage.</param>
+    public static ReplicationResult Run(Scenario scenario, int replication, Func<string, IReadOnlyList<ListedPacket>>? pcapLoader = null,
+        Func<IPacketStage, IPacketStage>? probe = null)
     {
         var ctx = new SimulationContext(scenario.Run.Seed, replication);
         var sink = new Sink(ctx);
         var links = new List<Link>();
         var coreSets = new List<CoreSet>();
         var stageOwners = new List<(IModelPlugin Plugin, IPacketStage Stage)>();
-        var receivers = BuildPath(scenario, ctx, sink, links, coreSets, stageOwners);
+        var receivers = BuildPath(scenario, ctx, sink, links, coreSets, stageOwners, probe);
         IPacketReceiver entry = receivers.Count > 0 ? receivers[0] : sink;
 
         var sources = new List<TrafficSource>();
@@ -123,7 +126,7 @@ public static class ScenarioRunner
     }
 
     static List<IPacketReceiver> BuildPath(Scenario scenario, SimulationContext ctx, Sink sink, List<Link> links, List<CoreSet> coreSets,
-        List<(IModelPlugin, IPacketStage)> stageOwners)
+        List<(IModelPlugin, IPacketStage)> stageOwners, Func<IPacketStage, IPacketStage>? probe)
     {
         var receivers = new List<IPacketReceiver>();
         var connectors = new Dictionary<IPacketReceiver, IModelPlugin>();
@@ -167,7 +170,7 @@ public static class ScenarioRunner
                     var m = (ModelStageElement)elements[i];
                     var plugin = ModelCatalog.Find(m.Type) ?? throw new InvalidOperationException($"no model for path element '{m.Type}'");
                     var stage = plugin.CreateStage(m, ctx);
-                    stages.Add(stage);
+                    stages.Add(probe is null ? stage : probe(stage));
                     byName[m.Name] = stage;
                     stageOwners.Add((plugin, stage));
                 }
