@@ -25,7 +25,7 @@ public sealed record SeededReordering(int Count, ulong Start = 0, int Jitter = 3
             ulong seq = Start + (ulong)i + 1;
             int d = random.NextBool(LateShare) ? random.NextInt(0, MaxDisplacement + 1) : random.NextInt(0, Jitter + 1);
             arrivals.Add(((long)i + d, order++, seq));
-            if (random.NextBool(DuplicateShare)) arrivals.Add(((long)i + random.NextInt(1, MaxDisplacement + 1), order++, seq));
+            if (random.NextBool(DuplicateShare)) arrivals.Add(((long)i + random.NextInt(1, Math.Max(1, MaxDisplacement) + 1), order++, seq));
         }
         arrivals.Sort((a, b) => a.Key != b.Key ? a.Key.CompareTo(b.Key) : a.Order.CompareTo(b.Order));
         var result = new ulong[arrivals.Count];
