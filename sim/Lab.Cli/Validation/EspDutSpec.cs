@@ -46,8 +46,11 @@ public sealed record EspDutSpec(string Element, EspInConfig Model, EspInWire Wir
         if (mode == XfrmMode.Beet) problems.Add($"{where}: mode beet: lab validate builds tunnel and transport frames only");
         if (mode == XfrmMode.Transport && inner != family) problems.Add($"{where}: transport mode keeps the packet's own header: inner_family must equal family");
         if (problems.Count > 0) throw new LabInputException(problems);
-        return new EspDutSpec(element.Name, cfg.Model, cfg.Wire, mode == XfrmMode.Transport ? EspMode.Transport : EspMode.Tunnel,
+        var spec = new EspDutSpec(element.Name, cfg.Model, cfg.Wire, mode == XfrmMode.Transport ? EspMode.Transport : EspMode.Tunnel,
             family == IpFamily.Ipv6, inner == IpFamily.Ipv6, encap == EspEncap.EspInUdp);
+        // What iproute2 cannot give the kernel (legacy above 32, bmp at or below 32) is known before anything runs.
+        if (spec.Sa(0, element.Name).Problem() is { } saProblem) throw new LabInputException($"{where}: {element.Name}: {saProblem}");
+        return spec;
     }
 
     /// <summary>The kernel SA for the simulation's SA number <paramref name="sa"/> of this element.</summary>

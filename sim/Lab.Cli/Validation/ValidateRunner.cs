@@ -62,9 +62,9 @@ public static class ValidateRunner
             File.WriteAllText(Path.Combine(tmp, "report.md"), report);
             Publish(tmp, dir);
 
-            WriteSummary(output, loaded.First.Name, points, outcome);
+            int code = Summarize(output, loaded.First.Name, outcome);
             output.WriteLine($"results: {dir}");
-            return outcome.AllAgree ? LabCommand.Ok : LabCommand.CheckFailed;
+            return code;
         }
         catch
         {
@@ -110,13 +110,20 @@ public static class ValidateRunner
         }
     }
 
-    static void WriteSummary(TextWriter o, string name, IReadOnlyList<ValidatedPoint> points, KernelOutcome outcome)
+    /// <summary>
+    /// The terminal summary: one line per check, then the result; on a disagreement the
+    /// counters that differ and the first disagreeing packets. Returns the exit code: 0 when
+    /// everything agrees or the ESP checks were skipped (the only checks there are), else 1.
+    /// </summary>
+    public static int Summarize(TextWriter o, string name, KernelOutcome outcome)
     {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(outcome);
         o.WriteLine($"validate: {name} on {outcome.Kernel}");
         if (outcome.SkippedReason is { } skipped)
         {
             o.WriteLine($"skipped: ESP checks: {skipped}");
-            return;
+            return LabCommand.Ok;
         }
         foreach (var c in outcome.Comparisons)
         {
@@ -131,15 +138,16 @@ public static class ValidateRunner
         if (outcome.Failure is { } failure)
         {
             o.WriteLine($"FAILED: the kernel run did not complete: {failure}");
-            return;
+            return LabCommand.CheckFailed;
         }
-        int bad = outcome.Comparisons.Sum(c => c.Rows.Count(r => !r.Agree) + c.Packets.Count(p => !p.Agree));
-        if (bad == 0)
+        int badRows = outcome.Comparisons.Sum(c => c.Rows.Count(r => !r.Agree));
+        int badPackets = outcome.Comparisons.Sum(c => c.Packets.Count(p => !p.Agree));
+        if (badRows + badPackets == 0)
         {
-            o.WriteLine(string.Create(Inv, $"result: all {points.Sum(p => p.Plan.Traces.Count)} checks agree"));
-            return;
+            o.WriteLine(string.Create(Inv, $"result: all {outcome.Comparisons.Sum(c => c.Rows.Select(r => r.Check).Distinct().Count())} checks agree"));
+            return LabCommand.Ok;
         }
-        o.WriteLine(string.Create(Inv, $"DISAGREE: {bad} packet verdicts and counters differ"));
+        o.WriteLine(string.Create(Inv, $"DISAGREE: {badPackets} packet verdicts and {badRows} counters differ"));
         foreach (var r in outcome.Comparisons.SelectMany(c => c.Rows).Where(r => !r.Agree).Take(10))
             o.WriteLine(string.Create(Inv, $"  counter {r.Check} {r.Metric}: simulated {r.Simulated}, kernel {r.Kernel}"));
         var first = outcome.Comparisons.SelectMany(c => ValidationFiles.FirstDisagreements(c)).Take(10).ToList();
@@ -148,6 +156,7 @@ public static class ValidateRunner
             o.WriteLine("first disagreeing packets:");
             foreach (var line in first) o.WriteLine("  " + line);
         }
+        return LabCommand.CheckFailed;
     }
 
     /// <summary>Renames the finished folder into place (replacing an earlier one).</summary>
