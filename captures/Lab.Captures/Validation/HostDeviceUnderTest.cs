@@ -86,7 +86,7 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
     public string Run(string script)
     {
         var (code, output) = TryRun(script);
-        return code == 0 ? output : throw new InvalidOperationException($"script in {DutNamespace} failed with exit code {code}: {output.Trim()}");
+        return code == 0 ? output : throw new ValidationHarnessException($"script in {DutNamespace} failed with exit code {code}: {output.Trim()}");
     }
 
     public (int ExitCode, string Output) TryRun(string script)

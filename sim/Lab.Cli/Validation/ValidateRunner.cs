@@ -86,9 +86,21 @@ public static class ValidateRunner
         {
             throw new LabInputException($"--kernel {kernel}: cannot run here: {e.Message}");
         }
+        catch (VmException e)
+        {
+            return new KernelOutcome(kernel, null, [], e.Message);
+        }
         using (dut)
         {
-            var validator = new EspKernelValidator(dut);
+            EspKernelValidator validator;
+            try
+            {
+                validator = new EspKernelValidator(dut);
+            }
+            catch (Exception e) when (e is ValidationHarnessException or VmException or TimeoutException)
+            {
+                return new KernelOutcome(dut.Description, null, [], "configuring the DUT: " + e.Message);
+            }
             if (validator.EspUnavailableReason is { } reason)
                 return new KernelOutcome(dut.Description, reason, [], null);
             var comparisons = new List<EspComparison>();
