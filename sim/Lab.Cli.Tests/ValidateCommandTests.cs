@@ -13,6 +13,7 @@ using Lab.Esp.Replay;
 namespace Lab.Cli.Tests;
 
 /// <summary>`lab validate`: bad input, the host kernel (ESP skipped where it has none), the VM kernel end to end, and the exit code on a disagreement.</summary>
+[Collection(KernelValidationCollection.Name)]
 public sealed class ValidateCommandTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("lab-validate-").FullName;
@@ -218,6 +219,13 @@ public sealed class ValidateCommandTests : IDisposable
 
             """.Replace("\r", "", StringComparison.Ordinal), o.ToString().Replace("\r", "", StringComparison.Ordinal));
     }
+}
+
+/// <summary>The VM takes a whole core of the two: these tests run alone, after the others.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class KernelValidationCollection
+{
+    public const string Name = "kernel-validation";
 }
 
 /// <summary>Needs root and network namespaces; skipped with the reason otherwise.</summary>
