@@ -29,6 +29,7 @@ public static class LabCommand
         yield return Commands.ReorderCommands.Create();
         yield return Commands.BenchCommands.Create();
         yield return Commands.RegressCommands.Create();
+        yield return Commands.ValidateCommands.Create();
     }
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);

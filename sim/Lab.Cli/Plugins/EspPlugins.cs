@@ -129,6 +129,7 @@ public sealed class EspInPlugin : IModelPlugin, IPathElementBinder
         new("batch", "integer 1..64", "1", "GRO batch size: amortises the batchable share of the fixed cost."),
         new("per_packet", "duration", "3.1us", "Fixed inbound cost per packet."),
         .. EspCostKeys.Keys,
+        .. EspInWire.Keys,
     ];
 
     public PathElement Bind(MapReader r, string defaultName)
@@ -141,14 +142,14 @@ public sealed class EspInPlugin : IModelPlugin, IPathElementBinder
         if (XfrmReplay.Validate(mode, window, seqHi) is { } problem) r.Problems.Add(r.PosOf("window"), $"{r.Section}: {problem}");
         var cfg = new EspInConfig(mode, window, (uint)r.Integer("init_seq", 0, 0, uint.MaxValue), seqHi,
             r.Choice("crypto", "sync", "sync", "async") == "async", (int)r.Integer("batch", 1, 1, 64), EspCostKeys.Read(r, "per_packet", outbound: false));
-        return new ModelStageElement(Type, r.String("name") ?? defaultName, cfg, r.Map.Pos);
+        return new ModelStageElement(Type, r.String("name") ?? defaultName, new EspInElement(cfg, EspInWire.Read(r)), r.Map.Pos);
     }
 
     public ModelDescription Describe() => new("esp_in", Summary, "net/xfrm/xfrm_input.c xfrm_input; net/xfrm/xfrm_replay.c (Linux v6.12)",
         KeySpecDescriptions.From("esp_in.", Keys, "scenario key of the esp_in path element"), []);
 
     public IPacketStage CreateStage(ModelStageElement element, SimulationContext ctx) =>
-        new EspInputStage(element.Name, (EspInConfig)element.Config, ctx);
+        new EspInputStage(element.Name, ((EspInElement)element.Config).Model, ctx);
 
     public IEnumerable<MetricValue> Metrics(IPacketStage stage, double measuredSeconds)
     {
@@ -161,6 +162,57 @@ public sealed class EspInPlugin : IModelPlugin, IPathElementBinder
         yield return new($"{s.Name}.XfrmInStateProtoError", "packets", s.ProtoErrorsMeasured);
         yield return new($"{s.Name}.sas", "SAs", s.Sas.Count);
     }
+}
+
+/// <summary>An esp_in element's configuration: the model's, and the SA's wire format for `lab validate`.</summary>
+public sealed record EspInElement(EspInConfig Model, EspInWire Wire);
+
+/// <summary>
+/// What esp_in's SAs look like on the wire. The simulation does not need it (its SAs are
+/// indexed, its packets carry their sequence number), but `lab validate` configures the
+/// kernel's SAs (ip xfrm state) and encrypts the frames with it. Null fields follow the
+/// esp_out element of the same path, else tunnel, IPv4, no encapsulation.
+/// </summary>
+/// <param name="Spi">SPI of the first SA; SA k has Spi + k.</param>
+/// <param name="Key">rfc4106(gcm(aes)) key material: AES key and 4-byte salt (RFC 4106 section 8.1).</param>
+/// <param name="Mode">Tunnel or transport.</param>
+/// <param name="Family">Outer family.</param>
+/// <param name="InnerFamily">Inner family in tunnel mode.</param>
+/// <param name="Encap">UDP encapsulation (RFC 3948).</param>
+public sealed record EspInWire(uint Spi, byte[] Key, XfrmMode? Mode, IpFamily? Family, IpFamily? InnerFamily, EspEncap? Encap)
+{
+    /// <summary>The lab's default key: AES-128 key 00..0f and salt 10111213, a test value, never for real traffic.</summary>
+    public const string DefaultKey = "0x000102030405060708090a0b0c0d0e0f10111213";
+
+    public const uint DefaultSpi = 0x1000;
+
+    public static readonly KeySpec[] Keys =
+    [
+        new("spi", "integer 256..2^32-1", "0x1000", "SPI of the first SA (SA k has spi + k); lab validate configures the kernel's SAs with it."),
+        new("key", "hex, 20/28/36 bytes", DefaultKey, "rfc4106(gcm(aes)) key material (AES key + 4-byte salt) for lab validate's frames and the kernel's SAs."),
+        new("mode", "tunnel|transport", "(esp_out's, else tunnel)", "ESP mode of the SA on the wire (lab validate)."),
+        new("family", "ipv4|ipv6", "(esp_out's, else ipv4)", "Outer family on the wire (lab validate)."),
+        new("inner_family", "ipv4|ipv6", "(esp_out's, else the outer family)", "Inner family in tunnel mode (lab validate)."),
+        new("encap", "none|udp", "(esp_out's, else none)", "UDP encapsulation on port 4500 (lab validate)."),
+    ];
+
+    public static EspInWire Read(MapReader r)
+    {
+        long spi = r.Integer("spi", DefaultSpi, 256, uint.MaxValue);
+        string keyText = r.String("key") ?? DefaultKey;
+        string hex = keyText.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? keyText[2..] : keyText;
+        byte[] key = [];
+        if (hex.Length % 2 != 0 || hex.Any(c => !char.IsAsciiHexDigit(c)) || hex.Length / 2 is not (20 or 28 or 36))
+            r.Problems.Add(r.PosOf("key"), $"{r.Section}.key: expected 20, 28 or 36 bytes of hex (AES key + 4-byte salt, e.g. {DefaultKey}), found '{keyText}'");
+        else key = Convert.FromHexString(hex);
+        XfrmMode? mode = r.Has("mode") ? (r.Choice("mode", "tunnel", "tunnel", "transport") == "transport" ? XfrmMode.Transport : XfrmMode.Tunnel) : null;
+        IpFamily? family = r.Has("family") ? ParseFamily(r.Choice("family", "ipv4", "ipv4", "ipv6")) : null;
+        IpFamily? inner = r.Has("inner_family") ? ParseFamily(r.Choice("inner_family", "ipv4", "ipv4", "ipv6")) : null;
+        EspEncap? encap = r.Has("encap") ? (r.Choice("encap", "none", "none", "udp") == "udp" ? EspEncap.EspInUdp : EspEncap.None) : null;
+        return new EspInWire((uint)spi, key, mode, family, inner, encap);
+    }
+
+    static IpFamily ParseFamily(string s) => s == "ipv6" ? IpFamily.Ipv6 : IpFamily.Ipv4;
 }
 
 /// <summary><c>- esp_crypto: {...}</c>: asynchronous decryption workers between esp_in's check and its recheck.</summary>

@@ -17,7 +17,10 @@ public static class ScenarioRunner
 {
     static readonly double[] CdfQuantiles = BuildQuantiles();
 
-    public static ReplicationResult Run(Scenario scenario, int replication, Func<string, IReadOnlyList<ListedPacket>>? pcapLoader = null)
+    /// <param name="probe">Optional: given each model stage as it is built, returns the stage to run in its place
+    /// (a recorder around it, for `lab validate`); metrics still come from the model's own stage.</param>
+    public static ReplicationResult Run(Scenario scenario, int replication, Func<string, IReadOnlyList<ListedPacket>>? pcapLoader = null,
+        Func<IPacketStage, IPacketStage>? probe = null)
     {
         var ctx = new SimulationContext(scenario.Run.Seed, replication);
         var sink = new Sink(ctx);
@@ -25,7 +28,7 @@ public static class ScenarioRunner
         var coreSets = new List<CoreSet>();
         var stageOwners = new List<(IModelPlugin Plugin, IPacketStage Stage)>();
         var elementOwners = new List<(IModelPlugin Plugin, IPacketReceiver Element)>();
-        var receivers = BuildPath(scenario, ctx, sink, links, coreSets, stageOwners, elementOwners);
+        var receivers = BuildPath(scenario, ctx, sink, links, coreSets, stageOwners, elementOwners, probe);
         IPacketReceiver entry = receivers.Count > 0 ? receivers[0] : sink;
 
         var sources = new List<TrafficSource>();
@@ -125,7 +128,8 @@ public static class ScenarioRunner
     }
 
     static List<IPacketReceiver> BuildPath(Scenario scenario, SimulationContext ctx, Sink sink, List<Link> links, List<CoreSet> coreSets,
-        List<(IModelPlugin, IPacketStage)> stageOwners, List<(IModelPlugin, IPacketReceiver)> elementOwners)
+        List<(IModelPlugin, IPacketStage)> stageOwners, List<(IModelPlugin, IPacketReceiver)> elementOwners,
+        Func<IPacketStage, IPacketStage>? probe)
     {
         var receivers = new List<IPacketReceiver>();
         var connectors = new Dictionary<IPacketReceiver, IModelPlugin>();
@@ -170,7 +174,7 @@ public static class ScenarioRunner
                     var m = (ModelStageElement)elements[i];
                     var plugin = ModelCatalog.Find(m.Type) ?? throw new InvalidOperationException($"no model for path element '{m.Type}'");
                     var stage = plugin.CreateStage(m, ctx);
-                    stages.Add(stage);
+                    stages.Add(probe is null ? stage : probe(stage));
                     byName[m.Name] = stage;
                     stageOwners.Add((plugin, stage));
                 }

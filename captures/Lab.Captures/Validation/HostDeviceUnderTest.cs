@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using Lab.Captures.Frames;
+using Lab.Captures.Netns;
+using Lab.Captures.Vm;
+
+namespace Lab.Captures.Validation;
+
+/// <summary>
+/// The machine's own kernel as device under test, inside three namespaces this object
+/// creates (<see cref="NetnsTopology"/>: lab-PID-N-snd, -dut, -rcv, unique per process and
+/// topology) joined by veth pairs: snd/s0 -- dut/d0 (ingress) and dut/d1 -- rcv/r0 (egress).
+/// Nothing is configured in the host's own namespace. Dispose (also on Ctrl-C, SIGTERM and
+/// normal exit) kills what it started in the DUT and deletes the namespaces.
+/// </summary>
+public sealed class HostDeviceUnderTest : IDeviceUnderTest
+{
+    static readonly MacAddress SenderMac = MacAddress.Parse("02:00:00:00:02:01");
+    static readonly MacAddress IngressMac = MacAddress.Parse("02:00:00:00:02:02");
+    static readonly MacAddress EgressMac = MacAddress.Parse("02:00:00:00:02:03");
+    static readonly MacAddress CaptureMac = MacAddress.Parse("02:00:00:00:02:04");
+
+    readonly NetnsTopology _topology;
+    readonly List<(Process Process, string File)> _background = [];
+    int _disposed;
+
+    HostDeviceUnderTest(NetnsTopology topology, string snd, string dut, string rcv)
+    {
+        _topology = topology;
+        InjectNamespace = snd;
+        DutNamespace = dut;
+        CaptureNamespace = rcv;
+    }
+
+    /// <summary>Builds the three namespaces and both veth pairs; removes everything if building fails.</summary>
+    /// <exception cref="VmUnavailableException">No namespaces here (not root, no iproute2).</exception>
+    public static HostDeviceUnderTest Create()
+    {
+        if (NetnsTopology.UnavailableReason() is { } reason) throw new VmUnavailableException(reason);
+        NetnsTopology.RemoveStale();
+        var t = new NetnsTopology();
+        HostDeviceUnderTest? dut = null;
+        try
+        {
+            string snd = t.AddNamespace("snd"), d = t.AddNamespace("dut"), rcv = t.AddNamespace("rcv");
+            dut = new HostDeviceUnderTest(t, snd, d, rcv);
+            VmCleanup.Register(dut);
+            // The harness ends stay silent (no router solicitations): only the DUT speaks IPv6.
+            t.DisableIpv6(snd);
+            t.DisableIpv6(rcv);
+            t.AddVethPair(snd, "s0", d, "d0", SenderMac, IngressMac);
+            t.AddVethPair(d, "d1", rcv, "r0", EgressMac, CaptureMac);
+            return dut;
+        }
+        catch
+        {
+            if (dut is not null) dut.Dispose();
+            else t.Dispose();
+            throw;
+        }
+    }
+
+    public string DutNamespace { get; }
+
+    public string Description => $"host: this machine's kernel {KernelRelease} in network namespaces {InjectNamespace}, {DutNamespace}, {CaptureNamespace}";
+
+    public string KernelRelease { get; } = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+
+    public string IngressInterface => "d0";
+
+    public string EgressInterface => "d1";
+
+    public MacAddress DutIngressMac => IngressMac;
+
+    public MacAddress HostIngressMac => SenderMac;
+
+    public MacAddress ReceiverMac => CaptureMac;
+
+    public string InjectNamespace { get; }
+
+    public string InjectInterface => "s0";
+
+    public string CaptureNamespace { get; }
+
+    public string CaptureInterface => "r0";
+
+    public string Run(string script)
+    {
+        var (code, output) = TryRun(script);
+        return code == 0 ? output : throw new ValidationHarnessException($"script in {DutNamespace} failed with exit code {code}: {output.Trim()}");
+    }
+
+    public (int ExitCode, string Output) TryRun(string script)
+    {
+        var r = _topology.TryExec(DutNamespace, "sh", ["-c", script], TimeSpan.FromMinutes(5));
+        return (r.ExitCode, r.ExitCode == 0 ? r.StandardOutput : r.StandardError + r.StandardOutput);
+    }
+
+    public string StartBackground(string name, byte[] executable, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(executable);
+        string file = Path.Combine(Path.GetTempPath(), $"{name}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        File.WriteAllBytes(file, executable);
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("the host DUT needs Linux");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        var psi = new ProcessStartInfo("ip", ["netns", "exec", DutNamespace, file])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {name}");
+        lock (_background) _background.Add((p, file));
+        var line = p.StandardOutput.ReadLineAsync();
+        if (!line.Wait(timeout)) return "no output";
+        return line.Result ?? (p.WaitForExit(1000) ? $"exit status {p.ExitCode}" : "no output");
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        VmCleanup.Unregister(this);
+        lock (_background)
+        {
+            foreach (var (p, file) in _background)
+            {
+                try
+                {
+                    if (!p.HasExited) p.Kill();
+                    p.WaitForExit(5000);
+                }
+                catch (InvalidOperationException)
+                {
+                    // Already gone.
+                }
+                p.Dispose();
+                File.Delete(file);
+            }
+            _background.Clear();
+        }
+        _topology.Dispose();
+    }
+}
