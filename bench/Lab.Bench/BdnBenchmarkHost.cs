@@ -54,6 +54,20 @@ public sealed class BdnBenchmarkHost : IBenchmarkHost
     }
 
     /// <summary>Whether the model code is compiled with optimisations (a Release build).</summary>
+    /// <summary>
+    /// BenchmarkDotNet refuses an assembly that lies under the temp folder, taking it for an xUnit
+    /// shadow copy; a checkout under /tmp (as CI clones it) is not one. Point this process's temp
+    /// folder elsewhere in that case.
+    /// </summary>
+    static void MoveTempAwayFromCheckout()
+    {
+        string location = typeof(BdnBenchmarkHost).Assembly.Location;
+        if (!location.StartsWith(Path.GetTempPath(), StringComparison.Ordinal)) return;
+        string elsewhere = Path.Combine("/var/tmp", $"lab-bench-{Environment.ProcessId}");
+        Directory.CreateDirectory(elsewhere);
+        Environment.SetEnvironmentVariable("TMPDIR", elsewhere);
+    }
+
     public static bool ModelCodeOptimized() =>
         typeof(Lab.Engine.Simulator).Assembly.GetCustomAttribute<DebuggableAttribute>() is not { IsJITOptimizerDisabled: true };
 
@@ -81,6 +95,7 @@ public sealed class BdnBenchmarkHost : IBenchmarkHost
                 .WithOptions(ConfigOptions.JoinSummary)
                 .WithBuildTimeout(TimeSpan.FromMinutes(15)); // a Release build of the lab on a busy 2-core machine takes minutes
             if (!ModelCodeOptimized()) config = config.WithOptions(ConfigOptions.DisableOptimizationsValidator);
+            MoveTempAwayFromCheckout();
             foreach (var summary in BenchmarkRunner.Run([.. types], config))
             {
                 foreach (var e in summary.ValidationErrors) failures.Add($"{suite}: {e.Message}");
