@@ -12,33 +12,9 @@ public sealed class CellularScenarioTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    static (int Code, string Out, string Err) Lab(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = LabCommand.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    static (int Code, string Out, string Err) Lab(params string[] args) => ScenarioRun.Lab(args);
 
-    Dictionary<(int Point, string Metric), double> RunScenario(string yaml)
-    {
-        string f = Path.Combine(_dir, "s.yaml");
-        File.WriteAllText(f, yaml);
-        string outDir = Path.Combine(_dir, "out");
-        var (code, _, err) = Lab("run", f, "--out", outDir, "--no-store");
-        Assert.True(code == 0, err);
-        var result = new Dictionary<(int, string), double>();
-        var lines = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
-        var header = lines[0].Split(',');
-        int metricCol = Array.IndexOf(header, "metric"), valueCol = Array.IndexOf(header, "value"), repCol = Array.IndexOf(header, "replication");
-        foreach (var l in lines.Skip(1))
-        {
-            var c = l.Split(',');
-            if (c[repCol] != "0") continue;
-            result[(int.Parse(c[0], CultureInfo.InvariantCulture), c[metricCol])] = double.Parse(c[valueCol], CultureInfo.InvariantCulture);
-        }
-        return result;
-    }
+    Dictionary<(int Point, string Metric), double> RunScenario(string yaml) => ScenarioRun.Metrics(_dir, yaml);
 
     // 1230 B frames at 80 Mbit/s: 10,000 wire bits each, one every 125 us, 8 per 1 ms TTI. The carrier
     // (1 Gbit/s: 10^6 bits per block) takes each TTI's 8 packets in one block at the next 1 ms tick: ESP

@@ -10,25 +10,7 @@ public sealed class EspScenarioTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    Dictionary<(int Point, string Metric), double> Run(string yaml)
-    {
-        string f = Path.Combine(_dir, "s.yaml");
-        File.WriteAllText(f, yaml);
-        string outDir = Path.Combine(_dir, "out");
-        var se = new StringWriter();
-        Assert.True(LabCommand.Run(["run", f, "--out", outDir, "--no-store"], new StringWriter(), se) == 0, se.ToString());
-        var result = new Dictionary<(int, string), double>();
-        var lines = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
-        var header = lines[0].Split(',');
-        int metricCol = Array.IndexOf(header, "metric"), valueCol = Array.IndexOf(header, "value");
-        foreach (var l in lines.Skip(1))
-        {
-            var c = l.Split(',');
-            if (c[Array.IndexOf(header, "replication")] != "0") continue;
-            result[(int.Parse(c[0], CultureInfo.InvariantCulture), c[metricCol])] = double.Parse(c[valueCol], CultureInfo.InvariantCulture);
-        }
-        return result;
-    }
+    Dictionary<(int Point, string Metric), double> Run(string yaml) => ScenarioRun.Metrics(_dir, yaml);
 
     // Costs with the defaults (EspCosts): fixed 3.1 us, SA lock 60 ns, 1 cycle/B at 3 GHz.
     // 1456 B frames carry 1438 B inner packets; in tunnel mode with AES-GCM-16 the encrypted part

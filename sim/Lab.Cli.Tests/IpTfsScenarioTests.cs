@@ -9,32 +9,9 @@ public sealed class IpTfsScenarioTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    static (int Code, string Out, string Err) Lab(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = LabCommand.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    static (int Code, string Out, string Err) Lab(params string[] args) => ScenarioRun.Lab(args);
 
-    Dictionary<(int Point, string Metric), double> RunScenario(string yaml)
-    {
-        string f = Path.Combine(_dir, "s.yaml");
-        File.WriteAllText(f, yaml);
-        string outDir = Path.Combine(_dir, "out");
-        var (code, _, err) = Lab("run", f, "--out", outDir, "--no-store");
-        Assert.True(code == 0, err);
-        var result = new Dictionary<(int, string), double>();
-        var lines = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
-        var header = lines[0].Split(',');
-        int metricCol = Array.IndexOf(header, "metric"), valueCol = Array.IndexOf(header, "value");
-        foreach (var l in lines.Skip(1))
-        {
-            var c = l.Split(',');
-            result[(int.Parse(c[0], CultureInfo.InvariantCulture), c[metricCol])] = double.Parse(c[valueCol], CultureInfo.InvariantCulture);
-        }
-        return result;
-    }
+    Dictionary<(int Point, string Metric), double> RunScenario(string yaml) => ScenarioRun.Metrics(_dir, yaml);
 
     [Fact]
     public void Describe_iptfs_names_the_kernel_defaults_and_says_validation_cannot_cover_it()
