@@ -17,9 +17,10 @@ namespace Lab.Netfilter.Conntrack;
 /// </summary>
 public sealed partial class ConntrackTable
 {
-    const int Unlinked = int.MinValue;
+    const int Unlinked = HashChains.Unlinked;
 
     readonly ConnEntry[] _e;
+    readonly HashChains _chains;
     readonly int[] _heads;      // bucket -> first node, -1 if empty
     readonly int[] _next;       // node -> next node, -1 ends (kept after unlinking, as RCU readers see it)
     readonly int[] _prev;       // node -> previous node, or -(bucket + 1) at the head, or Unlinked
@@ -44,13 +45,10 @@ public sealed partial class ConntrackTable
         // nf_conntrack_max bounds the count; a few extra slots hold the unconfirmed entries of packets in flight.
         int capacity = checked(config.Max + 64);
         _e = new ConnEntry[capacity];
-        _next = new int[2 * capacity];
-        _prev = new int[2 * capacity];
-        _heads = new int[config.Buckets];
+        _chains = new HashChains(config.Buckets, 2 * capacity);
+        (_heads, _next, _prev) = (_chains.Heads, _chains.Next, _chains.Prev);
         _bySrcHeads = new int[config.Buckets];
-        Array.Fill(_heads, -1);
         Array.Fill(_bySrcHeads, -1);
-        Array.Fill(_prev, Unlinked);
         for (int i = 0; i < capacity; i++) _e[i].NextFree = i + 1 < capacity ? i + 1 : -1;
         _freeHead = 0;
         _random = RandomStream.For(config.Seed, config.Replication, "netfilter.conntrack");
@@ -258,25 +256,9 @@ public sealed partial class ConntrackTable
 
     // ---- hash chains -------------------------------------------------------------------------
 
-    void LinkHead(int node, int bucket)
-    {
-        int first = _heads[bucket];
-        _next[node] = first;
-        _prev[node] = -(bucket + 1);
-        if (first >= 0) _prev[first] = node;
-        _heads[bucket] = node;
-    }
+    void LinkHead(int node, int bucket) => _chains.LinkHead(node, bucket);
 
-    void Unlink(int node)
-    {
-        int p = _prev[node];
-        if (p == Unlinked) return;
-        int n = _next[node];
-        if (p >= 0) _next[p] = n;
-        else _heads[-p - 1] = n;
-        if (n >= 0) _prev[n] = p;
-        _prev[node] = Unlinked; // _next stays: a walker standing on this node can still move on
-    }
+    void Unlink(int node) => _chains.Unlink(node);
 
     int ChainLength(int bucket, int limit)
     {

@@ -85,9 +85,10 @@ public sealed class FlowtableStats
 /// </summary>
 public sealed class FlowTable
 {
-    const int Unlinked = int.MinValue;
+    const int Unlinked = HashChains.Unlinked;
 
     readonly FlowEntry[] _f;
+    readonly HashChains _chains;
     readonly int[] _heads, _next, _prev;
     readonly ConntrackTable _ct;
     readonly ulong _key;
@@ -116,11 +117,8 @@ public sealed class FlowTable
         _ct = conntrack;
         _f = new FlowEntry[config.MaxFlows];
         int buckets = (int)Math.Min(1 << 24, Math.Max(16, (long)config.MaxFlows));
-        _heads = new int[buckets];
-        _next = new int[2 * config.MaxFlows];
-        _prev = new int[2 * config.MaxFlows];
-        Array.Fill(_heads, -1);
-        Array.Fill(_prev, Unlinked);
+        _chains = new HashChains(buckets, 2 * config.MaxFlows);
+        (_heads, _next, _prev) = (_chains.Heads, _chains.Next, _chains.Prev);
         for (int i = 0; i < _f.Length; i++) _f[i].NextFree = i + 1 < _f.Length ? i + 1 : -1;
         _hwQueue = new int[config.MaxFlows];
         _hwDue = new long[config.MaxFlows];
@@ -413,24 +411,7 @@ public sealed class FlowTable
         Stats.Deleted++;
     }
 
-    void Link(int node, in FlowTuple t)
-    {
-        int b = TupleHash.Scale(TupleHash.Hash(t, _key), _heads.Length);
-        int first = _heads[b];
-        _next[node] = first;
-        _prev[node] = -(b + 1);
-        if (first >= 0) _prev[first] = node;
-        _heads[b] = node;
-    }
+    void Link(int node, in FlowTuple t) => _chains.LinkHead(node, TupleHash.Scale(TupleHash.Hash(t, _key), _heads.Length));
 
-    void Unlink(int node)
-    {
-        int p = _prev[node];
-        if (p == Unlinked) return;
-        int n = _next[node];
-        if (p >= 0) _next[p] = n;
-        else _heads[-p - 1] = n;
-        if (n >= 0) _prev[n] = p;
-        _prev[node] = Unlinked;
-    }
+    void Unlink(int node) => _chains.Unlink(node);
 }
