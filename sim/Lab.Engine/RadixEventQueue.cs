@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Lab.Engine;
 
@@ -10,7 +11,7 @@ namespace Lab.Engine;
 /// differs from the last popped time, in the bucket named by that byte of its time. Level 0
 /// buckets therefore hold entries of one exact time each and are popped first-in first-out.
 /// Push is an append; popping refills level 0 from the lowest non-empty bucket, so an entry
-/// moves at most seven times over its life (two or three in practice), with a per-level
+/// moves at most seven times over its life (one or two in practice), with a per-level
 /// bitmap finding the lowest non-empty bucket in a few instructions.
 ///
 /// Equal times pop in insertion order: an entry's bucket is a function of its time and the
@@ -20,13 +21,23 @@ namespace Lab.Engine;
 /// </summary>
 public sealed class RadixEventQueue
 {
-
     const int Levels = 8;
     const int BucketsPerLevel = 256;
 
-    readonly ScheduledEvent[][] _buckets = new ScheduledEvent[Levels * BucketsPerLevel][];
-    readonly int[] _counts = new int[Levels * BucketsPerLevel];
-    readonly int[] _heads0 = new int[BucketsPerLevel];
+    /// <summary>
+    /// A bucket's array, fill, earliest time and (at level 0 only) the next entry to pop, side by
+    /// side so that placing an entry touches one cache line of bookkeeping. Keeping the earliest
+    /// time as entries arrive spares a refill a pass over the bucket to find it.
+    /// </summary>
+    struct Bucket
+    {
+        public ScheduledEvent[] Items;
+        public long Min;
+        public int Count;
+        public int Head;
+    }
+
+    readonly Bucket[] _buckets = new Bucket[Levels * BucketsPerLevel];
     readonly ulong[] _bitmaps = new ulong[Levels * 4];
     uint _levelMask;
     long _last;
@@ -36,16 +47,22 @@ public sealed class RadixEventQueue
         // Buckets start small and grow to the working set: with 2,048 of them, sizing each for
         // the whole population would touch far more memory than the events need.
         _baseLength = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(initialCapacity / 256, 4, 64));
-        for (int i = 0; i < _buckets.Length; i++) _buckets[i] = new ScheduledEvent[_baseLength];
+        for (int i = 0; i < _buckets.Length; i++) _buckets[i].Items = new ScheduledEvent[_baseLength];
         for (int i = 0; i < _spares.Length; i++) _spares[i] = new Stack<ScheduledEvent[]>();
     }
 
-    // Bucket arrays circulate: a bucket emptied by a refill gives its large array back and takes
+    // Bucket arrays circulate: a bucket emptied by a refill gives a large array back and takes
     // a small one, and a bucket that outgrows its array takes the next size from the spares.
     // The arrays in use never exceed what the largest simultaneous occupancies need, so once
     // the pools hold that much nothing is allocated, however long the run.
     readonly int _baseLength;
     readonly Stack<ScheduledEvent[]>[] _spares = new Stack<ScheduledEvent[]>[32];
+
+    // A bucket keeps an array of up to this many entries (8 KiB) when it is emptied: refilled
+    // buckets of the lower levels fill up again within microseconds of simulated time, and
+    // growing them anew each time (copying 1 + 2 + 4 ... of their entries) cost more than the
+    // moves themselves. Only larger arrays go back to the spares.
+    const int KeepLength = 256;
 
     int SizeClass(int length) => BitOperations.Log2((uint)(length / _baseLength));
 
@@ -57,10 +74,29 @@ public sealed class RadixEventQueue
     /// <summary>The time of the last popped entry; no entry may be pushed before it.</summary>
     public long LastPopped => _last;
 
+    // The hot paths index with Unsafe.Add: every index is a level (0..7) times 256 plus a byte,
+    // or a bitmap word level * 4 + 0..3, in range by construction.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    ref Bucket BucketAt(int index) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_buckets), index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    ref ulong Word(int index) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_bitmaps), index);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Push(in ScheduledEvent e)
     {
         if (e.Time < _last) ThrowPast(e.Time);
+        Place(in e);
+        Count++;
+    }
+
+    /// <summary>
+    /// <see cref="Push"/> for a caller that has already refused times before <see cref="LastPopped"/>
+    /// (the simulator checks against its clock, which never runs behind the last popped time).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void PushChecked(in ScheduledEvent e)
+    {
         Place(in e);
         Count++;
     }
@@ -77,12 +113,12 @@ public sealed class RadixEventQueue
             }
             int level = BitOperations.TrailingZeroCount(_levelMask);
             int bucket = LowestBucket(level);
-            int index = level * BucketsPerLevel + bucket;
-            if (_counts[index] == 1)
+            ref Bucket k = ref BucketAt(level * BucketsPerLevel + bucket);
+            if (k.Count == 1)
             {
                 // The common case when events are spread out: a bucket holding one entry is the
                 // minimum itself, with no need to pass it through level 0.
-                ref ScheduledEvent only = ref _buckets[index][0];
+                ref ScheduledEvent only = ref MemoryMarshal.GetArrayDataReference(k.Items);
                 if (only.Time >= end)
                 {
                     e = default;
@@ -90,7 +126,7 @@ public sealed class RadixEventQueue
                 }
                 e = only;
                 _last = e.Time;
-                _counts[index] = 0;
+                k.Count = 0;
                 ClearBit(level, bucket);
                 Count--;
                 return true;
@@ -102,7 +138,8 @@ public sealed class RadixEventQueue
             }
         }
         int b = LowestBucket(0);
-        ref ScheduledEvent head = ref _buckets[b][_heads0[b]];
+        ref Bucket z = ref BucketAt(b);
+        ref ScheduledEvent head = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(z.Items), z.Head);
         if (head.Time >= end)
         {
             e = default;
@@ -112,10 +149,10 @@ public sealed class RadixEventQueue
         // Entries at level 0 share every byte but the lowest with the last popped time, and those
         // above differ from it in a higher byte: moving it up to this entry keeps both true.
         _last = e.Time;
-        if (++_heads0[b] == _counts[b])
+        if (++z.Head == z.Count)
         {
-            _heads0[b] = 0;
-            _counts[b] = 0;
+            z.Head = 0;
+            z.Count = 0;
             ClearBit(0, b);
         }
         Count--;
@@ -128,26 +165,31 @@ public sealed class RadixEventQueue
         if (_levelMask == 0) return long.MaxValue;
         int level = BitOperations.TrailingZeroCount(_levelMask);
         int b = LowestBucket(level);
-        if (level == 0) return _buckets[b][_heads0[b]].Time;
-        return MinOf(level * BucketsPerLevel + b);
+        if (level == 0) return _buckets[b].Items[_buckets[b].Head].Time;
+        return _buckets[level * BucketsPerLevel + b].Min;
     }
 
-    /// <summary>Moves the lowest non-empty bucket down into level 0, unless its minimum is at or after end.</summary>
+    /// <summary>Moves the lowest non-empty bucket down into lower levels, unless its minimum is at or after end.</summary>
+    // Kept out of line: inlined into the simulator's loop, its registers pushed the hot path's
+    // locals onto the stack.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     bool Refill(int level, int bucket, long end)
     {
-        int index = level * BucketsPerLevel + bucket;
-        long min = MinOf(index);
+        ref Bucket k = ref BucketAt(level * BucketsPerLevel + bucket);
+        long min = k.Min;
         if (min >= end) return false;
         _last = min;
-        ScheduledEvent[] src = _buckets[index];
-        int n = _counts[index];
-        _counts[index] = 0;
+        ScheduledEvent[] src = k.Items;
+        int n = k.Count;
+        k.Count = 0;
         ClearBit(level, bucket);
+        // Every entry of the bucket now differs from the new last time below this level, so none
+        // lands back in this bucket: reading src while placing is safe.
         for (int i = 0; i < n; i++) Place(in src[i]);
-        if (src.Length > _baseLength)
+        if (src.Length > KeepLength)
         {
             _spares[SizeClass(src.Length)].Push(src);
-            _buckets[index] = Take(0);
+            k.Items = Take(0);
         }
         return true;
     }
@@ -156,58 +198,51 @@ public sealed class RadixEventQueue
     void Place(in ScheduledEvent e)
     {
         ulong diff = (ulong)(e.Time ^ _last) | 1;
-        int level = (63 - BitOperations.LeadingZeroCount(diff)) >> 3;
+        int level = BitOperations.Log2(diff) >> 3;
         int b = (int)((ulong)e.Time >> (level * 8)) & 0xFF;
-        int index = level * BucketsPerLevel + b;
-        ScheduledEvent[] a = _buckets[index];
-        int n = _counts[index];
-        if (n == a.Length) a = Grow(index);
-        a[n] = e;
-        _counts[index] = n + 1;
-        _bitmaps[level * 4 + (b >> 6)] |= 1UL << (b & 63);
-        _levelMask |= 1u << level;
+        ref Bucket k = ref BucketAt(level * BucketsPerLevel + b);
+        int n = k.Count;
+        ScheduledEvent[] a = k.Items;
+        if ((uint)n >= (uint)a.Length) a = Grow(ref k);
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(a), n) = e;
+        k.Count = n + 1;
+        if (n == 0)
+        {
+            k.Min = e.Time;
+            Word(level * 4 + (b >> 6)) |= 1UL << b;
+            _levelMask |= 1u << level;
+        }
+        else if (e.Time < k.Min) k.Min = e.Time;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     int LowestBucket(int level)
     {
-        int w = level * 4;
-        if (_bitmaps[w] != 0) return BitOperations.TrailingZeroCount(_bitmaps[w]);
-        if (_bitmaps[w + 1] != 0) return 64 + BitOperations.TrailingZeroCount(_bitmaps[w + 1]);
-        if (_bitmaps[w + 2] != 0) return 128 + BitOperations.TrailingZeroCount(_bitmaps[w + 2]);
-        return 192 + BitOperations.TrailingZeroCount(_bitmaps[w + 3]);
+        ref ulong w = ref Word(level * 4);
+        if (w != 0) return BitOperations.TrailingZeroCount(w);
+        if (Unsafe.Add(ref w, 1) != 0) return 64 + BitOperations.TrailingZeroCount(Unsafe.Add(ref w, 1));
+        if (Unsafe.Add(ref w, 2) != 0) return 128 + BitOperations.TrailingZeroCount(Unsafe.Add(ref w, 2));
+        return 192 + BitOperations.TrailingZeroCount(Unsafe.Add(ref w, 3));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     void ClearBit(int level, int b)
     {
-        int w = level * 4 + (b >> 6);
-        _bitmaps[w] &= ~(1UL << (b & 63));
-        if ((_bitmaps[level * 4] | _bitmaps[level * 4 + 1] | _bitmaps[level * 4 + 2] | _bitmaps[level * 4 + 3]) == 0)
+        ref ulong w = ref Word(level * 4);
+        Unsafe.Add(ref w, b >> 6) &= ~(1UL << b);
+        if ((w | Unsafe.Add(ref w, 1) | Unsafe.Add(ref w, 2) | Unsafe.Add(ref w, 3)) == 0)
             _levelMask &= ~(1u << level);
     }
 
-    long MinOf(int index)
-    {
-        ScheduledEvent[] a = _buckets[index];
-        int n = _counts[index];
-        long min = long.MaxValue;
-        for (int i = 0; i < n; i++)
-        {
-            if (a[i].Time < min) min = a[i].Time;
-        }
-        return min;
-    }
-
     [MethodImpl(MethodImplOptions.NoInlining)]
-    ScheduledEvent[] Grow(int index)
+    ScheduledEvent[] Grow(ref Bucket k)
     {
-        var old = _buckets[index];
+        var old = k.Items;
         int sizeClass = SizeClass(old.Length);
         var bigger = Take(sizeClass + 1);
-        Array.Copy(old, bigger, _counts[index]);
+        Array.Copy(old, bigger, k.Count);
         _spares[sizeClass].Push(old);
-        _buckets[index] = bigger;
+        k.Items = bigger;
         return bigger;
     }
 

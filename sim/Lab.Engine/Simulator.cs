@@ -56,7 +56,7 @@ public sealed class Simulator
     {
         if (at < Now) ThrowPast(at);
         var e = new ScheduledEvent { Time = at, Target = target, Kind = kind, Arg = arg, Data = data, Timer = -1 };
-        _queue.Push(in e);
+        _queue.PushChecked(in e);
         Pending++;
     }
 
