@@ -69,8 +69,6 @@ public sealed class RadixEventQueue
     ScheduledEvent[] Take(int sizeClass) =>
         _spares[sizeClass].TryPop(out var a) ? a : new ScheduledEvent[_baseLength << sizeClass];
 
-    public int Count { get; private set; }
-
     /// <summary>The time of the last popped entry; no entry may be pushed before it.</summary>
     public long LastPopped => _last;
 
@@ -87,7 +85,6 @@ public sealed class RadixEventQueue
     {
         if (e.Time < _last) ThrowPast(e.Time);
         Place(in e);
-        Count++;
     }
 
     /// <summary>
@@ -98,7 +95,6 @@ public sealed class RadixEventQueue
     internal void PushChecked(in ScheduledEvent e)
     {
         Place(in e);
-        Count++;
     }
 
     /// <summary>Pops the earliest entry if its time is before <paramref name="end"/>.</summary>
@@ -128,7 +124,6 @@ public sealed class RadixEventQueue
                 _last = e.Time;
                 k.Count = 0;
                 ClearBit(level, bucket);
-                Count--;
                 return true;
             }
             if (!Refill(level, bucket, end))
@@ -155,7 +150,6 @@ public sealed class RadixEventQueue
             z.Count = 0;
             ClearBit(0, b);
         }
-        Count--;
         return true;
     }
 

@@ -27,6 +27,11 @@ public sealed class Simulator
     int _timersUsed;
     bool _stopRequested;
 
+    // Pending is derived from these two and EventsExecuted, so running an event updates one
+    // counter instead of two.
+    long _scheduled;
+    long _cancelled;
+
     public Simulator(int initialCapacity = 1024)
     {
         _queue = new RadixEventQueue(initialCapacity);
@@ -36,7 +41,7 @@ public sealed class Simulator
     public long Now { get; private set; }
 
     /// <summary>Events scheduled and neither run nor cancelled.</summary>
-    public int Pending { get; private set; }
+    public int Pending => (int)(_scheduled - _cancelled - EventsExecuted);
 
     /// <summary>Events run since the start (cancelled ones are not counted).</summary>
     public long EventsExecuted { get; private set; }
@@ -57,7 +62,7 @@ public sealed class Simulator
         if (at < Now) ThrowPast(at);
         var e = new ScheduledEvent { Time = at, Target = target, Kind = kind, Arg = arg, Data = data, Timer = -1 };
         _queue.PushChecked(in e);
-        Pending++;
+        _scheduled++;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -73,7 +78,7 @@ public sealed class Simulator
         t.Armed = true;
         var e = new ScheduledEvent { Time = at, Target = target, Kind = kind, Arg = arg, Data = data, Timer = slot };
         _queue.Push(in e);
-        Pending++;
+        _scheduled++;
         return new EventHandle(slot, t.Generation);
     }
 
@@ -82,7 +87,7 @@ public sealed class Simulator
     {
         if (!IsPending(handle)) return false;
         _timers[handle.Slot].Armed = false;
-        Pending--;
+        _cancelled++;
         return true;
     }
 
@@ -113,7 +118,6 @@ public sealed class Simulator
                 if (!armed) continue;
             }
             Now = e.Time;
-            Pending--;
             EventsExecuted++;
             _targets[e.Target].OnEvent(e.Kind, e.Arg, e.Data);
             if (_stopRequested) return;
