@@ -107,9 +107,8 @@ public sealed class RadixEventQueue
                 e = default;
                 return false;
             }
-            int level = BitOperations.TrailingZeroCount(_levelMask);
-            int bucket = LowestBucket(level);
-            ref Bucket k = ref BucketAt(level * BucketsPerLevel + bucket);
+            int index = LowestBucket(BitOperations.TrailingZeroCount(_levelMask));
+            ref Bucket k = ref BucketAt(index);
             if (k.Count == 1)
             {
                 // The common case when events are spread out: a bucket holding one entry is the
@@ -123,10 +122,10 @@ public sealed class RadixEventQueue
                 e = only;
                 _last = e.Time;
                 k.Count = 0;
-                ClearBit(level, bucket);
+                ClearBit(index);
                 return true;
             }
-            if (!Refill(level, bucket, end))
+            if (!Refill(index, end))
             {
                 e = default;
                 return false;
@@ -148,7 +147,7 @@ public sealed class RadixEventQueue
         {
             z.Head = 0;
             z.Count = 0;
-            ClearBit(0, b);
+            ClearBit(b);
         }
         return true;
     }
@@ -158,25 +157,24 @@ public sealed class RadixEventQueue
     {
         if (_levelMask == 0) return long.MaxValue;
         int level = BitOperations.TrailingZeroCount(_levelMask);
-        int b = LowestBucket(level);
-        if (level == 0) return _buckets[b].Items[_buckets[b].Head].Time;
-        return _buckets[level * BucketsPerLevel + b].Min;
+        ref Bucket k = ref _buckets[LowestBucket(level)];
+        return level == 0 ? k.Items[k.Head].Time : k.Min;
     }
 
     /// <summary>Moves the lowest non-empty bucket down into lower levels, unless its minimum is at or after end.</summary>
     // Kept out of line: inlined into the simulator's loop, its registers pushed the hot path's
     // locals onto the stack.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    bool Refill(int level, int bucket, long end)
+    bool Refill(int index, long end)
     {
-        ref Bucket k = ref BucketAt(level * BucketsPerLevel + bucket);
+        ref Bucket k = ref BucketAt(index);
         long min = k.Min;
         if (min >= end) return false;
         _last = min;
         ScheduledEvent[] src = k.Items;
         int n = k.Count;
         k.Count = 0;
-        ClearBit(level, bucket);
+        ClearBit(index);
         // Every entry of the bucket now differs from the new last time below this level, so none
         // lands back in this bucket: reading src while placing is safe.
         for (int i = 0; i < n; i++) Place(in src[i]);
@@ -188,56 +186,78 @@ public sealed class RadixEventQueue
         return true;
     }
 
+    // A bucket index is level * 256 + digit, so it alone names the bitmap word (index / 64),
+    // the bit (index % 64) and the level (index / 256): the hot paths carry nothing else.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     void Place(in ScheduledEvent e)
     {
-        ulong diff = (ulong)(e.Time ^ _last) | 1;
-        int level = BitOperations.Log2(diff) >> 3;
-        int b = (int)((ulong)e.Time >> (level * 8)) & 0xFF;
-        ref Bucket k = ref BucketAt(level * BucketsPerLevel + b);
+        long time = e.Time;
+        int level = BitOperations.Log2((ulong)(time ^ _last) | 1) >> 3;
+        int index = (level << 8) | (int)((ulong)time >> (level << 3)) & 0xFF;
+        ref Bucket k = ref BucketAt(index);
         int n = k.Count;
         ScheduledEvent[] a = k.Items;
-        if ((uint)n >= (uint)a.Length) a = Grow(ref k);
+        if ((uint)n >= (uint)a.Length)
+        {
+            PlaceGrowing(in e, index);
+            return;
+        }
         Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(a), n) = e;
         k.Count = n + 1;
         if (n == 0)
         {
-            k.Min = e.Time;
-            Word(level * 4 + (b >> 6)) |= 1UL << b;
-            _levelMask |= 1u << level;
+            k.Min = time;
+            SetBit(index);
         }
-        else if (e.Time < k.Min) k.Min = e.Time;
+        else if (time < k.Min) k.Min = time;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    int LowestBucket(int level)
-    {
-        ref ulong w = ref Word(level * 4);
-        if (w != 0) return BitOperations.TrailingZeroCount(w);
-        if (Unsafe.Add(ref w, 1) != 0) return 64 + BitOperations.TrailingZeroCount(Unsafe.Add(ref w, 1));
-        if (Unsafe.Add(ref w, 2) != 0) return 128 + BitOperations.TrailingZeroCount(Unsafe.Add(ref w, 2));
-        return 192 + BitOperations.TrailingZeroCount(Unsafe.Add(ref w, 3));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    void ClearBit(int level, int b)
-    {
-        ref ulong w = ref Word(level * 4);
-        Unsafe.Add(ref w, b >> 6) &= ~(1UL << b);
-        if ((w | Unsafe.Add(ref w, 1) | Unsafe.Add(ref w, 2) | Unsafe.Add(ref w, 3)) == 0)
-            _levelMask &= ~(1u << level);
-    }
-
+    /// <summary><see cref="Place"/> into a full bucket, out of line so that the hot path keeps its registers.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    ScheduledEvent[] Grow(ref Bucket k)
+    void PlaceGrowing(in ScheduledEvent e, int index)
     {
+        ref Bucket k = ref BucketAt(index);
         var old = k.Items;
         int sizeClass = SizeClass(old.Length);
         var bigger = Take(sizeClass + 1);
         Array.Copy(old, bigger, k.Count);
         _spares[sizeClass].Push(old);
         k.Items = bigger;
-        return bigger;
+        bigger[k.Count] = e;
+        if (k.Count++ == 0)
+        {
+            k.Min = e.Time;
+            SetBit(index);
+        }
+        else if (e.Time < k.Min) k.Min = e.Time;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void SetBit(int index)
+    {
+        Word(index >> 6) |= 1UL << index;
+        _levelMask |= 1u << (index >> 8);
+    }
+
+    /// <summary>The index of the lowest non-empty bucket of a non-empty level.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    int LowestBucket(int level)
+    {
+        int first = level << 8;
+        ref ulong w = ref Word(level << 2);
+        if (w != 0) return first + BitOperations.TrailingZeroCount(w);
+        if (Unsafe.Add(ref w, 1) != 0) return first + 64 + BitOperations.TrailingZeroCount(Unsafe.Add(ref w, 1));
+        if (Unsafe.Add(ref w, 2) != 0) return first + 128 + BitOperations.TrailingZeroCount(Unsafe.Add(ref w, 2));
+        return first + 192 + BitOperations.TrailingZeroCount(Unsafe.Add(ref w, 3));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void ClearBit(int index)
+    {
+        Word(index >> 6) &= ~(1UL << index);
+        ref ulong w = ref Word((index >> 8) << 2);
+        if ((w | Unsafe.Add(ref w, 1) | Unsafe.Add(ref w, 2) | Unsafe.Add(ref w, 3)) == 0)
+            _levelMask &= ~(1u << (index >> 8));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
