@@ -83,7 +83,11 @@ public static class BenchTrendReport
             lines, [.. suite.Runs.Select(r => r.Label)]);
         if (log) LogAxis.Apply(plot.Axes.Left, min, max);
         // The latest runs (right) are the point of the figure: a short legend goes top left, a long one beside the plot.
-        if (lines.Count > 4) plot.ShowLegend(ScottPlot.Edge.Right);
+        if (lines.Count > 4)
+        {
+            plot.ShowLegend(ScottPlot.Edge.Right);
+            plot.Legend.FontSize = FigureStyle.LegendSize * 0.75f;
+        }
         else plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
         // Half a category of room either side, so the first and last labels are not cut.
         plot.Axes.SetLimitsX(-0.5, suite.Runs.Count - 0.5);
@@ -108,7 +112,7 @@ public static class BenchTrendReport
             var latestRun = suite.Runs[latestIndex];
             var c = s.Change;
             rows.Add([s.Benchmark, s.OpUnit, firstRun.Label, latestRun.Label, count.ToString(Inv), Ratio(s.Ratios[firstIndex]), Ratio(s.Ratios[latestIndex]),
-                c is null ? "-" : Pct(c.Change), c is null ? "-" : "±" + Pct(c.Noise).TrimStart('+'), c?.BeyondNoise ?? "-"]);
+                c is null ? "-" : Pct(c.Change), c is null || c.BeyondNoise == "n/a" ? "-" : "±" + Pct(c.Noise).TrimStart('+'), c?.BeyondNoise ?? "-"]);
             csv.Add([suite.Suite, s.Benchmark, s.OpUnit, count.ToString(Inv), firstRun.RunId, firstRun.Commit, Display.Raw(s.Ratios[firstIndex]),
                 latestRun.RunId, latestRun.Commit, Display.Raw(s.Ratios[latestIndex]), c is null ? "" : Display.Raw(c.Change), c is null ? "" : Display.Raw(c.Noise), c?.BeyondNoise ?? ""]);
         }
