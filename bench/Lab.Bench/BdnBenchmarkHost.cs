@@ -34,8 +34,13 @@ public sealed class BdnBenchmarkHost : IBenchmarkHost
             .Where(t => t.IsPublic && !t.IsAbstract && t.GetMethods().Any(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null))
             .OrderBy(t => t.Name, StringComparer.Ordinal)];
 
+    /// <summary>Every benchmark class of a suite, whether or not it can run here.</summary>
     public static IReadOnlyList<Type> TypesOf(string suite) =>
         [.. BenchmarkTypes().Where(t => t.GetCustomAttribute<BenchmarkCategoryAttribute>()?.Categories.Contains(suite) == true)];
+
+    /// <summary>The benchmark classes that can run on this machine (<see cref="BenchmarkPrerequisiteAttribute"/>).</summary>
+    public static IReadOnlyList<Type> AvailableTypes(IEnumerable<Type> types) =>
+        [.. types.Where(t => BenchmarkPrerequisiteAttribute.UnavailableReason(t) is null)];
 
     public static Job JobFor(BenchMode mode)
     {
@@ -75,12 +80,19 @@ public sealed class BdnBenchmarkHost : IBenchmarkHost
     {
         var measurements = new List<BenchMeasurement>();
         var failures = new List<string>();
+        var skipped = new List<string>();
         var match = request.Filter is null ? null : Glob(request.Filter);
         bool optimized = request.Mode == BenchMode.Full || ModelCodeOptimized();
         foreach (var suite in request.Suites)
         {
-            var types = TypesOf(suite);
             bool Selected(Type t, MethodInfo m) => match is null || match.IsMatch($"{t.Name}.{m.Name}");
+            var types = new List<Type>();
+            foreach (var t in TypesOf(suite))
+            {
+                if (BenchmarkPrerequisiteAttribute.UnavailableReason(t) is not { } reason) types.Add(t);
+                else if (t.GetMethods().Any(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null && Selected(t, m)))
+                    skipped.Add($"{suite}/{t.Name}: {reason}");
+            }
             bool any = types.Any(t => t != typeof(ReferenceBenchmarks)
                 && t.GetMethods().Any(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null && Selected(t, m)));
             if (!any) continue;
@@ -106,7 +118,7 @@ public sealed class BdnBenchmarkHost : IBenchmarkHost
                 }
             }
         }
-        return new BenchHostResult(measurements, failures, Machine(), optimized);
+        return new BenchHostResult(measurements, failures, Machine(), optimized) { Skipped = skipped };
     }
 
     static void Collect(string suite, BenchmarkReport report, List<BenchMeasurement> into, List<string> failures)

@@ -1,5 +1,6 @@
 using System.Text;
 using Lab.Engine;
+using Lab.Reports.Bench;
 using Lab.Reports.Content;
 using Lab.Reports.Reading;
 using Lab.Reports.Writers;
@@ -24,7 +25,7 @@ public static class ReportGenerator
 
     public static ReportOutput Generate(ReportOptions options, TextWriter log)
     {
-        if (options.Results.Count == 0) throw new LabInputException("lab report: expected at least one RESULTS folder");
+        if (options.Results.Count == 0) throw new LabInputException("lab report: expected at least one RESULTS folder (or --bench for the benchmark history)");
         var results = options.Results.Select(ResultsReader.Read).ToList();
         var baseline = options.Compare is { } b ? ResultsReader.Read(b) : null;
         if (baseline is not null)
@@ -39,6 +40,13 @@ public static class ReportGenerator
         var doc = ReportBuilder.Build(results, baseline, options.Title);
         return Write(doc, outDir, log);
     }
+
+    /// <summary>Where <c>lab report --bench</c> writes when --out is not given.</summary>
+    public const string DefaultBenchOutDir = "reports/out/bench-trends";
+
+    /// <summary><c>lab report --bench</c>: the benchmark history, in the same formats as other reports.</summary>
+    public static ReportOutput GenerateBench(BenchTrends trends, string? outDir, string? title, TextWriter log) =>
+        Write(BenchTrendReport.Build(trends, title), outDir ?? DefaultBenchOutDir, log);
 
     public static ReportOutput Write(ReportDocument doc, string outDir, TextWriter log)
     {

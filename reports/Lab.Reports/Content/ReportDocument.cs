@@ -35,14 +35,26 @@ public sealed record ReportDocument(
     string Subtitle,
     IReadOnlyList<KeyValuePair<string, string>> KeyParameters,
     IReadOnlyList<Section> Sections,
-    IReadOnlyList<ProvenanceLine> Provenance,
+    IReadOnlyList<FooterLine> Provenance,
     IReadOnlyList<KeyValuePair<string, string>> Scenarios);
 
+/// <summary>One line of the provenance footer under every page and slide: where the data came from, never the clock.</summary>
+public abstract record FooterLine
+{
+    public abstract string Text { get; }
+}
+
+/// <summary>A footer line given as text (benchmark history: the store and the runs shown).</summary>
+public sealed record TextFooterLine(string Line) : FooterLine
+{
+    public override string Text => Line;
+}
+
 /// <summary>One results folder's provenance, from its summary.json and provenance.json only.</summary>
-public sealed record ProvenanceLine(string Role, string Scenario, string Hash, string Seed, int Replications, string LabVersion, string Commit, string RunDate)
+public sealed record ProvenanceLine(string Role, string Scenario, string Hash, string Seed, int Replications, string LabVersion, string Commit, string RunDate) : FooterLine
 {
     /// <summary>The one-line footer: "after: quickstart · sha256 3f5a…· seed 1 · 3 replications · lab 0.1.0 (abc1234) · run 2026-11-26T20:00:00Z".</summary>
-    public string Text
+    public override string Text
     {
         get
         {

@@ -88,7 +88,11 @@ public interface IBenchmarkHost
 /// <summary>What a host measured; <paramref name="Failures"/> names benchmark cases that threw or produced no result.</summary>
 /// <param name="Machine">One line: CPU, cores, OS, runtime.</param>
 /// <param name="Optimized">Whether the measured code was compiled with optimisations (a Release build).</param>
-public sealed record BenchHostResult(IReadOnlyList<BenchMeasurement> Measurements, IReadOnlyList<string> Failures, string Machine, bool Optimized);
+public sealed record BenchHostResult(IReadOnlyList<BenchMeasurement> Measurements, IReadOnlyList<string> Failures, string Machine, bool Optimized)
+{
+    /// <summary>Benchmark classes left out because this machine lacks what they need: "suite/Type: reason".</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+}
 
 /// <summary>
 /// The benchmark host of this process, if any. The <c>lab</c> binary has none (it does not link

@@ -70,13 +70,18 @@ public static partial class BenchSession
         TextWriter log = o.Verbose ? output : TextWriter.Null;
         var result = host.Run(new BenchRequest(suites, o.Mode, o.Filter, artifacts, log));
         if (result.Measurements.Count == 0 && result.Failures.Count == 0)
+        {
+            if (result.Skipped.Count > 0)
+                throw new LabInputException($"lab bench: every selected benchmark was left out on this machine: {string.Join("; ", result.Skipped)}");
             throw new LabInputException(o.Filter is null ? "lab bench: no benchmark ran" : $"--filter: no benchmark matches '{o.Filter}'");
+        }
 
         var now = DateTimeOffset.UtcNow;
         var run = new BenchRun($"bench-{now.UtcDateTime.ToString("yyyyMMddTHHmmssfff", CultureInfo.InvariantCulture)}-{Guid.NewGuid().ToString("N")[..6]}",
             now, LabInfo.Commit, LabInfo.Version, Environment.MachineName, result.Machine, o.Mode, result.Optimized,
             BenchHost.SlowdownRequested, result.Measurements);
         output.Write(BenchReport.FormatRun(run));
+        foreach (var s in result.Skipped) output.WriteLine($"skipped (not measured on this machine): {s}");
         foreach (var f in result.Failures) output.WriteLine($"error: benchmark failed: {f}");
 
         if (!o.NoStore)

@@ -62,16 +62,9 @@ public static class BenchCommands
         {
             int n = pr.GetValue(last);
             if (n < 1) throw new Lab.Engine.LabInputException($"--last: expected a positive integer, found {n}");
-            BenchMode? only = null;
-            if (pr.GetValue(mode) is { } m)
-            {
-                if (!Enum.TryParse<BenchMode>(m, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
-                    throw new Lab.Engine.LabInputException($"--mode: expected full, quick or dry, found '{m}'");
-                only = parsed;
-            }
+            var only = BenchModeFilter.Parse(pr.GetValue(mode));
             using var store = new BenchStore(pr.GetValue(db) ?? Lab.Results.ResultsStore.DefaultPath());
-            var runs = store.Runs(only);
-            if (only is null) runs = runs.Where(r => r.Mode != BenchMode.Dry).ToList();
+            var runs = BenchModeFilter.Select(store.Runs(only), only);
             pr.InvocationConfiguration.Output.Write(BenchReport.FormatHistory(runs, pr.GetValue(suite), n));
             return LabCommand.Ok;
         });

@@ -1,24 +1,54 @@
 using System.CommandLine;
+using Lab.Cli.Benchmarking;
+using Lab.Engine;
 using Lab.Reports;
 
 namespace Lab.Cli.Commands;
 
-/// <summary><c>lab report RESULTS... [--out DIR] [--compare BASELINE] [--title T]</c>: figures, report.md/html and slides (Lab.Reports).</summary>
+/// <summary>
+/// <c>lab report RESULTS... [--out DIR] [--compare BASELINE] [--title T]</c>: figures, report.md/html and slides (Lab.Reports);
+/// <c>lab report --bench [--suite S] [--last N] [--mode M] [--db FILE] [--out DIR] [--title T]</c>: the same from the benchmark history.
+/// </summary>
 public static class ReportCommands
 {
     public static Command Create()
     {
-        var results = new Argument<string[]>("RESULTS") { Description = "results folders written by lab run or lab sweep", Arity = ArgumentArity.OneOrMore };
-        var outDir = new Option<string?>("--out") { Description = "output folder (default reports/out/<scenario>)" };
+        var results = new Argument<string[]>("RESULTS") { Description = "results folders written by lab run or lab sweep", Arity = ArgumentArity.ZeroOrMore };
+        var outDir = new Option<string?>("--out") { Description = "output folder (default reports/out/<scenario>, or reports/out/bench-trends with --bench)" };
         var compare = new Option<string?>("--compare") { Description = "baseline results folder: every figure and table shows before and after" };
         var title = new Option<string?>("--title") { Description = "report title (default: the scenario name)" };
-        var cmd = new Command("report", "Figures (PNG, SVG), report.md, self-contained report.html and slides.html from results folders")
+        var bench = new Option<bool>("--bench") { Description = "report the benchmark history of the results store instead of results folders: per suite, each benchmark's ratio to the reference per run" };
+        var suite = new Option<string?>("--suite") { Description = "with --bench: only this suite" };
+        var last = new Option<int>("--last") { Description = "with --bench: the latest N runs of each suite", DefaultValueFactory = _ => 10 };
+        var mode = new Option<string?>("--mode") { Description = "with --bench: only runs of this mode, full, quick or dry (default full and quick)" };
+        var db = new Option<string?>("--db") { Description = "with --bench: results store file (default $LAB_RESULTS_DB or results/lab.duckdb)" };
+        var cmd = new Command("report", "Figures (PNG, SVG), report.md, self-contained report.html and slides.html from results folders or the benchmark history")
         {
-            results, outDir, compare, title,
+            results, outDir, compare, title, bench, suite, last, mode, db,
         };
         cmd.SetAction(parse =>
         {
-            var options = new ReportOptions(parse.GetValue(results)!, parse.GetValue(outDir), parse.GetValue(compare), parse.GetValue(title));
+            var folders = parse.GetValue(results) ?? [];
+            if (parse.GetValue(bench))
+            {
+                if (folders.Length > 0) throw new LabInputException($"lab report --bench: expected no RESULTS folders (the runs come from the results store), found '{folders[0]}'");
+                if (parse.GetValue(compare) is not null) throw new LabInputException("--compare: not with --bench (the history report compares the first and the latest run)");
+                BenchHistoryReport.Generate(new BenchHistoryReportOptions
+                {
+                    Suite = parse.GetValue(suite),
+                    Last = parse.GetValue(last),
+                    Mode = parse.GetValue(mode),
+                    Database = parse.GetValue(db),
+                    OutDir = parse.GetValue(outDir),
+                    Title = parse.GetValue(title),
+                }, parse.InvocationConfiguration.Output);
+                return LabCommand.Ok;
+            }
+            foreach (var (option, name) in new (Option, string)[] { (suite, "--suite"), (mode, "--mode"), (db, "--db"), (last, "--last") })
+            {
+                if (parse.GetResult(option) is { Implicit: false }) throw new LabInputException($"{name}: only with --bench");
+            }
+            var options = new ReportOptions(folders, parse.GetValue(outDir), parse.GetValue(compare), parse.GetValue(title));
             ReportGenerator.Generate(options, parse.InvocationConfiguration.Output);
             return LabCommand.Ok;
         });
