@@ -197,11 +197,8 @@ public sealed class RadixEventQueue
         ref Bucket k = ref BucketAt(index);
         int n = k.Count;
         ScheduledEvent[] a = k.Items;
-        if ((uint)n >= (uint)a.Length)
-        {
-            PlaceGrowing(in e, index);
-            return;
-        }
+        // Every bucket has a free slot: the one that fills its array grows it afterwards, when
+        // nothing of the hot path is needed any more.
         Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(a), n) = e;
         k.Count = n + 1;
         if (n == 0)
@@ -210,11 +207,12 @@ public sealed class RadixEventQueue
             SetBit(index);
         }
         else if (time < k.Min) k.Min = time;
+        if (n + 1 == a.Length) Grow(index);
     }
 
-    /// <summary><see cref="Place"/> into a full bucket, out of line so that the hot path keeps its registers.</summary>
+    /// <summary>Moves a full bucket to an array twice the size (from the spares when there is one).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    void PlaceGrowing(in ScheduledEvent e, int index)
+    void Grow(int index)
     {
         ref Bucket k = ref BucketAt(index);
         var old = k.Items;
@@ -223,13 +221,6 @@ public sealed class RadixEventQueue
         Array.Copy(old, bigger, k.Count);
         _spares[sizeClass].Push(old);
         k.Items = bigger;
-        bigger[k.Count] = e;
-        if (k.Count++ == 0)
-        {
-            k.Min = e.Time;
-            SetBit(index);
-        }
-        else if (e.Time < k.Min) k.Min = e.Time;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
