@@ -149,3 +149,80 @@ public class SimulatorTests
         }
     }
 }
+
+public class RadixEventQueueTests
+{
+    /// <summary>
+    /// Interleaved pushes and pops against the definition of the order: a .NET PriorityQueue keyed
+    /// by (time, push sequence). Delays mix zero (ties, which must pop first-in first-out), a few
+    /// picoseconds, nanoseconds, microseconds and up to 2^50 ps, so entries land on every level and
+    /// move down through refills; bursts of a hundred equal times grow buckets past their arrays
+    /// and past the size a bucket keeps when emptied.
+    /// </summary>
+    [Fact]
+    public void Interleaved_pushes_and_pops_follow_time_then_push_order_on_every_level()
+    {
+        var gen = Gen.Select(Gen.Int[0, 7], Gen.Long[0, long.MaxValue], Gen.Int[0, 3]).Array[1, 400];
+        gen.Sample(ops =>
+        {
+            var q = new RadixEventQueue(4);
+            var reference = new PriorityQueue<int, (long Time, int Seq)>();
+            int seq = 0;
+            long now = 0;
+            foreach (var (scale, raw, pops) in ops)
+            {
+                long delay = scale switch
+                {
+                    0 => 0,
+                    1 => raw % 16,
+                    2 => raw % 5_000,
+                    3 => raw % 3_000_000,
+                    4 => raw % (1L << 30),
+                    5 => raw % (1L << 50),
+                    _ => 0,
+                };
+                int copies = scale == 6 ? 100 : 1;
+                for (int c = 0; c < copies; c++)
+                {
+                    q.Push(new ScheduledEvent { Time = now + delay, Arg = seq });
+                    reference.Enqueue(seq, (now + delay, seq));
+                    seq++;
+                }
+                for (int p = 0; p < pops; p++)
+                {
+                    bool any = q.TryPopBefore(long.MaxValue, out var e);
+                    if (any != reference.TryDequeue(out int expected, out var key)) return false;
+                    if (!any) break;
+                    if (e.Arg != expected || e.Time != key.Time) return false;
+                    now = e.Time;
+                }
+            }
+            while (reference.TryDequeue(out int expected, out var key))
+            {
+                if (!q.TryPopBefore(long.MaxValue, out var e) || e.Arg != expected || e.Time != key.Time) return false;
+                if (q.PeekTime() != (reference.TryPeek(out _, out var next) ? next.Time : long.MaxValue)) return false;
+            }
+            return !q.TryPopBefore(long.MaxValue, out _);
+        }, iter: 300);
+    }
+
+    [Fact]
+    public void Pop_before_end_leaves_later_entries_and_peek_shows_the_earliest()
+    {
+        var q = new RadixEventQueue();
+        q.Push(new ScheduledEvent { Time = 1_000_000, Arg = 1 });
+        q.Push(new ScheduledEvent { Time = 300, Arg = 2 });
+        q.Push(new ScheduledEvent { Time = 300, Arg = 3 });
+        Assert.Equal(300, q.PeekTime());
+        Assert.True(q.TryPopBefore(301, out var a));
+        Assert.True(q.TryPopBefore(301, out var b));
+        Assert.False(q.TryPopBefore(301, out _));
+        Assert.Equal((2, 3), (a.Arg, b.Arg));
+        // The entry a level up is not refilled by a refused pop: it is still there, and still next.
+        Assert.Equal(1_000_000, q.PeekTime());
+        Assert.False(q.TryPopBefore(1_000_000, out _));
+        Assert.True(q.TryPopBefore(1_000_001, out var c));
+        Assert.Equal(1, c.Arg);
+        Assert.Equal(long.MaxValue, q.PeekTime());
+    }
+}
