@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -112,16 +113,26 @@ public sealed class RandomStream
 
     /// <summary>Exponential with the given mean (inverse transform).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double Exponential(double mean) => -mean * Math.Log(NextDoubleNonZero());
+    public double Exponential(double mean) => -mean * Log(NextDoubleNonZero());
+
+    /// <summary>
+    /// The natural logarithm, in managed code (within 3 ulp of the C library's). Math.Log calls the C
+    /// library, whose legacy-SSE code pays the AVX/SSE transition penalty when the simulator's loop
+    /// has just used 256-bit registers (the JIT copies 32-byte events with them): on the quickstart
+    /// (one log per packet) 18% of all CPU time went to the C library's log, and user time fell from
+    /// 1.83 s to 1.55 s with this one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Log(double x) => Vector128.Log(Vector128.CreateScalar(x)).ToScalar();
 
     /// <summary>Pareto with shape alpha and minimum xm: heavy-tailed flow sizes.</summary>
-    public double Pareto(double alpha, double xm) => xm / Math.Pow(NextDoubleNonZero(), 1.0 / alpha);
+    public double Pareto(double alpha, double xm) => xm * Vector128.Exp(Vector128.CreateScalar(-Log(NextDoubleNonZero()) / alpha)).ToScalar();
 
     /// <summary>Standard normal (Box-Muller, one of the pair).</summary>
     public double Normal(double mean, double stddev)
     {
         double u1 = NextDoubleNonZero();
         double u2 = NextDouble();
-        return mean + stddev * Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
+        return mean + stddev * Math.Sqrt(-2.0 * Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 }
