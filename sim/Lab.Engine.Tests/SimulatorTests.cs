@@ -157,12 +157,13 @@ public class RadixEventQueueTests
     /// by (time, push sequence). Delays mix zero (ties, which must pop first-in first-out), a few
     /// picoseconds, nanoseconds, microseconds and up to 2^50 ps, so entries land on every level and
     /// move down through refills; bursts of a hundred equal times grow buckets past their arrays
-    /// and past the size a bucket keeps when emptied.
+    /// and past the size a bucket keeps when emptied; coarse steps make later pushes tie with
+    /// entries pushed before a pop.
     /// </summary>
     [Fact]
     public void Interleaved_pushes_and_pops_follow_time_then_push_order_on_every_level()
     {
-        var gen = Gen.Select(Gen.Int[0, 7], Gen.Long[0, long.MaxValue], Gen.Int[0, 3]).Array[1, 400];
+        var gen = Gen.Select(Gen.Int[0, 8], Gen.Long[0, long.MaxValue], Gen.Int[0, 3]).Array[1, 400];
         gen.Sample(ops =>
         {
             var q = new RadixEventQueue(4);
@@ -179,6 +180,8 @@ public class RadixEventQueueTests
                     3 => raw % 3_000_000,
                     4 => raw % (1L << 30),
                     5 => raw % (1L << 50),
+                    // a few coarse steps: later pushes often tie with entries pushed before a pop
+                    7 => raw % 8 * 97,
                     _ => 0,
                 };
                 int copies = scale == 6 ? 100 : 1;
@@ -203,7 +206,26 @@ public class RadixEventQueueTests
                 if (q.PeekTime() != (reference.TryPeek(out _, out var next) ? next.Time : long.MaxValue)) return false;
             }
             return !q.TryPopBefore(long.MaxValue, out _);
-        }, iter: 300);
+        }, iter: 2000);
+    }
+
+    [Fact]
+    public void A_push_tying_with_an_entry_of_a_bucket_being_drained_pops_after_it()
+    {
+        // 300, 400 and 500 ps differ from 0 first in bit 8: one bucket of level 1 (digit 1), small
+        // enough to be popped in place. After 300 is popped, 400 differs from it first in bit 7,
+        // so a new push at 400 lands on level 0, beside the bucket still holding the older 400.
+        var q = new RadixEventQueue();
+        q.Push(new ScheduledEvent { Time = 300, Arg = 1 });
+        q.Push(new ScheduledEvent { Time = 400, Arg = 2 });
+        q.Push(new ScheduledEvent { Time = 500, Arg = 3 });
+        Assert.True(q.TryPopBefore(long.MaxValue, out var first));
+        Assert.Equal(1, first.Arg);
+        q.Push(new ScheduledEvent { Time = 400, Arg = 4 });
+        q.Push(new ScheduledEvent { Time = 350, Arg = 5 });
+        var order = new List<int>();
+        while (q.TryPopBefore(long.MaxValue, out var e)) order.Add(e.Arg);
+        Assert.Equal([5, 2, 4, 3], order);
     }
 
     [Fact]

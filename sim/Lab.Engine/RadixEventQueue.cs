@@ -100,6 +100,7 @@ public sealed class RadixEventQueue
     /// <summary>Pops the earliest entry if its time is before <paramref name="end"/>.</summary>
     public bool TryPopBefore(long end, out ScheduledEvent e)
     {
+        if (_drain >= 0 && DrainIsEarliest()) return PopDrain(end, out e);
         if ((_levelMask & 1) == 0)
         {
             if (_levelMask == 0)
@@ -124,6 +125,11 @@ public sealed class RadixEventQueue
                 k.Count = 0;
                 ClearBit(index);
                 return true;
+            }
+            if (k.Count <= DrainLimit && _drain < 0)
+            {
+                _drain = index;
+                return PopDrain(end, out e);
             }
             if (!Refill(index, end))
             {
@@ -152,9 +158,64 @@ public sealed class RadixEventQueue
         return true;
     }
 
+    // A bucket above level 0 with a few entries is popped where it is, earliest first, instead of
+    // being spread over level 0 (a refill, then a pop per entry there). Once one of its entries
+    // is popped no push can land in it (a push lands in a bucket whose digit differs from the
+    // last popped time's, and this bucket's is the same), but pushes can land on the levels
+    // below it, inside its range: each pop takes the earlier of its minimum and theirs, and on a
+    // tie its own, pushed before any of theirs. One such bucket at a time.
+    const int DrainLimit = 4;
+    int _drain = -1;
+
+    /// <summary>Whether the bucket being drained holds the earliest entry (no level below it has an earlier one).</summary>
+    bool DrainIsEarliest()
+    {
+        uint below = _levelMask & ((1u << (_drain >> 8)) - 1);
+        if (below == 0) return true;
+        int level = BitOperations.TrailingZeroCount(below);
+        ref Bucket low = ref BucketAt(LowestBucket(level));
+        long lowMin = level == 0 ? low.Items[low.Head].Time : low.Min;
+        return BucketAt(_drain).Min <= lowMin;
+    }
+
+    /// <summary>Pops the first entry with the earliest time from the bucket being drained.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    bool PopDrain(long end, out ScheduledEvent e)
+    {
+        ref Bucket k = ref BucketAt(_drain);
+        long min = k.Min;
+        if (min >= end)
+        {
+            e = default;
+            return false;
+        }
+        ScheduledEvent[] a = k.Items;
+        int n = k.Count;
+        int at = 0;
+        while (a[at].Time != min) at++;
+        e = a[at];
+        _last = min;
+        for (int i = at + 1; i < n; i++) a[i - 1] = a[i];
+        k.Count = --n;
+        if (n == 0)
+        {
+            ClearBit(_drain);
+            _drain = -1;
+            return true;
+        }
+        long next = long.MaxValue;
+        for (int i = 0; i < n; i++)
+        {
+            if (a[i].Time < next) next = a[i].Time;
+        }
+        k.Min = next;
+        return true;
+    }
+
     /// <summary>The earliest time without removing it, or <see cref="long.MaxValue"/> when empty.</summary>
     public long PeekTime()
     {
+        if (_drain >= 0 && DrainIsEarliest()) return BucketAt(_drain).Min;
         if (_levelMask == 0) return long.MaxValue;
         int level = BitOperations.TrailingZeroCount(_levelMask);
         ref Bucket k = ref _buckets[LowestBucket(level)];
