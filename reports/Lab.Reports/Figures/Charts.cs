@@ -50,10 +50,12 @@ public static class Charts
             }
             var scatter = plot.Add.Scatter(line.Xs, line.Ys, colour);
             scatter.LineWidth = FigureStyle.LineWidth;
-            scatter.MarkerSize = line.Markers ? FigureStyle.MarkerSize : 0;
-            scatter.MarkerShape = line.Dashed ? MarkerShape.OpenCircle : MarkerShape.FilledCircle;
+            // Past eight series the colours repeat: markers (always shown then) and the line pattern differ.
+            bool repeated = FigureStyle.Pass(line.Colour) > 0;
+            scatter.MarkerSize = line.Markers || repeated ? FigureStyle.MarkerSize : 0;
+            scatter.MarkerShape = line.Dashed ? MarkerShape.OpenCircle : FigureStyle.Marker(line.Colour);
             scatter.MarkerLineWidth = 4;
-            scatter.LinePattern = line.Dashed ? LinePattern.Dashed : LinePattern.Solid;
+            scatter.LinePattern = line.Dashed ? LinePattern.Dashed : FigureStyle.Pattern(line.Colour);
             scatter.LegendText = line.Label;
         }
         if (categories is not null) CategoryTicks(plot.Axes.Bottom, categories);

@@ -40,6 +40,24 @@ public static class FigureStyle
 
     public static Color Colour(int index) => Palette[index % Palette.Length];
 
+    /// <summary>
+    /// Marker shapes, one per pass through the palette: series 0-7 get circles, 8-15 squares and so on,
+    /// so that two series sharing a colour are still told apart (in the legend too).
+    /// </summary>
+    static readonly MarkerShape[] Markers =
+    [
+        MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp,
+        MarkerShape.FilledDiamond, MarkerShape.FilledTriangleDown, MarkerShape.Cross,
+    ];
+
+    /// <summary>How many times the palette has been used up before series <paramref name="index"/>.</summary>
+    public static int Pass(int index) => index / Palette.Length;
+
+    public static MarkerShape Marker(int index) => Markers[Pass(index) % Markers.Length];
+
+    /// <summary>Solid on the first pass through the palette, dotted on the next, solid again after that.</summary>
+    public static LinePattern Pattern(int index) => Pass(index) % 2 == 1 ? LinePattern.Dotted : LinePattern.Solid;
+
     /// <summary>A plot with the lab's fonts, sizes and grid; axis labels carry units.</summary>
     public static Plot NewPlot(string title, string xLabel, string yLabel)
     {
