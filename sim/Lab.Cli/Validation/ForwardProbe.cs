@@ -24,6 +24,9 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
     readonly Dictionary<FlowTuple, int> _flows = [];
     long _lastChain;
     long _lastAt;
+    // The counters as they were after the last recorded packet: a flow cap is noticed only after the
+    // model handled the first packet past it, whose effects must not be counted.
+    (long Insert, long InsertFailed, long Drop, long EarlyDrop, long Expired) _lastStats;
 
     public ForwardStage Stage => stage;
 
@@ -43,7 +46,6 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
     {
         if (Capped) return;
         bool chain = path.ForwardChainPackets != _lastChain;
-        _lastChain = path.ForwardChainPackets;
         var plan = stage.Config.Addresses;
         bool client = tuple.SrcIp - FlowAddressPlan.ClientBase < (uint)plan.Subscribers;
         FlowTuple key = conntrack >= 0 ? path.Conntrack.Entry(conntrack).Orig : client ? tuple : tuple.Invert();
@@ -76,6 +78,9 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
             tuple.SrcIp, tuple.DstIp, tuple.SrcPort, tuple.DstPort, (Frames.TcpFlags)(ushort)tcp, now / SimTime.Nanosecond,
             Path(outcome.Verdict), outcome.Verdict == ForwardVerdict.Dropped ? DropCounter(outcome.DropReason) : null, chain, flow, outAddress, outPort));
         _lastAt = now;
+        _lastChain = path.ForwardChainPackets;
+        var st = path.Conntrack.Stats;
+        _lastStats = (st.insert, st.insert_failed, st.drop, st.early_drop, st.LabExpiredByGc + st.LabExpiredOnLookup);
         if (_packets.Count >= maxPackets) Cap(path);
     }
 
@@ -100,16 +105,15 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
         {
             ref readonly var e = ref ct.Entry(id);
             if (!e.InUse || !e.Is(ConntrackStatus.Confirmed) || e.Timeout - now <= 0) continue;
-            if (e.Orig.Proto is not (IpProto.Tcp or IpProto.Udp)) continue;
+            if (e.Orig.Proto is not (IpProto.Tcp or IpProto.Udp) || !_flows.ContainsKey(e.Orig)) continue;
             bool offload = e.Is(ConntrackStatus.Offload);
-            entries.Add(new ForwardModelEntry(_flows.GetValueOrDefault(e.Orig, -1), (byte)e.Orig.Proto, e.Orig.SrcIp, e.Orig.SrcPort, e.Orig.DstIp, e.Orig.DstPort,
+            entries.Add(new ForwardModelEntry(_flows[e.Orig], (byte)e.Orig.Proto, e.Orig.SrcIp, e.Orig.SrcPort, e.Orig.DstIp, e.Orig.DstPort,
                 e.Orig.Proto == IpProto.Tcp && !offload ? StateName(e.TcpState) : null,
                 e.Is(ConntrackStatus.Assured), !e.Is(ConntrackStatus.SeenReply), offload));
         }
         entries.Sort((a, b) => a.Flow.CompareTo(b.Flow));
-        var s = ct.Stats;
-        return new ForwardModelCounters(path.ForwardChainPackets, s.insert, s.insert_failed, s.drop, s.early_drop,
-            s.LabExpiredByGc + s.LabExpiredOnLookup, entries);
+        var s = _lastStats;
+        return new ForwardModelCounters(_lastChain, s.Insert, s.InsertFailed, s.Drop, s.EarlyDrop, s.Expired, entries);
     }
 
     static ForwardPathTaken Path(ForwardVerdict v) => v switch
