@@ -48,6 +48,7 @@ public sealed class ForwardKernelValidator
     const int Window = 32;
     static readonly TimeSpan BarrierTimeout = TimeSpan.FromSeconds(60);
     readonly IDeviceUnderTest _dut;
+    readonly List<string> _setupNotes = [];
 
     public ForwardKernelValidator(IDeviceUnderTest dut)
     {
@@ -59,7 +60,11 @@ public sealed class ForwardKernelValidator
         // chain, so a packet batched with the one that adds its flow still takes the classic path. The model
         // handles one packet at a time; one packet per list is what it describes. The sysctl is global, so
         // it is set only in the guest (the host's veths deliver one packet at a time from the backlog).
-        if (dut is VmDeviceUnderTest) dut.Run("echo 1 > /proc/sys/net/core/gro_normal_batch");
+        if (dut is VmDeviceUnderTest)
+        {
+            dut.Run("echo 1 > /proc/sys/net/core/gro_normal_batch");
+            _setupNotes.Add("the guest hands received packets up one at a time (net.core.gro_normal_batch 1 instead of 8), as the model handles them; see captures/VALIDATION.md");
+        }
         var (code, output) = dut.TryRun("nft list tables >/dev/null && conntrack -L >/dev/null 2>&1");
         if (code != 0) throw new ValidationHarnessException($"the DUT has no working nft or conntrack: {output.Trim()}");
         (code, output) = dut.TryRun(ForwardDutScripts.ProbeFlowtable(dut));
@@ -78,8 +83,8 @@ public sealed class ForwardKernelValidator
         if (trace.Packets.Count > ushort.MaxValue + 1) throw new ArgumentException("a forward trace carries at most 65536 packets (the index is the IPv4 identification)", nameof(trace));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         bool flowtable = trace.Dut.Flowtable && FlowtableUnavailableReason is null;
-        var notes = new List<string>();
-        string rulesetFile = "/tmp/lab-forward.nft";
+        var notes = new List<string>(_setupNotes);
+        string rulesetFile = string.Create(CultureInfo.InvariantCulture, $"/tmp/lab-forward-{Environment.ProcessId}.nft");
         WriteFile(rulesetFile, ForwardDutScripts.Ruleset(_dut, trace.Dut, flowtable));
         var (code, output) = _dut.TryRun(ForwardDutScripts.Configure(trace.Dut, rulesetFile));
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -87,6 +92,7 @@ public sealed class ForwardKernelValidator
             if (line.StartsWith("unsettable ", StringComparison.Ordinal)) notes.Add($"net.netfilter.{line["unsettable ".Length..]} cannot be set in this DUT; the kernel's own value stayed");
             else if (line.StartsWith("missing ", StringComparison.Ordinal)) notes.Add($"net.netfilter.{line["missing ".Length..]} does not exist in this kernel");
         }
+        _dut.TryRun("rm -f " + rulesetFile);
         if (code != 0) throw new ValidationHarnessException($"the DUT refused the forward ruleset or sysctls: {output.Trim()}");
 
         var rxBefore = ReadRx();

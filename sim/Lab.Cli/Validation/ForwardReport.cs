@@ -24,7 +24,12 @@ public static class ForwardReport
         if (versionNote is not null) sb.Append(Inv, $"- Model version: {versionNote}, so that version-dependent behaviour is the kernel's.\n");
         sb.Append(Inv, $"- Trace: every packet entering the `forward` element, simulated and synthesized (SYN/ACK, handshake and closing ACKs, UDP replies), in arrival order, at most {ForwardValidation.MaxPackets} packets and {ForwardValidation.MaxFlows} flows per point:\n");
         foreach (var p in points)
-            sb.Append(Inv, $"  - {p.Label}: {p.Trace.Packets.Count} packets, {p.Trace.Flows} flows{(p.Capped ? " (cut at the bound; the simulation went on)" : " (the whole run)")}.\n");
+        {
+            sb.Append(Inv, $"  - {p.Label}: {p.Trace.Packets.Count} packets, {p.Trace.Flows} flows{(p.Capped ? " (cut at the bound; the simulation went on)" : " (the whole run)")}.");
+            if (p.Trace.Model.Expired > 0)
+                sb.Append(Inv, $" The model expired {p.Trace.Model.Expired} conntrack entries within the trace: the kernel got the scenario's timeouts, but the replay is not timed, so verdicts that depend on expiry may differ.");
+            sb.Append('\n');
+        }
         sb.Append("- Frames: `frames.pcap`, real IPv4 TCP/UDP frames; each packet's index is its IPv4 identification. TCP segments carry no payload and consistent sequence numbers (conntrack's window tracking accepts them); the model's frame sizes change no verdict. The model's verdict per packet: `simulated.csv`.\n");
         sb.Append("- Replay: client packets into the ingress link, server packets into the egress link, in the model's order, with an ICMP echo barrier every 32 frames and whenever the side changes; a server packet of a NATed flow goes to the address and port the kernel translated that flow to (its moved ports are random). Timing is not replayed.\n");
         sb.Append("- DUT: forward chain with the scenario's counting rules (at most 1000), a DSCP CS1 mark (classic path on the wire), `flow add @ft` and a flowtable on both links when the scenario has one, `snat to` the scenario's pool and ports, and the conntrack sysctls; timeouts are raised to at least 600 s where nothing expired in the model's trace.\n\n");

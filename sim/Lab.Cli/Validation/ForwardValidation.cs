@@ -57,6 +57,12 @@ public static partial class ForwardValidation
         {
             throw new LabInputException($"--kernel {options.Kernel}: cannot run here: {e.Message}");
         }
+        catch (VmException e)
+        {
+            output.WriteLine($"validate: {loaded.First.Name} on {options.Kernel}");
+            output.WriteLine($"FAILED: the kernel could not be started: {e.Message}");
+            return LabCommand.CheckFailed;
+        }
         using var owned = dutFactory is null ? dut : null;
 
         // The model follows the DUT's kernel version: version-dependent behaviour must be the kernel's.

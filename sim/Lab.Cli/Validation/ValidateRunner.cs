@@ -24,7 +24,8 @@ public sealed record ValidateOptions(string Scenario, string Kernel = "vm", stri
 /// simulation's own results files. Exit 0 when everything agrees (or the ESP checks were
 /// skipped because the kernel has no ESP, which the report says), 1 on any disagreement or
 /// when the kernel could not be given the whole trace, 2 for bad input. The folder is written
-/// under a temporary name and renamed when complete.
+/// under a temporary name and renamed when complete. A scenario whose device under test is a
+/// forward element (and that has no esp_in) goes to <see cref="ForwardValidation"/>.
 /// </summary>
 public static class ValidateRunner
 {
