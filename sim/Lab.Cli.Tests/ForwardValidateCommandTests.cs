@@ -61,6 +61,8 @@ public sealed class ForwardValidateCommandTests : IDisposable
         // 2 kept (one per source port), 4 moved: worked out above.
         Assert.Equal((2.0, 4.0), (rows["nat.port_kept"].Kernel, rows["nat.port_moved"].Kernel));
         Assert.Equal(6.0, rows["conntrack.entries.tcp"].Kernel);
+        // Every flow completed its handshake (SYN, SYN/ACK, ACK): ESTABLISHED and [ASSURED] in both.
+        Assert.Equal(6.0, rows["conntrack.assured.tcp"].Kernel);
         // No flowtable in the scenario: the forward chain counts every packet, and every packet came out.
         Assert.Equal(rows["delivered"].Kernel, rows["forward_chain.packets"].Kernel);
         Assert.Equal(rows["verdicts_agree"].Simulated, rows["delivered"].Kernel);

@@ -70,6 +70,20 @@ public class FlowtableTests
         Assert.Equal(1, box.FastPathPackets);
     }
 
+    [Theory]
+    [InlineData("6.1.0-56-amd64", 6, 1)]
+    [InlineData("6.18.44-fc-v669", 6, 18)]
+    [InlineData("5.15.0", 5, 15)]
+    public void Kernel_release_strings_give_major_and_minor(string release, int major, int minor) =>
+        Assert.Equal(new KernelVersion(major, minor), KernelVersion.FromRelease(release));
+
+    [Theory]
+    [InlineData("linux")]
+    [InlineData("6")]
+    [InlineData("6.x")]
+    public void A_release_without_major_and_minor_is_refused(string release) =>
+        Assert.Throws<FormatException>(() => KernelVersion.FromRelease(release));
+
     [Fact]
     public void Eligibility_needs_assured_for_tcp_but_not_for_udp()
     {

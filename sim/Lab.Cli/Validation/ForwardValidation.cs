@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Lab.Captures.ForwardValidation;
 using Lab.Captures.Validation;
 using Lab.Captures.Vm;
@@ -30,7 +29,7 @@ public sealed record ForwardKernelOutcome(string Kernel, string? FlowtableSkippe
 /// simulated.csv, replays each point's trace into the DUT (<see cref="ForwardKernelValidator"/>) and
 /// compares (<see cref="ForwardComparison"/>): validation.csv, packets.csv, report.md.
 /// </summary>
-public static partial class ForwardValidation
+public static class ForwardValidation
 {
     /// <summary>Trace bounds per point: a TCG guest replays 2,000 packets with their barriers in seconds.</summary>
     public const int MaxPackets = 2000, MaxFlows = 256;
@@ -66,7 +65,7 @@ public static partial class ForwardValidation
         using var owned = dutFactory is null ? dut : null;
 
         // The model follows the DUT's kernel version: version-dependent behaviour must be the kernel's.
-        var version = VersionOf(dut.KernelRelease);
+        var version = KernelVersion.FromRelease(dut.KernelRelease);
         string element = ForwardDutSpec.From(loaded.First).Element;
         var sets = new List<string>(options.Sets ?? []) { $"path.{element}.kernel={version}" };
         loaded = RunCommands.Load(options.Scenario, [.. sets], null, null);
@@ -90,17 +89,6 @@ public static partial class ForwardValidation
             return () => Summarize(output, loaded.First.Name, outcome);
         }, output);
     }
-
-    /// <summary>MAJOR.MINOR of a kernel release such as "6.1.0-28-amd64" or "6.18.44-fc-v669".</summary>
-    public static KernelVersion VersionOf(string release)
-    {
-        var m = MajorMinor().Match(release);
-        if (!m.Success) throw new FormatException($"kernel release '{release}' does not start with MAJOR.MINOR");
-        return KernelVersion.Parse(m.Value);
-    }
-
-    [GeneratedRegex(@"^[0-9]+\.[0-9]+")]
-    private static partial Regex MajorMinor();
 
     /// <summary>Every point, replication 0, warm-up 0 (the path's counters then count from the trace's first packet; warm-up changes no verdict).</summary>
     public static IReadOnlyList<ForwardValidatedPoint> Simulate(LoadedScenario loaded, TextWriter? progress)
