@@ -179,6 +179,53 @@ public sealed class ForwardValidateCommandTests : IDisposable
         Assert.EndsWith(":32768 -> 198.18.0.1:443 [ACK]", trace.Packets[2].Describe(), StringComparison.Ordinal);
         Assert.Contains($"  packet 2 (fwd-test, client side, {trace.Packets[2].Describe()}): simulated classic, kernel drop: dropped by the kernel, forwarded by the model", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_port_the_kernel_kept_where_the_model_moved_it_is_a_disagreement()
+    {
+        // 3 subscribers, 6 flows, one server: the second and third flow from port 32768 must be moved (the first
+        // keeps it). Pretend the kernel kept the port for every packet of the first flow the model moved.
+        var loaded = RunCommands.Load(Scenario("{ protocol: tcp, subscribers: 3, masquerade: true }"), [], null, null);
+        var trace = ForwardValidation.Simulate(loaded, null).Single().Trace;
+        int i = trace.Packets.ToList().FindIndex(p => p.Side == ForwardSide.Client && p.OutPort != p.SourcePort);
+        Assert.True(i > 0, "the model moved no port");
+        var moved = trace.Packets[i];
+        var run = AsPredicted(trace);
+        var packets = run.Packets.ToList();
+        var flowPackets = trace.Packets.Where(p => p.Flow == moved.Flow && p.Side == ForwardSide.Client).Select(p => p.Index).ToList();
+        foreach (int k in flowPackets) packets[k] = new ForwardPacketObservation(1, packets[k].First!.Value with { SourcePort = moved.SourcePort });
+        var c = ForwardComparison.Compare(run with { Packets = packets }, null);
+
+        Assert.Equal(flowPackets, c.Disagreements.Select(d => d.Packet.Index));
+        Assert.All(c.Disagreements, d => Assert.Equal(
+            string.Create(CultureInfo.InvariantCulture, $"source port {moved.SourcePort}: model moved it to {moved.OutPort}, kernel kept it"), d.Difference));
+        // Kept ports: the model 2 (one per source port), the kernel one more.
+        Assert.Equal((2.0, 3.0), c.Rows.Where(r => r.Metric == "nat.port_kept").Select(r => (r.Simulated, r.Kernel)).Single());
+    }
+
+    [Fact]
+    public void Without_a_flowtable_in_the_kernel_the_path_checks_are_skipped_with_the_reason()
+    {
+        var loaded = RunCommands.Load(Scenario("{ protocol: tcp, subscribers: 4, flowtable: true }", flows: 4), [], null, null);
+        var trace = ForwardValidation.Simulate(loaded, null).Single().Trace;
+        // The kernel without a flowtable: every forwarded packet passes the forward chain.
+        var run = AsPredicted(trace);
+        run = run with
+        {
+            Packets = [.. run.Packets.Select(o => o.First is { } f ? o with { First = f with { Tos = ForwardDutScripts.ClassicPathTos } } : o)],
+            ForwardChainPackets = trace.Packets.Count,
+            FlowtableUsed = false,
+        };
+        var c = ForwardComparison.Compare(run, "no flowtable here");
+
+        Assert.True(c.AllAgree, string.Join("\n", c.Disagreements.Select(x => x.Difference)));
+        Assert.StartsWith("flowtable: no flowtable here; the per-packet path, the forward-chain counter", Assert.Single(c.Skipped), StringComparison.Ordinal);
+        Assert.DoesNotContain(c.Rows, r => r.Metric is "forward_chain.packets" or "conntrack.offload.tcp" or "conntrack.assured.tcp");
+        // With the flowtable compared, the same kernel run disagrees on every packet the model sent on the fast path.
+        int fast = trace.Packets.Count(p => p.Simulated == ForwardPathTaken.Fast);
+        Assert.True(fast > 0);
+        Assert.Equal(fast, ForwardComparison.Compare(run, null).Disagreements.Count());
+    }
 }
 
 /// <summary>Needs the host kernel's netfilter NAT in namespaces (root, iproute2, nft, conntrack); skipped with the reason otherwise.</summary>
