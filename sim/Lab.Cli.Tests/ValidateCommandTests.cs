@@ -64,7 +64,7 @@ public sealed class ValidateCommandTests : IDisposable
             """);
         var (code, _, err) = Run("validate", f, "--kernel", "host", "--out", Path.Combine(_dir, "o"));
         Assert.Equal(2, code);
-        Assert.Equal($"lab: error: {f}: lab validate compares ESP input with the kernel: expected an esp_in path element (the device under test), found none", err.Trim());
+        Assert.Equal($"lab: error: {f}: lab validate compares a device under test with the kernel: expected an esp_in or a forward path element, found neither", err.Trim());
     }
 
     [Theory]

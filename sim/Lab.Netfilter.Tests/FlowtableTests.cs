@@ -45,6 +45,58 @@ public class FlowtableTests
     }
 
     [Fact]
+    public void A_connection_picked_up_mid_stream_is_offloaded_only_once_assured()
+    {
+        // nft_flow_offload_eval (6.1+) offloads TCP only when nf_conntrack_tcp_established(ct):
+        // ESTABLISHED and IPS_ASSURED. With tcp_loose an ACK without a SYN creates an ESTABLISHED
+        // entry (tcp_new); the first reply ACK sets IPS_SEEN_REPLY only after the tracker ran
+        // (nf_conntrack_in), so the entry becomes ASSURED on the next original ACK
+        // (nf_conntrack_tcp_packet: old ESTABLISHED, new ESTABLISHED, reply seen), and that packet,
+        // still on the classic path, adds the flow. Worked out:
+        //   1 ACK  orig   new entry, unconfirmed in FORWARD: not offloaded       -> slow (new)
+        //   2 ACK  reply  ESTABLISHED, not ASSURED: not offloaded               -> slow
+        //   3 ACK  orig   ASSURED now: flow add                                 -> slow
+        //   4 ACK  reply  flowtable hit                                         -> fast
+        var box = Box("6.1");
+        Assert.Equal(ForwardVerdict.SlowPathNew, box.Process(Tcp, TcpFlags.Ack, 0).Verdict);
+        Assert.Equal(ForwardVerdict.SlowPath, box.Process(Tcp.Invert(), TcpFlags.Ack, Ms).Verdict);
+        int ct = box.Conntrack.Find(Tcp, Ms, out _);
+        Assert.Equal((TcpState.Established, false, false), (box.Conntrack.Entry(ct).TcpState,
+            box.Conntrack.Entry(ct).Is(ConntrackStatus.Assured), box.Conntrack.Entry(ct).Is(ConntrackStatus.Offload)));
+        Assert.Equal(ForwardVerdict.SlowPath, box.Process(Tcp, TcpFlags.Ack, 2 * Ms).Verdict);
+        Assert.True(box.Conntrack.Entry(ct).Is(ConntrackStatus.Assured | ConntrackStatus.Offload));
+        Assert.Equal(ForwardVerdict.FastPath, box.Process(Tcp.Invert(), TcpFlags.Ack, 3 * Ms).Verdict);
+        Assert.Equal(3, box.ForwardChainPackets);
+        Assert.Equal(1, box.FastPathPackets);
+    }
+
+    [Theory]
+    [InlineData("6.1.0-56-amd64", 6, 1)]
+    [InlineData("6.18.44-fc-v669", 6, 18)]
+    [InlineData("5.15.0", 5, 15)]
+    public void Kernel_release_strings_give_major_and_minor(string release, int major, int minor) =>
+        Assert.Equal(new KernelVersion(major, minor), KernelVersion.FromRelease(release));
+
+    [Theory]
+    [InlineData("linux")]
+    [InlineData("6")]
+    [InlineData("6.x")]
+    public void A_release_without_major_and_minor_is_refused(string release) =>
+        Assert.Throws<FormatException>(() => KernelVersion.FromRelease(release));
+
+    [Fact]
+    public void Eligibility_needs_assured_for_tcp_but_not_for_udp()
+    {
+        var confirmedEstablished = new ConnEntry { Orig = Tcp, Reply = Tcp.Invert(), TcpState = TcpState.Established, Status = ConntrackStatus.Confirmed };
+        Assert.False(FlowTable.Eligible(confirmedEstablished, TcpFlags.Ack));
+        var assured = confirmedEstablished with { Status = ConntrackStatus.Confirmed | ConntrackStatus.Assured | ConntrackStatus.SeenReply };
+        Assert.True(FlowTable.Eligible(assured, TcpFlags.Ack));
+        Assert.False(FlowTable.Eligible(assured, TcpFlags.FinAck));
+        var udp = new ConnEntry { Orig = Udp, Reply = Udp.Invert(), Status = ConntrackStatus.Confirmed };
+        Assert.True(FlowTable.Eligible(udp, TcpFlags.None)); // nft_flow_offload_eval: "case IPPROTO_UDP: break;"
+    }
+
+    [Fact]
     public void Before_6_14_a_fin_tears_the_flow_down_and_goes_to_the_slow_path()
     {
         var box = Box("6.12");

@@ -27,6 +27,20 @@ public readonly record struct KernelVersion(int Major, int Minor) : IComparable<
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Major}.{Minor}");
 
+    /// <summary>
+    /// The version of a running kernel from its release string (uname -r, /proc/sys/kernel/osrelease),
+    /// e.g. "6.1.0-28-amd64" or "6.18.44-fc-v669": its leading MAJOR.MINOR.
+    /// </summary>
+    public static KernelVersion FromRelease(string release)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        int dot = release.IndexOf('.', StringComparison.Ordinal);
+        int end = dot + 1;
+        while (end < release.Length && char.IsAsciiDigit(release[end])) end++;
+        if (dot <= 0 || end == dot + 1) throw new FormatException($"kernel release '{release}' does not start with MAJOR.MINOR");
+        return Parse(release[..end]);
+    }
+
     /// <summary>Parses "6.12" or "5.15"; a third component ("6.1.55") is accepted and ignored.</summary>
     public static KernelVersion Parse(string text)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Lab.Engine;
 using Lab.Netfilter;
 using Lab.Netfilter.Conntrack;
@@ -8,15 +7,10 @@ using Lab.Netfilter.Nat;
 namespace Lab.Captures.Tests.KernelChecks;
 
 /// <summary>Helpers shared by the kernel-against-model tests.</summary>
-internal static partial class ModelInputs
+internal static class ModelInputs
 {
     /// <summary>The model version for a kernel release such as "6.18.44-fc-v669" or "6.1.0-56-amd64".</summary>
-    public static KernelVersion VersionOf(string release)
-    {
-        var m = MajorMinor().Match(release);
-        if (!m.Success) throw new FormatException($"kernel release '{release}' does not start with MAJOR.MINOR");
-        return KernelVersion.Parse(m.Value);
-    }
+    public static KernelVersion VersionOf(string release) => KernelVersion.FromRelease(release);
 
     public static uint Ip(IPAddress a)
     {
@@ -27,9 +21,6 @@ internal static partial class ModelInputs
     public static uint Ip(string a) => Ip(IPAddress.Parse(a));
 
     public static long Ps(TimeSpan t) => SimTime.FromSeconds(t.TotalSeconds);
-
-    [GeneratedRegex(@"^[0-9]+\.[0-9]+")]
-    private static partial Regex MajorMinor();
 }
 
 /// <summary>

@@ -73,6 +73,8 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
 
     public MacAddress HostIngressMac => SenderMac;
 
+    public MacAddress DutEgressMac => EgressMac;
+
     public MacAddress ReceiverMac => CaptureMac;
 
     public string InjectNamespace { get; }

@@ -27,6 +27,9 @@ public interface IDeviceUnderTest : IDisposable
 
     MacAddress HostIngressMac { get; }
 
+    /// <summary>The DUT's own address on its egress interface (frames injected from the capture side go to it).</summary>
+    MacAddress DutEgressMac { get; }
+
     /// <summary>The address of the capture side of the egress link (the DUT's next hop).</summary>
     MacAddress ReceiverMac { get; }
 

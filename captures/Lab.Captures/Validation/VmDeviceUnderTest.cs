@@ -42,6 +42,8 @@ public sealed class VmDeviceUnderTest : IDeviceUnderTest
 
     public MacAddress HostIngressMac => MacAddress.Parse(_vm.Nics[0].TapMac);
 
+    public MacAddress DutEgressMac => MacAddress.Parse(_vm.Nics[1].GuestMac);
+
     public MacAddress ReceiverMac => MacAddress.Parse(_vm.Nics[1].TapMac);
 
     public string InjectNamespace => _vm.NetnsName;

@@ -8,7 +8,7 @@ public static class ValidateCommands
 {
     public static Command Create()
     {
-        var scenario = new Argument<string>("SCENARIO") { Description = "Scenario YAML file with an esp_in element (the device under test)" };
+        var scenario = new Argument<string>("SCENARIO") { Description = "Scenario YAML file with an esp_in or a forward element (the device under test)" };
         var kernel = new Option<string>("--kernel") { Description = "host: this machine's kernel in namespaces; vm: the Debian kernel under qemu", DefaultValueFactory = _ => "vm" };
         var outDir = new Option<string?>("--out") { Description = "Validation folder (default results/<scenario name>-validate)" };
         var sets = new Option<string[]>("--set") { Description = "Override a parameter: key=value; repeatable" };

@@ -24,7 +24,7 @@ public sealed record EspDutSpec(string Element, EspInConfig Model, EspInWire Wir
         ArgumentNullException.ThrowIfNull(scenario);
         var ins = scenario.Path.OfType<ModelStageElement>().Where(e => e.Type == "esp_in").ToList();
         if (ins.Count == 0)
-            throw new LabInputException($"{scenario.SourceFile}: lab validate compares ESP input with the kernel: expected an esp_in path element (the device under test), found none");
+            throw new LabInputException($"{scenario.SourceFile}: lab validate compares a device under test with the kernel: expected an esp_in or a forward path element, found neither");
         if (ins.Count > 1)
             throw new LabInputException($"{ins[1].Pos}: lab validate takes one esp_in element (the device under test), found {ins.Count}");
         var element = ins[0];

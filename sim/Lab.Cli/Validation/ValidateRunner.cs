@@ -24,7 +24,8 @@ public sealed record ValidateOptions(string Scenario, string Kernel = "vm", stri
 /// simulation's own results files. Exit 0 when everything agrees (or the ESP checks were
 /// skipped because the kernel has no ESP, which the report says), 1 on any disagreement or
 /// when the kernel could not be given the whole trace, 2 for bad input. The folder is written
-/// under a temporary name and renamed when complete.
+/// under a temporary name and renamed when complete. A scenario whose device under test is a
+/// forward element (and that has no esp_in) goes to <see cref="ForwardValidation"/>.
 /// </summary>
 public static class ValidateRunner
 {
@@ -37,14 +38,10 @@ public static class ValidateRunner
         if (options.Kernel is not ("host" or "vm"))
             throw new LabInputException($"--kernel: expected host or vm, found '{options.Kernel}'");
         var loaded = RunCommands.Load(options.Scenario, [.. options.Sets ?? []], null, null);
+        if (ForwardDutSpec.Applies(loaded.First)) return ForwardValidation.Run(options, loaded, output, progress);
         var points = ValidationSimulation.Run(loaded, progress);
         string dir = Path.GetFullPath(options.OutDir ?? Path.Combine("results", loaded.First.Name + "-validate"));
-        string parent = Path.GetDirectoryName(dir) ?? ".";
-        Directory.CreateDirectory(parent);
-        string tmp = Path.Combine(parent, string.Create(Inv, $".{Path.GetFileName(dir)}.tmp-{Environment.ProcessId}"));
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-        Directory.CreateDirectory(tmp);
-        try
+        return WriteFolder(dir, tmp =>
         {
             var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,
                 "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
@@ -60,17 +57,36 @@ public static class ValidateRunner
                 File.WriteAllText(Path.Combine(tmp, "packets.csv"), ValidationFiles.PacketsCsv(outcome.Comparisons));
             string report = ValidationReport.Markdown(loaded, points, outcome, clamped);
             File.WriteAllText(Path.Combine(tmp, "report.md"), report);
-            Publish(tmp, dir);
+            return () => Summarize(output, loaded.First.Name, outcome);
+        }, output);
+    }
 
-            int code = Summarize(output, loaded.First.Name, outcome);
-            output.WriteLine($"results: {dir}");
-            return code;
+    /// <summary>
+    /// Writes a validation folder under a temporary name with <paramref name="fill"/>, renames it into
+    /// place, then runs the summary <paramref name="fill"/> returned and prints where the folder is.
+    /// Returns the summary's exit code; on an exception nothing is left behind.
+    /// </summary>
+    internal static int WriteFolder(string dir, Func<string, Func<int>> fill, TextWriter output)
+    {
+        string parent = Path.GetDirectoryName(dir) ?? ".";
+        Directory.CreateDirectory(parent);
+        string tmp = Path.Combine(parent, string.Create(Inv, $".{Path.GetFileName(dir)}.tmp-{Environment.ProcessId}"));
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        Directory.CreateDirectory(tmp);
+        Func<int> summary;
+        try
+        {
+            summary = fill(tmp);
+            Publish(tmp, dir);
         }
         catch
         {
             if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
             throw;
         }
+        int code = summary();
+        output.WriteLine($"results: {dir}");
+        return code;
     }
 
     /// <summary>The kernel's half: one DUT for all points, one plan (and one injection per SA) per point.</summary>

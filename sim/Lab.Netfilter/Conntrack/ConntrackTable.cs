@@ -38,6 +38,9 @@ public sealed partial class ConntrackTable
 
     public int Buckets => _heads.Length;
 
+    /// <summary>Entry slots (ids 0 to Capacity - 1): nf_conntrack_max plus room for unconfirmed entries.</summary>
+    public int Capacity => _e.Length;
+
     public ConntrackTable(ConntrackConfig config)
     {
         config.Validate();

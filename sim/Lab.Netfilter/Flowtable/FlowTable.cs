@@ -149,8 +149,11 @@ public sealed class FlowTable
     }
 
     /// <summary>
-    /// nft_flow_offload_eval's checks: TCP in ESTABLISHED and the packet carries no FIN/RST, or UDP;
-    /// no helper, no sequence adjustment, no NAT clash; confirmed; not already offloaded.
+    /// nft_flow_offload_eval's checks (net/netfilter/nft_flow_offload.c, kernel 6.1 and later): TCP
+    /// only when nf_conntrack_tcp_established holds, i.e. state ESTABLISHED <em>and</em> IPS_ASSURED
+    /// (a connection picked up mid-stream with tcp_loose is ESTABLISHED but not ASSURED until a reply
+    /// confirms it), and the packet carries no FIN/RST; UDP always; no helper, no sequence
+    /// adjustment, no NAT clash; confirmed; not already offloaded.
     /// </summary>
     public static bool Eligible(in ConnEntry ct, TcpFlags packetFlags)
     {
@@ -158,7 +161,8 @@ public sealed class FlowTable
         if ((ct.Status & (ConntrackStatus.Helper | ConntrackStatus.SeqAdjust | ConntrackStatus.NatClash)) != 0) return false;
         return ct.Orig.Proto switch
         {
-            IpProto.Tcp => ct.TcpState == TcpState.Established && (packetFlags & (TcpFlags.Fin | TcpFlags.Rst)) == 0,
+            IpProto.Tcp => ct.TcpState == TcpState.Established && ct.Is(ConntrackStatus.Assured)
+                && (packetFlags & (TcpFlags.Fin | TcpFlags.Rst)) == 0,
             IpProto.Udp => true,
             _ => false,
         };

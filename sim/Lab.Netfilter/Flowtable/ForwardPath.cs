@@ -20,6 +20,16 @@ public enum ForwardVerdict : byte
 /// <summary>One packet's outcome: the path, its CPU cost on one core, and the drop reason if any.</summary>
 public readonly record struct ForwardOutcome(ForwardVerdict Verdict, long CostPs, CtDropReason DropReason);
 
+/// <summary>
+/// Sees every packet <see cref="ForwardPath.Process"/> handled, after it was handled: its tuple as it
+/// arrived, its TCP flags, the outcome, and the conntrack entry it was attached to (-1: none, e.g.
+/// dropped before confirmation or untracked). For `lab validate`; null in ordinary runs.
+/// </summary>
+public interface IForwardPathObserver
+{
+    void Observe(ForwardPath path, in FlowTuple tuple, TcpFlags tcp, long now, in ForwardOutcome outcome, int conntrack);
+}
+
 /// <summary>The forward-chain rule set, as far as the cost and counters need it.</summary>
 public sealed record ForwardRules
 {
@@ -78,8 +88,19 @@ public sealed class ForwardPath
         Flowtable?.AdvanceTo(now);
     }
 
+    /// <summary>Called after every packet when set (one null check per packet otherwise).</summary>
+    public IForwardPathObserver? Observer { get; set; }
+
     public ForwardOutcome Process(in FlowTuple tuple, TcpFlags tcp, long now)
     {
+        var outcome = Handle(tuple, tcp, now, out int ct);
+        Observer?.Observe(this, tuple, tcp, now, outcome, outcome.Verdict == ForwardVerdict.Dropped ? -1 : ct);
+        return outcome;
+    }
+
+    ForwardOutcome Handle(in FlowTuple tuple, TcpFlags tcp, long now, out int ct)
+    {
+        ct = -1;
         AdvanceTo(now);
         var c = Costs;
         long cost = c.RxIngress;
@@ -87,6 +108,7 @@ public sealed class ForwardPath
         if (Flowtable is { } ft)
         {
             int flow = ft.Lookup(tuple, out _);
+            if (flow >= 0) ct = ft.Entry(flow).Ct;
             if (flow >= 0 && ft.InHardware(flow, now))
             {
                 ft.HwPacket(flow, now);
@@ -104,7 +126,7 @@ public sealed class ForwardPath
 
         // PREROUTING: conntrack
         bool isNew = false;
-        int ct = Conntrack.Find(tuple, now, out var dir);
+        ct = Conntrack.Find(tuple, now, out var dir);
         for (int round = 0; ; round++)
         {
             if (ct < 0)
@@ -154,7 +176,8 @@ public sealed class ForwardPath
                 cost += c.NatSetup + nat.LastAttempts * c.PerNatAttempt;
             }
             cost += c.Confirm;
-            if (Conntrack.Confirm(ct, now, out _, out var reason) == CtVerdict.Drop) return Drop(cost, reason);
+            if (Conntrack.Confirm(ct, now, out int confirmed, out var reason) == CtVerdict.Drop) return Drop(cost, reason);
+            ct = confirmed; // a resolved clash attaches the packet to the entry already in the table
             return new ForwardOutcome(ForwardVerdict.SlowPathNew, cost + c.Xmit, CtDropReason.None);
         }
         if (ct >= 0 && Conntrack.Entry(ct).Is(ConntrackStatus.SrcNat)) cost += c.Snat;
