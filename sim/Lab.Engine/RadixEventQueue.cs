@@ -238,7 +238,8 @@ public sealed class RadixEventQueue
         ClearBit(index);
         // Every entry of the bucket now differs from the new last time below this level, so none
         // lands back in this bucket: reading src while placing is safe.
-        for (int i = 0; i < n; i++) Place(in src[i]);
+        ref ScheduledEvent first = ref MemoryMarshal.GetArrayDataReference(src);
+        for (int i = 0; i < n; i++) Place(in Unsafe.Add(ref first, i));
         if (src.Length > KeepLength)
         {
             _spares[SizeClass(src.Length)].Push(src);
