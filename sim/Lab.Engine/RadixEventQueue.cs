@@ -100,14 +100,29 @@ public sealed class RadixEventQueue
     /// <summary>Pops the earliest entry if its time is before <paramref name="end"/>.</summary>
     public bool TryPopBefore(long end, out ScheduledEvent e)
     {
-        if (_drain >= 0 && DrainIsEarliest()) return PopDrain(end, out e);
+        ref ScheduledEvent popped = ref Pop(end);
+        if (Unsafe.IsNullRef(ref popped))
+        {
+            e = default;
+            return false;
+        }
+        e = popped;
+        return true;
+    }
+
+    /// <summary>
+    /// Pops the earliest entry if its time is before <paramref name="end"/> and returns where it
+    /// still lies (its bucket's slot, which no one writes before the next push), or a null
+    /// reference. The simulator reads the fields it needs from there instead of copying the whole
+    /// entry out first.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref ScheduledEvent Pop(long end)
+    {
+        if (_drain >= 0 && DrainIsEarliest()) return ref PopDrain(end);
         if ((_levelMask & 1) == 0)
         {
-            if (_levelMask == 0)
-            {
-                e = default;
-                return false;
-            }
+            if (_levelMask == 0) return ref Unsafe.NullRef<ScheduledEvent>();
             int index = LowestBucket(BitOperations.TrailingZeroCount(_levelMask));
             ref Bucket k = ref BucketAt(index);
             if (k.Count == 1)
@@ -115,47 +130,33 @@ public sealed class RadixEventQueue
                 // The common case when events are spread out: a bucket holding one entry is the
                 // minimum itself, with no need to pass it through level 0.
                 ref ScheduledEvent only = ref MemoryMarshal.GetArrayDataReference(k.Items);
-                if (only.Time >= end)
-                {
-                    e = default;
-                    return false;
-                }
-                e = only;
-                _last = e.Time;
+                if (only.Time >= end) return ref Unsafe.NullRef<ScheduledEvent>();
+                _last = only.Time;
                 k.Count = 0;
                 ClearBit(index);
-                return true;
+                return ref only;
             }
             if (k.Count <= DrainLimit && _drain < 0)
             {
                 _drain = index;
-                return PopDrain(end, out e);
+                return ref PopDrain(end);
             }
-            if (!Refill(index, end))
-            {
-                e = default;
-                return false;
-            }
+            if (!Refill(index, end)) return ref Unsafe.NullRef<ScheduledEvent>();
         }
         int b = LowestBucket(0);
         ref Bucket z = ref BucketAt(b);
         ref ScheduledEvent head = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(z.Items), z.Head);
-        if (head.Time >= end)
-        {
-            e = default;
-            return false;
-        }
-        e = head;
+        if (head.Time >= end) return ref Unsafe.NullRef<ScheduledEvent>();
         // Entries at level 0 share every byte but the lowest with the last popped time, and those
         // above differ from it in a higher byte: moving it up to this entry keeps both true.
-        _last = e.Time;
+        _last = head.Time;
         if (++z.Head == z.Count)
         {
             z.Head = 0;
             z.Count = 0;
             ClearBit(b);
         }
-        return true;
+        return ref head;
     }
 
     // A bucket above level 0 with a few entries is popped where it is, earliest first, instead of
@@ -180,20 +181,17 @@ public sealed class RadixEventQueue
 
     /// <summary>Pops the first entry with the earliest time from the bucket being drained.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    bool PopDrain(long end, out ScheduledEvent e)
+    ref ScheduledEvent PopDrain(long end)
     {
         ref Bucket k = ref BucketAt(_drain);
         long min = k.Min;
-        if (min >= end)
-        {
-            e = default;
-            return false;
-        }
+        if (min >= end) return ref Unsafe.NullRef<ScheduledEvent>();
         ScheduledEvent[] a = k.Items;
         int n = k.Count;
         int at = 0;
         while (a[at].Time != min) at++;
-        e = a[at];
+        // The entries after it move up over its slot: hand it out from a copy.
+        _drained = a[at];
         _last = min;
         for (int i = at + 1; i < n; i++) a[i - 1] = a[i];
         k.Count = --n;
@@ -201,7 +199,7 @@ public sealed class RadixEventQueue
         {
             ClearBit(_drain);
             _drain = -1;
-            return true;
+            return ref _drained;
         }
         long next = long.MaxValue;
         for (int i = 0; i < n; i++)
@@ -209,8 +207,10 @@ public sealed class RadixEventQueue
             if (a[i].Time < next) next = a[i].Time;
         }
         k.Min = next;
-        return true;
+        return ref _drained;
     }
+
+    ScheduledEvent _drained;
 
     /// <summary>The earliest time without removing it, or <see cref="long.MaxValue"/> when empty.</summary>
     public long PeekTime()

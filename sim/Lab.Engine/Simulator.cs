@@ -106,15 +106,19 @@ public sealed class Simulator
     public void RunUntil(long end)
     {
         _stopRequested = false;
-        while (_queue.TryPopBefore(end, out ScheduledEvent e))
+        while (true)
         {
-            if (e.Timer >= 0)
+            // The entry stays valid until the next push, so its fields are read before the event runs.
+            ref ScheduledEvent e = ref _queue.Pop(end);
+            if (Unsafe.IsNullRef(ref e)) break;
+            int timer = e.Timer;
+            if (timer >= 0)
             {
-                ref TimerSlot t = ref _timers[e.Timer];
+                ref TimerSlot t = ref _timers[timer];
                 bool armed = t.Armed;
                 t.Armed = false;
                 t.Generation++;
-                _freeTimers[_freeTimerCount++] = e.Timer;
+                _freeTimers[_freeTimerCount++] = timer;
                 if (!armed) continue;
             }
             Now = e.Time;
