@@ -15,7 +15,8 @@ public sealed class PacketQueue
     {
         _capacityPackets = capacityPackets;
         _capacityBytes = capacityBytes;
-        _ring = new int[capacityPackets > 0 ? Math.Min(capacityPackets, 1 << 16) : 1024];
+        // A power of two, so that wrapping is a mask (an integer division per packet showed in profiles).
+        _ring = new int[System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(capacityPackets > 0 ? Math.Min(capacityPackets, 1 << 16) : 1024))];
     }
 
     public int Count { get; private set; }
@@ -26,7 +27,7 @@ public sealed class PacketQueue
         if (_capacityPackets > 0 && Count >= _capacityPackets) return false;
         if (_capacityBytes > 0 && Bytes + size > _capacityBytes) return false;
         if (Count == _ring.Length) Grow();
-        _ring[(_head + Count) % _ring.Length] = packet;
+        _ring[(_head + Count) & (_ring.Length - 1)] = packet;
         Count++;
         Bytes += size;
         return true;
@@ -35,7 +36,7 @@ public sealed class PacketQueue
     public int Dequeue(int size)
     {
         int p = _ring[_head];
-        _head = (_head + 1) % _ring.Length;
+        _head = (_head + 1) & (_ring.Length - 1);
         Count--;
         Bytes -= size;
         return p;
@@ -46,7 +47,7 @@ public sealed class PacketQueue
     void Grow()
     {
         var bigger = new int[_ring.Length * 2];
-        for (int i = 0; i < Count; i++) bigger[i] = _ring[(_head + i) % _ring.Length];
+        for (int i = 0; i < Count; i++) bigger[i] = _ring[(_head + i) & (_ring.Length - 1)];
         _ring = bigger;
         _head = 0;
     }
