@@ -248,7 +248,7 @@ public sealed class ForwardKernelValidator
         void Barrier(int side)
         {
             _barrierSeq++;
-            int n = WriteEcho(_frame, _harnessMac[side], _dutMac[side], _harnessIp[side], _dutIp[side], _barrierSeq);
+            int n = EchoBarrierFrames.Write(_frame, _harnessMac[side], _dutMac[side], ForwardFrames.Address(_harnessIp[side]), ForwardFrames.Address(_dutIp[side]), EchoId, _barrierSeq, identification: 0);
             _ports[side].Send(_frame.AsSpan(0, n));
             Sent[side]++;
             long deadline = Environment.TickCount64 + (long)BarrierTimeout.TotalMilliseconds;
@@ -260,7 +260,7 @@ public sealed class ForwardKernelValidator
                     throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
                         $"the DUT did not answer barrier echo {_barrierSeq} on the {(side == 0 ? "ingress" : "egress")} link within {BarrierTimeout.TotalSeconds:0} s"));
                 var f = _rx.AsSpan(0, len);
-                if (IsReply(f, _barrierSeq)) break;
+                if (EchoBarrierFrames.IsReply(f, EchoId, _barrierSeq)) break;
                 Capture(side, f);
             }
             _pending[side] = 0;
@@ -298,28 +298,4 @@ public sealed class ForwardKernelValidator
     }
 
     static uint Ip(string a) => BinaryPrimitives.ReadUInt32BigEndian(System.Net.IPAddress.Parse(a).GetAddressBytes());
-
-    /// <summary>An ICMP echo request (RFC 792) from <paramref name="srcIp"/> to <paramref name="dstIp"/>.</summary>
-    static int WriteEcho(Span<byte> frame, MacAddress source, MacAddress destination, uint srcIp, uint dstIp, ushort sequence)
-    {
-        int at = PacketHeaders.WriteEthernet(frame, destination, source, EtherType.Ipv4);
-        at += PacketHeaders.WriteIpv4(frame[at..], ForwardFrames.Address(srcIp), ForwardFrames.Address(dstIp), 1, 16, identification: 0);
-        var icmp = frame.Slice(at, 16);
-        icmp.Clear();
-        icmp[0] = 8;
-        BinaryPrimitives.WriteUInt16BigEndian(icmp[4..], EchoId);
-        BinaryPrimitives.WriteUInt16BigEndian(icmp[6..], sequence);
-        "barrier!"u8.CopyTo(icmp[8..]);
-        BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], InternetChecksum.Compute(icmp));
-        return at + 16;
-    }
-
-    static bool IsReply(ReadOnlySpan<byte> f, ushort sequence)
-    {
-        const int ip = PacketHeaders.EthernetLength;
-        if (f.Length < ip + PacketHeaders.Ipv4Length + 8 || BinaryPrimitives.ReadUInt16BigEndian(f[12..]) != EtherType.Ipv4 || f[ip + 9] != 1) return false;
-        var icmp = f[(ip + (f[ip] & 0x0F) * 4)..];
-        return icmp.Length >= 8 && icmp[0] == 0 && BinaryPrimitives.ReadUInt16BigEndian(icmp[4..]) == EchoId
-            && BinaryPrimitives.ReadUInt16BigEndian(icmp[6..]) == sequence;
-    }
 }

@@ -81,7 +81,7 @@ public sealed class BarrierInjector : IDisposable
     {
         Flush();
         _barrierSeq++;
-        int n = WriteEcho(_echo, _dut.HostIngressMac, _dut.DutIngressMac, _barrierSeq);
+        int n = EchoBarrierFrames.Write(_echo, _dut.HostIngressMac, _dut.DutIngressMac, IPAddress.Parse(DutAddresses.HostIngress4), IPAddress.Parse(DutAddresses.DutIngress4), EchoId, _barrierSeq, identification: _barrierSeq);
         _control.Send(_echo.AsSpan(0, n));
         FramesSent++;
         Barriers++;
@@ -92,7 +92,7 @@ public sealed class BarrierInjector : IDisposable
             int len = left <= TimeSpan.Zero ? -1 : _control.Receive(_reply, left);
             if (len < 0)
                 throw new TimeoutException($"the DUT did not answer barrier echo {_barrierSeq} within {ReplyTimeout.TotalSeconds:0} s ({FramesSent} frames sent)");
-            if (IsReply(_reply.AsSpan(0, len), _barrierSeq)) break;
+            if (EchoBarrierFrames.IsReply(_reply.AsSpan(0, len), EchoId, _barrierSeq)) break;
         }
         _pending = 0;
     }
@@ -103,30 +103,6 @@ public sealed class BarrierInjector : IDisposable
         _sender.Flush();
         if (_sender.Failed > 0) throw new IOException($"AF_PACKET sendmmsg on {_dut.InjectInterface} refused {_sender.Failed} frames (errno {_sender.LastErrno})");
         FramesSent += _sender.Sent - before;
-    }
-
-    /// <summary>An ICMP echo request (RFC 792) from the host's ingress address to the DUT's.</summary>
-    public static int WriteEcho(Span<byte> frame, MacAddress source, MacAddress destination, ushort sequence)
-    {
-        int at = PacketHeaders.WriteEthernet(frame, destination, source, EtherType.Ipv4);
-        at += PacketHeaders.WriteIpv4(frame[at..], IPAddress.Parse(DutAddresses.HostIngress4), IPAddress.Parse(DutAddresses.DutIngress4), 1, 16, identification: sequence);
-        var icmp = frame.Slice(at, 16);
-        icmp.Clear();
-        icmp[0] = 8;
-        BinaryPrimitives.WriteUInt16BigEndian(icmp[4..], EchoId);
-        BinaryPrimitives.WriteUInt16BigEndian(icmp[6..], sequence);
-        "barrier!"u8.CopyTo(icmp[8..]);
-        BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], InternetChecksum.Compute(icmp));
-        return at + 16;
-    }
-
-    static bool IsReply(ReadOnlySpan<byte> f, ushort sequence)
-    {
-        const int ip = PacketHeaders.EthernetLength;
-        if (f.Length < ip + PacketHeaders.Ipv4Length + 8 || BinaryPrimitives.ReadUInt16BigEndian(f[12..]) != EtherType.Ipv4 || f[ip + 9] != 1) return false;
-        var icmp = f[(ip + (f[ip] & 0x0F) * 4)..];
-        return icmp.Length >= 8 && icmp[0] == 0 && BinaryPrimitives.ReadUInt16BigEndian(icmp[4..]) == EchoId
-            && BinaryPrimitives.ReadUInt16BigEndian(icmp[6..]) == sequence;
     }
 
     public void Dispose()
