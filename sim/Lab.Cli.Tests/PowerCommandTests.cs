@@ -2,13 +2,7 @@ namespace Lab.Cli.Tests;
 
 public class PowerCommandTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = LabCommand.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => ScenarioRun.Lab(args);
 
     [Fact]
     public void Lte_keepalive_every_20s()

@@ -18,13 +18,7 @@ public sealed class RegressCommandTests : IDisposable
         throw new DirectoryNotFoundException("scenarios/regression");
     }
 
-    static (int Code, string Out, string Err) Lab(params string[] args)
-    {
-        var so = new StringWriter();
-        var se = new StringWriter();
-        int code = LabCommand.Run(args, so, se);
-        return (code, so.ToString(), se.ToString());
-    }
+    static (int Code, string Out, string Err) Lab(params string[] args) => ScenarioRun.Lab(args);
 
     static double Expected(string name, int point, string metric) =>
         ExpectationFile.Load(Path.Combine(RegressionDir(), name + ".expected.json")).Metrics.Single(m => m.Point == point && m.Metric == metric).Expected;

@@ -5,13 +5,7 @@ namespace Lab.Cli.Tests;
 /// <summary><c>lab replay</c> flag handling: every mistake exits 2 with one line naming the flag or file.</summary>
 public sealed class ReplayCommandTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = LabCommand.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => ScenarioRun.Lab(args);
 
     [Fact]
     public void Missing_iface_is_bad_input()

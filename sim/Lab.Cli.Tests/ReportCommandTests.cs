@@ -2,13 +2,7 @@ namespace Lab.Cli.Tests;
 
 public class ReportCommandTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = LabCommand.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => ScenarioRun.Lab(args);
 
     static string Fixture(string name) =>
         Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../reports/Lab.Reports.Tests/Fixtures", name));

@@ -39,13 +39,7 @@ public sealed class SweepCommandTests : IDisposable
 
     string P(string name) => Path.Combine(_dir, name);
 
-    static (int Code, string Out, string Err) Lab(params string[] args)
-    {
-        var so = new StringWriter();
-        var se = new StringWriter();
-        int code = LabCommand.Run(args, so, se);
-        return (code, so.ToString(), se.ToString());
-    }
+    static (int Code, string Out, string Err) Lab(params string[] args) => ScenarioRun.Lab(args);
 
     static string Ok(params string[] args)
     {
