@@ -149,7 +149,7 @@ public sealed class EspInPlugin : IModelPlugin, IPathElementBinder
         KeySpecDescriptions.From("esp_in.", Keys, "scenario key of the esp_in path element"), []);
 
     public IPacketStage CreateStage(ModelStageElement element, SimulationContext ctx) =>
-        new EspInputStage(element.Name, ((EspInElement)element.Config).Model, ctx);
+        new EspInputStage(element.Name, ((EspInElement)element.Config).Model with { FirstSpi = ((EspInElement)element.Config).Wire.Spi }, ctx);
 
     public IEnumerable<MetricValue> Metrics(IPacketStage stage, double measuredSeconds)
     {
