@@ -31,6 +31,8 @@ public sealed class ForwardPlugin : IModelPlugin
             "Flow ids become tuples: client 10.0.0.1 + flow mod subscribers, source port 32768 + (flow div subscribers) mod 28232, server 198.18.0.1 + hash(flow) mod destinations.",
             "TCP: a flow's first packet (FlowFirst, or the first packet of an unseen flow id) is the SYN; the stage synthesizes the SYN/ACK and the handshake ACK, so the flow is offloaded on that ACK. FlowLast carries FIN/ACK; the server's FIN/ACK and the last ACK are synthesized (TIME_WAIT).",
             "UDP: with replies: true the server answers the first packet once; with false the entry stays unreplied (30 s).",
+            "Script traffic (kind: script) carries its own tuples, directions and TCP flags: nothing is synthesized and the address plan is not used; a reply goes to the client's translated address and port (the entry's reply tuple). IPv4 only.",
+            "probes: lists conntrack (conntrack -L), conntrack_stats (conntrack -S), nat (mapping per entry) and flowtable entries into probes.csv.",
             "Synthesized original-direction packets are charged to the core, reply-direction ones only with reply_cost: true; all count in the kernel counters (forward chain counts both directions as nft does).",
             "Hardware-forwarded packets cost no CPU but still pass the core group's receive ring in this path model.",
             "Drops: NAME.table_full (conntrack drop), NAME.nat_exhausted and NAME.insert_failed (insert_failed), NAME.chaintoolong, NAME.invalid.",
