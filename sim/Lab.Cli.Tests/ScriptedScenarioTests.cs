@@ -284,6 +284,32 @@ public sealed class ScriptedScenarioTests : IDisposable
     }
 
     [Fact]
+    public void A_sweep_keeps_the_probes_of_every_point_and_every_takes_periodic_snapshots()
+    {
+        string f = Path.Combine(_dir, "sw.yaml");
+        File.WriteAllText(f, """
+            name: sw
+            run: { duration: 20s }
+            outputs: { timeseries: 0s, latency_cdf: false }
+            traffic:
+              - { name: s, kind: script, packets: [ { at: 0s, flow: a, proto: udp, src: 10.0.0.1:1000, dst: 10.0.0.2:53 } ] }
+            path:
+              - forward: { protocol: udp }
+            probes: { every: 5s }
+            sweep:
+              path.forward.timeouts.udp: [30s, 12s]
+            """);
+        string outDir = Path.Combine(_dir, "sweep");
+        var (code, _, err) = ScenarioRun.Lab("sweep", f, "--out", outDir, "--no-store");
+        Assert.True(code == 0, err);
+        var rows = ProbeCsv.Read(Path.Combine(outDir, "probes.csv")).Where(r => r["table"] == "conntrack").ToList();
+        // every 5 s in a 20 s run: 5, 10, 15. Unreplied entry created at 0 s: timeout 30 s or 12 s; at 5 s,
+        // 25 s = 6250 jiffies remain exactly -> 25 (and 7 with 12 s); at 15 s the 12 s entry is gone.
+        Assert.Equal(["0:5:25", "0:10:20", "0:15:15", "1:5:7", "1:10:2"],
+            rows.Select(r => $"{r["point"]}:{r["time_s"]}:{r["timeout"]}").ToList());
+    }
+
+    [Fact]
     public void A_scenario_without_probes_writes_no_probes_file()
     {
         string f = Path.Combine(_dir, "s.yaml");

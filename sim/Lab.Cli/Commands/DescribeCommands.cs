@@ -73,6 +73,8 @@ public static class DescribeCommands
         Add("path[].rss.", ScenarioSchema.Rss);
         Add("path[].stage.", ScenarioSchema.Stage);
         Add("outputs.", ScenarioSchema.Outputs);
+        Add("traffic[kind=script].packets[].", ScenarioSchema.ScriptPacket);
+        Add("probes.", ScenarioSchema.Probes);
         return new ModelDescription("scenario", "The scenario format and the generic path elements (link, rss, stage)", "", ps,
             ["Rates count the wire: frame + 20 B preamble and inter-frame gap (IEEE 802.3), as line rate does."]);
     }
