@@ -310,6 +310,40 @@ public sealed class ScriptedScenarioTests : IDisposable
     }
 
     [Fact]
+    public void Esp_through_forward_is_tracked_by_the_generic_tracker_and_natted_by_address_only()
+    {
+        var rows = ProbesOf("""
+            name: espfw
+            run: { duration: 10s }
+            outputs: { timeseries: 0s, latency_cdf: false }
+            traffic:
+              - name: s
+                kind: script
+                packets:
+                  - { at: 1s, flow: e, proto: esp, src: 10.0.0.1, dst: 198.18.0.1, seq: 1 }
+                  - { at: 2s, flow: e, dir: reply, seq: 1 }
+            path:
+              - forward: { masquerade: true }
+            probes: { at: [3s] }
+            """);
+        // nf_conntrack_proto_generic.c: 600 s from the reply at 2 s, no ASSURED; nf_nat_l4proto_unique_tuple
+        // "default: return": no ports to change, only the address.
+        var ct = Row(rows, "3", "conntrack", "e");
+        Assert.Equal(("esp", "", "599", "203.0.113.1"), (ct["proto"], ct["flags"], ct["timeout"], ct["reply_dst"]));
+    }
+
+    [Fact]
+    public void Lab_validate_refuses_a_script_for_now_with_its_position()
+    {
+        string f = Path.Combine(_dir, "v.yaml");
+        File.WriteAllText(f, "name: v\ntraffic:\n  - { name: s, kind: script, packets: [ { at: 0s, flow: a, proto: udp, src: 10.0.0.1:1, dst: 10.0.0.2:2 } ] }\npath:\n  - forward: { protocol: udp }\n");
+        var (code, _, err) = ScenarioRun.Lab("validate", f, "--kernel", "host", "--out", Path.Combine(_dir, "vout"));
+        Assert.Equal(2, code);
+        Assert.Contains("v.yaml:3:5: lab validate: script traffic is simulated (lab run) but not yet played into a kernel", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "vout")));
+    }
+
+    [Fact]
     public void A_scenario_without_probes_writes_no_probes_file()
     {
         string f = Path.Combine(_dir, "s.yaml");
