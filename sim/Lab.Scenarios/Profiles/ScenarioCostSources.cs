@@ -1,0 +1,162 @@
+using System.Globalization;
+using Lab.Scenarios.Yaml;
+
+namespace Lab.Scenarios.Profiles;
+
+/// <summary>Where one path element's costs come from: measured (the profile), given in the scenario, or assumed (model defaults).</summary>
+public sealed record ElementCostSources(string Element, string Type, IReadOnlyList<string> Measured, IReadOnlyList<string> Explicit, IReadOnlyList<string> Assumed);
+
+/// <summary>
+/// The scenario's costs: the profile named by the top-level <c>costs</c> key (null without one) and, per
+/// element that takes costs, which keys it measured, which the scenario gives and which are assumptions.
+/// </summary>
+public sealed record ScenarioCostSources(ProfileCosts? Profile, string? Given, IReadOnlyList<ElementCostSources> Elements)
+{
+    public static readonly ScenarioCostSources None = new(null, null, []);
+
+    /// <summary>
+    /// The summary lines: "costs: measured on M, kernel K (n keys); assumed: a, b" per element, or
+    /// "costs: all assumed (model defaults)" without a profile. Empty when no element takes costs.
+    /// </summary>
+    public IReadOnlyList<string> Lines()
+    {
+        var lines = new List<string>();
+        foreach (var e in Elements)
+        {
+            string who = Elements.Count > 1 ? $"{e.Element}: " : "";
+            string assumed = e.Assumed.Count == 0 ? "none" : string.Join(", ", e.Assumed);
+            string given = e.Explicit.Count == 0 ? "" : $"; given in the scenario: {string.Join(", ", e.Explicit)}";
+            if (Profile is { } p && e.Measured.Count > 0)
+                lines.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"costs: {who}measured on {p.Machine}, kernel {p.KernelRelease}{(p.Emulated ? " (emulated, not meaningful)" : "")} ({e.Measured.Count} keys, {Given}, {p.Measured}){given}; assumed: {assumed}"));
+            else
+                lines.Add($"costs: {who}no measured profile{given}; assumed: {assumed}");
+        }
+        return lines;
+    }
+
+    /// <summary>
+    /// The warning a run prints when its throughput is CPU-bound (<paramref name="cpuBound"/>) and the
+    /// costs its elements charge (<paramref name="charged"/>, by element name) include assumptions;
+    /// null when the throughput rests on measured or given costs only, or is not CPU-bound.
+    /// </summary>
+    public string? ThroughputWarning(IReadOnlyDictionary<string, IReadOnlyList<string>> charged, bool cpuBound)
+    {
+        ArgumentNullException.ThrowIfNull(charged);
+        if (!cpuBound) return null;
+        var parts = new List<string>();
+        foreach (var e in Elements)
+        {
+            if (!charged.TryGetValue(e.Element, out var keys)) continue;
+            var assumed = keys.Where(e.Assumed.Contains).ToList();
+            if (assumed.Count > 0) parts.Add($"{e.Element}: {string.Join(", ", assumed)}");
+        }
+        return parts.Count == 0 ? null
+            : $"note: the cores are saturated, so this throughput depends on assumed costs ({string.Join("; ", parts)}); measure them with lab calibrate and set costs: FILE";
+    }
+
+    /// <summary>
+    /// Applies the top-level <c>costs</c> key of <paramref name="root"/>: every cost of the profile's
+    /// section an element takes is written into that element's <c>costs</c> mapping unless the scenario
+    /// (or --set) gives it. The key is then replaced by a record of the profile (file, machine, kernel,
+    /// measured) so the resolved scenario says where its costs came from.
+    /// </summary>
+    public static ScenarioCostSources Apply(YMap root, string scenarioFile, IReadOnlyDictionary<string, IPathElementBinder> binders, Problems problems)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(binders);
+        ArgumentNullException.ThrowIfNull(problems);
+        ProfileCosts? profile = null;
+        string? given = null;
+        var node = root["costs"];
+        if (node is not null)
+        {
+            var fileNode = node as YScalar ?? (node as YMap)?["file"] as YScalar;
+            if (fileNode is null || fileNode.Value.Length == 0)
+            {
+                problems.Add(node.Pos, $"costs: expected the path of a cost profile (lab calibrate --out FILE), found {YamlLoader.Describe(node)}");
+                return None;
+            }
+            if (node is YMap record)
+            {
+                // The form the resolved scenario writes: the file and, for the reader, what it held.
+                foreach (var (k, _) in record.Entries)
+                    if (k.Value is not ("file" or "machine" or "kernel" or "measured"))
+                        problems.Add(k.Pos, $"unknown key '{k.Value}' in costs; expected one of: file, machine, kernel, measured");
+            }
+            given = fileNode.Value;
+            try
+            {
+                profile = ProfileCosts.Read(ProfilePath.Resolve(given, fileNode.Pos, scenarioFile), given, fileNode.Pos);
+            }
+            catch (Lab.Engine.LabInputException e)
+            {
+                foreach (var p in e.Problems) problems.AddRaw(p);
+                return None;
+            }
+        }
+
+        var elements = new List<ElementCostSources>();
+        var used = new HashSet<ProfileCost>();
+        if (root["path"] is YSeq path)
+        {
+            for (int i = 0; i < path.Items.Count; i++)
+            {
+                if (path.Items[i] is not YMap { Entries.Count: 1 } item) continue;
+                var (typeKey, bodyNode) = item.Entries[0];
+                if (!binders.TryGetValue(typeKey.Value, out var binder) || binder.CostKeys.Count == 0) continue;
+                var body = bodyNode as YMap;
+                if (body is null && bodyNode is YScalar { Value: "" })
+                {
+                    body = new YMap(bodyNode.Pos);
+                    item.Entries[0] = (typeKey, body);
+                }
+                if (body is null) continue;
+                string name = (body["name"] as YScalar)?.Value ?? typeKey.Value;
+                var costs = body["costs"] as YMap;
+                var explicitKeys = binder.CostKeys.Where(k => costs?[k] is not null).ToList();
+                var measured = new List<string>();
+                if (profile is not null && binder.CostProfileSection is { } section && body["costs"] is null or YMap)
+                {
+                    foreach (var cost in profile.Section(section))
+                    {
+                        if (!binder.CostKeys.Contains(cost.Key)) continue;
+                        used.Add(cost);
+                        if (costs?[cost.Key] is not null) continue;
+                        if (costs is null)
+                        {
+                            costs = new YMap(cost.Pos);
+                            body.Set("costs", costs, cost.Pos);
+                        }
+                        costs.Set(cost.Key, new YScalar(cost.Pos, cost.Value), cost.Pos);
+                        measured.Add(cost.Key);
+                    }
+                }
+                var assumed = binder.CostKeys.Where(k => !explicitKeys.Contains(k) && !measured.Contains(k)).ToList();
+                elements.Add(new ElementCostSources(name, typeKey.Value, measured, explicitKeys, assumed));
+            }
+        }
+        if (profile is not null)
+        {
+            // A measured cost no element of this lab takes is a typo or a profile from another lab version: say so.
+            var sections = binders.Values.Where(b => b.CostProfileSection is not null).GroupBy(b => b.CostProfileSection!).ToDictionary(g => g.Key, g => g.SelectMany(b => b.CostKeys).Distinct().ToList());
+            foreach (var cost in profile.Costs)
+            {
+                if (!sections.TryGetValue(cost.Section, out var keys))
+                    problems.Add(cost.Pos, $"costs.{cost.Section}: no element takes costs of '{cost.Section}'; expected one of: {string.Join(", ", sections.Keys.Order(StringComparer.Ordinal))}");
+                else if (!keys.Contains(cost.Key))
+                {
+                    string? hint = Problems.Suggest(cost.Key, keys);
+                    problems.Add(cost.Pos, $"costs.{cost.Section}.{cost.Key}: not a cost of the {cost.Section} model" + (hint is null ? $"; expected one of: {string.Join(", ", keys)}" : $" (did you mean '{hint}'?)"));
+                }
+            }
+            var record = new YMap(node!.Pos);
+            record.Set("file", new YScalar(node.Pos, given!), node.Pos);
+            record.Set("machine", new YScalar(node.Pos, profile.Machine), node.Pos);
+            record.Set("kernel", new YScalar(node.Pos, profile.KernelRelease + (profile.Emulated ? " (emulated)" : "")), node.Pos);
+            record.Set("measured", new YScalar(node.Pos, profile.Measured), node.Pos);
+            root.Set("costs", record, node.Pos);
+        }
+        return new ScenarioCostSources(profile, given, elements);
+    }
+}
