@@ -58,13 +58,13 @@ public static class DescribeCommands
                 string? hint = Problems.Suggest(name, all.Select(d => d.Name));
                 throw new LabInputException($"describe: unknown model '{name}'" + (hint is null ? $"; expected one of: {string.Join(", ", all.Select(d => d.Name))}" : $" (did you mean '{hint}'?)"));
             }
-            ProfileCosts? profile = null;
+            CostProfile? profile = null;
             if (costsFile is not null)
             {
                 if (found.CostSection is null)
                     throw new LabInputException($"--costs: model '{name}' takes no costs from a cost profile; expected one of: {string.Join(", ", all.Where(d => d.CostSection is not null).Select(d => d.Name))}");
                 var flag = SourcePos.Flag("--costs " + costsFile);
-                profile = ProfileCosts.Read(Path.GetFullPath(costsFile), costsFile, flag);
+                profile = ProfilePath.Read(Path.GetFullPath(costsFile), costsFile, flag, null);
             }
             output.Write(Format(found, profile));
             return LabCommand.Ok;
@@ -90,7 +90,7 @@ public static class DescribeCommands
             ["Rates count the wire: frame + 20 B preamble and inter-frame gap (IEEE 802.3), as line rate does."]);
     }
 
-    public static string Format(ModelDescription d, ProfileCosts? profile = null)
+    public static string Format(ModelDescription d, CostProfile? profile = null)
     {
         var sb = new StringBuilder();
         sb.Append(d.Name).Append(": ").Append(d.Summary).Append('\n');
@@ -105,7 +105,7 @@ public static class DescribeCommands
             sb.Append('\n');
             bool cost = CostDescription.CostKey(d, p) is not null;
             if (cost) sb.Append("    ").Append(CostDescription.ValueLine(d, p, profile)).Append('\n');
-            if (p.Source.Length > 0) sb.Append(cost && profile?.Find(d.CostSection!, CostDescription.CostKey(d, p)!) is not null ? "    default's source: " : "    source: ").Append(p.Source).Append('\n');
+            if (p.Source.Length > 0) sb.Append(cost && CostDescription.Find(d, profile, CostDescription.CostKey(d, p)!) is not null ? "    default's source: " : "    source: ").Append(p.Source).Append('\n');
         }
         if (d.CostSection is not null) sb.Append('\n').Append(CostDescription.Tally(d, profile)).Append('\n');
         foreach (var n in d.Notes) sb.Append("\nnote: ").Append(n).Append('\n');

@@ -20,14 +20,26 @@ public static class CostDescription
     }
 
     /// <summary>The "value: ..." line for a cost parameter (without indentation).</summary>
-    public static string ValueLine(ModelDescription d, ParameterSpec p, ProfileCosts? profile)
+    /// <summary>The profile's value for <paramref name="key"/> of the model's cost section, or null.</summary>
+    public static ProfileCost? Find(ModelDescription d, CostProfile? profile, string key)
     {
+        ArgumentNullException.ThrowIfNull(d);
+        if (profile is null || d.CostSection is null) return null;
+        return profile.CostsFor(d.CostSection).TryGetValue(key, out var c) ? c : null;
+    }
+
+    public static string ValueLine(ModelDescription d, ParameterSpec p, CostProfile? profile)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        ArgumentNullException.ThrowIfNull(p);
         string key = CostKey(d, p) ?? throw new ArgumentException($"{p.Key} is not a cost of {d.Name}", nameof(p));
-        if (profile?.Find(d.CostSection!, key) is { } c)
+        if (Find(d, profile, key) is { } c)
         {
-            string ci = c.Ci95.Length > 0 ? $" ± {c.Ci95} (95%)" : " (no interval given)";
-            string from = c.From.Length > 0 ? $", stage {c.From}" : "";
-            return $"value: {c.Value}{ci}: MEASURED{from}; {profile.Origin} ({c.Pos})";
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            string ci = string.Create(inv, $"95% interval [{c.Ci95LowNs:0.#}, {c.Ci95HighNs:0.#}] ns");
+            string from = c.From.Count > 0 ? $", stage {string.Join(" + ", c.From)}" : "";
+            string label = c.Label is null ? "" : $" [{c.Label}]";
+            return $"value: {Lab.Engine.SimTime.Format(c.ValuePs)}, {ci}: MEASURED{from}; {ProfilePath.Origin(profile!)}{label}";
         }
         return profile is null
             ? $"value: {p.Default}: ASSUMPTION (model default; lab calibrate measures it, lab describe {d.Name} --costs FILE shows a profile's value)"
@@ -35,13 +47,13 @@ public static class CostDescription
     }
 
     /// <summary>The closing tally: "costs: 12 measured (profile), 4 assumed: a, b, c, d".</summary>
-    public static string Tally(ModelDescription d, ProfileCosts? profile)
+    public static string Tally(ModelDescription d, CostProfile? profile)
     {
         ArgumentNullException.ThrowIfNull(d);
         var keys = d.Parameters.Select(p => CostKey(d, p)).OfType<string>().ToList();
-        var measured = profile is null ? [] : keys.Where(k => profile.Find(d.CostSection!, k) is not null).ToList();
+        var measured = keys.Where(k => Find(d, profile, k) is not null).ToList();
         var assumed = keys.Except(measured).ToList();
-        string m = profile is null ? "no profile given" : $"{measured.Count} measured ({profile.File}, {profile.Origin})";
+        string m = profile is null ? "no profile given" : $"{measured.Count} measured ({ProfilePath.Origin(profile)})";
         return $"costs: {m}; {assumed.Count} assumed" + (assumed.Count > 0 ? ": " + string.Join(", ", assumed) : "");
     }
 }

@@ -10,7 +10,7 @@ public sealed record ElementCostSources(string Element, string Type, IReadOnlyLi
 /// The scenario's costs: the profile named by the top-level <c>costs</c> key (null without one) and, per
 /// element that takes costs, which keys it measured, which the scenario gives and which are assumptions.
 /// </summary>
-public sealed record ScenarioCostSources(ProfileCosts? Profile, string? Given, IReadOnlyList<ElementCostSources> Elements)
+public sealed record ScenarioCostSources(CostProfile? Profile, string? Given, IReadOnlyList<ElementCostSources> Elements)
 {
     public static readonly ScenarioCostSources None = new(null, null, []);
 
@@ -28,7 +28,7 @@ public sealed record ScenarioCostSources(ProfileCosts? Profile, string? Given, I
             string given = e.Explicit.Count == 0 ? "" : $"; given in the scenario: {string.Join(", ", e.Explicit)}";
             if (Profile is { } p && e.Measured.Count > 0)
                 lines.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"costs: {who}measured on {p.Machine}, kernel {p.KernelRelease}{(p.Emulated ? " (emulated, not meaningful)" : "")} ({e.Measured.Count} keys, {Given}, {p.Measured}){given}; assumed: {assumed}"));
+                    $"costs: {who}measured on {p.Machine}, kernel {p.Kernel.Release}{(p.Kernel.Emulated ? " (" + CostProfile.EmulatedLabel + ")" : "")} ({e.Measured.Count} keys, {Given}, {ProfilePath.Date(p)}){given}; assumed: {assumed}"));
             else
                 lines.Add($"costs: {who}no measured profile{given}; assumed: {assumed}");
         }
@@ -66,7 +66,7 @@ public sealed record ScenarioCostSources(ProfileCosts? Profile, string? Given, I
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(binders);
         ArgumentNullException.ThrowIfNull(problems);
-        ProfileCosts? profile = null;
+        CostProfile? profile = null;
         string? given = null;
         var node = root["costs"];
         if (node is not null)
@@ -87,7 +87,11 @@ public sealed record ScenarioCostSources(ProfileCosts? Profile, string? Given, I
             given = fileNode.Value;
             try
             {
-                profile = ProfileCosts.Read(ProfilePath.Resolve(given, fileNode.Pos, scenarioFile), given, fileNode.Pos);
+                var keysByType = binders.Values.Where(b => b.CostProfileSection is not null)
+                    .GroupBy(b => b.CostProfileSection!, StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => (IReadOnlyCollection<string>)g.SelectMany(b => b.CostKeys).Distinct().ToList(), StringComparer.Ordinal);
+                profile = ProfilePath.Read(ProfilePath.Resolve(given, fileNode.Pos, scenarioFile), given, fileNode.Pos,
+                    type => keysByType.TryGetValue(type, out var keys) ? keys : null);
             }
             catch (Lab.Engine.LabInputException e)
             {
@@ -97,7 +101,6 @@ public sealed record ScenarioCostSources(ProfileCosts? Profile, string? Given, I
         }
 
         var elements = new List<ElementCostSources>();
-        var used = new HashSet<ProfileCost>();
         if (root["path"] is YSeq path)
         {
             for (int i = 0; i < path.Items.Count; i++)
@@ -118,17 +121,17 @@ public sealed record ScenarioCostSources(ProfileCosts? Profile, string? Given, I
                 var measured = new List<string>();
                 if (profile is not null && binder.CostProfileSection is { } section && body["costs"] is null or YMap)
                 {
-                    foreach (var cost in profile.Section(section))
+                    // The values carry the position of the scenario's costs key: a problem with one names it.
+                    var at = node!.Pos;
+                    foreach (var cost in profile.Costs.Where(c => c.Element == section))
                     {
-                        if (!binder.CostKeys.Contains(cost.Key)) continue;
-                        used.Add(cost);
-                        if (costs?[cost.Key] is not null) continue;
+                        if (!binder.CostKeys.Contains(cost.Key) || costs?[cost.Key] is not null) continue;
                         if (costs is null)
                         {
-                            costs = new YMap(cost.Pos);
-                            body.Set("costs", costs, cost.Pos);
+                            costs = new YMap(at);
+                            body.Set("costs", costs, at);
                         }
-                        costs.Set(cost.Key, new YScalar(cost.Pos, cost.Value), cost.Pos);
+                        costs.Set(cost.Key, new YScalar(at, Lab.Engine.SimTime.Format(cost.ValuePs)), at);
                         measured.Add(cost.Key);
                     }
                 }
@@ -138,23 +141,11 @@ public sealed record ScenarioCostSources(ProfileCosts? Profile, string? Given, I
         }
         if (profile is not null)
         {
-            // A measured cost no element of this lab takes is a typo or a profile from another lab version: say so.
-            var sections = binders.Values.Where(b => b.CostProfileSection is not null).GroupBy(b => b.CostProfileSection!).ToDictionary(g => g.Key, g => g.SelectMany(b => b.CostKeys).Distinct().ToList());
-            foreach (var cost in profile.Costs)
-            {
-                if (!sections.TryGetValue(cost.Section, out var keys))
-                    problems.Add(cost.Pos, $"costs.{cost.Section}: no element takes costs of '{cost.Section}'; expected one of: {string.Join(", ", sections.Keys.Order(StringComparer.Ordinal))}");
-                else if (!keys.Contains(cost.Key))
-                {
-                    string? hint = Problems.Suggest(cost.Key, keys);
-                    problems.Add(cost.Pos, $"costs.{cost.Section}.{cost.Key}: not a cost of the {cost.Section} model" + (hint is null ? $"; expected one of: {string.Join(", ", keys)}" : $" (did you mean '{hint}'?)"));
-                }
-            }
             var record = new YMap(node!.Pos);
             record.Set("file", new YScalar(node.Pos, given!), node.Pos);
             record.Set("machine", new YScalar(node.Pos, profile.Machine), node.Pos);
-            record.Set("kernel", new YScalar(node.Pos, profile.KernelRelease + (profile.Emulated ? " (emulated)" : "")), node.Pos);
-            record.Set("measured", new YScalar(node.Pos, profile.Measured), node.Pos);
+            record.Set("kernel", new YScalar(node.Pos, profile.Kernel.Release + (profile.Kernel.Emulated ? " (" + CostProfile.EmulatedLabel + ")" : "")), node.Pos);
+            record.Set("measured", new YScalar(node.Pos, ProfilePath.Date(profile)), node.Pos);
             root.Set("costs", record, node.Pos);
         }
         return new ScenarioCostSources(profile, given, elements);
