@@ -4,7 +4,7 @@ using Lab.Cli.Commands;
 using Lab.Cli.Running;
 using Lab.Engine;
 using Lab.Reports.Content;
-using Lab.Reports.Reading;
+using ResultsReader = Lab.Reports.Reading.ResultsReader;
 using Lab.Reports.Writers;
 using Lab.Results;
 using Lab.Scenarios;

@@ -28,9 +28,9 @@ public sealed record ScenarioCostSources(CostProfile? Profile, string? Given, IR
             string given = e.Explicit.Count == 0 ? "" : $"; given in the scenario: {string.Join(", ", e.Explicit)}";
             if (Profile is { } p && e.Measured.Count > 0)
                 lines.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"costs: {who}measured on {p.Machine}, kernel {p.Kernel.Release}{(p.Kernel.Emulated ? " (" + CostProfile.EmulatedLabel + ")" : "")} ({e.Measured.Count} keys, {Given}, {ProfilePath.Date(p)}){given}; assumed: {assumed}"));
+                    $"costs: {who}measured on {p.Machine}, kernel {p.Kernel.Release}{(p.Kernel.Emulated ? " (" + CostProfile.EmulatedLabel + ")" : "")} ({e.Measured.Count} keys); assumed: {assumed}{given}; profile {Given} of {ProfilePath.Date(p)}"));
             else
-                lines.Add($"costs: {who}no measured profile{given}; assumed: {assumed}");
+                lines.Add($"costs: {who}no measured profile; assumed: {assumed}{given}");
         }
         return lines;
     }
