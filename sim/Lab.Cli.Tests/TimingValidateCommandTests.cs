@@ -107,3 +107,42 @@ public sealed class TimingValidateCommandTests : IDisposable
         Assert.Matches(new Regex(@"^FAILED: beyond the tolerance of 15%: CPU per packet at top: \+\d+\.\d%", RegexOptions.Multiline), stdout);
     }
 }
+
+/// <summary>The held-out scenarios of scenarios/timing/ map onto the kernel meter as their comments say.</summary>
+public sealed class TimingScenarioTests
+{
+    static Lab.Cli.Validation.TimingSpec Spec(string file)
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Lab.sln"))) root = Path.GetDirectoryName(root)!;
+        var loaded = Lab.Cli.Running.ModelCatalog.CreateLoader().Load(Path.Combine(root, "scenarios", "timing", file));
+        return Lab.Cli.Validation.TimingSpec.From(loaded.First);
+    }
+
+    [Fact]
+    public void Three_hundred_rules_with_conntrack_and_masquerade_at_64_and_1400_bytes()
+    {
+        foreach (var (file, frame) in new[] { ("rules300-ct-masq-64B.yaml", 64), ("rules300-ct-masq-1400B.yaml", 1400) })
+        {
+            var w = Spec(file).Workload;
+            Assert.Equal(frame, w.FrameBytes);
+            Assert.Equal(1000, w.Flows);
+            Assert.False(w.NewFlowPerPacket);
+            Assert.True(w.Replies);
+            Assert.Equal(300, w.LinearRules);
+            Assert.True(w.Masquerade);
+            Assert.True(w.Router.Conntrack);
+        }
+    }
+
+    [Fact]
+    public void The_churn_is_a_new_unanswered_flow_per_packet()
+    {
+        var w = Spec("churn-new-flow-per-packet.yaml").Workload;
+        Assert.True(w.NewFlowPerPacket);
+        Assert.False(w.Replies);
+        Assert.Equal(10, w.LinearRules);
+        Assert.True(w.Masquerade);
+        Assert.Equal(64, w.FrameBytes);
+    }
+}
