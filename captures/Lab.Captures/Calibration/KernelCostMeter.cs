@@ -23,7 +23,7 @@ namespace Lab.Captures.Calibration;
 /// CPU time is /proc/stat's busy time (user+nice+system+irq+softirq, steal excluded) of every CPU over the
 /// window, divided by the packets the sink counted.
 /// </summary>
-public sealed class KernelCostMeter : IDisposable
+public sealed class KernelCostMeter : IKernelCostMeter
 {
     const string Inside = "r0";
     const string Outside = "r1";
@@ -52,7 +52,13 @@ public sealed class KernelCostMeter : IDisposable
     public string RouterNamespace { get; }
     public string SinkNamespace { get; }
 
-    public static string KernelRelease => HostNatRouter.KernelRelease;
+    public string KernelRelease => HostNatRouter.KernelRelease;
+    public string Where => "host";
+    public bool Emulated => false;
+    public (string Model, int Cpus) Cpu => (HostCpu.Model(), ProcStat.Read().Cpus.Count);
+
+    /// <summary>The last CPU this process may use: the softirq work follows the injector there, away from CPU 0's housekeeping.</summary>
+    public int? SuggestedInjectorCpu => UdpInjector.AllowedCpus() is { Count: > 0 } cpus ? cpus[^1] : null;
 
     public KernelCostMeter()
     {
@@ -136,6 +142,27 @@ public sealed class KernelCostMeter : IDisposable
         }
     }
 
+    /// <summary>Three quarters of nf_conntrack_max (the table is per namespace, the limit global), less the warm-up's 20,000 flows.</summary>
+    public long MaxNewFlowsPerWindow
+    {
+        get
+        {
+            string path = "/proc/sys/net/netfilter/nf_conntrack_max";
+            long max = File.Exists(path) && long.TryParse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture, out long m) ? m : 65_536;
+            return Math.Max(1_000, max * 3 / 4 - 20_000);
+        }
+    }
+
+    public string EspNotMeasuredReason()
+    {
+        // The same SA the lab's ESP validation uses: AES-GCM-128 (rfc4106), tunnel mode, in a namespace of ours.
+        var r = _topology.TryExec(RouterNamespace, "ip", ["xfrm", "state", "add", "src", RouterOutsideAddress, "dst", Destination.ToString(),
+            "proto", "esp", "spi", "0x100", "mode", "tunnel", "aead", "rfc4106(gcm(aes))", "0x0102030405060708090a0b0c0d0e0f1011121314", "128"]);
+        if (!r.Succeeded) return $"this kernel refused an ESP SA (ip xfrm state add ... aead rfc4106(gcm(aes))): {r.StandardError.Trim()}";
+        _topology.TryExec(RouterNamespace, "ip", ["xfrm", "state", "flush"]);
+        return "the kernel has ESP, but lab calibrate does not drive ESP stages yet";
+    }
+
     /// <summary>
     /// One measurement: configures the router (unless it already has <paramref name="config"/>), empties the
     /// conntrack table, warms up (each established flow once, answered from the sink side when
@@ -172,18 +199,21 @@ public sealed class KernelCostMeter : IDisposable
         ProcStat cpuBefore = default!;
         ProcStat cpuAfter = default!;
         var clock = new Stopwatch();
+        long threadNs = 0;
         UdpInjector.OnThread(load.InjectorCpu, () =>
         {
             cpuBefore = ProcStat.Read();
+            long t0 = UdpInjector.ThreadCpuNanoseconds();
             clock.Start();
             injector.Send(load, load.NewFlows ? 0 : warm, load.Packets, windowBase, ct);
             clock.Stop();
+            threadNs = UdpInjector.ThreadCpuNanoseconds() - t0;
             cpuAfter = ProcStat.Read();
         });
         long delivered = ReadDelivered(config.Forward) - before;
         if (load.NewFlows) _destinationBase = NextDestinationBase(windowBase, load.Packets / load.PacketsPerNewFlow + 1);
         return new MeterSample(config, load, load.Packets, injector.Sent - sentBefore, delivered, injector.Failed - failedBefore,
-            clock.Elapsed, cpuAfter.Since(cpuBefore), load.InjectorCpu);
+            clock.Elapsed, cpuAfter.Since(cpuBefore), load.InjectorCpu) { InjectorThreadCpu = TimeSpan.FromTicks(threadNs / 100) };
     }
 
     /// <summary>New-flow tuples move to fresh destination ports from one window to the next; the table is flushed anyway.</summary>
@@ -261,7 +291,11 @@ public sealed class KernelCostMeter : IDisposable
     static string FirstLine(string s)
     {
         foreach (string line in s.Split('\n'))
-            if (line.Contains("Error", StringComparison.Ordinal)) return line.Trim();
+        {
+            // nft prefixes the (temporary) file name and position; the error is what matters.
+            int at = line.IndexOf("Error:", StringComparison.Ordinal);
+            if (at >= 0) return line[at..].Trim();
+        }
         return s.Trim().Split('\n')[0];
     }
 

@@ -14,6 +14,15 @@ namespace Lab.Captures.Calibration;
 public sealed record MeterSample(RouterConfig Config, MeterLoad Load, long Offered, long Sent, long Forwarded, long Failed,
     TimeSpan Elapsed, IReadOnlyList<CpuTimes> PerCpu, int? InjectorCpu)
 {
+    /// <summary>
+    /// CPU time of the injecting thread over the window (CLOCK_THREAD_CPUTIME_ID), which includes the softirq forwarding
+    /// that runs in its context; null where the injector is not on the measured kernel (the VM).
+    /// </summary>
+    public TimeSpan? InjectorThreadCpu { get; init; }
+
+    /// <summary><see cref="InjectorThreadCpu"/> per delivered packet: unlike /proc/stat it leaves out what other processes ran meanwhile.</summary>
+    public double InjectorThreadNsPerPacket => InjectorThreadCpu is TimeSpan t && Forwarded > 0 ? t.Ticks * 100.0 / Forwarded : double.NaN;
+
     /// <summary>Sent but not delivered: dropped by the router (or its queues) on the way.</summary>
     public long Dropped => Math.Max(0, Sent - Forwarded);
 
