@@ -72,6 +72,7 @@ public sealed class TimingValidateCommandTests : IDisposable
         // Noise decides between 0 and 1 at 5,000 packets; anything else is a failure of the command.
         Assert.True(code is 0 or 1, stdout + err);
         Assert.Contains("validate --timing: timing-test (forward: UDP 64 B, 100 flows, conntrack, masquerade, 10 rules) on host kernel ", stdout, StringComparison.Ordinal);
+        Assert.Contains(", CPU counted on every CPU from /proc/stat (--accounting proc-stat)\n", stdout, StringComparison.Ordinal);
         Assert.Contains("costs: measured on test box, kernel 6.18.0-test (2 keys)", stdout, StringComparison.Ordinal);
         // Top speed and two offered rates (0.5x and 1.2x of the predicted saturation).
         Assert.Equal(3, TimingLine.Matches(stdout).Count);
@@ -98,11 +99,14 @@ public sealed class TimingValidateCommandTests : IDisposable
     {
         // 100 us of rx_ingress: the model charges about 100,700 ns per packet, the kernel's router a few hundred to
         // a few thousand; every error is hundreds of percent and the model's saturation (about 10 kpps) is far below the kernel's.
-        File.WriteAllText(Path.Combine(_dir, "absurd.yaml"), CostProfileScenarioTests.Profile.Replace("value: 200ns", "value: 100us", StringComparison.Ordinal));
+        // Measured with --accounting thread (the profile's method says so): the validation counts the same way.
+        File.WriteAllText(Path.Combine(_dir, "absurd.yaml"), CostProfileScenarioTests.Profile.Replace("value: 200ns", "value: 100us", StringComparison.Ordinal)
+            .Replace("accounting: \"busy time of all CPUs\"", "accounting: \"CPU time of the injecting thread (CLOCK_THREAD_CPUTIME_ID)\"", StringComparison.Ordinal));
         string f = Scenario("{ protocol: udp, rules: 0 }", costs: "costs: absurd.yaml");
         var (code, stdout, err) = ScenarioRun.Lab("validate", "--timing", f, "--kernel", "host", "--packets", "3000", "--repeat", "1", "--points", "1",
             "--out", Path.Combine(_dir, "absurd-out"));
         Assert.True(code == 1, stdout + err);
+        Assert.Contains(", CPU counted by the injecting thread (--accounting thread)\n", stdout, StringComparison.Ordinal);
         Assert.Equal(2, TimingLine.Matches(stdout).Count);
         Assert.Matches(new Regex(@"^FAILED: beyond the tolerance of 15%: CPU per packet at top: \+\d+\.\d%", RegexOptions.Multiline), stdout);
     }
@@ -111,12 +115,12 @@ public sealed class TimingValidateCommandTests : IDisposable
 /// <summary>The held-out scenarios of scenarios/timing/ map onto the kernel meter as their comments say.</summary>
 public sealed class TimingScenarioTests
 {
-    static Lab.Cli.Validation.TimingSpec Spec(string file)
+    static Lab.Calibration.TimingSpec Spec(string file)
     {
         string root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "Lab.sln"))) root = Path.GetDirectoryName(root)!;
         var loaded = Lab.Cli.Running.ModelCatalog.CreateLoader().Load(Path.Combine(root, "scenarios", "timing", file));
-        return Lab.Cli.Validation.TimingSpec.From(loaded.First);
+        return Lab.Calibration.TimingSpec.From(loaded.First);
     }
 
     [Fact]

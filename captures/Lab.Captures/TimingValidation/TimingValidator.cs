@@ -9,8 +9,16 @@ namespace Lab.Captures.TimingValidation;
 /// <param name="Factors">Offered rates as multiples of the model's predicted saturation (after the top-speed point).</param>
 /// <param name="TolerancePercent">Largest |error| of CPU per packet and of the saturation rate that passes.</param>
 /// <param name="InjectorCpu">The CPU the injector is pinned to (null: not pinned).</param>
-public sealed record TimingOptions(long Packets, int Repeat, IReadOnlyList<double> Factors, double TolerancePercent, int? InjectorCpu)
+/// <param name="ThreadAccounting">Count the injecting thread's CPU time (which holds the forwarding softirqs) instead of every CPU's busy time from /proc/stat, as lab calibrate --accounting thread does.</param>
+public sealed record TimingOptions(long Packets, int Repeat, IReadOnlyList<double> Factors, double TolerancePercent, int? InjectorCpu, bool ThreadAccounting = false)
 {
+    /// <summary>The busy CPU per forwarded packet of one measurement, as <see cref="ThreadAccounting"/> says.</summary>
+    public double Cost(MeterSample s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return ThreadAccounting ? s.InjectorThreadNsPerPacket : s.BusyNsPerPacket;
+    }
+
     public static IReadOnlyList<double> DefaultFactors { get; } = [0.5, 0.8, 1.0, 1.2];
 
     /// <summary><paramref name="points"/> factors spread evenly from 0.5 to 1.2 (the default four are 0.5, 0.8, 1.0, 1.2).</summary>
@@ -35,7 +43,7 @@ public static class TimingValidator
     /// <summary>Loss above this share of the offered packets marks the drop onset.</summary>
     public const double LossOnset = 0.02;
 
-    public static TimingOutcome Run(TimingWorkload workload, TimingOptions options, ITimingKernel kernel, ITimingModel model,
+    public static TimingOutcome Run(TimingWorkload workload, TimingOptions options, IKernelCostMeter kernel, ITimingModel model,
         TextWriter? progress, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(workload);
@@ -44,7 +52,7 @@ public static class TimingValidator
         ArgumentNullException.ThrowIfNull(model);
         var router = workload.Router;
         if (kernel.TryConfigure(router) is { } refused)
-            return new TimingOutcome(workload, kernel.Description, kernel.Emulated, [], refused);
+            return new TimingOutcome(workload, Describe(kernel), kernel.Emulated, [], refused);
 
         var points = new List<TimingPoint>();
         int total = options.Factors.Count + 1;
@@ -65,13 +73,22 @@ public static class TimingValidator
             points.Add(TimingPoint.From(string.Create(CultureInfo.InvariantCulture, $"{f:0.###}x"), offered, k, m));
         }
         progress?.Write("\r" + new string(' ', 60) + "\r");
-        return new TimingOutcome(workload, kernel.Description, kernel.Emulated, points, null);
+        return new TimingOutcome(workload, Describe(kernel), kernel.Emulated, points, null);
+    }
+
+    /// <summary>"host kernel 6.18.0-..." ("vm kernel ... (emulated)").</summary>
+    public static string Describe(IKernelCostMeter kernel)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        return $"{kernel.Where} kernel {kernel.KernelRelease}{(kernel.Emulated ? " (emulated)" : "")}";
     }
 
     /// <summary>Interleaved passes of baseline and router at one rate; medians of the passes.</summary>
-    static KernelPoint MeasurePoint(TimingWorkload workload, TimingOptions options, ITimingKernel kernel, RouterConfig router, double? offered, CancellationToken ct)
+    static KernelPoint MeasurePoint(TimingWorkload workload, TimingOptions options, IKernelCostMeter kernel, RouterConfig router, double? offered, CancellationToken ct)
     {
-        var load = workload.Load(options.Packets, offered, options.InjectorCpu);
+        // A new flow per packet fills the conntrack table past a point: windows stay below it.
+        long packets = workload.NewFlowPerPacket ? Math.Min(options.Packets, kernel.MaxNewFlowsPerWindow) : options.Packets;
+        var load = workload.Load(packets, offered, options.InjectorCpu);
         var baseline = new List<double>();
         var routerNs = new List<double>();
         var fwdPps = new List<double>();
@@ -81,8 +98,8 @@ public static class TimingValidator
         {
             var b = kernel.Measure(RouterConfig.Baseline, load, ct);
             var r = kernel.Measure(router, load, ct);
-            baseline.Add(b.BusyNsPerPacket);
-            routerNs.Add(r.BusyNsPerPacket - b.BusyNsPerPacket);
+            baseline.Add(options.Cost(b));
+            routerNs.Add(options.Cost(r) - options.Cost(b));
             fwdPps.Add(r.ForwardedPps);
             sentPps.Add(r.SentPps);
             dropped.Add(r.Sent > 0 ? r.Dropped / (double)r.Sent : 0);

@@ -22,17 +22,18 @@ public static class ValidateCommands
         var tolerance = new Option<string>("--tolerance") { Description = "--timing: largest error that passes", DefaultValueFactory = _ => "15%" };
         var points = new Option<int>("--points") { Description = "--timing: offered rates around the predicted saturation, after top speed (4: 0.5x, 0.8x, 1.0x, 1.2x)", DefaultValueFactory = _ => 4 };
         var packets = new Option<long>("--packets") { Description = "--timing: packets per measurement", DefaultValueFactory = _ => 1_000_000 };
+        var accounting = new Option<string?>("--accounting") { Description = "--timing: proc-stat (busy time of all CPUs) or thread (the injecting thread's CPU time); default: as the profile was measured" };
         var repeat = new Option<int>("--repeat") { Description = "--timing: interleaved baseline/router passes per point (the median counts)", DefaultValueFactory = _ => 3 };
         var cmd = new Command("validate", "Simulate a scenario, replay the frames it sends into a real kernel configured the same way, and compare per packet and per counter; with --timing, compare CPU per packet and saturation")
         {
-            scenario, kernel, outDir, sets, timing, costs, tolerance, points, packets, repeat,
+            scenario, kernel, outDir, sets, timing, costs, tolerance, points, packets, repeat, accounting,
         };
         cmd.SetAction(pr =>
         {
             var progress = Console.IsErrorRedirected ? null : Console.Error;
             if (!pr.GetValue(timing))
             {
-                foreach (var (name, given) in new[] { ("--costs", pr.GetValue(costs) is not null), ("--points", pr.GetResult(points) is { Implicit: false }),
+                foreach (var (name, given) in new[] { ("--costs", pr.GetValue(costs) is not null), ("--accounting", pr.GetValue(accounting) is not null), ("--points", pr.GetResult(points) is { Implicit: false }),
                     ("--packets", pr.GetResult(packets) is { Implicit: false }), ("--repeat", pr.GetResult(repeat) is { Implicit: false }), ("--tolerance", pr.GetResult(tolerance) is { Implicit: false }) })
                     if (given) throw new LabInputException($"{name}: only with --timing");
                 return ValidateRunner.Run(
@@ -47,7 +48,7 @@ public static class ValidateCommands
             if (r is < 1 or > 100) throw new LabInputException($"--repeat: expected 1 to 100 passes, found {r}");
             return TimingValidation.Run(
                 new TimingValidateOptions(pr.GetValue(scenario)!, pr.GetValue(kernel)!, pr.GetValue(costs), Tolerance(pr.GetValue(tolerance)!),
-                    pr.GetValue(outDir), n, p, r, pr.GetValue(sets)),
+                    pr.GetValue(outDir), n, p, r, pr.GetValue(sets), pr.GetValue(accounting)),
                 pr.InvocationConfiguration.Output, progress);
         });
         return cmd;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Lab.Calibration;
 using Lab.Captures.TimingValidation;
 using Lab.Cli.Running;
 using Lab.Engine;

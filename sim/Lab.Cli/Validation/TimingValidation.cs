@@ -1,5 +1,8 @@
 using System.Globalization;
+using Lab.Calibration;
+using Lab.Captures.Calibration;
 using Lab.Captures.TimingValidation;
+using Lab.Captures.Vm;
 using Lab.Cli.Commands;
 using Lab.Cli.Running;
 using Lab.Engine;
@@ -21,8 +24,9 @@ namespace Lab.Cli.Validation;
 /// <param name="Packets">Packets per measurement.</param>
 /// <param name="Repeat">Interleaved baseline/router passes per point.</param>
 /// <param name="Sets">--set overrides.</param>
+/// <param name="Accounting">proc-stat or thread; null: as the profile was measured (proc-stat without one).</param>
 public sealed record TimingValidateOptions(string Scenario, string Kernel, string? Costs, double TolerancePercent, string? OutDir,
-    int Points, long Packets, int Repeat, IReadOnlyList<string>? Sets);
+    int Points, long Packets, int Repeat, IReadOnlyList<string>? Sets, string? Accounting = null);
 
 /// <summary>
 /// <c>lab validate --timing</c> (captures/VALIDATION.md, "Timing"): loads the scenario, maps its forward
@@ -35,7 +39,7 @@ public static class TimingValidation
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static int Run(TimingValidateOptions options, TextWriter output, TextWriter? progress, Func<string, ITimingKernel>? kernelFactory = null)
+    public static int Run(TimingValidateOptions options, TextWriter output, TextWriter? progress, Func<string, IKernelCostMeter>? kernelFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
@@ -49,19 +53,30 @@ public static class TimingValidation
         var point = loaded.Points[0];
         var spec = TimingSpec.From(point.Scenario);
 
-        ITimingKernel kernel;
+        bool thread = Accounting(options, loaded.Costs.Profile);
+        if (thread && options.Kernel == "vm")
+            throw new LabInputException("--accounting thread: the injector does not run on the guest's kernel; use proc-stat with --kernel vm");
+
+        IKernelCostMeter kernel;
         try
         {
-            progress?.Write("\r  building namespaces ...   ");
+            progress?.Write(options.Kernel == "vm" ? "\r  booting the VM ...   " : "\r  building namespaces ...   ");
             kernel = kernelFactory?.Invoke(options.Kernel) ?? CreateKernel(options.Kernel);
         }
-        catch (InvalidOperationException e)
+        catch (VmUnavailableException e)
         {
-            throw new LabInputException($"--kernel {options.Kernel}: cannot measure here: {e.Message}");
+            throw new LabInputException($"--kernel vm: cannot run here: {e.Message}");
+        }
+        catch (VmException e)
+        {
+            output.WriteLine($"validate --timing: {loaded.First.Name} on {options.Kernel}");
+            output.WriteLine($"FAILED: the kernel could not be started: {e.Message}");
+            return LabCommand.CheckFailed;
         }
         using var owned = kernel;
         var model = new ScenarioTimingModel(point, spec, Math.Min(options.Packets, 200_000));
-        var timing = new TimingOptions(options.Packets, options.Repeat, TimingOptions.FactorsFor(options.Points), options.TolerancePercent, TimingSpec.InjectorCpu());
+        var timing = new TimingOptions(options.Packets, options.Repeat, TimingOptions.FactorsFor(options.Points), options.TolerancePercent,
+            kernel.SuggestedInjectorCpu, thread);
         var outcome = TimingValidator.Run(spec.Workload, timing, kernel, model, progress);
         var costLines = loaded.Costs.Lines();
 
@@ -79,27 +94,43 @@ public static class TimingValidation
                 File.WriteAllBytes(Path.Combine(tmp, "timing.png"), figure.Png);
                 File.WriteAllText(Path.Combine(tmp, "timing.svg"), figure.Svg);
             }
-            return () => Summarize(output, loaded.First.Name, spec, outcome, costLines, options.TolerancePercent);
+            return () => Summarize(output, loaded.First.Name, spec, outcome, costLines, options.TolerancePercent,
+                thread ? "by the injecting thread (--accounting thread)" : "on every CPU from /proc/stat (--accounting proc-stat)");
         }, output);
     }
 
-    static ITimingKernel CreateKernel(string kernel)
+    static IKernelCostMeter CreateKernel(string kernel)
     {
-        if (kernel == "vm")
-            throw new LabInputException("--kernel vm: the timing meter measures the host kernel only in this build (the VM meter of lab calibrate is not there yet); use --kernel host");
-        if (HostTimingKernel.UnavailableReason() is { } reason)
-            throw new LabInputException($"--kernel host: cannot measure here: {reason}");
-        return new HostTimingKernel();
+        if (kernel == "vm") return VmCostMeter.Boot();
+        if (KernelCostMeter.UnavailableReason() is { } reason)
+            throw new LabInputException($"--kernel host: cannot measure this machine's kernel: {reason}");
+        return new KernelCostMeter();
+    }
+
+    /// <summary>
+    /// Whether to count the injecting thread's CPU time: as asked, else as the profile was measured (its
+    /// method.accounting, written by lab calibrate), so that the model's costs and the kernel's are counted alike.
+    /// </summary>
+    static bool Accounting(TimingValidateOptions options, Lab.Scenarios.Profiles.CostProfile? profile)
+    {
+        if (options.Accounting is { } a)
+            return a switch
+            {
+                "thread" => true,
+                "proc-stat" => false,
+                _ => throw new LabInputException($"--accounting: expected proc-stat or thread, found '{a}'"),
+            };
+        return profile?.Method.Accounting.StartsWith("CPU time of the injecting thread", StringComparison.Ordinal) ?? false;
     }
 
     /// <summary>The terminal summary; returns the exit code.</summary>
-    public static int Summarize(TextWriter o, string name, TimingSpec spec, TimingOutcome outcome, IReadOnlyList<string> costLines, double tolerance)
+    public static int Summarize(TextWriter o, string name, TimingSpec spec, TimingOutcome outcome, IReadOnlyList<string> costLines, double tolerance, string accounting)
     {
         ArgumentNullException.ThrowIfNull(o);
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(outcome);
         ArgumentNullException.ThrowIfNull(costLines);
-        o.WriteLine($"validate --timing: {name} ({spec.Element}: {spec.Workload}) on {outcome.Kernel}");
+        o.WriteLine($"validate --timing: {name} ({spec.Element}: {spec.Workload}) on {outcome.Kernel}, CPU counted {accounting}");
         foreach (var line in costLines) o.WriteLine(line);
         if (outcome.Emulated) o.WriteLine("note: emulated kernel: these timings are not meaningful as speeds; the tolerance is not applied");
         if (outcome.Refused is { } refused)

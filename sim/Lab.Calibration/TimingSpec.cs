@@ -1,12 +1,11 @@
 using System.Globalization;
-using Lab.Captures.Calibration;
 using Lab.Captures.TimingValidation;
 using Lab.Engine;
 using Lab.Netfilter;
 using Lab.Netfilter.Stages;
 using Lab.Scenarios;
 
-namespace Lab.Cli.Validation;
+namespace Lab.Calibration;
 
 /// <summary>
 /// What <c>lab validate --timing</c> drives into the kernel for a scenario: its forward element and its one
@@ -75,11 +74,4 @@ public sealed record TimingSpec(string Element, string Traffic, TimingWorkload W
     /// <summary>The size of a fixed-size distribution ("64B"), or -1.</summary>
     static int FixedSize(string name) =>
         name.EndsWith('B') && int.TryParse(name[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out int b) ? b : -1;
-
-    /// <summary>A meter load can use every CPU; the injector is pinned to the last one the process may use.</summary>
-    public static int? InjectorCpu()
-    {
-        var cpus = UdpInjector.AllowedCpus();
-        return cpus.Count > 0 ? cpus[^1] : null;
-    }
 }
