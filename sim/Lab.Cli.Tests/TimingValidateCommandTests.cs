@@ -13,7 +13,7 @@ public sealed class TimingValidateCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    static readonly Regex TimingLine = new(@"^timing: model \d+(\.\d)? ns/packet, kernel -?\d+(\.\d)? ns/packet, error ([+-]\d+\.\d%|n/a)$", RegexOptions.Multiline);
+    static readonly Regex TimingLine = new(@"^timing: model \d+(\.\d)? ns/packet, kernel -?\d+(\.\d)? ns/packet, error ([+-]?\d+\.\d%|n/a)$", RegexOptions.Multiline);
 
     string Scenario(string forward, string traffic = "{ name: load, kind: cbr, rate: 1Gbit/s, size: 64B, flows: 100 }", string costs = "")
     {
@@ -76,7 +76,7 @@ public sealed class TimingValidateCommandTests : IDisposable
         Assert.Contains("costs: measured on test box, kernel 6.18.0-test (2 keys)", stdout, StringComparison.Ordinal);
         // Top speed and two offered rates (0.5x and 1.2x of the predicted saturation).
         Assert.Equal(3, TimingLine.Matches(stdout).Count);
-        Assert.Matches(new Regex(@"^saturation: model \d+\.\d{3} Mpps, kernel \d+\.\d{3} Mpps forwarded at top speed, error ([+-]\d+\.\d%|n/a)$", RegexOptions.Multiline), stdout);
+        Assert.Matches(new Regex(@"^saturation: model \d+\.\d{3} Mpps, kernel \d+\.\d{3} Mpps forwarded at top speed, error ([+-]?\d+\.\d%|n/a)$", RegexOptions.Multiline), stdout);
         Assert.Matches(new Regex(@"^drop onset: model .*, kernel .* \(loss above 2% of the offered packets\)$", RegexOptions.Multiline), stdout);
         foreach (string file in new[] { "timing.csv", "timing.png", "timing.svg", "summary.json", "metrics.csv", "scenario.yaml", "provenance.json" })
             Assert.True(File.Exists(Path.Combine(outDir, file)), file);
@@ -109,6 +109,22 @@ public sealed class TimingValidateCommandTests : IDisposable
         Assert.Contains(", CPU counted by the injecting thread (--accounting thread)\n", stdout, StringComparison.Ordinal);
         Assert.Equal(2, TimingLine.Matches(stdout).Count);
         Assert.Matches(new Regex(@"^FAILED: beyond the tolerance of 15%: CPU per packet at top: \+\d+\.\d%", RegexOptions.Multiline), stdout);
+    }
+
+    [VmFact]
+    public void On_the_emulated_guest_the_timings_are_labelled_not_meaningful_and_not_judged()
+    {
+        // The same absurd profile that fails on the host: under emulation the errors are not judged.
+        File.WriteAllText(Path.Combine(_dir, "absurd.yaml"), CostProfileScenarioTests.Profile.Replace("value: 200ns", "value: 100us", StringComparison.Ordinal));
+        string f = Scenario("{ protocol: udp, rules: 0 }", costs: "costs: absurd.yaml");
+        var (code, stdout, err) = ScenarioRun.Lab("validate", "--timing", f, "--kernel", "vm", "--packets", "1000", "--repeat", "1", "--points", "1",
+            "--out", Path.Combine(_dir, "vm-out"));
+        Assert.True(code == 0, stdout + err);
+        Assert.Matches(new Regex(@"^validate --timing: timing-test \(.*\) on vm kernel \S+ \(emulated\)", RegexOptions.Multiline), stdout);
+        Assert.Contains("note: emulated kernel: these timings are not meaningful as speeds; the tolerance is not applied\n", stdout, StringComparison.Ordinal);
+        Assert.Equal(2, TimingLine.Matches(stdout).Count);
+        Assert.Contains("result: emulated, not meaningful (errors not judged)\n", stdout, StringComparison.Ordinal);
+        Assert.All(File.ReadAllLines(Path.Combine(_dir, "vm-out", "timing.csv")).Skip(1), row => Assert.EndsWith(",true", row, StringComparison.Ordinal));
     }
 }
 
