@@ -25,10 +25,11 @@ public static class CalibrateCommands
         var machine = new Option<string?>("--machine") { Description = "Machine label for the profile (default: CPU family, CPUs, kernel and host name)" };
         var frame = new Option<string>("--frame") { Description = "Frame size with FCS", DefaultValueFactory = _ => "64B" };
         var accounting = new Option<string>("--accounting") { Description = "proc-stat: busy time of all CPUs (/proc/stat; needs a quiet machine); thread: the injecting thread's CPU time, which holds the forwarding softirqs (host only; robust on a busy machine)", DefaultValueFactory = _ => "proc-stat" };
+        var noStore = new Option<bool>("--no-store") { Description = "Do not record the calibration in the results store" };
         var flows = new Option<int>("--flows") { Description = "Established flows the traffic cycles through", DefaultValueFactory = _ => 1000 };
         var cmd = new Command("calibrate", "Measure the kernel's CPU cost per packet of each stage the models charge for, and write a cost profile")
         {
-            kernel, outPath, packets, repeat, only, compare, from, threshold, machine, frame, flows, accounting,
+            kernel, outPath, packets, repeat, only, compare, from, threshold, machine, frame, flows, accounting, noStore,
         };
         cmd.SetAction(pr =>
         {
@@ -43,7 +44,7 @@ public static class CalibrateCommands
                 Accounting = pr.GetValue(accounting)!,
             };
             var req = new CalibrateRequest(pr.GetValue(kernel)!, pr.GetValue(outPath), options, pr.GetValue(compare), Percent(pr.GetValue(threshold)!),
-                pr.GetValue(machine), LabInfo.Commit, ResultsStore.DefaultPath(), pr.GetValue(from));
+                pr.GetValue(machine), LabInfo.Commit, pr.GetValue(noStore) ? null : ResultsStore.DefaultPath(), pr.GetValue(from));
             Action<string>? progress = Console.IsErrorRedirected ? null : line => Console.Error.WriteLine(line);
             var outcome = CalibrationSession.Run(req, MeterFor, progress);
             Print(outcome, req, stdout);
