@@ -244,6 +244,12 @@ public static class ResultsWriter
             w.WriteString("commit", p.Commit);
             w.WriteString("host", p.Host);
             w.WriteString("command", p.Command);
+            if (p.Costs.Count > 0)
+            {
+                w.WriteStartArray("costs");
+                foreach (var line in p.Costs) w.WriteStringValue(line);
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray()) + "\n";

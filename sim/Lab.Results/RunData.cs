@@ -43,4 +43,8 @@ public sealed record RunSet(
     IReadOnlyList<PointResult> Points);
 
 /// <summary>Facts about a run that are not a function of its inputs: kept apart from the deterministic files.</summary>
-public sealed record Provenance(DateTimeOffset RunDate, string LabVersion, string Commit, string Host, string Command);
+public sealed record Provenance(DateTimeOffset RunDate, string LabVersion, string Commit, string Host, string Command)
+{
+    /// <summary>Where the run's costs came from ("costs: measured on ...; assumed: ..."), one line per element that takes costs.</summary>
+    public IReadOnlyList<string> Costs { get; init; } = [];
+}

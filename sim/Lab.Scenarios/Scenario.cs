@@ -49,4 +49,7 @@ public sealed record ScenarioPoint(int Index, IReadOnlyList<KeyValuePair<string,
 public sealed record LoadedScenario(string File, IReadOnlyList<string> SweptParameters, IReadOnlyList<ScenarioPoint> Points, YMap BaseTree, YNode? Sweep)
 {
     public Scenario First => Points[0].Scenario;
+
+    /// <summary>Where the elements' costs come from: the cost profile, the scenario, or the models' assumptions.</summary>
+    public Profiles.ScenarioCostSources Costs { get; init; } = Profiles.ScenarioCostSources.None;
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Lab.Engine;
 using Lab.Models.Path;
 using Lab.Models.Traffic;
+using Lab.Scenarios.Profiles;
 using Lab.Scenarios.Yaml;
 
 namespace Lab.Scenarios;
@@ -36,6 +37,9 @@ public sealed class ScenarioLoader
         var problems = new Problems();
         foreach (var s in sets) ApplySet(root, s, problems);
         problems.ThrowIfAny();
+        // After --set (a given key wins over the profile) and before the sweep (a swept cost wins too).
+        var costs = ScenarioCostSources.Apply(root, file, _binders, problems);
+        problems.ThrowIfAny();
 
         var sweepNode = root["sweep"];
         root.Remove("sweep");
@@ -62,7 +66,7 @@ public sealed class ScenarioLoader
             var parameters = assignment.Select(a => new KeyValuePair<string, string>(a.Param.Name, a.Value is YScalar s ? s.Value : "?")).ToList();
             points.Add(new ScenarioPoint(points.Count, parameters, scenario!, tree));
         }
-        return new LoadedScenario(file, sweep.Axes.Select(a => a.Name).ToList(), points, baseTree, sweepNode);
+        return new LoadedScenario(file, sweep.Axes.Select(a => a.Name).ToList(), points, baseTree, sweepNode) { Costs = costs };
     }
 
     static void ApplySet(YMap root, string set, Problems problems)

@@ -8,6 +8,7 @@ public static class ScenarioSchema
         new("name", "string", "(required)", "Scenario name; results and the results store use it."),
         new("description", "string", "\"\"", "One line shown in reports."),
         new("extends", "path", "(none)", "A base scenario file (relative to this one) merged under this one: mappings merge key by key, lists and values replace."),
+        new("costs", "path", "(none)", "A cost profile (lab-cost-profile/1, from lab calibrate; path relative to this file): sets every cost it measured on every element that takes it; costs given in the scenario or by --set win."),
         new("run", "mapping", "", "Run control, see run.*."),
         new("traffic", "list", "(required)", "Traffic generators, see traffic[].*; at least one."),
         new("path", "list", "(required)", "Path elements in order: link, rss, stage, and model elements (see lab describe)."),

@@ -84,13 +84,31 @@ public sealed class ForwardBinder : IPathElementBinder
     static readonly KeySpec[] SnatKeys = BinderHelpers.Keys(Parameters, "snat.");
     static readonly KeySpec[] MasqueradeKeys = BinderHelpers.Keys(Parameters, "masquerade.");
     static readonly KeySpec[] TimeoutKeys = BinderHelpers.Keys(Parameters, "timeouts.");
-    static readonly KeySpec[] CostKeys = BinderHelpers.Keys(Parameters, "costs.");
+    static readonly KeySpec[] CostKeySpecs = BinderHelpers.Keys(Parameters, "costs.");
 
     public string Type => ForwardPlugin.Type;
 
     public string Summary => "Linux forwarding box: conntrack, SNAT, forward-chain rules, flowtable (see lab describe forward)";
 
     public IReadOnlyList<KeySpec> Keys => TopKeys;
+
+    /// <summary>A cost profile's <c>costs.forward</c> section holds the <see cref="ForwardingCosts"/> keys.</summary>
+    public string? CostProfileSection => ForwardPlugin.Type;
+
+    public IReadOnlyList<string> CostKeys { get; } = [.. CostKeySpecs.Select(k => k.Key)];
+
+    /// <summary>The costs <see cref="ForwardPath"/> charges for this configuration (ForwardPath.Handle).</summary>
+    public IReadOnlyList<string> CostKeysCharged(PathElement element)
+    {
+        var cfg = (ForwardStageConfig)((ModelStageElement)element).Config;
+        var keys = new List<string> { "rx_ingress", "conntrack_lookup", "conntrack_create", "dnat", "routing", "forward_chain", "confirm", "xmit" };
+        if (cfg.Rules.LinearRules > 0) keys.Add("per_linear_rule");
+        if (cfg.Rules.SetLookups > 0) keys.Add("per_set_lookup");
+        if (cfg.Snat is not null) keys.AddRange(["snat", "nat_setup", "per_nat_attempt"]);
+        if (cfg.Flowtable) keys.AddRange(["flowtable_lookup", "fast_path_xmit"]);
+        if (cfg.Flowtable && cfg.Rules.FlowAdd) keys.Add("flow_offload_add");
+        return [.. CostKeys.Where(keys.Contains)];
+    }
 
     public PathElement Bind(MapReader r, string defaultName)
     {
@@ -273,7 +291,7 @@ public sealed class ForwardBinder : IPathElementBinder
     static ForwardingCosts BindCosts(MapReader r)
     {
         var d = new ForwardingCosts();
-        var cr = BinderHelpers.Section(r, "costs", CostKeys);
+        var cr = BinderHelpers.Section(r, "costs", CostKeySpecs);
         if (cr is null) return d;
         return new ForwardingCosts
         {

@@ -38,7 +38,12 @@ public sealed class ForwardPlugin : IModelPlugin
             "Drops: NAME.table_full (conntrack drop), NAME.nat_exhausted and NAME.insert_failed (insert_failed), NAME.chaintoolong, NAME.invalid.",
             "Metrics: NAME.path.{slow,slow_new,fast,hw,dropped} (simulated packets), NAME.fast_path_share, NAME.cost_per_packet_ns, NAME.core_capacity_mpps, NAME.forward_chain.packets, NAME.flowtable.*, NAME.conntrack.* (conntrack -S names, entries, peak_entries, memory_bytes), NAME.nat.*.",
             "Costs and the lifecycle come from the flowtable and conntrack models: see lab describe flowtable, conntrack, nat.",
-        ]);
+            "costs.*: measured values come from a cost profile (scenario key costs: FILE, lab calibrate); lab describe forward --costs FILE shows which.",
+        ])
+    {
+        CostSection = Type,
+        CostKeyPrefix = "costs.",
+    };
 
     public IPacketStage CreateStage(ModelStageElement element, SimulationContext ctx) =>
         new ForwardStage(element.Name, (ForwardStageConfig)element.Config, ctx);
