@@ -40,6 +40,7 @@ public static class CalibrationSession
         string outPath = req.OutPath ?? Path.Combine("results", $"calibration-{req.Kernel}-{DateTime.UtcNow:yyyyMMddTHHmmss}.yaml");
         string? outDir = Path.GetDirectoryName(Path.GetFullPath(outPath));
         if (req.OutPath is null && outDir is not null) Directory.CreateDirectory(outDir);
+        CostProfileFile.CheckWritable(outPath); // before minutes of measuring, not after
 
         var measured = DateTimeOffset.UtcNow;
         using var meter = meterFor(req.Kernel);

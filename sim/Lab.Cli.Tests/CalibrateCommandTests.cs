@@ -83,6 +83,12 @@ public sealed class CalibrateCommandTests : IDisposable
         Assert.Equal(2, Lab("calibrate", "--compare", good, "--from", good, "--threshold", "ten").Code);
         Assert.Equal(2, Lab("calibrate", "--kernel", "qemu", "--no-store").Code);
         Assert.Equal(2, Lab("calibrate", "--from", good).Code);
+        string notes = Path.Combine(_dir, "notes.txt");
+        File.WriteAllText(notes, "mine\n");
+        var refused = Lab("calibrate", "--kernel", "host", "--no-store", "--out", notes);
+        Assert.Equal(2, refused.Code);
+        Assert.Contains("exists and is not a lab cost profile", refused.Err, StringComparison.Ordinal);
+        Assert.Equal("mine\n", File.ReadAllText(notes));
     }
 
     [HostNatFact]

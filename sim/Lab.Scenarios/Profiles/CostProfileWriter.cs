@@ -86,12 +86,8 @@ public static class CostProfileFile
 {
     public static void Write(CostProfile profile, string path)
     {
-        string full = Path.GetFullPath(path);
-        if (Directory.Exists(full)) throw new LabInputException($"--out: '{path}' is a directory; expected a file name");
-        if (File.Exists(full) && !IsCostProfile(full))
-            throw new LabInputException($"--out: '{path}' exists and is not a lab cost profile (its first key is not 'format: {CostProfile.FormatTag}'); not overwritten");
+        string full = CheckWritable(path);
         string dir = Path.GetDirectoryName(full) ?? ".";
-        if (!Directory.Exists(dir)) throw new LabInputException($"--out: the folder '{dir}' does not exist");
         string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -107,6 +103,18 @@ public static class CostProfileFile
         {
             if (File.Exists(tmp)) File.Delete(tmp);
         }
+    }
+
+    /// <summary>Throws (bad input) unless <paramref name="path"/> may be written: a new file in an existing folder, or a cost profile. Returns the full path.</summary>
+    public static string CheckWritable(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new LabInputException($"--out: '{path}' is a directory; expected a file name");
+        if (File.Exists(full) && !IsCostProfile(full))
+            throw new LabInputException($"--out: '{path}' exists and is not a lab cost profile (its first key is not 'format: {CostProfile.FormatTag}'); not overwritten");
+        string dir = Path.GetDirectoryName(full) ?? ".";
+        if (!Directory.Exists(dir)) throw new LabInputException($"--out: the folder '{dir}' does not exist");
+        return full;
     }
 
     static bool IsCostProfile(string path)
