@@ -16,10 +16,11 @@ public static class ValidateCommands
         {
             scenario, kernel, outDir, sets,
         };
-        cmd.SetAction(pr => ValidateRunner.Run(
+        cmd.SetAction((pr, cancellation) => Task.FromResult(ValidateRunner.Run(
             new ValidateOptions(pr.GetValue(scenario)!, pr.GetValue(kernel)!, pr.GetValue(outDir), pr.GetValue(sets)),
             pr.InvocationConfiguration.Output,
-            Console.IsErrorRedirected ? null : Console.Error));
+            Console.IsErrorRedirected ? null : Console.Error,
+            cancellation)));
         return cmd;
     }
 }
