@@ -53,6 +53,8 @@ public static class LabCommand
     public static int Run(string[] args)
     {
         using var signals = SignalCancellation.Install(InterruptGrace, () => ReportInterrupted(Console.Error));
+        // What killed lab processes left (namespaces, temp folders, the runtime's diagnostic sockets), by their markers only.
+        OwnedResources.RemoveStaleOnce();
         OwnedResources.MarkProcess();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => OwnedResources.UnmarkProcess();
         int code = Run(args, Console.Out, Console.Error, signals.Token, () => ReportInterrupted(Console.Error));

@@ -116,10 +116,27 @@ public static partial class OwnedResources
         {
             return default;
         }
+        // A name a live process has marked is never removed, even if a dead one marked it too (a reused pid).
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        var stale = new List<(string Folder, ProcessIdentity Owner)>();
         foreach (string folder in folders)
         {
             if (!ProcessIdentity.TryParse(Path.GetFileName(folder), out var owner)) continue;
-            if (owner == ProcessIdentity.Current || owner.IsAlive) continue;
+            if (owner == ProcessIdentity.Current || owner.IsAlive)
+            {
+                try
+                {
+                    foreach (string m in Directory.GetFiles(folder)) claimed.Add(Path.GetFileName(m));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // It ended meanwhile.
+                }
+            }
+            else stale.Add((folder, owner));
+        }
+        foreach (var (folder, owner) in stale)
+        {
             owners++;
             string[] markers;
             try
@@ -133,6 +150,11 @@ public static partial class OwnedResources
             foreach (string marker in markers)
             {
                 string entry = Path.GetFileName(marker);
+                if (claimed.Contains(entry) && entry != ProcessMarker)
+                {
+                    TryDelete(marker);
+                    continue;
+                }
                 if (entry == ProcessMarker) diagnostics += RemoveDiagnosticFiles(owner, ReadLine(marker));
                 else if (entry.StartsWith("netns.", StringComparison.Ordinal)) namespaces += RemoveNamespace(entry["netns.".Length..]) ? 1 : 0;
                 else if (entry.StartsWith("tmpdir.", StringComparison.Ordinal) || entry.StartsWith("tmpfile.", StringComparison.Ordinal))
@@ -252,6 +274,7 @@ public static partial class OwnedResources
         }
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")]
+    // A leading dot for hidden half-written folders (.NAME.tmp-PID); never "." or "..".
+    [GeneratedRegex(@"^(?!\.{1,2}$)[A-Za-z0-9.][A-Za-z0-9._-]{0,200}$")]
     private static partial Regex SafeName();
 }

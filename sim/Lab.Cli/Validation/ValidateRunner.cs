@@ -74,6 +74,8 @@ public static class ValidateRunner
         Directory.CreateDirectory(parent);
         string tmp = Path.Combine(parent, string.Create(Inv, $".{Path.GetFileName(dir)}.tmp-{Environment.ProcessId}"));
         if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        // Marked before it exists: after a SIGKILL the next run removes it.
+        OwnedResources.Mark(OwnedKind.TempDirectory, tmp);
         Directory.CreateDirectory(tmp);
         Func<int> summary;
         // Also removed when a second Ctrl-C (or a work that does not stop) ends the process.
@@ -83,6 +85,7 @@ public static class ValidateRunner
             summary = fill(tmp);
             Publish(tmp, dir);
         }
+        OwnedResources.Unmark(OwnedKind.TempDirectory, tmp);
         int code = summary();
         output.WriteLine($"results: {dir}");
         return code;
@@ -208,6 +211,7 @@ sealed class TemporaryFolder(string path) : IDisposable
     {
         ExitCleanup.Unregister(this);
         if (Directory.Exists(path)) Directory.Delete(path, true);
+        OwnedResources.Unmark(OwnedKind.TempDirectory, path);
     }
 }
 
