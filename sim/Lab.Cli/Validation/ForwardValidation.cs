@@ -69,7 +69,7 @@ public static class ForwardValidation
         string element = ForwardDutSpec.From(loaded.First).Element;
         var sets = new List<string>(options.Sets ?? []) { $"path.{element}.kernel={version}" };
         loaded = RunCommands.Load(options.Scenario, [.. sets], null, null);
-        var points = Simulate(loaded, progress);
+        var points = Simulate(loaded, progress, cancellation);
 
         string dir = Path.GetFullPath(options.OutDir ?? Path.Combine("results", loaded.First.Name + "-validate"));
         return ValidateRunner.WriteFolder(dir, tmp =>
@@ -93,7 +93,7 @@ public static class ForwardValidation
     }
 
     /// <summary>Every point, replication 0, warm-up 0 (the path's counters then count from the trace's first packet; warm-up changes no verdict).</summary>
-    public static IReadOnlyList<ForwardValidatedPoint> Simulate(LoadedScenario loaded, TextWriter? progress)
+    public static IReadOnlyList<ForwardValidatedPoint> Simulate(LoadedScenario loaded, TextWriter? progress, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(loaded);
         var points = new List<ForwardValidatedPoint>();
@@ -112,7 +112,7 @@ public static class ForwardValidation
                     f.Path.Observer = probe;
                 }
                 return stage;
-            });
+            }, cancellation);
             if (probe is null) throw new InvalidOperationException($"no forward stage '{spec.Element}' was built");
             probe.Finish();
             var counters = probe.Counters!;

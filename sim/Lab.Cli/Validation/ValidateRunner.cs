@@ -41,7 +41,7 @@ public static class ValidateRunner
             throw new LabInputException($"--kernel: expected host or vm, found '{options.Kernel}'");
         var loaded = RunCommands.Load(options.Scenario, [.. options.Sets ?? []], null, null);
         if (ForwardDutSpec.Applies(loaded.First)) return ForwardValidation.Run(options, loaded, output, progress, cancellation: cancellation);
-        var points = ValidationSimulation.Run(loaded, progress);
+        var points = ValidationSimulation.Run(loaded, progress, cancellation);
         string dir = Path.GetFullPath(options.OutDir ?? Path.Combine("results", loaded.First.Name + "-validate"));
         return WriteFolder(dir, tmp =>
         {
