@@ -26,6 +26,8 @@ public sealed partial class NetnsTopology : IDisposable
     static int _nextId;
 
     readonly Lock _lock = new();
+    // Held for the whole teardown: a second Dispose (the exit path after Ctrl-C) returns only once it is done.
+    readonly Lock _disposeGate = new();
     readonly List<string> _namespaces = [];
     readonly int _id;
     bool _disposed;
@@ -132,19 +134,22 @@ public sealed partial class NetnsTopology : IDisposable
 
     public void Dispose()
     {
-        string[] names;
-        lock (_lock)
+        lock (_disposeGate)
         {
-            if (_disposed) return;
-            _disposed = true;
-            names = [.. _namespaces];
+            string[] names;
+            lock (_lock)
+            {
+                if (_disposed) return;
+                _disposed = true;
+                names = [.. _namespaces];
+            }
+            for (int i = names.Length - 1; i >= 0; i--)
+            {
+                if (!NetworkNamespace.Exists(names[i]) || CommandRunner.Run("ip", ["netns", "del", names[i]]).Succeeded)
+                    OwnedResources.Unmark(OwnedKind.Netns, names[i]);
+            }
+            ExitCleanup.Unregister(this);
         }
-        for (int i = names.Length - 1; i >= 0; i--)
-        {
-            if (!NetworkNamespace.Exists(names[i]) || CommandRunner.Run("ip", ["netns", "del", names[i]]).Succeeded)
-                OwnedResources.Unmark(OwnedKind.Netns, names[i]);
-        }
-        ExitCleanup.Unregister(this);
     }
 
     /// <summary>

@@ -24,6 +24,7 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
     readonly CancellationToken _cancellation;
     readonly List<(Process Process, string File)> _background = [];
     int _disposed;
+    readonly Lock _disposeGate = new();
 
     HostDeviceUnderTest(NetnsTopology topology, string snd, string dut, string rcv, CancellationToken cancellation)
     {
@@ -125,27 +126,31 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        ExitCleanup.Unregister(this);
-        lock (_background)
+        // Held for the whole teardown: a concurrent Dispose returns only once everything is gone.
+        lock (_disposeGate)
         {
-            foreach (var (p, file) in _background)
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            ExitCleanup.Unregister(this);
+            lock (_background)
             {
-                try
+                foreach (var (p, file) in _background)
                 {
-                    if (!p.HasExited) p.Kill();
-                    p.WaitForExit(5000);
+                    try
+                    {
+                        if (!p.HasExited) p.Kill();
+                        p.WaitForExit(5000);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // Already gone.
+                    }
+                    p.Dispose();
+                    File.Delete(file);
+                    OwnedResources.Unmark(OwnedKind.TempFile, file);
                 }
-                catch (InvalidOperationException)
-                {
-                    // Already gone.
-                }
-                p.Dispose();
-                File.Delete(file);
-                OwnedResources.Unmark(OwnedKind.TempFile, file);
+                _background.Clear();
             }
-            _background.Clear();
+            _topology.Dispose();
         }
-        _topology.Dispose();
     }
 }

@@ -25,6 +25,7 @@ public sealed class KernelVm : IDisposable
     private readonly BlockingCollection<string> _lines = new();
     private readonly StringBuilder _qemuStderr = new();
     private readonly Lock _gate = new();
+    private readonly Lock _disposeGate = new();
     private readonly StreamWriter _trace;
     private int _nextId;
     private int _disposed;
@@ -298,33 +299,38 @@ public sealed class KernelVm : IDisposable
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-            return;
-        ExitCleanup.Unregister(this);
-        StopQemu();
-        _qemu.Dispose();
-        _netns.Dispose();
-        lock (_trace)
-            _trace.Dispose();
-        var keep = _options.KeepWorkDirectory || _keepForDiagnosis || Environment.GetEnvironmentVariable("LAB_VM_KEEP") == "1";
-        if (keep)
+        // Held for the whole teardown: a concurrent Dispose (the exit path after Ctrl-C) returns only once qemu,
+        // the namespace and the work folder are gone.
+        lock (_disposeGate)
         {
-            File.WriteAllText(Path.Combine(_work.FullName, "KEEP"), "kept for debugging (KernelVmOptions.KeepWorkDirectory or LAB_VM_KEEP=1)\n");
-            OwnedResources.Unmark(OwnedKind.TempDirectory, _work.FullName);
-        }
-        else
-        {
-            try
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+                return;
+            ExitCleanup.Unregister(this);
+            StopQemu();
+            _qemu.Dispose();
+            _netns.Dispose();
+            lock (_trace)
+                _trace.Dispose();
+            var keep = _options.KeepWorkDirectory || _keepForDiagnosis || Environment.GetEnvironmentVariable("LAB_VM_KEEP") == "1";
+            if (keep)
             {
-                _work.Delete(recursive: true);
+                File.WriteAllText(Path.Combine(_work.FullName, "KEEP"), "kept for debugging (KernelVmOptions.KeepWorkDirectory or LAB_VM_KEEP=1)\n");
                 OwnedResources.Unmark(OwnedKind.TempDirectory, _work.FullName);
             }
-            catch (IOException)
+            else
             {
-                // Left for the next run's sweep (its marker stays).
+                try
+                {
+                    _work.Delete(recursive: true);
+                    OwnedResources.Unmark(OwnedKind.TempDirectory, _work.FullName);
+                }
+                catch (IOException)
+                {
+                    // Left for the next run's sweep (its marker stays).
+                }
             }
+            _lines.Dispose();
         }
-        _lines.Dispose();
     }
 
     /// <summary>

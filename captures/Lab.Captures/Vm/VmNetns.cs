@@ -14,6 +14,7 @@ namespace Lab.Captures.Vm;
 public sealed partial class VmNetns : IDisposable
 {
     private static int s_counter;
+    private readonly Lock _disposeGate = new();
     private bool _disposed;
 
     private VmNetns(string name, IReadOnlyList<VmNic> nics)
@@ -58,10 +59,14 @@ public sealed partial class VmNetns : IDisposable
     /// <summary>Deletes the taps and the namespace; safe to call twice.</summary>
     public void Dispose()
     {
-        if (_disposed)
-            return;
-        _disposed = true;
-        Delete(Name);
+        // Held for the whole teardown: a concurrent Dispose returns only once the namespace is gone.
+        lock (_disposeGate)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            Delete(Name);
+        }
     }
 
     /// <summary>
