@@ -130,7 +130,6 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
         lock (_disposeGate)
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-            ExitCleanup.Unregister(this);
             lock (_background)
             {
                 foreach (var (p, file) in _background)
@@ -151,6 +150,8 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
                 _background.Clear();
             }
             _topology.Dispose();
+            // Last: until here the exit path (ExitCleanup) still sees this and waits for the teardown.
+            ExitCleanup.Unregister(this);
         }
     }
 }

@@ -305,7 +305,6 @@ public sealed class KernelVm : IDisposable
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0)
                 return;
-            ExitCleanup.Unregister(this);
             StopQemu();
             _qemu.Dispose();
             _netns.Dispose();
@@ -330,6 +329,8 @@ public sealed class KernelVm : IDisposable
                 }
             }
             _lines.Dispose();
+            // Last: until here the exit path (ExitCleanup) still sees this and waits for the teardown.
+            ExitCleanup.Unregister(this);
         }
     }
 

@@ -38,6 +38,7 @@ public sealed partial class VmNetns : IDisposable
         HostCommand.Check("ip", "netns", "add", name);
         var nics = Enumerable.Range(0, nicCount).Select(VmNic.ForIndex).ToArray();
         var ns = new VmNetns(name, nics);
+        ExitCleanup.Register(ns);
         try
         {
             Exec(name, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
@@ -66,6 +67,7 @@ public sealed partial class VmNetns : IDisposable
                 return;
             _disposed = true;
             Delete(Name);
+            ExitCleanup.Unregister(this);
         }
     }
 

@@ -207,11 +207,17 @@ public static class ValidateRunner
 /// <summary>A folder removed on Dispose unless it was moved away meanwhile (published).</summary>
 sealed class TemporaryFolder(string path) : IDisposable
 {
+    readonly Lock _gate = new();
+
     public void Dispose()
     {
-        ExitCleanup.Unregister(this);
-        if (Directory.Exists(path)) Directory.Delete(path, true);
-        OwnedResources.Unmark(OwnedKind.TempDirectory, path);
+        // Locked: the exit path disposing it concurrently waits until the folder is gone.
+        lock (_gate)
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, true);
+            OwnedResources.Unmark(OwnedKind.TempDirectory, path);
+            ExitCleanup.Unregister(this);
+        }
     }
 }
 
