@@ -60,7 +60,7 @@ public sealed class ReplayScheduleTests
         Assert.Equal($"--timing: expected original, topspeed, pps:N or mbps:N with N a number above 0, found '{text}'", e.Message);
     }
 
-    sealed class RecordingSink : IFrameSink
+    internal sealed class RecordingSink : IFrameSink
     {
         readonly int _batch;
         readonly List<byte[]> _queued = [];

@@ -104,7 +104,7 @@ public sealed class ForwardValidateCommandTests : IDisposable
         Assert.Equal((2.0, 6.0), (rows["nat.port_kept"].Kernel, rows["nat.port_moved"].Kernel));
     }
 
-    static string RepoRoot()
+    internal static string RepoRoot()
     {
         var d = new DirectoryInfo(AppContext.BaseDirectory);
         while (d is not null && !File.Exists(Path.Combine(d.FullName, "Lab.sln"))) d = d.Parent;

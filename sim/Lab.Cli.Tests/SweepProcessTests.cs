@@ -121,7 +121,7 @@ public sealed class SweepProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task Ctrl_c_stops_after_the_runs_in_progress_and_keeps_them()
+    public async Task Ctrl_c_abandons_the_runs_in_progress_and_keeps_the_finished_ones()
     {
         string f = ScenarioFile(), dir = P("interrupted");
         using var p = Process.Start(LabProcess.Info(["sweep", f, "--jobs", "1", "--out", dir, "--no-store"]))!;
@@ -133,10 +133,10 @@ public sealed class SweepProcessTests : IDisposable
         using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2))) await p.WaitForExitAsync(timeout.Token);
         string o = await stdout, e = await stderr;
         Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {e}");
-        Assert.Contains("stopping after the runs in progress", e);
+        Assert.Equal(LabCommand.InterruptedMessage + "\n", e);
         Assert.Contains("interrupted: ", o);
         Assert.Contains("run the same command again to finish the rest", o);
-        // The run in progress was finished and written, not abandoned: every logged run has its file and vice versa.
+        // The run in progress was abandoned, not half-written: every logged run has its file and vice versa.
         Assert.Equal(LabProcess.RunFiles(dir), SweepCommandTests.Executed(dir).Order(StringComparer.Ordinal));
         Assert.Empty(Directory.GetFiles(Path.Combine(dir, "runs"), ".*"));
         Assert.False(File.Exists(Path.Combine(dir, "summary.json")));

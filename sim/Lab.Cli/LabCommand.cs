@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lab.Captures.Cleanup;
 using Lab.Engine;
 
 namespace Lab.Cli;
@@ -6,13 +7,26 @@ namespace Lab.Cli;
 /// <summary>
 /// The <c>lab</c> command. Each subcommand lives in Commands/ as a static class with a
 /// <c>Create()</c> method; add yours to <see cref="Subcommands"/>. Exit codes: 0 success,
-/// 1 a check or comparison failed, 2 bad input.
+/// 1 a check or comparison failed, 2 bad input, 130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM.
+/// A long command takes the <see cref="CancellationToken"/> System.CommandLine gives its action
+/// (<c>SetAction((parseResult, cancellation) => ...)</c>) and passes it down to the libraries.
 /// </summary>
 public static class LabCommand
 {
     public const int Ok = 0;
     public const int CheckFailed = 1;
     public const int BadInput = 2;
+
+    /// <summary>128 + SIGINT, as shells report a Ctrl-C.</summary>
+    public const int Interrupted = SignalCancellation.SigIntExitCode;
+
+    /// <summary>The one line an interrupted command ends with (on stderr).</summary>
+    public const string InterruptedMessage = "lab: interrupted";
+
+    /// <summary>How long work may take to unwind after Ctrl-C before the process is ended for it.</summary>
+    static readonly TimeSpan InterruptGrace = TimeSpan.FromMilliseconds(600);
+
+    static int _interruptReported;
 
     static IEnumerable<Command> Subcommands()
     {
@@ -33,9 +47,45 @@ public static class LabCommand
         yield return Commands.CalibrateCommands.Create();
     }
 
-    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+    /// <summary>
+    /// The process's entry: Ctrl-C and SIGTERM cancel the command's work (<see cref="SignalCancellation"/>),
+    /// and the process is marked as the lab's so that a later run removes what a SIGKILL left of it.
+    /// </summary>
+    public static int Run(string[] args)
+    {
+        using var signals = SignalCancellation.Install(InterruptGrace, () => ReportInterrupted(Console.Error));
+        // What killed lab processes left (namespaces, temp folders, the runtime's diagnostic sockets), by their markers only.
+        OwnedResources.RemoveStaleOnce();
+        OwnedResources.MarkProcess();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => OwnedResources.UnmarkProcess();
+        int code = Run(args, Console.Out, Console.Error, signals.Token, () => ReportInterrupted(Console.Error));
+        signals.Finished();
+        return signals.ExitCode != 0 ? signals.ExitCode : code;
+    }
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, CancellationToken.None);
+
+    /// <summary>Runs a command; once <paramref name="cancellation"/> is cancelled, it ends with <see cref="InterruptedMessage"/> and <see cref="Interrupted"/>.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation) =>
+        Run(args, stdout, stderr, cancellation, () => stderr.WriteLine(InterruptedMessage));
+
+    static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation, Action reportInterrupted)
+    {
+        int code = Invoke(args, stdout, stderr, cancellation);
+        if (!cancellation.IsCancellationRequested) return code;
+        reportInterrupted();
+        return Interrupted;
+    }
+
+    /// <summary>The process's report: once, whether the work unwound or the watchdog ended it.</summary>
+    static void ReportInterrupted(TextWriter stderr)
+    {
+        if (Interlocked.Exchange(ref _interruptReported, 1) != 0) return;
+        stderr.WriteLine(InterruptedMessage);
+        stderr.Flush();
+    }
+
+    static int Invoke(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         var root = new RootCommand("lab: packet-path simulator and benchmark lab for the Linux xfrm and netfilter datapaths");
         foreach (var c in Subcommands()) root.Subcommands.Add(c);
@@ -47,7 +97,14 @@ public static class LabCommand
         }
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            // No ProcessTerminationTimeout: System.CommandLine's own signal handling would return while the work still runs.
+            var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            return parsed.InvokeAsync(config, cancellation).GetAwaiter().GetResult();
+        }
+        catch (Exception) when (cancellation.IsCancellationRequested)
+        {
+            // Whatever the interrupted work threw on its way out (OperationCanceledException, a killed child's error) is not news.
+            return Interrupted;
         }
         catch (LabInputException ex)
         {

@@ -99,6 +99,15 @@ public sealed class Simulator
     public void Stop() => _stopRequested = true;
 
     /// <summary>
+    /// Checked every <see cref="CancellationCheckInterval"/> events by <see cref="RunUntil"/>, which then
+    /// throws <see cref="OperationCanceledException"/> (Ctrl-C ends a long run within milliseconds;
+    /// a mask test per event costs nothing measurable and never changes what is simulated).
+    /// </summary>
+    public CancellationToken Cancellation { get; set; }
+
+    public const long CancellationCheckInterval = 1 << 16;
+
+    /// <summary>
     /// Runs every event whose time is before <paramref name="end"/> (the interval is half-open,
     /// so back-to-back calls never run an event twice or skip one), then sets the clock to
     /// <paramref name="end"/> unless stopped early.
@@ -125,6 +134,7 @@ public sealed class Simulator
             EventsExecuted++;
             _targets[e.Target].OnEvent(e.Kind, e.Arg, e.Data);
             if (_stopRequested) return;
+            if ((EventsExecuted & (CancellationCheckInterval - 1)) == 0) Cancellation.ThrowIfCancellationRequested();
         }
         if (end > Now) Now = end;
     }

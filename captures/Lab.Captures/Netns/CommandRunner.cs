@@ -12,8 +12,10 @@ public readonly record struct CommandResult(int ExitCode, string StandardOutput,
 /// <summary>Runs external tools (ip, tcpdump, tcpreplay) with an argument list: no shell, no quoting bugs.</summary>
 public static class CommandRunner
 {
-    public static CommandResult Run(string program, IEnumerable<string> arguments, TimeSpan? timeout = null)
+    /// <param name="cancellation">Ctrl-C: the command is killed and <see cref="OperationCanceledException"/> thrown.</param>
+    public static CommandResult Run(string program, IEnumerable<string> arguments, TimeSpan? timeout = null, CancellationToken cancellation = default)
     {
+        cancellation.ThrowIfCancellationRequested();
         var psi = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
@@ -38,7 +40,16 @@ public static class CommandRunner
         p.StandardInput.Close();
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        if (!p.WaitForExit(timeout ?? TimeSpan.FromSeconds(30)))
+        bool exited;
+        using (cancellation.Register(() => Kill(p)))
+            exited = p.WaitForExit(timeout ?? TimeSpan.FromSeconds(30));
+        if (cancellation.IsCancellationRequested)
+        {
+            Kill(p);
+            p.WaitForExit();
+            cancellation.ThrowIfCancellationRequested();
+        }
+        if (!exited)
         {
             try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
             p.WaitForExit();
@@ -46,6 +57,18 @@ public static class CommandRunner
         }
         p.WaitForExit();
         return new CommandResult(p.ExitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    static void Kill(Process p)
+    {
+        try
+        {
+            p.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone.
+        }
     }
 
     /// <summary>Runs and throws <see cref="InvalidOperationException"/> with the command and its stderr on failure.</summary>

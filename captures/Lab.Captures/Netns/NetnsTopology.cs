@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using Lab.Captures.Cleanup;
 using Lab.Captures.Frames;
 
 namespace Lab.Captures.Netns;
@@ -12,20 +13,21 @@ namespace Lab.Captures.Netns;
 /// namespaces, so nothing ever appears in the host's namespace. <see cref="Dispose"/> deletes
 /// the namespaces (the kernel then deletes their veths), also when building failed halfway.
 /// <para>
-/// Ctrl-C and kill: every live topology is registered; Console.CancelKeyPress (SIGINT) and
-/// AppDomain.ProcessExit (normal exit and SIGTERM, which .NET turns into an orderly exit)
-/// dispose them all before the process ends. Only SIGKILL or a crash can leave namespaces
-/// behind: <see cref="RemoveStale"/> deletes lab-PID-* namespaces whose process is gone.
+/// Ctrl-C and kill: every live topology is registered with <see cref="ExitCleanup"/> (disposed
+/// at exit, and on a signal unless the host cancels its work instead). Each namespace is marked
+/// with its owner (<see cref="OwnedResources"/>) before it is created, and the first topology of
+/// a process removes the namespaces whose marked owner no longer runs (left by SIGKILL), so
+/// every namespace creator cleans up after a killed predecessor, and never touches a namespace
+/// it has no marker for or whose owner still runs.
 /// </para>
 /// </summary>
 public sealed partial class NetnsTopology : IDisposable
 {
-    static readonly Lock RegistryLock = new();
-    static readonly List<NetnsTopology> Live = [];
     static int _nextId;
-    static bool _hooksInstalled;
 
     readonly Lock _lock = new();
+    // Held for the whole teardown: a second Dispose (the exit path after Ctrl-C) returns only once it is done.
+    readonly Lock _disposeGate = new();
     readonly List<string> _namespaces = [];
     readonly int _id;
     bool _disposed;
@@ -38,16 +40,8 @@ public sealed partial class NetnsTopology : IDisposable
     public NetnsTopology()
     {
         _id = Interlocked.Increment(ref _nextId);
-        lock (RegistryLock)
-        {
-            Live.Add(this);
-            if (!_hooksInstalled)
-            {
-                _hooksInstalled = true;
-                Console.CancelKeyPress += (_, _) => DisposeAll();
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => DisposeAll();
-            }
-        }
+        OwnedResources.RemoveStaleOnce();
+        ExitCleanup.Register(this);
     }
 
     /// <summary>Why namespaces cannot be built here, or null when they can (root, iproute2, netns support).</summary>
@@ -75,6 +69,7 @@ public sealed partial class NetnsTopology : IDisposable
             // Registered before creation: a failure halfway still gets it deleted.
             _namespaces.Add(name);
         }
+        OwnedResources.Mark(OwnedKind.Netns, name);
         CommandRunner.RunChecked("ip", "netns", "add", name);
         Ip(name, "link", "set", "lo", "up");
         return name;
@@ -122,10 +117,10 @@ public sealed partial class NetnsTopology : IDisposable
     }
 
     /// <summary>Like <see cref="Exec"/> but returns the result instead of throwing.</summary>
-    public CommandResult TryExec(string ns, string program, IEnumerable<string> arguments, TimeSpan? timeout = null)
+    public CommandResult TryExec(string ns, string program, IEnumerable<string> arguments, TimeSpan? timeout = null, CancellationToken cancellation = default)
     {
         CheckOwned(ns);
-        return CommandRunner.Run("ip", ["netns", "exec", ns, program, .. arguments], timeout);
+        return CommandRunner.Run("ip", ["netns", "exec", ns, program, .. arguments], timeout, cancellation);
     }
 
     void CheckOwned(string ns)
@@ -139,44 +134,30 @@ public sealed partial class NetnsTopology : IDisposable
 
     public void Dispose()
     {
-        string[] names;
-        lock (_lock)
+        lock (_disposeGate)
         {
-            if (_disposed) return;
-            _disposed = true;
-            names = [.. _namespaces];
+            string[] names;
+            lock (_lock)
+            {
+                if (_disposed) return;
+                _disposed = true;
+                names = [.. _namespaces];
+            }
+            for (int i = names.Length - 1; i >= 0; i--)
+            {
+                if (!NetworkNamespace.Exists(names[i]) || CommandRunner.Run("ip", ["netns", "del", names[i]]).Succeeded)
+                    OwnedResources.Unmark(OwnedKind.Netns, names[i]);
+            }
+            ExitCleanup.Unregister(this);
         }
-        for (int i = names.Length - 1; i >= 0; i--)
-            if (NetworkNamespace.Exists(names[i])) CommandRunner.Run("ip", ["netns", "del", names[i]]);
-        lock (RegistryLock) Live.Remove(this);
     }
 
-    static void DisposeAll()
-    {
-        NetnsTopology[] all;
-        lock (RegistryLock) all = [.. Live];
-        foreach (var t in all) t.Dispose();
-    }
-
-    /// <summary>Deletes lab-PID-* namespaces left by processes that no longer run (after SIGKILL); returns how many.</summary>
-    public static int RemoveStale()
-    {
-        if (!Directory.Exists(NetworkNamespace.RunDirectory)) return 0;
-        int removed = 0;
-        foreach (string path in Directory.GetFiles(NetworkNamespace.RunDirectory))
-        {
-            var m = OwnedName().Match(Path.GetFileName(path));
-            if (!m.Success) continue;
-            int pid = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-            if (pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}")) continue;
-            if (CommandRunner.Run("ip", ["netns", "del", Path.GetFileName(path)]).Succeeded) removed++;
-        }
-        return removed;
-    }
+    /// <summary>
+    /// Deletes the namespaces (and temp folders) that processes no longer running marked as theirs
+    /// (left after SIGKILL); returns how many namespaces. Never by name: see <see cref="OwnedResources"/>.
+    /// </summary>
+    public static int RemoveStale() => OwnedResources.RemoveStale().Namespaces;
 
     [GeneratedRegex("^[A-Za-z0-9-]{1,12}$")]
     private static partial Regex RoleName();
-
-    [GeneratedRegex("^lab-([0-9]+)-[0-9]+-")]
-    private static partial Regex OwnedName();
 }

@@ -6,8 +6,9 @@ namespace Lab.Captures.Replay;
 /// <summary>
 /// Replays a capture into a frame sink at the requested timing. Packets that are due are
 /// batched (one sendmmsg for all of them); when the next packet is not yet due, what is queued
-/// goes out and the replayer waits for the next deadline on CLOCK_MONOTONIC (sleep, then spin:
-/// <see cref="MonotonicClock.WaitUntil"/>). Deadlines are absolute (start + due), so lateness
+/// goes out and the replayer waits for the next deadline on CLOCK_MONOTONIC (a long gap on the
+/// cancellation token, so Ctrl-C ends it at once, then a precise sleep, then a short spin:
+/// <see cref="MonotonicClock.WaitUntil(long, CancellationToken, long)"/>). Deadlines are absolute (start + due), so lateness
 /// never accumulates. Nothing is allocated per packet: frames are copied from the reader's
 /// buffer into the sink's.
 /// </summary>
@@ -86,7 +87,11 @@ public static class PcapReplayer
                     if (deadline > now)
                     {
                         Flush();
-                        MonotonicClock.WaitUntil(deadline);
+                        if (!MonotonicClock.WaitUntil(deadline, cancellation))
+                        {
+                            cancelled = true;
+                            goto Done;
+                        }
                     }
                 }
                 if (!sink.TryAdd(frame))

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Lab.Captures.Frames;
+using Lab.Captures.Cleanup;
 using Lab.Captures.Netns;
 using Lab.Captures.Vm;
 
@@ -20,35 +21,39 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
     static readonly MacAddress CaptureMac = MacAddress.Parse("02:00:00:00:02:04");
 
     readonly NetnsTopology _topology;
+    readonly CancellationToken _cancellation;
     readonly List<(Process Process, string File)> _background = [];
     int _disposed;
+    readonly Lock _disposeGate = new();
 
-    HostDeviceUnderTest(NetnsTopology topology, string snd, string dut, string rcv)
+    HostDeviceUnderTest(NetnsTopology topology, string snd, string dut, string rcv, CancellationToken cancellation)
     {
         _topology = topology;
+        _cancellation = cancellation;
         InjectNamespace = snd;
         DutNamespace = dut;
         CaptureNamespace = rcv;
     }
 
     /// <summary>Builds the three namespaces and both veth pairs; removes everything if building fails.</summary>
+    /// <param name="cancellation">Ctrl-C: building and every later script stop with <see cref="OperationCanceledException"/>.</param>
     /// <exception cref="VmUnavailableException">No namespaces here (not root, no iproute2).</exception>
-    public static HostDeviceUnderTest Create()
+    public static HostDeviceUnderTest Create(CancellationToken cancellation = default)
     {
         if (NetnsTopology.UnavailableReason() is { } reason) throw new VmUnavailableException(reason);
-        NetnsTopology.RemoveStale();
         var t = new NetnsTopology();
         HostDeviceUnderTest? dut = null;
         try
         {
             string snd = t.AddNamespace("snd"), d = t.AddNamespace("dut"), rcv = t.AddNamespace("rcv");
-            dut = new HostDeviceUnderTest(t, snd, d, rcv);
-            VmCleanup.Register(dut);
+            dut = new HostDeviceUnderTest(t, snd, d, rcv, cancellation);
+            ExitCleanup.Register(dut);
             // The harness ends stay silent (no router solicitations): only the DUT speaks IPv6.
             t.DisableIpv6(snd);
             t.DisableIpv6(rcv);
             t.AddVethPair(snd, "s0", d, "d0", SenderMac, IngressMac);
             t.AddVethPair(d, "d1", rcv, "r0", EgressMac, CaptureMac);
+            cancellation.ThrowIfCancellationRequested();
             return dut;
         }
         catch
@@ -93,7 +98,7 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
 
     public (int ExitCode, string Output) TryRun(string script)
     {
-        var r = _topology.TryExec(DutNamespace, "sh", ["-c", script], TimeSpan.FromMinutes(5));
+        var r = _topology.TryExec(DutNamespace, "sh", ["-c", script], TimeSpan.FromMinutes(5), _cancellation);
         return (r.ExitCode, r.ExitCode == 0 ? r.StandardOutput : r.StandardError + r.StandardOutput);
     }
 
@@ -101,6 +106,7 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
     {
         ArgumentNullException.ThrowIfNull(executable);
         string file = Path.Combine(Path.GetTempPath(), $"{name}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        OwnedResources.Mark(OwnedKind.TempFile, file);
         File.WriteAllBytes(file, executable);
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("the host DUT needs Linux");
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserExecute);
@@ -120,26 +126,32 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        VmCleanup.Unregister(this);
-        lock (_background)
+        // Held for the whole teardown: a concurrent Dispose returns only once everything is gone.
+        lock (_disposeGate)
         {
-            foreach (var (p, file) in _background)
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            lock (_background)
             {
-                try
+                foreach (var (p, file) in _background)
                 {
-                    if (!p.HasExited) p.Kill();
-                    p.WaitForExit(5000);
+                    try
+                    {
+                        if (!p.HasExited) p.Kill();
+                        p.WaitForExit(5000);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // Already gone.
+                    }
+                    p.Dispose();
+                    File.Delete(file);
+                    OwnedResources.Unmark(OwnedKind.TempFile, file);
                 }
-                catch (InvalidOperationException)
-                {
-                    // Already gone.
-                }
-                p.Dispose();
-                File.Delete(file);
+                _background.Clear();
             }
-            _background.Clear();
+            _topology.Dispose();
+            // Last: until here the exit path (ExitCleanup) still sees this and waits for the teardown.
+            ExitCleanup.Unregister(this);
         }
-        _topology.Dispose();
     }
 }

@@ -23,9 +23,10 @@ public sealed class VmDeviceUnderTest : IDeviceUnderTest
         _ownsVm = ownsVm;
     }
 
-    /// <summary>Boots a guest for validation (two NICs, one vCPU).</summary>
+    /// <summary>Boots a guest for validation (two NICs, one vCPU); <paramref name="cancellation"/> (Ctrl-C) ends the boot and every later command.</summary>
     /// <exception cref="VmUnavailableException">This machine cannot run the VM (the reason says why).</exception>
-    public static VmDeviceUnderTest Boot() => new(KernelVm.Boot(new KernelVmOptions { Nics = 2 }), ownsVm: true);
+    public static VmDeviceUnderTest Boot(CancellationToken cancellation = default) =>
+        new(KernelVm.Boot(new KernelVmOptions { Nics = 2, Cancellation = cancellation }), ownsVm: true);
 
     public KernelVm Vm => _vm;
 

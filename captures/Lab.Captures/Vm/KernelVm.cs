@@ -1,3 +1,4 @@
+using Lab.Captures.Cleanup;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -24,6 +25,7 @@ public sealed class KernelVm : IDisposable
     private readonly BlockingCollection<string> _lines = new();
     private readonly StringBuilder _qemuStderr = new();
     private readonly Lock _gate = new();
+    private readonly Lock _disposeGate = new();
     private readonly StreamWriter _trace;
     private int _nextId;
     private int _disposed;
@@ -78,7 +80,9 @@ public sealed class KernelVm : IDisposable
         KernelVm? vm = null;
         try
         {
+            options.Cancellation.ThrowIfCancellationRequested();
             work = Directory.CreateTempSubdirectory(netns.Name + "-");
+            OwnedResources.Mark(OwnedKind.TempDirectory, work.FullName);
             var psi = new ProcessStartInfo("ip")
             {
                 RedirectStandardInput = true,
@@ -91,7 +95,7 @@ public sealed class KernelVm : IDisposable
                 psi.ArgumentList.Add(a);
             var qemu = new Process { StartInfo = psi };
             vm = new KernelVm(options, image, netns, work, qemu);
-            VmCleanup.Register(vm);
+            ExitCleanup.Register(vm);
             var clock = Stopwatch.StartNew();
             qemu.Start();
             vm.StartReaders();
@@ -100,17 +104,22 @@ public sealed class KernelVm : IDisposable
             vm.QemuProcessId = int.Parse(File.ReadAllText(Path.Combine(work.FullName, "qemu.pid")).Trim(), CultureInfo.InvariantCulture);
             return vm;
         }
-        catch
+        catch (Exception e)
         {
             if (vm is not null)
             {
-                vm._keepForDiagnosis = true; // the error message names its console.log
+                // A failed boot's error message names its console.log; an interrupted one leaves nothing.
+                vm._keepForDiagnosis = e is not OperationCanceledException;
                 vm.Dispose();
             }
             else
             {
                 netns.Dispose();
-                work?.Delete(recursive: true);
+                if (work is not null)
+                {
+                    work.Delete(recursive: true);
+                    OwnedResources.Unmark(OwnedKind.TempDirectory, work.FullName);
+                }
             }
             throw;
         }
@@ -184,6 +193,7 @@ public sealed class KernelVm : IDisposable
         ArgumentNullException.ThrowIfNull(command);
         var limit = timeout ?? _options.CommandTimeout;
         var seconds = Math.Max(1, (int)Math.Ceiling(limit.TotalSeconds));
+        _options.Cancellation.ThrowIfCancellationRequested();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
@@ -215,8 +225,14 @@ public sealed class KernelVm : IDisposable
                 string? line;
                 try
                 {
-                    if (!_lines.TryTake(out line, left))
+                    if (!_lines.TryTake(out line, Milliseconds(left), _options.Cancellation))
                         continue;
+                }
+                catch (OperationCanceledException)
+                {
+                    // The answer may still come: the channel is out of step from here on.
+                    _faulted = "interrupted";
+                    throw;
                 }
                 catch (InvalidOperationException)
                 {
@@ -283,31 +299,39 @@ public sealed class KernelVm : IDisposable
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-            return;
-        VmCleanup.Unregister(this);
-        StopQemu();
-        _qemu.Dispose();
-        _netns.Dispose();
-        lock (_trace)
-            _trace.Dispose();
-        var keep = _options.KeepWorkDirectory || _keepForDiagnosis || Environment.GetEnvironmentVariable("LAB_VM_KEEP") == "1";
-        if (keep)
+        // Held for the whole teardown: a concurrent Dispose (the exit path after Ctrl-C) returns only once qemu,
+        // the namespace and the work folder are gone.
+        lock (_disposeGate)
         {
-            File.WriteAllText(Path.Combine(_work.FullName, "KEEP"), "kept for debugging (KernelVmOptions.KeepWorkDirectory or LAB_VM_KEEP=1)\n");
-        }
-        else
-        {
-            try
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+                return;
+            StopQemu();
+            _qemu.Dispose();
+            _netns.Dispose();
+            lock (_trace)
+                _trace.Dispose();
+            var keep = _options.KeepWorkDirectory || _keepForDiagnosis || Environment.GetEnvironmentVariable("LAB_VM_KEEP") == "1";
+            if (keep)
             {
-                _work.Delete(recursive: true);
+                File.WriteAllText(Path.Combine(_work.FullName, "KEEP"), "kept for debugging (KernelVmOptions.KeepWorkDirectory or LAB_VM_KEEP=1)\n");
+                OwnedResources.Unmark(OwnedKind.TempDirectory, _work.FullName);
             }
-            catch (IOException)
+            else
             {
-                // A leftover temp directory is harmless.
+                try
+                {
+                    _work.Delete(recursive: true);
+                    OwnedResources.Unmark(OwnedKind.TempDirectory, _work.FullName);
+                }
+                catch (IOException)
+                {
+                    // Left for the next run's sweep (its marker stays).
+                }
             }
+            _lines.Dispose();
+            // Last: until here the exit path (ExitCleanup) still sees this and waits for the teardown.
+            ExitCleanup.Unregister(this);
         }
-        _lines.Dispose();
     }
 
     /// <summary>
@@ -401,8 +425,12 @@ public sealed class KernelVm : IDisposable
             string? line;
             try
             {
-                if (left <= TimeSpan.Zero || !_lines.TryTake(out line, left))
+                if (left <= TimeSpan.Zero || !_lines.TryTake(out line, Milliseconds(left), _options.Cancellation))
                     throw new VmException($"the guest did not come up within {timeout.TotalSeconds:0} s.{Diagnostics()}");
+            }
+            catch (OperationCanceledException)
+            {
+                throw;
             }
             catch (InvalidOperationException)
             {
@@ -415,6 +443,8 @@ public sealed class KernelVm : IDisposable
             }
         }
     }
+
+    private static int Milliseconds(TimeSpan t) => (int)Math.Clamp(Math.Ceiling(t.TotalMilliseconds), 0, int.MaxValue);
 
     /// <summary>control.log in the work directory: every request and its exit code, with times.</summary>
     private void Trace(string text)

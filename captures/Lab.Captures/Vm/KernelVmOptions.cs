@@ -31,4 +31,10 @@ public sealed record KernelVmOptions
     /// <summary>Keep the work directory (console.log, qemu's stderr) after Dispose, for debugging.
     /// Also on when the environment variable LAB_VM_KEEP is 1.</summary>
     public bool KeepWorkDirectory { get; init; }
+
+    /// <summary>
+    /// Ctrl-C: boot and every command wait on it and throw <see cref="OperationCanceledException"/>
+    /// at once (the VM is unusable afterwards; dispose it).
+    /// </summary>
+    public CancellationToken Cancellation { get; init; }
 }

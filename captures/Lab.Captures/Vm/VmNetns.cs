@@ -1,17 +1,20 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Lab.Captures.Cleanup;
 
 namespace Lab.Captures.Vm;
 
 /// <summary>
 /// The network namespace a <see cref="KernelVm"/> owns: qemu runs in it and its tap
 /// devices live in it, so no test frame ever touches the host's own namespace.
-/// Named labvm-PID-N; <see cref="SweepStale"/> removes those whose process is gone
-/// (a harness killed with SIGKILL cannot clean up after itself).
+/// Named labvm-PID-N and marked with its owner (<see cref="OwnedResources"/>) before it is
+/// created; <see cref="SweepStale"/> removes those whose marked owner is gone (a harness killed
+/// with SIGKILL cannot clean up after itself), never one by its name alone.
 /// </summary>
 public sealed partial class VmNetns : IDisposable
 {
     private static int s_counter;
+    private readonly Lock _disposeGate = new();
     private bool _disposed;
 
     private VmNetns(string name, IReadOnlyList<VmNic> nics)
@@ -31,9 +34,11 @@ public sealed partial class VmNetns : IDisposable
         SweepStale();
         var name = string.Create(CultureInfo.InvariantCulture,
             $"labvm-{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}");
+        OwnedResources.Mark(OwnedKind.Netns, name);
         HostCommand.Check("ip", "netns", "add", name);
         var nics = Enumerable.Range(0, nicCount).Select(VmNic.ForIndex).ToArray();
         var ns = new VmNetns(name, nics);
+        ExitCleanup.Register(ns);
         try
         {
             Exec(name, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
@@ -55,44 +60,22 @@ public sealed partial class VmNetns : IDisposable
     /// <summary>Deletes the taps and the namespace; safe to call twice.</summary>
     public void Dispose()
     {
-        if (_disposed)
-            return;
-        _disposed = true;
-        Delete(Name);
+        // Held for the whole teardown: a concurrent Dispose returns only once the namespace is gone.
+        lock (_disposeGate)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            Delete(Name);
+            ExitCleanup.Unregister(this);
+        }
     }
 
     /// <summary>
-    /// Removes labvm-PID-N namespaces, and the labvm-PID-N-* work directories in the temp
-    /// directory, whose process no longer exists (work directories kept on purpose, marked
-    /// with a KEEP file, stay).
+    /// Removes the namespaces (with their taps) and work directories that harnesses no longer
+    /// running marked as theirs; work directories kept on purpose (a KEEP file) stay. Once per process.
     /// </summary>
-    public static void SweepStale()
-    {
-        if (Directory.Exists("/run/netns"))
-        {
-            foreach (var path in Directory.GetFiles("/run/netns"))
-            {
-                var m = StaleName().Match(Path.GetFileName(path));
-                if (m.Success && !Directory.Exists("/proc/" + m.Groups[1].Value))
-                    Delete(Path.GetFileName(path));
-            }
-        }
-        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "labvm-*"))
-        {
-            var m = StaleWorkDir().Match(Path.GetFileName(dir));
-            if (m.Success && !Directory.Exists("/proc/" + m.Groups[1].Value) && !File.Exists(Path.Combine(dir, "KEEP")))
-            {
-                try
-                {
-                    Directory.Delete(dir, recursive: true);
-                }
-                catch (IOException)
-                {
-                    // Left for the next sweep.
-                }
-            }
-        }
-    }
+    public static void SweepStale() => OwnedResources.RemoveStaleOnce();
 
     private static void Delete(string name)
     {
@@ -104,17 +87,12 @@ public sealed partial class VmNetns : IDisposable
             foreach (Match m in TunLine().Matches(links.Stdout))
                 HostCommand.Run("ip", ["-n", name, "link", "del", m.Groups[1].Value], TimeSpan.FromSeconds(30));
         }
-        HostCommand.Run("ip", ["netns", "del", name], TimeSpan.FromSeconds(30));
+        if (HostCommand.Run("ip", ["netns", "del", name], TimeSpan.FromSeconds(30)).ExitCode == 0)
+            OwnedResources.Unmark(OwnedKind.Netns, name);
     }
 
     private static void Exec(string ns, params string[] command) =>
         HostCommand.Check("ip", ["netns", "exec", ns, .. command]);
-
-    [GeneratedRegex(@"^labvm-(\d+)-\d+$")]
-    private static partial Regex StaleName();
-
-    [GeneratedRegex(@"^labvm-(\d+)-\d+-\w+$")]
-    private static partial Regex StaleWorkDir();
 
     [GeneratedRegex(@"^\d+:\s+([^:@\s]+)[:@]", RegexOptions.Multiline)]
     private static partial Regex TunLine();

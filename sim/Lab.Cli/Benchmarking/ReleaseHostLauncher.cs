@@ -34,7 +34,8 @@ public static class ReleaseHostLauncher
         return a;
     }
 
-    public static int Run(IReadOnlyList<string> labArgs, TextWriter output, TextWriter error)
+    /// <param name="cancellation">Ctrl-C: the Release host (dotnet run and its child) is killed and <see cref="OperationCanceledException"/> thrown.</param>
+    public static int Run(IReadOnlyList<string> labArgs, TextWriter output, TextWriter error, CancellationToken cancellation = default)
     {
         string root = FindRepositoryRoot() ?? throw new Lab.Engine.LabInputException(
             $"lab bench: cannot find {ProjectRelativePath} above the current directory; run it from the lab's checkout");
@@ -55,7 +56,19 @@ public static class ReleaseHostLauncher
         };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        p.WaitForExit();
+        using (cancellation.Register(() =>
+        {
+            try
+            {
+                p.Kill(entireProcessTree: true);
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Already gone.
+            }
+        }))
+            p.WaitForExit();
+        cancellation.ThrowIfCancellationRequested();
         return p.ExitCode;
     }
 }

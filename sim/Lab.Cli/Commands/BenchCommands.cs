@@ -24,14 +24,18 @@ public static class BenchCommands
         {
             suite, quick, dry, filter, compare, threshold, save, baselineDir, db, noStore, artifacts, verbose,
         };
-        cmd.SetAction(pr =>
+        cmd.SetAction((pr, cancellation) => Task.FromResult(Bench(pr, cancellation)));
+        cmd.Subcommands.Add(CreateHistory());
+        return cmd;
+
+        int Bench(ParseResult pr, CancellationToken cancellation)
         {
             var output = pr.InvocationConfiguration.Output;
             if (pr.GetValue(quick) && pr.GetValue(dry)) throw new Lab.Engine.LabInputException("--quick and --dry: choose one");
             double limit = BenchComparer.ParseThreshold(pr.GetValue(threshold)!);
             var host = BenchHost.Current;
             if (host is null)
-                return ReleaseHostLauncher.Run(pr.Tokens.Select(t => t.Value).ToList(), output, pr.InvocationConfiguration.Error);
+                return ReleaseHostLauncher.Run(pr.Tokens.Select(t => t.Value).ToList(), output, pr.InvocationConfiguration.Error, cancellation);
             return BenchSession.Run(host, new BenchOptions
             {
                 Suites = pr.GetValue(suite) ?? [],
@@ -46,9 +50,7 @@ public static class BenchCommands
                 ArtifactsDirectory = pr.GetValue(artifacts),
                 Verbose = pr.GetValue(verbose),
             }, output);
-        });
-        cmd.Subcommands.Add(CreateHistory());
-        return cmd;
+        }
     }
 
     static Command CreateHistory()

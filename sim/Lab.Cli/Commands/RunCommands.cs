@@ -18,12 +18,13 @@ public static class RunCommands
         var outDir = new Option<string?>("--out") { Description = "Results folder (default results/<scenario name>)" };
         var noStore = new Option<bool>("--no-store") { Description = "Do not record the run in the results store" };
         var cmd = new Command("run", "Simulate a scenario, print a summary and write its results folder") { scenario, seed, reps, sets, outDir, noStore };
-        cmd.SetAction(pr =>
+        cmd.SetAction((pr, cancellation) =>
         {
             var output = pr.InvocationConfiguration.Output;
             var loaded = Load(pr.GetValue(scenario)!, pr.GetValue(sets), pr.GetValue(seed), pr.GetValue(reps));
             TextWriter? progress = Console.IsErrorRedirected ? null : Console.Error;
-            var set = RunPipeline.Run(loaded, progress);
+            // Ctrl-C during the simulation: nothing has been written yet.
+            var set = RunPipeline.Run(loaded, progress, cancellation);
             string dir = pr.GetValue(outDir) ?? Path.Combine("results", loaded.First.Name);
             var costs = CostNotes.Lines(loaded, set);
             var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,
@@ -38,7 +39,7 @@ public static class RunCommands
             if (costs.Count > 0) output.WriteLine();
             foreach (var line in costs) output.WriteLine(line);
             output.WriteLine($"\nresults: {dir}");
-            return LabCommand.Ok;
+            return Task.FromResult(LabCommand.Ok);
         });
         return cmd;
     }

@@ -33,7 +33,10 @@ public static class SweepCommands
         {
             scenario, jobs, precision, metrics, maxReps, outDir, sets, seed, reps, shard, emit, shards, labCommand, restart, noStore,
         };
-        cmd.SetAction(pr =>
+        cmd.SetAction((pr, cancellation) => Task.FromResult(Sweep(pr, cancellation)));
+        return cmd;
+
+        int Sweep(ParseResult pr, CancellationToken cancellation)
         {
             var output = pr.InvocationConfiguration.Output;
             string file = pr.GetValue(scenario)!;
@@ -77,27 +80,11 @@ public static class SweepCommands
 
             var request = new SweepRequest(loaded, dir, jobCount, shardSpec, rule, pr.GetValue(restart), !pr.GetValue(noStore) && shardSpec.IsWhole,
                 "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                if (cancel.IsCancellationRequested) return;
-                e.Cancel = true;
-                cancel.Cancel();
-                Console.Error.WriteLine("\nlab sweep: stopping after the runs in progress (Ctrl-C again to abort now); finished runs are kept");
-            };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                var outcome = SweepRunner.Run(request, SweepProgress.ForConsole(), cancel.Token);
-                output.Write(SweepReport.Format(request, outcome, metricNames));
-                return outcome.Completed ? LabCommand.Ok : Interrupted;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
-        });
-        return cmd;
+            // Ctrl-C abandons the runs in progress (no file of theirs is written) and keeps the finished ones.
+            var outcome = SweepRunner.Run(request, SweepProgress.ForConsole(), cancellation);
+            output.Write(SweepReport.Format(request, outcome, metricNames));
+            return outcome.Completed ? LabCommand.Ok : Interrupted;
+        }
     }
 
     public static Command CreateMerge()

@@ -28,7 +28,10 @@ public static class ValidateCommands
         {
             scenario, kernel, outDir, sets, timing, costs, tolerance, points, packets, repeat, accounting,
         };
-        cmd.SetAction(pr =>
+        cmd.SetAction((pr, cancellation) => Task.FromResult(Act(pr, cancellation)));
+        return cmd;
+
+        int Act(ParseResult pr, CancellationToken cancellation)
         {
             var progress = Console.IsErrorRedirected ? null : Console.Error;
             if (!pr.GetValue(timing))
@@ -38,7 +41,7 @@ public static class ValidateCommands
                     if (given) throw new LabInputException($"{name}: only with --timing");
                 return ValidateRunner.Run(
                     new ValidateOptions(pr.GetValue(scenario)!, pr.GetValue(kernel)!, pr.GetValue(outDir), pr.GetValue(sets)),
-                    pr.InvocationConfiguration.Output, progress);
+                    pr.InvocationConfiguration.Output, progress, cancellation);
             }
             int n = pr.GetValue(points);
             if (n is < 1 or > 20) throw new LabInputException($"--points: expected 1 to 20 offered rates, found {n}");
@@ -50,8 +53,7 @@ public static class ValidateCommands
                 new TimingValidateOptions(pr.GetValue(scenario)!, pr.GetValue(kernel)!, pr.GetValue(costs), Tolerance(pr.GetValue(tolerance)!),
                     pr.GetValue(outDir), n, p, r, pr.GetValue(sets), pr.GetValue(accounting)),
                 pr.InvocationConfiguration.Output, progress);
-        });
-        return cmd;
+        }
     }
 
     /// <summary>"15%" or "15" as percent.</summary>

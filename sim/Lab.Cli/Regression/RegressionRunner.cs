@@ -43,7 +43,7 @@ public static class RegressionRunner
         return files;
     }
 
-    public static int Run(string dir, bool update, TextWriter output)
+    public static int Run(string dir, bool update, TextWriter output, CancellationToken cancellation = default)
     {
         var files = Scenarios(dir);
         // Validate every expectation file before running anything: a bad file is bad input.
@@ -53,7 +53,7 @@ public static class RegressionRunner
         foreach (var file in files)
         {
             string name = Path.GetFileNameWithoutExtension(file);
-            var set = RunPipeline.Run(RunCommands.Load(file, null, null, null));
+            var set = RunPipeline.Run(RunCommands.Load(file, null, null, null), cancellation: cancellation);
             var expected = existing[file];
             if (expected is null)
             {

@@ -9,7 +9,7 @@ namespace Lab.Cli.Running;
 /// <summary>Runs every point and replication of a loaded scenario into a <see cref="RunSet"/>.</summary>
 public static class RunPipeline
 {
-    public static RunSet Run(LoadedScenario loaded, TextWriter? progress = null)
+    public static RunSet Run(LoadedScenario loaded, TextWriter? progress = null, CancellationToken cancellation = default)
     {
         var first = loaded.First;
         var points = new List<PointResult>();
@@ -20,7 +20,7 @@ public static class RunPipeline
             var reps = new List<ReplicationResult>();
             for (int r = 0; r < point.Scenario.Run.Replications; r++)
             {
-                reps.Add(RunOne(point.Scenario, r));
+                reps.Add(RunOne(point.Scenario, r, cancellation));
                 done++;
                 progress?.Write($"\r  run {done}/{total}  ({clock.Elapsed.TotalSeconds:F1} s)   ");
             }
@@ -32,11 +32,8 @@ public static class RunPipeline
             first.Run.Replications, loaded.SweptParameters, points);
     }
 
-    public static ReplicationResult RunOne(Scenario scenario, int replication)
-    {
-        var r = ScenarioRunner.Run(scenario, replication, PcapTraffic.Load);
-        return r;
-    }
+    public static ReplicationResult RunOne(Scenario scenario, int replication, CancellationToken cancellation = default) =>
+        ScenarioRunner.Run(scenario, replication, PcapTraffic.Load, cancellation: cancellation);
 
     public static TimeSeriesRow ToRow(TimeSeriesPoint p) =>
         new(SimTime.ToSeconds(p.Time), p.DeliveredPps, p.WireBitsPerSecond, p.GoodputBitsPerSecond, p.QueueDepth, p.Drops, p.Warmup);

@@ -19,10 +19,13 @@ public static class ScenarioRunner
 
     /// <param name="probe">Optional: given each model stage as it is built, returns the stage to run in its place
     /// (a recorder around it, for `lab validate`); metrics still come from the model's own stage.</param>
+    /// <param name="cancellation">Ctrl-C: the simulation throws <see cref="OperationCanceledException"/> within milliseconds.</param>
     public static ReplicationResult Run(Scenario scenario, int replication, Func<string, IReadOnlyList<ListedPacket>>? pcapLoader = null,
-        Func<IPacketStage, IPacketStage>? probe = null)
+        Func<IPacketStage, IPacketStage>? probe = null, CancellationToken cancellation = default)
     {
+        cancellation.ThrowIfCancellationRequested();
         var ctx = new SimulationContext(scenario.Run.Seed, replication);
+        ctx.Sim.Cancellation = cancellation;
         var sink = new Sink(ctx);
         var links = new List<Link>();
         var coreSets = new List<CoreSet>();

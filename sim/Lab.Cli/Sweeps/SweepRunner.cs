@@ -29,7 +29,7 @@ public sealed record SweepOutcome(RunSet? Set, SweepManifest Manifest, bool Comp
 public static class SweepRunner
 {
     public static SweepOutcome Run(SweepRequest req, SweepProgress? progress, CancellationToken cancel) =>
-        Run(req, progress, cancel, RunPipeline.RunOne);
+        Run(req, progress, cancel, (scenario, replication) => RunPipeline.RunOne(scenario, replication, cancel));
 
     public static SweepOutcome Run(SweepRequest req, SweepProgress? progress, CancellationToken cancel, Func<Scenario, int, ReplicationResult> runOne)
     {

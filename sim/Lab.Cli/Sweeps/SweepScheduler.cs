@@ -145,7 +145,8 @@ public sealed class SweepScheduler
     /// <summary>
     /// Executes every needed run on <paramref name="jobs"/> threads; <paramref name="execute"/> must
     /// store the run (it is called outside the scheduler's lock). Returns false when cancelled
-    /// (the runs that finished are kept); rethrows the first failure of a run.
+    /// (the runs that finished are kept; runs in progress are abandoned when
+    /// <paramref name="execute"/> throws <see cref="OperationCanceledException"/> for it); rethrows the first failure of a run.
     /// </summary>
     public bool Run(int jobs, Func<RunKey, ReplicationResult> execute, Action<SweepScheduler>? progress, CancellationToken cancel)
     {
@@ -199,7 +200,8 @@ public sealed class SweepScheduler
                 lock (_gate)
                 {
                     _inFlight = Math.Max(0, _inFlight - 1);
-                    _failure ??= ex;
+                    // A run abandoned for Ctrl-C is not a failure: it is simply not done (its file was never written).
+                    if (!(ex is OperationCanceledException && cancel.IsCancellationRequested)) _failure ??= ex;
                     Monitor.PulseAll(_gate);
                 }
                 return;

@@ -38,7 +38,7 @@ public static class ForwardValidation
 
     /// <summary>Runs everything; <paramref name="dutFactory"/> replaces booting or building the DUT (tests share one guest).</summary>
     public static int Run(ValidateOptions options, LoadedScenario loaded, TextWriter output, TextWriter? progress,
-        Func<string, IDeviceUnderTest>? dutFactory = null)
+        Func<string, IDeviceUnderTest>? dutFactory = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loaded);
@@ -50,7 +50,7 @@ public static class ForwardValidation
         try
         {
             progress?.Write(options.Kernel == "vm" ? "\r  booting the VM ...   " : "\r  building namespaces ...   ");
-            dut = dutFactory?.Invoke(options.Kernel) ?? (options.Kernel == "vm" ? VmDeviceUnderTest.Boot() : HostDeviceUnderTest.Create());
+            dut = dutFactory?.Invoke(options.Kernel) ?? (options.Kernel == "vm" ? VmDeviceUnderTest.Boot(cancellation) : HostDeviceUnderTest.Create(cancellation));
         }
         catch (VmUnavailableException e)
         {
@@ -69,7 +69,7 @@ public static class ForwardValidation
         string element = ForwardDutSpec.From(loaded.First).Element;
         var sets = new List<string>(options.Sets ?? []) { $"path.{element}.kernel={version}" };
         loaded = RunCommands.Load(options.Scenario, [.. sets], null, null);
-        var points = Simulate(loaded, progress);
+        var points = Simulate(loaded, progress, cancellation);
 
         string dir = Path.GetFullPath(options.OutDir ?? Path.Combine("results", loaded.First.Name + "-validate"));
         return ValidateRunner.WriteFolder(dir, tmp =>
@@ -81,7 +81,9 @@ public static class ForwardValidation
             ForwardFrames.WritePcap(Path.Combine(tmp, "frames.pcap"), traces);
             File.WriteAllText(Path.Combine(tmp, "simulated.csv"), ForwardFiles.SimulatedCsv(traces));
 
+            cancellation.ThrowIfCancellationRequested();
             var outcome = RunKernel(dut, points, progress);
+            cancellation.ThrowIfCancellationRequested();
             File.WriteAllText(Path.Combine(tmp, "validation.csv"), ValidationFiles.ValidationCsv(outcome.Comparisons.SelectMany(c => c.Rows)));
             if (outcome.Comparisons.Count > 0) File.WriteAllText(Path.Combine(tmp, "packets.csv"), ForwardFiles.PacketsCsv(outcome.Comparisons));
             string? versionNote = specVersion != version ? $"the scenario's forward.kernel {specVersion} was replaced by the DUT's {version}" : null;
@@ -91,7 +93,7 @@ public static class ForwardValidation
     }
 
     /// <summary>Every point, replication 0, warm-up 0 (the path's counters then count from the trace's first packet; warm-up changes no verdict).</summary>
-    public static IReadOnlyList<ForwardValidatedPoint> Simulate(LoadedScenario loaded, TextWriter? progress)
+    public static IReadOnlyList<ForwardValidatedPoint> Simulate(LoadedScenario loaded, TextWriter? progress, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(loaded);
         var points = new List<ForwardValidatedPoint>();
@@ -110,7 +112,7 @@ public static class ForwardValidation
                     f.Path.Observer = probe;
                 }
                 return stage;
-            });
+            }, cancellation);
             if (probe is null) throw new InvalidOperationException($"no forward stage '{spec.Element}' was built");
             probe.Finish();
             var counters = probe.Counters!;

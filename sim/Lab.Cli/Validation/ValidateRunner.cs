@@ -1,4 +1,5 @@
 using System.Globalization;
+using Lab.Captures.Cleanup;
 using Lab.Captures.Validation;
 using Lab.Captures.Vm;
 using Lab.Cli.Commands;
@@ -31,7 +32,8 @@ public static class ValidateRunner
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static int Run(ValidateOptions options, TextWriter output, TextWriter? progress)
+    /// <param name="cancellation">Ctrl-C: the kernel run stops, its namespaces or VM and the half-written folder are removed, and <see cref="OperationCanceledException"/> propagates.</param>
+    public static int Run(ValidateOptions options, TextWriter output, TextWriter? progress, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
@@ -40,8 +42,8 @@ public static class ValidateRunner
         var loaded = RunCommands.Load(options.Scenario, [.. options.Sets ?? []], null, null);
         if (loaded.First.Traffic.FirstOrDefault(t => t.Kind == "script") is { } script)
             throw new LabInputException($"{script.Pos}: lab validate: script traffic is simulated (lab run) but not yet played into a kernel; validate a scenario with generated, sequence or pcap traffic");
-        if (ForwardDutSpec.Applies(loaded.First)) return ForwardValidation.Run(options, loaded, output, progress);
-        var points = ValidationSimulation.Run(loaded, progress);
+        if (ForwardDutSpec.Applies(loaded.First)) return ForwardValidation.Run(options, loaded, output, progress, cancellation: cancellation);
+        var points = ValidationSimulation.Run(loaded, progress, cancellation);
         string dir = Path.GetFullPath(options.OutDir ?? Path.Combine("results", loaded.First.Name + "-validate"));
         return WriteFolder(dir, tmp =>
         {
@@ -52,7 +54,7 @@ public static class ValidateRunner
             int clamped = EspTraceFrames.WritePcap(Path.Combine(tmp, "frames.pcap"), plans);
             File.WriteAllText(Path.Combine(tmp, "simulated.csv"), ValidationFiles.SimulatedCsv(plans));
 
-            var outcome = RunKernel(options.Kernel, points, Path.Combine(tmp, "frames.pcap"), progress);
+            var outcome = RunKernel(options.Kernel, points, Path.Combine(tmp, "frames.pcap"), progress, cancellation);
             var rows = outcome.Comparisons.SelectMany(c => c.Rows).ToList();
             File.WriteAllText(Path.Combine(tmp, "validation.csv"), ValidationFiles.ValidationCsv(rows));
             if (outcome.Comparisons.Count > 0)
@@ -74,31 +76,31 @@ public static class ValidateRunner
         Directory.CreateDirectory(parent);
         string tmp = Path.Combine(parent, string.Create(Inv, $".{Path.GetFileName(dir)}.tmp-{Environment.ProcessId}"));
         if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        // Marked before it exists: after a SIGKILL the next run removes it.
+        OwnedResources.Mark(OwnedKind.TempDirectory, tmp);
         Directory.CreateDirectory(tmp);
         Func<int> summary;
-        try
+        // Also removed when a second Ctrl-C (or a work that does not stop) ends the process.
+        using (var halfWritten = new TemporaryFolder(tmp))
         {
+            ExitCleanup.Register(halfWritten);
             summary = fill(tmp);
             Publish(tmp, dir);
         }
-        catch
-        {
-            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-            throw;
-        }
+        OwnedResources.Unmark(OwnedKind.TempDirectory, tmp);
         int code = summary();
         output.WriteLine($"results: {dir}");
         return code;
     }
 
     /// <summary>The kernel's half: one DUT for all points, one plan (and one injection per SA) per point.</summary>
-    static KernelOutcome RunKernel(string kernel, IReadOnlyList<ValidatedPoint> points, string pcap, TextWriter? progress)
+    static KernelOutcome RunKernel(string kernel, IReadOnlyList<ValidatedPoint> points, string pcap, TextWriter? progress, CancellationToken cancellation)
     {
         IDeviceUnderTest dut;
         try
         {
             progress?.Write(kernel == "vm" ? "\r  booting the VM ...   " : "\r  building namespaces ...   ");
-            dut = kernel == "vm" ? VmDeviceUnderTest.Boot() : HostDeviceUnderTest.Create();
+            dut = kernel == "vm" ? VmDeviceUnderTest.Boot(cancellation) : HostDeviceUnderTest.Create(cancellation);
         }
         catch (VmUnavailableException e)
         {
@@ -127,6 +129,7 @@ public static class ValidateRunner
             {
                 foreach (var p in points)
                 {
+                    cancellation.ThrowIfCancellationRequested();
                     var run = validator.Run(p.Plan, pcap, skip, progress);
                     comparisons.Add(EspComparison.Compare(run));
                     skip += p.Plan.AllPackets.LongCount();
@@ -200,6 +203,23 @@ public static class ValidateRunner
             Directory.Delete(old, true);
         }
         else Directory.Move(tmp, dir);
+    }
+}
+
+/// <summary>A folder removed on Dispose unless it was moved away meanwhile (published).</summary>
+sealed class TemporaryFolder(string path) : IDisposable
+{
+    readonly Lock _gate = new();
+
+    public void Dispose()
+    {
+        // Locked: the exit path disposing it concurrently waits until the folder is gone.
+        lock (_gate)
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, true);
+            OwnedResources.Unmark(OwnedKind.TempDirectory, path);
+            ExitCleanup.Unregister(this);
+        }
     }
 }
 

@@ -19,7 +19,7 @@ public sealed record ValidatedPoint(ScenarioPoint Point, string Label, EspDutSpe
 /// </summary>
 public static class ValidationSimulation
 {
-    public static IReadOnlyList<ValidatedPoint> Run(LoadedScenario loaded, TextWriter? progress)
+    public static IReadOnlyList<ValidatedPoint> Run(LoadedScenario loaded, TextWriter? progress, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(loaded);
         var specs = loaded.Points.Select(p => EspDutSpec.From(p.Scenario)).ToList();
@@ -32,7 +32,7 @@ public static class ValidationSimulation
             progress?.Write(string.Create(CultureInfo.InvariantCulture, $"\r  simulating point {i + 1}/{loaded.Points.Count}   "));
             EspInputProbe? probe = null;
             var result = ScenarioRunner.Run(point.Scenario, 0, PcapTraffic.Load, stage =>
-                stage is EspInputStage esp && esp.Name == spec.Element ? probe = new EspInputProbe(esp) : stage);
+                stage is EspInputStage esp && esp.Name == spec.Element ? probe = new EspInputProbe(esp) : stage, cancellation);
             if (probe is null) throw new InvalidOperationException($"no esp_in stage '{spec.Element}' was built");
             string label = Label(loaded, point);
             var traces = new List<EspSaTrace>();
