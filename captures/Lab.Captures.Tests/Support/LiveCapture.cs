@@ -39,6 +39,14 @@ public sealed class LiveCapture : IDisposable
         Thread.Sleep(200);
     }
 
+    /// <summary>
+    /// Long enough for libpcap's TPACKET_V3 block timeout (1 s by default) to hand over the
+    /// last frames: a tool stopped before that loses what its ring still holds (tcpdump says
+    /// "100 packets received by filter, 0 captured"). (--immediate-mode would hand frames over
+    /// at once but shrinks the ring: a burst of 100 frames then overruns it.)
+    /// </summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(1500);
+
     public string StandardError
     {
         get { lock (_stderr) return _stderr.ToString(); }

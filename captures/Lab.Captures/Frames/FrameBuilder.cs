@@ -71,6 +71,20 @@ public static class FrameBuilder
     }
 
     /// <summary>
+    /// Puts a VLAN tag (IEEE 802.1Q: TPID 0x8100 C-tag; 802.1ad: 0x88A8 S-tag) after the MAC
+    /// addresses of an Ethernet frame of <paramref name="length"/> bytes; a second call puts the
+    /// outer tag of a QinQ frame. Returns the frame's new length.
+    /// </summary>
+    public static int InsertVlanTag(Span<byte> frame, int length, ushort tpid, ushort vlanId, byte priority = 0)
+    {
+        if (vlanId > 4095) throw new ArgumentOutOfRangeException(nameof(vlanId), "12 bits");
+        frame[12..length].CopyTo(frame[16..]);
+        BinaryPrimitives.WriteUInt16BigEndian(frame[12..], tpid);
+        BinaryPrimitives.WriteUInt16BigEndian(frame[14..], (ushort)((priority << 13) | vlanId));
+        return length + 4;
+    }
+
+    /// <summary>
     /// Puts an IPv6 extension header (Hop-by-Hop or Destination Options with PadN, or an atomic
     /// Fragment header: offset 0, no more fragments, RFC 8200 section 4.5) between the fixed
     /// header of the IPv6 packet at <paramref name="ipOffset"/> and what followed it; the next
