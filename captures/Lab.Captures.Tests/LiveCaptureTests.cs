@@ -260,4 +260,99 @@ public sealed class LiveCaptureTests : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// ESP over IPv6 from the lab's ESP builder, with extension headers put before ESP by the
+    /// frame builder: none, Destination Options, Hop-by-Hop then Destination Options, an atomic
+    /// Fragment header; and ESP in UDP 4500 behind a Destination Options header.
+    /// </summary>
+    static List<byte[]> EspWithExtensionHeaders(uint[] sequence)
+    {
+        var frames = new List<byte[]>();
+        byte[] key = Convert.FromHexString("00112233445566778899aabbccddeeff" + "deadbeef");
+        EspFrames.EspSecurityAssociation Sa(uint spi, bool encap) => new()
+        {
+            Spi = spi,
+            KeyMaterial = key,
+            TunnelSource = System.Net.IPAddress.Parse("2001:db8:ff::1"),
+            TunnelDestination = System.Net.IPAddress.Parse("2001:db8:ff::2"),
+            EncapSourcePort = encap ? (ushort)4500 : null,
+            EncapDestinationPort = encap ? (ushort)4500 : null,
+            SourceMac = TestFrames.SenderMac,
+            DestinationMac = TestFrames.ReceiverMac,
+        };
+        using var plain = new EspFrames.EspFrameBuilder(Sa(0x1111, false));
+        using var udp = new EspFrames.EspFrameBuilder(Sa(0x2222, true));
+        var inner = new byte[100];
+        int innerLength = FrameBuilder.WriteUdpPacket(inner, TestFrames.Flow, new byte[18]);
+        for (int i = 0; i < sequence.Length; i++)
+        {
+            var f = new byte[400];
+            bool encap = i % 5 == 4;
+            int n = (encap ? udp : plain).Build(f, inner.AsSpan(0, innerLength), sequence[i]);
+            switch (encap ? 1 : i % 4)
+            {
+                case 1:
+                    n = FrameBuilder.InsertIpv6ExtensionHeader(f, n, 14, IpProtocol.DestinationOptions);
+                    break;
+                case 2:
+                    n = FrameBuilder.InsertIpv6ExtensionHeader(f, n, 14, IpProtocol.DestinationOptions, 16);
+                    n = FrameBuilder.InsertIpv6ExtensionHeader(f, n, 14, IpProtocol.HopByHopOptions);
+                    break;
+                case 3:
+                    n = FrameBuilder.InsertIpv6ExtensionHeader(f, n, 14, IpProtocol.Fragment);
+                    break;
+            }
+            frames.Add(f[..n]);
+        }
+        return frames;
+    }
+
+    [ToolFact("tcpdump", "tcpdump", needsNetns: true)]
+    public void Esp_behind_ipv6_extension_headers_is_found_in_ethernet_and_sll2_captures()
+    {
+        // Arrival order with reordering; every fifth frame is ESP in UDP (SPI 0x2222).
+        uint[] sequence = [1, 2, 3, 6, 4, 5, 7, 9, 8, 10, 11, 12, 14, 13, 15, 16, 17, 18, 20, 19];
+        var frames = EspWithExtensionHeaders(sequence);
+        var (topology, a, b) = Pair();
+        using (topology)
+        {
+            string ether = _dir.File("esp6.pcap");
+            string cooked = _dir.File("esp6-any.pcap");
+            using (var c1 = new LiveCapture(b, "tcpdump", "-i", "veth1", "-U", "-n", "-w", ether))
+            using (var c2 = new LiveCapture(b, "tcpdump", "-i", "any", "-U", "-n", "-w", cooked))
+            {
+                Send(a, "veth0", frames);
+                c1.Stop(LiveCapture.Settle);
+                c2.Stop(TimeSpan.Zero);
+            }
+            var plainSeq = sequence.Where((_, i) => i % 5 != 4).Select(s => (long)s).ToArray();
+            var udpSeq = sequence.Where((_, i) => i % 5 == 4).Select(s => (long)s).ToArray();
+            foreach (string file in new[] { ether, cooked })
+            {
+                var arrivals = EspFrames.EspCaptureArrivals.Read(file);
+                Assert.Equal([0x1111u, 0x2222u], arrivals.Spis);
+                Assert.Equal(plainSeq, arrivals.Sequence(0x1111, esn: false).Sequences);
+                Assert.Equal(udpSeq, arrivals.Sequence(0x2222, esn: false).Sequences);
+                // tshark finds the same SPIs and sequence numbers behind the same headers.
+                var t = CommandRunner.Run("tshark", ["-n", "-r", file, "-Y", "esp", "-T", "fields", "-e", "esp.spi", "-e", "esp.sequence"]);
+                Assert.True(t.Succeeded, t.StandardError);
+                string[] lines = t.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                Assert.Equal(sequence.Length, lines.Length);
+                for (int i = 0; i < sequence.Length; i++)
+                {
+                    string[] f = lines[i].Split('\t');
+                    Assert.Equal(i % 5 == 4 ? 0x2222u : 0x1111u, Convert.ToUInt32(f[0], 16));
+                    Assert.Equal(sequence[i].ToString(CultureInfo.InvariantCulture), f[1]);
+                }
+            }
+            using var r = PcapReader.Open(cooked);
+            Assert.Equal(PcapLinkType.LinuxSll2, r.LinkType);
+            int[] headers = new int[sequence.Length];
+            for (int i = 0; r.TryReadNext(out var rec); i++) headers[i] = FrameDissector.Dissect(rec.LinkType, r.Data).ExtensionHeaders;
+            // Frame i: every fifth (i % 5 == 4) one Destination Options header; else by i % 4:
+            // none, Destination Options, Hop-by-Hop + Destination Options, Fragment.
+            Assert.Equal([0, 1, 2, 1, 1, 1, 2, 1, 0, 1, 2, 1, 0, 1, 1, 1, 0, 1, 2, 1], headers);
+        }
+    }
 }
