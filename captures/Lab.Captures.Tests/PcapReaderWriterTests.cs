@@ -140,12 +140,14 @@ public sealed class PcapReaderWriterTests : IDisposable
 
     [Fact]
     public void Bad_magic_names_what_was_found() =>
-        Assert.Equal("bad.pcap: offset 0: expected pcap magic a1b2c3d4 or a1b23c4d in either byte order, found deadbeef",
+        Assert.Equal("bad.pcap: offset 0: expected pcap magic a1b2c3d4 or a1b23c4d in either byte order, or a pcapng Section Header Block 0a0d0d0a, found deadbeef",
             ErrorOf([.. Convert.FromHexString("deadbeef"), .. new byte[20]]));
 
     [Fact]
-    public void Pcapng_is_recognised_and_the_conversion_named() =>
-        Assert.Contains("this is a pcapng file", ErrorOf([.. Convert.FromHexString("0a0d0d0a"), .. new byte[20]]));
+    public void Pcapng_is_read_as_pcapng_and_a_short_header_is_reported() =>
+        // A Section Header Block whose total length (bytes 4-7) is 0 and byte-order magic (8-11) is zero.
+        Assert.Equal("bad.pcap: offset 8: Section Header Block: expected byte-order magic 1a2b3c4d in either byte order, found 00000000",
+            ErrorOf([.. Convert.FromHexString("0a0d0d0a"), .. new byte[20]]));
 
     [Fact]
     public void Record_longer_than_snaplen_is_rejected_at_its_length_field() =>
@@ -165,9 +167,14 @@ public sealed class PcapReaderWriterTests : IDisposable
             ErrorOf([.. Header(), .. new byte[10]]));
 
     [Fact]
-    public void Unsupported_link_type_is_reported() =>
-        Assert.Equal("bad.pcap: offset 20: expected link type 1 (Ethernet), 101 (raw IP), 228 (IPv4) or 229 (IPv6), found 113",
-            ErrorOf([.. Header()[..20], 113, 0, 0, 0]));
+    public void Any_link_type_is_read_and_carried_by_each_record()
+    {
+        // Link type 113 (Linux cooked SLL) in the header at offset 20; one empty record.
+        using var r = new PcapReader(new MemoryStream([.. Header()[..20], 113, 0, 0, 0, .. RecordHeader(0)]), "sll.pcap");
+        Assert.Equal(PcapLinkType.LinuxSll, r.LinkType);
+        Assert.True(r.TryReadNext(out var rec));
+        Assert.Equal(PcapLinkType.LinuxSll, rec.LinkType);
+    }
 
     [Fact]
     public void Missing_file_is_an_input_error()

@@ -53,6 +53,49 @@ public sealed class TrafficKindsTests : IDisposable
     }
 
     [Fact]
+    public void A_cooked_capture_counts_its_packets_as_ethernet_frames_also_as_pcapng()
+    {
+        // 100 SLL2 records of 20 + 46 bytes: as Ethernet frames 14 + 46 = 60 bytes, 64 B with
+        // the FCS, so the same figures as the Ethernet capture above (a 20-byte cooked header
+        // counted as link header would give 70 B frames and a higher wire_bps).
+        string pcap = Path.Combine(_dir, "sll2.pcap");
+        using (var w = PcapWriter.Create(pcap, PcapLinkType.LinuxSll2))
+        {
+            var record = new byte[66];
+            record[0] = 0x08;   // protocol 0x0800
+            record[20] = 0x45;  // an IPv4 header follows
+            for (int i = 0; i < 100; i++)
+            {
+                record[30] = (byte)i;
+                w.Write(1_000_000_000L + i * 10_000L, record);
+            }
+            w.Commit();
+        }
+        var files = new List<string> { "sll2.pcap" };
+        // editcap (Wireshark) writes the same records as pcapng, when it is installed.
+        if (Lab.Captures.Netns.CommandRunner.FindOnPath("editcap") is not null)
+        {
+            var r = Lab.Captures.Netns.CommandRunner.Run("editcap", ["-F", "pcapng", pcap, Path.Combine(_dir, "sll2.pcapng")]);
+            Assert.True(r.Succeeded, r.StandardError);
+            files.Add("sll2.pcapng");
+        }
+        foreach (string file in files)
+        {
+            var m = Run($$"""
+                name: pcap
+                run: { duration: 2ms }
+                traffic:
+                  - { name: cap, kind: pcap, file: {{file}} }
+                path:
+                  - link: { rate: 10Gbit/s }
+                outputs: { timeseries: 0s }
+                """);
+            Assert.Equal(50_000, m["delivered_pps"]);
+            Assert.Equal(50_000 * 64 * 8 + 50_000 * 20 * 8, m["wire_bps"], 6);
+        }
+    }
+
+    [Fact]
     public void A_sequence_sends_exactly_the_listed_packets()
     {
         var m = Run("""

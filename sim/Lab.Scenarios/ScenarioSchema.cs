@@ -45,7 +45,7 @@ public static class ScenarioSchema
         new("start", "duration", "0s", "When the generator starts."),
         new("stop", "duration", "(end of run)", "When the generator stops."),
         new("packets", "list", "(sequence and script only)", "Explicit packets: sequence {at, size, flow, seq, dscp}; script {at, flow, dir, proto, src, dst, flags, size, spi, seq, dscp}."),
-        new("file", "path", "(pcap only)", "A pcap file (relative to the scenario) whose records are the traffic."),
+        new("file", "path", "(pcap only)", "A capture, pcap or pcapng (relative to the scenario), whose records are the traffic; link types in captures/CAPTURES.md."),
     ];
 
     public static readonly KeySpec[] Link =

@@ -31,8 +31,9 @@ public sealed class KernelCollection
 /// <summary>A theory that needs an external program; skipped with the reason when it is missing.</summary>
 public sealed class ToolTheoryAttribute : TheoryAttribute
 {
-    public ToolTheoryAttribute(string tool, string debianPackage)
+    public ToolTheoryAttribute(string tool, string debianPackage, bool needsNetns = false)
     {
         if (CommandRunner.FindOnPath(tool) is null) Skip = $"{tool} is not installed (apt-get install {debianPackage})";
+        else if (needsNetns && NetnsTopology.UnavailableReason() is string reason) Skip = reason;
     }
 }

@@ -1,3 +1,4 @@
+using Lab.Captures.Frames;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -38,13 +39,17 @@ public sealed unsafe class AfPacketSocket : IDisposable
     public string? Namespace { get; }
     public int InterfaceIndex { get; }
 
-    AfPacketSocket(int fd, string iface, string? ns, int ifindex)
+    AfPacketSocket(int fd, string iface, string? ns, int ifindex, MacAddress hardwareAddress)
     {
         _fd = fd;
         Interface = iface;
         Namespace = ns;
         InterfaceIndex = ifindex;
+        HardwareAddress = hardwareAddress;
     }
+
+    /// <summary>The interface's own MAC address (SIOCGIFHWADDR); zero for devices without one.</summary>
+    public MacAddress HardwareAddress { get; }
 
     public static AfPacketSocket Open(string iface, string? netns, AfPacketOptions options)
     {
@@ -92,7 +97,12 @@ public sealed unsafe class AfPacketSocket : IDisposable
                 tv[1] = (long)(t.TotalMicroseconds % 1_000_000);
                 Check(Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, tv, 16), "SO_RCVTIMEO");
             }
-            return new AfPacketSocket(fd, iface, netns, req.IfIndex);
+            // SIOCGIFHWADDR fills ifr_hwaddr, a struct sockaddr after the 16-byte name: family, then the address.
+            Libc.IfReq hw = req;
+            var mac = default(MacAddress);
+            if (Libc.Ioctl(fd, Libc.SIOCGIFHWADDR, &hw) == 0)
+                mac = MacAddress.Read(new ReadOnlySpan<byte>((byte*)&hw + 18, 6));
+            return new AfPacketSocket(fd, iface, netns, req.IfIndex, mac);
         }
         catch
         {

@@ -26,6 +26,7 @@ internal static unsafe partial class Libc
     public const int PACKET_QDISC_BYPASS = 20;
     public const byte PACKET_OUTGOING = 4;
     public const uint SIOCGIFINDEX = 0x8933;
+    public const uint SIOCGIFHWADDR = 0x8927;
     public const int CLONE_NEWNET = 0x40000000;
     public const int CLOCK_MONOTONIC = 1;
     public const int TIMER_ABSTIME = 1;

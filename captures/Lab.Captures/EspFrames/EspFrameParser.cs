@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Lab.Captures.Frames;
+using Lab.Captures.Pcap;
 
 namespace Lab.Captures.EspFrames;
 
@@ -24,7 +25,7 @@ public enum EspFrameKind
 /// <param name="Kind">What the frame carries.</param>
 /// <param name="OuterIpv6">Outer header family.</param>
 /// <param name="IpOffset">Offset of the outer IP header in the frame.</param>
-/// <param name="IpHeaderLength">Outer IP header length (IPv4 IHL, or 40).</param>
+/// <param name="IpHeaderLength">Outer IP header length (IPv4 IHL, or 40 plus the IPv6 extension headers before ESP or UDP).</param>
 /// <param name="EspOffset">Offset of the SPI in the frame.</param>
 /// <param name="EspLength">ESP packet length (SPI to end of ICV), by the IP length fields (Ethernet padding excluded).</param>
 /// <param name="Spi">Security parameters index.</param>
@@ -33,60 +34,57 @@ public readonly record struct EspFrameInfo(EspFrameKind Kind, bool OuterIpv6, in
     int EspLength, uint Spi, uint SequenceLow);
 
 /// <summary>
-/// Finds the ESP packet in an Ethernet frame, as the kernel's receive path classifies it:
+/// Finds the ESP packet in a captured frame, as the kernel's receive path classifies it:
 /// protocol 50 goes to xfrm4_rcv/xfrm6_rcv; UDP to the encapsulation port goes through
 /// udp_queue_rcv_skb -> xfrm4_udp_encap_rcv (net/ipv4/xfrm4_input.c), which tells ESP from a
-/// keepalive and from IKE's non-ESP marker. IPv6 extension headers are not walked.
+/// keepalive and from IKE's non-ESP marker. The link layer, VLAN tags and IPv6 extension
+/// headers before ESP (Hop-by-Hop, Routing, Destination Options, a first Fragment) are walked
+/// by <see cref="FrameDissector"/>.
 /// </summary>
 public static class EspFrameParser
 {
-    public static EspFrameInfo Parse(ReadOnlySpan<byte> frame, ushort natTraversalPort = EspSecurityAssociation.NatTraversalPort)
+    /// <summary>An Ethernet frame captured whole.</summary>
+    public static EspFrameInfo Parse(ReadOnlySpan<byte> frame, ushort natTraversalPort = EspSecurityAssociation.NatTraversalPort) =>
+        Parse(frame, PcapLinkType.Ethernet, natTraversalPort);
+
+    /// <param name="frame">A record of link type <paramref name="linkType"/>.</param>
+    /// <param name="allowTruncated">
+    /// Accept a packet that a snapshot length cut short once the SPI and sequence number are
+    /// there (<c>tcpdump -s 96</c>); <see cref="EspFrameInfo.EspLength"/> is then by the IP length
+    /// fields and reaches beyond the frame.
+    /// </param>
+    public static EspFrameInfo Parse(ReadOnlySpan<byte> frame, PcapLinkType linkType, ushort natTraversalPort = EspSecurityAssociation.NatTraversalPort,
+        bool allowTruncated = false)
     {
         var none = default(EspFrameInfo);
-        if (frame.Length < PacketHeaders.EthernetLength) return none;
-        ushort type = BinaryPrimitives.ReadUInt16BigEndian(frame[12..]);
-        int ipOff = PacketHeaders.EthernetLength;
-        var ip = frame[ipOff..];
-        bool v6;
-        int hdr, ipLength;
-        byte protocol;
-        if (type == EtherType.Ipv4 && ip.Length >= PacketHeaders.Ipv4Length && (ip[0] >> 4) == 4)
-        {
-            v6 = false;
-            hdr = (ip[0] & 0x0F) * 4;
-            ipLength = BinaryPrimitives.ReadUInt16BigEndian(ip[2..]);
-            protocol = ip[9];
-            if ((BinaryPrimitives.ReadUInt16BigEndian(ip[6..]) & 0x1FFF) != 0) return none; // not a first fragment
-        }
-        else if (type == EtherType.Ipv6 && ip.Length >= PacketHeaders.Ipv6Length && (ip[0] >> 4) == 6)
-        {
-            v6 = true;
-            hdr = PacketHeaders.Ipv6Length;
-            ipLength = PacketHeaders.Ipv6Length + BinaryPrimitives.ReadUInt16BigEndian(ip[4..]);
-            protocol = ip[6];
-        }
-        else return none;
-        if (ipLength > ip.Length || hdr > ipLength) return none;
-        int espOff = hdr;
+        var l = FrameDissector.Dissect(linkType, frame);
+        if (l.IpVersion == 0 || !l.HasTransport || (l.Truncated && !allowTruncated)) return none;
+        bool v6 = l.IpVersion == 6;
+        int ipOff = l.NetworkOffset;
+        int hdr = l.TransportOffset - ipOff;
+        int ipEnd = l.IpEnd;
+        int captured = Math.Min(ipEnd, frame.Length);
+        if (hdr > ipEnd - ipOff) return none;
+        int espOff = l.TransportOffset;
         var kind = EspFrameKind.Esp;
-        if (protocol == IpProtocol.Udp)
+        if (l.Protocol == IpProtocol.Udp)
         {
-            if (ipLength < hdr + PacketHeaders.UdpLength) return none;
-            var udp = ip[hdr..ipLength];
-            if (BinaryPrimitives.ReadUInt16BigEndian(udp[2..]) != natTraversalPort) return none;
-            var data = udp[PacketHeaders.UdpLength..];
-            espOff = hdr + PacketHeaders.UdpLength;
-            if (data.Length == 1 && data[0] == 0xFF)
-                return new EspFrameInfo(EspFrameKind.NatKeepalive, v6, ipOff, hdr, ipOff + espOff, 1, 0, 0);
-            if (data.Length >= 4 && BinaryPrimitives.ReadUInt32BigEndian(data) == 0)
-                return new EspFrameInfo(EspFrameKind.IkeNonEspMarker, v6, ipOff, hdr, ipOff + espOff, data.Length, 0, 0);
+            if (ipEnd < espOff + PacketHeaders.UdpLength || captured < espOff + PacketHeaders.UdpLength) return none;
+            if (BinaryPrimitives.ReadUInt16BigEndian(frame[(espOff + 2)..]) != natTraversalPort) return none;
+            espOff += PacketHeaders.UdpLength;
+            int dataLength = ipEnd - espOff;
+            var data = frame[espOff..captured];
+            if (dataLength == 1 && data.Length == 1 && data[0] == 0xFF)
+                return new EspFrameInfo(EspFrameKind.NatKeepalive, v6, ipOff, hdr, espOff, 1, 0, 0);
+            if (dataLength >= 4 && data.Length >= 4 && BinaryPrimitives.ReadUInt32BigEndian(data) == 0)
+                return new EspFrameInfo(EspFrameKind.IkeNonEspMarker, v6, ipOff, hdr, espOff, dataLength, 0, 0);
             kind = EspFrameKind.UdpEncapsulatedEsp;
         }
-        else if (protocol != IpProtocol.Esp) return none;
-        int espLength = ipLength - espOff;
-        if (espLength < EspCipher.HeaderLength) return none;
-        var esp = ip[espOff..];
-        return new EspFrameInfo(kind, v6, ipOff, hdr, ipOff + espOff, espLength,
+        else if (l.Protocol != IpProtocol.Esp) return none;
+        int espLength = ipEnd - espOff;
+        if (espLength < EspCipher.HeaderLength || captured - espOff < EspCipher.HeaderLength) return none;
+        var esp = frame[espOff..];
+        return new EspFrameInfo(kind, v6, ipOff, hdr, espOff, espLength,
             BinaryPrimitives.ReadUInt32BigEndian(esp), BinaryPrimitives.ReadUInt32BigEndian(esp[4..]));
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 
@@ -67,6 +68,44 @@ public static class FrameBuilder
         PacketHeaders.WriteEthernet(d, destination, source, type);
         ipPacket.CopyTo(d[PacketHeaders.EthernetLength..]);
         return PacketHeaders.EthernetLength + ipPacket.Length;
+    }
+
+    /// <summary>
+    /// Puts a VLAN tag (IEEE 802.1Q: TPID 0x8100 C-tag; 802.1ad: 0x88A8 S-tag) after the MAC
+    /// addresses of an Ethernet frame of <paramref name="length"/> bytes; a second call puts the
+    /// outer tag of a QinQ frame. Returns the frame's new length.
+    /// </summary>
+    public static int InsertVlanTag(Span<byte> frame, int length, ushort tpid, ushort vlanId, byte priority = 0)
+    {
+        if (vlanId > 4095) throw new ArgumentOutOfRangeException(nameof(vlanId), "12 bits");
+        frame[12..length].CopyTo(frame[16..]);
+        BinaryPrimitives.WriteUInt16BigEndian(frame[12..], tpid);
+        BinaryPrimitives.WriteUInt16BigEndian(frame[14..], (ushort)((priority << 13) | vlanId));
+        return length + 4;
+    }
+
+    /// <summary>
+    /// Puts an IPv6 extension header (Hop-by-Hop or Destination Options with PadN, or an atomic
+    /// Fragment header: offset 0, no more fragments, RFC 8200 section 4.5) between the fixed
+    /// header of the IPv6 packet at <paramref name="ipOffset"/> and what followed it; the next
+    /// header chain and the payload length are updated. Returns the frame's new length.
+    /// </summary>
+    public static int InsertIpv6ExtensionHeader(Span<byte> frame, int length, int ipOffset, byte type, int headerLength = 8)
+    {
+        var ip = frame[ipOffset..];
+        if ((ip[0] >> 4) != 6) throw new ArgumentException("not an IPv6 packet at that offset", nameof(ipOffset));
+        int at = ipOffset + PacketHeaders.Ipv6Length;
+        frame[at..length].CopyTo(frame[(at + headerLength)..]);
+        byte next = ip[6];
+        int written = type switch
+        {
+            IpProtocol.HopByHopOptions or IpProtocol.DestinationOptions => PacketHeaders.WriteIpv6Options(frame[at..], next, headerLength),
+            IpProtocol.Fragment when headerLength == 8 => PacketHeaders.WriteIpv6Fragment(frame[at..], next, 0, false, 0x1AB),
+            _ => throw new ArgumentException("Hop-by-Hop (0), Destination Options (60) or Fragment (44, 8 bytes)", nameof(type)),
+        };
+        ip[6] = type;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)(BinaryPrimitives.ReadUInt16BigEndian(ip[4..]) + written));
+        return length + written;
     }
 
     static void FinishChecksum(Span<byte> ip, int ipHeaderLength, Span<byte> segment, byte protocol)

@@ -73,6 +73,33 @@ public static class PacketHeaders
         return Ipv6Length;
     }
 
+    /// <summary>
+    /// An IPv6 Hop-by-Hop or Destination Options header (RFC 8200 sections 4.3 and 4.6) of
+    /// <paramref name="length"/> bytes (a multiple of 8, at least 8) filled with one PadN option
+    /// (RFC 8200 section 4.2), which every node skips.
+    /// </summary>
+    public static int WriteIpv6Options(Span<byte> d, byte nextHeader, int length = 8)
+    {
+        if (length < 8 || length % 8 != 0 || length > 2048) throw new ArgumentOutOfRangeException(nameof(length), "8 to 2048 bytes, a multiple of 8");
+        d[0] = nextHeader;
+        d[1] = (byte)(length / 8 - 1);
+        d[2] = 1;                       // PadN
+        d[3] = (byte)(length - 4);      // its data length
+        d.Slice(4, length - 4).Clear();
+        return length;
+    }
+
+    /// <summary>An IPv6 Fragment header (RFC 8200 section 4.5); offset in bytes, a multiple of 8.</summary>
+    public static int WriteIpv6Fragment(Span<byte> d, byte nextHeader, int offset, bool moreFragments, uint identification)
+    {
+        if (offset < 0 || offset % 8 != 0 || offset > 0xFFF8) throw new ArgumentOutOfRangeException(nameof(offset));
+        d[0] = nextHeader;
+        d[1] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(d[2..], (ushort)(offset | (moreFragments ? 1 : 0)));
+        BinaryPrimitives.WriteUInt32BigEndian(d[4..], identification);
+        return 8;
+    }
+
     /// <summary>A UDP header; call <see cref="FinishTransportChecksum"/> once the payload is in place.</summary>
     public static int WriteUdp(Span<byte> d, ushort sourcePort, ushort destinationPort, int payloadLength)
     {

@@ -13,7 +13,7 @@ public static class PcapFormat
     /// <summary>Seconds + nanoseconds timestamps.</summary>
     public const uint MagicNanoseconds = 0xA1B23C4D;
 
-    /// <summary>The first four bytes of a pcapng Section Header Block, to give a precise error.</summary>
+    /// <summary>The first four bytes of a pcapng file: the Section Header Block's type (a palindrome).</summary>
     public const uint PcapNgBlockType = 0x0A0D0D0A;
 
     public const int FileHeaderLength = 24;
@@ -23,7 +23,20 @@ public static class PcapFormat
     public const int MaximumSnapLength = 262144;
 }
 
-/// <summary>LINKTYPE_ values (tcpdump.org link-layer header types) this lab reads.</summary>
+/// <summary>Which of the two capture file formats a reader found.</summary>
+public enum CaptureFileFormat
+{
+    /// <summary>Classic libpcap format (draft-ietf-opsawg-pcap).</summary>
+    Pcap,
+
+    /// <summary>pcapng (draft-ietf-opsawg-pcapng): blocks, several interfaces and sections.</summary>
+    PcapNg,
+}
+
+/// <summary>
+/// LINKTYPE_ values (tcpdump.org link-layer header types) the lab dissects itself; other values
+/// are read too and dissected with PacketDotNet where it knows them (<see cref="Frames.LinkLayer"/>).
+/// </summary>
 public enum PcapLinkType : uint
 {
     /// <summary>LINKTYPE_ETHERNET: IEEE 802.3 frames without FCS.</summary>
@@ -32,16 +45,25 @@ public enum PcapLinkType : uint
     /// <summary>LINKTYPE_RAW: raw IPv4 or IPv6 packets, version from the first nibble.</summary>
     RawIp = 101,
 
+    /// <summary>LINKTYPE_LINUX_SLL: Linux cooked capture v1, a 16-byte header (tcpdump -i any -y LINUX_SLL).</summary>
+    LinuxSll = 113,
+
     /// <summary>LINKTYPE_IPV4: raw IPv4 only.</summary>
     RawIpv4 = 228,
 
     /// <summary>LINKTYPE_IPV6: raw IPv6 only.</summary>
     RawIpv6 = 229,
+
+    /// <summary>LINKTYPE_LINUX_SLL2: Linux cooked capture v2, a 20-byte header (tcpdump -i any since libpcap 1.10).</summary>
+    LinuxSll2 = 276,
 }
 
 /// <summary>One record's header, as read; the bytes are <see cref="PcapReader.Data"/>.</summary>
 /// <param name="TimestampNanoseconds">Nanoseconds since the Unix epoch (microsecond files are scaled).</param>
 /// <param name="CapturedLength">Bytes present in the file (incl_len).</param>
 /// <param name="OriginalLength">Bytes on the wire (orig_len).</param>
-/// <param name="FileOffset">Offset of the record header in the file, for error messages.</param>
-public readonly record struct PcapRecord(long TimestampNanoseconds, int CapturedLength, int OriginalLength, long FileOffset);
+/// <param name="FileOffset">Offset of the record header (pcapng: of the packet block) in the file, for error messages.</param>
+/// <param name="LinkType">The link type of the record's interface (pcapng: per interface; classic pcap: the file's).</param>
+/// <param name="InterfaceId">pcapng: the interface's number within its section; classic pcap: 0.</param>
+public readonly record struct PcapRecord(long TimestampNanoseconds, int CapturedLength, int OriginalLength, long FileOffset,
+    PcapLinkType LinkType = PcapLinkType.Ethernet, int InterfaceId = 0);

@@ -5,12 +5,15 @@ using Lab.Engine;
 namespace Lab.Captures.Pcap;
 
 /// <summary>
-/// Reads a classic pcap file record by record into one reusable buffer: no allocation per
-/// record. Accepts both magic numbers (microsecond and nanosecond timestamps) in either byte
-/// order, link types Ethernet and raw IP. A malformed file raises <see cref="LabInputException"/>
-/// naming the file, the byte offset, and what was expected against what was found.
+/// Reads a capture record by record into one reusable buffer: no allocation per record. Reads
+/// classic pcap (both magic numbers, microsecond and nanosecond timestamps, either byte order)
+/// and pcapng (several sections in either byte order, several interfaces each with its own
+/// link type, snapshot length and timestamp resolution; Enhanced, Simple and obsolete Packet
+/// Blocks; Name Resolution, Interface Statistics, custom and unknown blocks skipped). A
+/// malformed file raises <see cref="LabInputException"/> naming the file, the byte offset,
+/// and what was expected against what was found.
 /// </summary>
-public sealed class PcapReader : IDisposable
+public sealed partial class PcapReader : IDisposable
 {
     const int DefaultBufferSize = 1 << 20;
 
@@ -25,11 +28,16 @@ public sealed class PcapReader : IDisposable
     readonly int _recordLimit;
 
     public string Name { get; }
+    public CaptureFileFormat Format { get; }
+
+    /// <summary>Classic pcap: the file's link type. pcapng: the first interface's (each record carries its own).</summary>
     public PcapLinkType LinkType { get; }
+
+    /// <summary>Classic pcap: nanosecond magic. pcapng: the first interface's unit is 10^-9 s.</summary>
     public bool NanosecondResolution { get; }
 
-    /// <summary>True when the writer's byte order differs from little endian.</summary>
-    public bool BigEndian { get; }
+    /// <summary>True when the writer's byte order (pcapng: the current section's) is big endian.</summary>
+    public bool BigEndian { get; private set; }
 
     public ushort VersionMajor { get; }
     public ushort VersionMinor { get; }
@@ -73,6 +81,20 @@ public sealed class PcapReader : IDisposable
         _leaveOpen = leaveOpen;
         Name = name;
         _buffer = new byte[DefaultBufferSize];
+        Fill(4);
+        if (_end - _start >= 4 && BinaryPrimitives.ReadUInt32LittleEndian(_buffer) == PcapFormat.PcapNgBlockType)
+        {
+            Format = CaptureFileFormat.PcapNg;
+            ReadFirstSection();
+            var first = _interfaces.Count > 0 ? _interfaces[0] : new CaptureInterface(PcapLinkType.Ethernet, 0, CaptureInterface.DefaultResolutionExponent, false, 0);
+            LinkType = first.LinkType;
+            SnapLength = first.SnapLength;
+            NanosecondResolution = first is { BinaryResolution: false, ResolutionExponent: 9 };
+            VersionMajor = _sectionVersionMajor;
+            VersionMinor = _sectionVersionMinor;
+            return;
+        }
+        Format = CaptureFileFormat.Pcap;
         Fill(PcapFormat.FileHeaderLength);
         int have = _end - _start;
         if (have < PcapFormat.FileHeaderLength)
@@ -91,30 +113,28 @@ public sealed class PcapReader : IDisposable
             NanosecondResolution = magicBe == PcapFormat.MagicNanoseconds;
         }
         else
-        {
-            string hint = magicBe == PcapFormat.PcapNgBlockType
-                ? " (this is a pcapng file; convert it with 'editcap -F pcap IN OUT')" : "";
-            throw Problem(0, $"expected pcap magic a1b2c3d4 or a1b23c4d in either byte order, found {Convert.ToHexStringLower(h[..4])}{hint}");
-        }
+            throw Problem(0, $"expected pcap magic a1b2c3d4 or a1b23c4d in either byte order, or a pcapng Section Header Block 0a0d0d0a, found {Convert.ToHexStringLower(h[..4])}");
         VersionMajor = U16(h[4..]);
         VersionMinor = U16(h[6..]);
         if (VersionMajor != 2)
             throw Problem(4, $"expected pcap format version 2.x, found {VersionMajor}.{VersionMinor}");
         uint snap = U32(h[16..]);
         // The link type's low 16 bits are the LINKTYPE_ value; the upper bits carry FCS info.
-        uint linkType = U32(h[20..]) & 0xFFFF;
-        if (linkType is not ((uint)PcapLinkType.Ethernet or (uint)PcapLinkType.RawIp or (uint)PcapLinkType.RawIpv4 or (uint)PcapLinkType.RawIpv6))
-            throw Problem(20, $"expected link type 1 (Ethernet), 101 (raw IP), 228 (IPv4) or 229 (IPv6), found {linkType}");
-        LinkType = (PcapLinkType)linkType;
+        LinkType = (PcapLinkType)(U32(h[20..]) & 0xFFFF);
         SnapLength = snap > int.MaxValue ? int.MaxValue : (int)snap;
         // Some writers put 0 (or nonsense) in snaplen: then only libpcap's own maximum applies.
         _recordLimit = snap == 0 || snap > PcapFormat.MaximumSnapLength ? PcapFormat.MaximumSnapLength : (int)snap;
+        _interfaces.Add(new CaptureInterface(LinkType, SnapLength, NanosecondResolution ? 9 : 6, false, 0));
         _start = PcapFormat.FileHeaderLength;
     }
+
+    /// <summary>The interfaces of the current section (classic pcap: the one of the file header).</summary>
+    public IReadOnlyList<CaptureInterface> Interfaces => _interfaces;
 
     /// <summary>Reads the next record; false at a clean end of file.</summary>
     public bool TryReadNext(out PcapRecord record)
     {
+        if (Format == CaptureFileFormat.PcapNg) return TryReadNextBlock(out record);
         record = default;
         long offset = _bufferOffset + _start;
         if (_end - _start < PcapFormat.RecordHeaderLength)
@@ -148,19 +168,21 @@ public sealed class PcapReader : IDisposable
         _dataLength = len;
         _start += need;
         RecordCount++;
-        record = new PcapRecord(ns, len, orig > int.MaxValue ? int.MaxValue : (int)orig, offset);
+        record = new PcapRecord(ns, len, orig > int.MaxValue ? int.MaxValue : (int)orig, offset, LinkType);
         return true;
     }
 
     /// <summary>Goes back to the first record (for replay loops); the stream must be seekable.</summary>
     public void Rewind()
     {
-        _stream.Seek(PcapFormat.FileHeaderLength, SeekOrigin.Begin);
-        _bufferOffset = PcapFormat.FileHeaderLength;
+        long first = Format == CaptureFileFormat.PcapNg ? 0 : PcapFormat.FileHeaderLength;
+        _stream.Seek(first, SeekOrigin.Begin);
+        _bufferOffset = first;
         _start = 0;
         _end = 0;
         _dataLength = 0;
         RecordCount = 0;
+        if (Format == CaptureFileFormat.PcapNg) ReadFirstSection();
     }
 
     /// <summary>Makes at least <paramref name="count"/> unread bytes available unless the file ends first.</summary>

@@ -10,7 +10,8 @@ namespace Lab.Captures.Replay;
 /// cancellation token, so Ctrl-C ends it at once, then a precise sleep, then a short spin:
 /// <see cref="MonotonicClock.WaitUntil(long, CancellationToken, long)"/>). Deadlines are absolute (start + due), so lateness
 /// never accumulates. Nothing is allocated per packet: frames are copied from the reader's
-/// buffer into the sink's.
+/// buffer into the sink's. Records without an Ethernet header go through
+/// <see cref="EthernetFramer"/> (which skips those it cannot frame).
 /// </summary>
 public static class PcapReplayer
 {
@@ -18,9 +19,11 @@ public static class PcapReplayer
 
     /// <param name="loops">Passes over the capture; 0 repeats until cancelled.</param>
     /// <param name="count">Stop after this many packets (all passes together); 0 for no limit.</param>
+    /// <param name="framer">Makes Ethernet frames of other link types; default: broadcast destination, the cooked header's source.</param>
     public static ReplayResult Run(PcapReader reader, IFrameSink sink, ReplayTiming timing, int loops, long count,
-        Action<ReplayProgress>? progress, CancellationToken cancellation)
+        Action<ReplayProgress>? progress, CancellationToken cancellation, EthernetFramer? framer = null)
     {
+        framer ??= new EthernetFramer(reader.Name, default);
         var schedule = new ReplaySchedule(timing);
         bool timed = timing.Kind != ReplayTimingKind.TopSpeed;
         long start = 0;             // monotonic time of packet 0's deadline
@@ -77,7 +80,7 @@ public static class PcapReplayer
                     cancelled = true;
                     goto Done;
                 }
-                var frame = reader.Data;
+                if (!framer.TryFrame(record, reader.Data, out var frame)) continue;
                 long due = schedule.Next(record.TimestampNanoseconds, frame.Length);
                 if (timed)
                 {
@@ -127,6 +130,7 @@ public static class PcapReplayer
             MeanLatenessNanoseconds = timed && queued > 0 ? sumLateness / queued : 0,
             MaxLatenessNanoseconds = timed ? maxLateness : 0,
             Cancelled = cancelled,
+            Skipped = framer.Skipped,
         };
     }
 }

@@ -24,6 +24,9 @@ public sealed record ReplayResult
     public long MaxLatenessNanoseconds { get; init; }
     public bool Cancelled { get; init; }
 
+    /// <summary>Records that could not be made into Ethernet frames (<see cref="EthernetFramer"/>), all passes together.</summary>
+    public long Skipped { get; init; }
+
     public double PacketsPerSecond => ElapsedNanoseconds > 0 ? Packets * 1e9 / ElapsedNanoseconds : 0;
     public double BitsPerSecond => ElapsedNanoseconds > 0 ? Bytes * 8e9 / ElapsedNanoseconds : 0;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Lab.Captures.AfPacket;
+using Lab.Captures.Frames;
 using Lab.Captures.Pcap;
 using Lab.Engine;
 
@@ -22,6 +23,12 @@ public sealed record ReplayOptions
     /// <summary>Frames per sendmmsg call.</summary>
     public int Batch { get; init; } = 64;
 
+    /// <summary>--dst-mac: the destination of synthesised Ethernet headers, and of Ethernet frames (rewritten); default broadcast for synthesised ones.</summary>
+    public MacAddress? DestinationMac { get; init; }
+
+    /// <summary>--src-mac: the source of synthesised Ethernet headers, and of Ethernet frames (rewritten).</summary>
+    public MacAddress? SourceMac { get; init; }
+
     /// <summary>Throws <see cref="LabInputException"/> with one line per bad flag.</summary>
     public void Validate()
     {
@@ -34,9 +41,10 @@ public sealed record ReplayOptions
 }
 
 /// <summary>
-/// <c>lab replay PCAP --iface IF [--netns NS] [--timing ...] [--loop N] [--count N]</c>: a pcap
-/// replayer in the spirit of tcpreplay over an AF_PACKET socket with PACKET_QDISC_BYPASS and
-/// sendmmsg batches. Exit code 0 when every frame was sent, 1 when the kernel refused some.
+/// <c>lab replay PCAP --iface IF [--netns NS] [--timing ...] [--loop N] [--count N] [--dst-mac M] [--src-mac M]</c>:
+/// a capture replayer (pcap or pcapng) in the spirit of tcpreplay over an AF_PACKET socket with
+/// PACKET_QDISC_BYPASS and sendmmsg batches; captures without Ethernet headers get one
+/// (<see cref="EthernetFramer"/>). Exit code 0 when every frame was sent, 1 when the kernel refused some.
 /// </summary>
 public static class ReplayRunner
 {
@@ -44,8 +52,7 @@ public static class ReplayRunner
     {
         options.Validate();
         using var reader = PcapReader.Open(options.PcapPath);
-        if (reader.LinkType != PcapLinkType.Ethernet)
-            throw new LabInputException($"{options.PcapPath}: expected link type 1 (Ethernet) for replay over AF_PACKET, found {(uint)reader.LinkType} ({reader.LinkType})");
+        EthernetFramer.CheckInterfaces(options.PcapPath, reader.Interfaces);
         using var socket = AfPacketSocket.Open(options.Interface, options.Namespace, new AfPacketOptions
         {
             QdiscBypass = true,
@@ -55,21 +62,34 @@ public static class ReplayRunner
         Action<ReplayProgress>? onProgress = progress is null ? null : p =>
             progress.Write(string.Create(CultureInfo.InvariantCulture,
                 $"\r{p.Packets} packets, {p.Bytes} bytes, {p.ElapsedNanoseconds / 1e9:0.0} s, pass {p.Loop + 1}    "));
-        var result = PcapReplayer.Run(reader, sender, options.Timing, options.Loop, options.Count, onProgress, cancellation);
+        var framer = new EthernetFramer(options.PcapPath, socket.HardwareAddress, options.DestinationMac, options.SourceMac);
+        var result = PcapReplayer.Run(reader, sender, options.Timing, options.Loop, options.Count, onProgress, cancellation, framer);
         if (progress is not null)
         {
             progress.Write("\r" + new string(' ', 60) + "\r");
             progress.Flush();
         }
-        WriteReport(output, options, result, sender);
+        WriteReport(output, options, result, sender, framer);
         return result.Failed == 0 ? 0 : 1;
     }
 
     /// <summary>The statistics block; one "key: value" per line (a stable format other tools parse).</summary>
-    public static void WriteReport(TextWriter w, ReplayOptions o, ReplayResult r, AfPacketSender? sender = null)
+    public static void WriteReport(TextWriter w, ReplayOptions o, ReplayResult r, AfPacketSender? sender = null, EthernetFramer? framer = null)
     {
         var c = CultureInfo.InvariantCulture;
         w.WriteLine(string.Create(c, $"replay:     {o.PcapPath} -> {o.Interface}{(o.Namespace is null ? "" : $" (netns {o.Namespace})")}"));
+        if (framer is { Synthesised: > 0 })
+        {
+            // Say what was made up: the capture had no Ethernet header for these frames.
+            string types = string.Join(", ", framer.SynthesisedLinkTypes.Order().Select(LinkLayer.Describe));
+            string dst = framer.Destination is { } d ? $"{d} (--dst-mac)" : $"{MacAddress.Broadcast} (broadcast; --dst-mac to change)";
+            string src = framer.Source is { } s ? $"{s} (--src-mac)" : $"the cooked header's sender, else {framer.InterfaceAddress} ({o.Interface}'s own)";
+            w.WriteLine(string.Create(c, $"link:       {types}: Ethernet header synthesised for {framer.Synthesised} frames, destination {dst}, source {src}"));
+        }
+        if (framer is { Rewritten: > 0 })
+            w.WriteLine(string.Create(c, $"link:       Ethernet: addresses of {framer.Rewritten} frames rewritten ({(framer.Destination is { } dd ? $"destination {dd}" : "")}{(framer.Destination is not null && framer.Source is not null ? ", " : "")}{(framer.Source is { } ss ? $"source {ss}" : "")})"));
+        if (r.Skipped > 0)
+            w.WriteLine(string.Create(c, $"skipped:    {r.Skipped} records not sendable over Ethernet (a cooked protocol that is not an EtherType, or no IP packet in a raw record)"));
         w.WriteLine(string.Create(c, $"timing:     {o.Timing}"));
         w.WriteLine(string.Create(c, $"passes:     {r.Loops}{(r.Cancelled ? " (interrupted)" : "")}"));
         w.WriteLine(string.Create(c, $"packets:    {r.Packets} sent, {r.Failed} failed"));

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Lab.Captures.EspFrames;
-using Lab.Captures.Pcap;
 using Lab.Engine;
 using Lab.Esp;
 using Lab.Esp.Replay;
@@ -25,7 +24,7 @@ public static class ReorderCommands
             Arity = ArgumentArity.ZeroOrOne,
             DefaultValueFactory = _ => "-",
         };
-        var pcap = new Option<bool>("--pcap") { Description = "FILE is a pcap (Ethernet) of ESP or ESP-in-UDP packets: their sequence numbers and capture times" };
+        var pcap = new Option<bool>("--pcap") { Description = "FILE is a capture (pcap or pcapng; Ethernet, Linux cooked SLL/SLL2 or raw IP; VLAN tags and IPv6 extension headers walked) of ESP or ESP-in-UDP packets: their sequence numbers and capture times" };
         var spi = new Option<string?>("--spi") { Description = "with --pcap: the SA's SPI (decimal or 0x hex); needed when the capture holds several" };
         var windows = new Option<string>("--windows") { Description = "replay windows to try, comma-separated", DefaultValueFactory = _ => "32,64,128,256,512,1024,2048,4096" };
         var mode = new Option<string>("--mode") { Description = "legacy | bmp | esn (net/xfrm/xfrm_replay.c variant)", DefaultValueFactory = _ => "bmp" };
@@ -92,56 +91,17 @@ public static class ReorderCommands
         return list;
     }
 
-    /// <summary>ESP sequence numbers and capture times of one SA in a pcap; with ESN the high half is inferred as the receiver does.</summary>
+    /// <summary>ESP sequence numbers and capture times of one SA in a capture; with ESN the high half is inferred as the receiver does.</summary>
     static ArrivalTrace ReadPcap(string path, uint? spi, bool esn)
     {
-        using var reader = PcapReader.Open(path);
-        if (reader.LinkType != PcapLinkType.Ethernet)
-            throw new LabInputException($"{path}: expected an Ethernet capture (link type 1), found link type {(uint)reader.LinkType}");
-        var bySpi = new Dictionary<uint, List<(uint Seq, long Ns)>>();
-        var order = new List<uint>();
-        while (reader.TryReadNext(out var rec))
-        {
-            var f = EspFrameParser.Parse(reader.Data);
-            if (f.Kind is not (EspFrameKind.Esp or EspFrameKind.UdpEncapsulatedEsp)) continue;
-            if (!bySpi.TryGetValue(f.Spi, out var l))
-            {
-                l = [];
-                bySpi[f.Spi] = l;
-                order.Add(f.Spi);
-            }
-            l.Add((f.SequenceLow, rec.TimestampNanoseconds));
-        }
-        if (order.Count == 0) throw new LabInputException($"{path}: expected ESP packets, found none in {reader.RecordCount} records");
+        var arrivals = EspCaptureArrivals.Read(path);
+        var order = arrivals.Spis;
+        if (order.Count == 0) throw new LabInputException($"{path}: expected ESP packets, found none in {arrivals.Records} records");
         uint chosen;
-        if (spi is { } s)
-        {
-            if (!bySpi.ContainsKey(s)) throw new LabInputException($"--spi: 0x{s:x} is not in {path}; found {string.Join(", ", order.Select(x => $"0x{x:x}"))}");
-            chosen = s;
-        }
+        if (spi is { } s) chosen = s;
         else if (order.Count == 1) chosen = order[0];
         else throw new LabInputException($"{path}: {order.Count} SPIs found ({string.Join(", ", order.Select(x => $"0x{x:x}"))}): choose one with --spi");
-        var packets = bySpi[chosen];
-        var seqs = new long[packets.Count];
-        var times = new long[packets.Count];
-        long top = -1;
-        long first = packets[0].Ns;
-        for (int i = 0; i < packets.Count; i++)
-        {
-            uint lo = packets[i].Seq;
-            long full = lo;
-            if (esn && top >= 0)
-            {
-                // The high half that puts the number nearest the highest seen (within 2^31 of it).
-                long hi = top >> 32;
-                full = (hi << 32) | lo;
-                if (full < top - (1L << 31)) full += 1L << 32;
-                else if (full > top + (1L << 31) && hi > 0) full -= 1L << 32;
-            }
-            top = Math.Max(top, full);
-            seqs[i] = full;
-            times[i] = (packets[i].Ns - first) * 1000;
-        }
+        var (seqs, times) = arrivals.Sequence(chosen, esn);
         return new ArrivalTrace($"{path} (SPI 0x{chosen:x})", seqs, times);
     }
 
