@@ -73,7 +73,7 @@ public static class SweepExpander
         var spec = new SweepSpec(axes, excludes.Select(em => ParseExclude(em, axes, problems)).ToList());
         if (spec.GridSize > MaxPoints)
             problems.Add(node.Pos, string.Create(CultureInfo.InvariantCulture,
-                $"sweep: expected at most {MaxPoints} points, found {spec.GridSize:G6} ({axes.Count} swept parameters); split it into several sweeps"));
+                $"sweep: expected at most {MaxPoints} points, found {(spec.GridSize < 1e15 ? spec.GridSize.ToString("0", CultureInfo.InvariantCulture) : spec.GridSize.ToString("0.###e0", CultureInfo.InvariantCulture))} ({axes.Count} swept parameters); split it into several sweeps"));
         return spec;
     }
 

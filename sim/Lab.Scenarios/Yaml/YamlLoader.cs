@@ -86,7 +86,7 @@ public static class YamlLoader
                 buffer.Write(chunk, 0, n);
                 if (buffer.Length > max)
                     throw new LabInputException(string.Create(CultureInfo.InvariantCulture,
-                        $"{path}:1:1: expected a scenario file of at most {max} bytes ({max >> 20} MiB), found a longer one"));
+                        $"{path}:1:1: expected a scenario file of at most {max} bytes{(max >= 1 << 20 ? $" ({max >> 20} MiB)" : "")}, found a longer one"));
             }
             return buffer.ToArray();
         }
