@@ -183,4 +183,28 @@ public sealed class HostileInputTests : IDisposable
         Assert.Equal(2, r.Code);
         Assert.Equal($"lab: error: {f}:7:1: duplicate key 'name' (first at line 1, column 1); each key may appear once in a mapping", r.Err.Trim());
     }
+
+    [Theory]
+    [InlineData("1ps")]
+    [InlineData("10s,1ps")]
+    public void A_keepalive_interval_too_short_for_the_duration_names_the_flag(string intervals)
+    {
+        // 1 s / 1 ps + 1 = 10^12 + 1 keepalives; 10^12 ps / 10^7 + 1 ps = 100.001 ns is the shortest that fits.
+        var r = Lab("power", "keepalive", "--radio", "lte", "--interval", intervals, "--duration", "1s");
+        Assert.Equal(2, r.Code);
+        Assert.Equal("", r.Out);
+        Assert.Equal("lab: error: --interval: expected at most 10000000 keepalives over --duration 1s, found 1000000000001 at 1ps; use an interval of at least 100.001ns", r.Err.Trim());
+    }
+
+    [Theory]
+    [InlineData("9223372036854775807d")]
+    [InlineData("79228162514264337593543950335h")]
+    public void A_duration_beyond_decimal_range_is_a_message_not_an_overflow(string duration)
+    {
+        // The fuzzer's first find: lab check ended in an OverflowException from decimal arithmetic.
+        string f = Write("s.yaml", Good.Replace("duration: 10ms", $"duration: {duration}", StringComparison.Ordinal));
+        var r = Lab("check", f);
+        Assert.Equal(2, r.Code);
+        Assert.Equal($"lab: error: {f}:2:18: run.duration: expected a duration such as 10ms, 1.2us or 20s, found '{duration}' (out of range)", r.Err.Trim());
+    }
 }
