@@ -52,4 +52,25 @@ public class SimTimeTests
         Assert.Equal(1200, Units.ParsePower("1.2W"), 9);
         Assert.Equal(54_000_000, Units.ParseEnergy("15Wh"), 6);
     }
+
+    // Found by the scenario fuzzer: a number near decimal's range times its unit overflowed
+    // decimal itself (an OverflowException, not a message).
+    [Theory]
+    [InlineData("9223372036854775807d")]
+    [InlineData("79228162514264337593543950335h")]
+    [InlineData("-79228162514264337593543950335s")]
+    public void A_duration_beyond_decimal_range_is_out_of_range_not_an_exception(string text)
+    {
+        Assert.False(SimTime.TryParse(text, out _, out string error));
+        Assert.Equal($"expected a duration such as 10ms, 1.2us or 20s, found '{text}' (out of range)", error);
+        Assert.False(Units.TryParseBytes("79228162514264337593543950335GiB", out _, out _));
+    }
+
+    [Fact]
+    public void A_rate_beyond_decimal_range_is_computed_in_double()
+    {
+        // 79228162514264337593543950335 x 10^12 = 7.9228162514264337593543950335e40.
+        Assert.Equal(7.9228162514264337593543950335e40, Units.ParseBitRate("79228162514264337593543950335Tbit/s"), 1e26);
+        Assert.Equal(10e9, Units.ParseBitRate("10Gbit/s"));
+    }
 }

@@ -72,6 +72,12 @@ public static class Units
     {
         value = 0;
         if (!TrySplit(text, units, expected, out decimal number, out decimal scale, out error)) return false;
+        // decimal holds about 7.9e28: a number that large times its unit overflows decimal itself.
+        if (Math.Abs(number) > long.MaxValue / scale + 1)
+        {
+            error = $"expected {expected}, found '{text}' (out of range)";
+            return false;
+        }
         decimal scaled = number * scale;
         if (scaled > long.MaxValue || scaled < long.MinValue)
         {
@@ -92,7 +98,8 @@ public static class Units
     {
         value = 0;
         if (!TrySplit(text, units, expected, out decimal number, out decimal scale, out error)) return false;
-        value = (double)(number * scale);
+        // Exact in decimal as long as the product fits (7.9e28); beyond that only a double can hold it.
+        value = Math.Abs(number) <= decimal.MaxValue / scale ? (double)(number * scale) : (double)number * (double)scale;
         return true;
     }
 

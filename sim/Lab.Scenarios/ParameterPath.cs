@@ -2,6 +2,9 @@ using Lab.Scenarios.Yaml;
 
 namespace Lab.Scenarios;
 
+/// <summary>A parameter set from the command line: <paramref name="Flag"/> is what the user typed (--set x=1, --replications 3), for messages.</summary>
+public sealed record ParameterOverride(string Flag, string Path, string Value);
+
 /// <summary>
 /// Dotted parameter paths as --set and sweeps write them: <c>run.duration</c>,
 /// <c>traffic.bulk.rate</c> (a list item by its name), <c>path.rss.cores</c> (a path element by
@@ -10,9 +13,13 @@ namespace Lab.Scenarios;
 public static class ParameterPath
 {
     /// <summary>Sets the value; returns an error text (without position) or null.</summary>
+    /// <summary>Parts in one path: deeper than any scenario goes, and a bound on the mappings a --set may create.</summary>
+    public const int MaxParts = 16;
+
     public static string? TrySet(YMap root, string path, YNode value)
     {
         string[] parts = path.Split('.');
+        if (parts.Length > MaxParts) return $"expected a parameter path of at most {MaxParts} parts such as traffic.bulk.rate, found {parts.Length} parts";
         if (parts.Any(p => p.Length == 0)) return $"expected a dotted parameter path such as traffic.bulk.rate, found '{path}'";
         YNode current = root;
         for (int i = 0; i < parts.Length; i++)

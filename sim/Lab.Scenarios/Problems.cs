@@ -6,19 +6,29 @@ namespace Lab.Scenarios;
 /// <summary>Collects every problem in a scenario, so the user sees them all at once, each with its position.</summary>
 public sealed class Problems
 {
+    /// <summary>Beyond this many, the rest are counted, not listed: a file with 100,000 bad keys gets a readable answer.</summary>
+    public const int MaxListed = 100;
+
     readonly List<string> _list = [];
+    int _unlisted;
 
     public IReadOnlyList<string> All => _list;
     public bool Any => _list.Count > 0;
 
-    public void Add(SourcePos pos, string message) => _list.Add($"{pos}: {message}");
+    public void Add(SourcePos pos, string message)
+    {
+        if (_list.Count < MaxListed) _list.Add($"{pos}: {message}");
+        else _unlisted++;
+    }
 
     /// <summary>A problem whose text already names its position (from a <see cref="Lab.Engine.LabInputException"/>).</summary>
     public void AddRaw(string problem) => _list.Add(problem);
 
     public void ThrowIfAny()
     {
-        if (_list.Count > 0) throw new LabInputException(_list);
+        if (_list.Count == 0) return;
+        if (_unlisted == 0) throw new LabInputException(_list);
+        throw new LabInputException([.. _list, $"{_unlisted} more problem(s) not listed; fix the ones above first"]);
     }
 
     /// <summary>The closest valid name by edit distance, for "did you mean" hints.</summary>
@@ -26,8 +36,11 @@ public sealed class Problems
     {
         string? best = null;
         int bestDistance = int.MaxValue;
+        int limit = Math.Max(2, found.Length / 3);
         foreach (var v in valid)
         {
+            // The distance is at least the difference in length: a long key skips the quadratic work.
+            if (Math.Abs(found.Length - v.Length) > limit) continue;
             int d = Distance(found.ToLowerInvariant(), v.ToLowerInvariant());
             if (d < bestDistance)
             {
@@ -35,7 +48,7 @@ public sealed class Problems
                 best = v;
             }
         }
-        return best is not null && bestDistance <= Math.Max(2, found.Length / 3) ? best : null;
+        return best is not null && bestDistance <= limit ? best : null;
     }
 
     static int Distance(string a, string b)

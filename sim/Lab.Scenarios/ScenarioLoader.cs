@@ -14,28 +14,52 @@ namespace Lab.Scenarios;
 /// </summary>
 public sealed class ScenarioLoader
 {
-    readonly Dictionary<string, IPathElementBinder> _binders = new(StringComparer.Ordinal);
+    /// <summary>Time-series samples one point may record over all its replications (about 60 MB in memory, as much CSV).</summary>
+    public const long MaxTimeSeriesSamples = 1_000_000;
 
-    public ScenarioLoader(IEnumerable<IPathElementBinder>? binders = null)
+    /// <summary>Levels of <c>extends</c> (a base of a base...).</summary>
+    public const int MaxExtendsDepth = 16;
+
+    readonly Dictionary<string, IPathElementBinder> _binders = new(StringComparer.Ordinal);
+    readonly Func<string, string?>? _checkCapture;
+    readonly Dictionary<string, string?> _captureChecked = new(StringComparer.Ordinal);
+
+    /// <param name="checkCapture">Given a <c>file:</c> of pcap traffic that exists, returns why it is not a usable capture, or null.</param>
+    public ScenarioLoader(IEnumerable<IPathElementBinder>? binders = null, Func<string, string?>? checkCapture = null)
     {
         foreach (var b in binders ?? []) _binders[b.Type] = b;
+        _checkCapture = checkCapture;
     }
 
     public IReadOnlyCollection<IPathElementBinder> Binders => _binders.Values;
 
-    public LoadedScenario Load(string file, IReadOnlyList<string>? sets = null)
+    /// <param name="sets">--set key=value texts, applied in order.</param>
+    /// <param name="overrides">Parameters set by other flags (--seed, --replications), applied after the sets; problems name their flag.</param>
+    public LoadedScenario Load(string file, IReadOnlyList<string>? sets = null, IReadOnlyList<ParameterOverride>? overrides = null)
     {
-        var root = ResolveExtends(file, []);
-        return Load(root, file, sets ?? []);
+        var root = ResolveExtends(file, null, []);
+        return Load(root, file, AllOverrides(sets, overrides));
     }
 
     public LoadedScenario LoadText(string text, string fileName, IReadOnlyList<string>? sets = null) =>
-        Load(YamlLoader.LoadText(text, fileName), fileName, sets ?? []);
+        Load(YamlLoader.LoadText(text, fileName), fileName, AllOverrides(sets, null));
 
-    LoadedScenario Load(YMap root, string file, IReadOnlyList<string> sets)
+    static List<ParameterOverride> AllOverrides(IReadOnlyList<string>? sets, IReadOnlyList<ParameterOverride>? overrides)
+    {
+        var all = new List<ParameterOverride>();
+        foreach (var set in sets ?? [])
+        {
+            int eq = set.IndexOf('=', StringComparison.Ordinal);
+            all.Add(eq <= 0 ? new ParameterOverride($"--set {set}", "", "") : new ParameterOverride($"--set {set}", set[..eq].Trim(), set[(eq + 1)..].Trim()));
+        }
+        all.AddRange(overrides ?? []);
+        return all;
+    }
+
+    LoadedScenario Load(YMap root, string file, IReadOnlyList<ParameterOverride> overrides)
     {
         var problems = new Problems();
-        foreach (var s in sets) ApplySet(root, s, problems);
+        foreach (var o in overrides) ApplyOverride(root, o, problems);
         problems.ThrowIfAny();
         // After --set (a given key wins over the profile) and before the sweep (a swept cost wins too).
         var costs = ScenarioCostSources.Apply(root, file, _binders, problems);
@@ -66,38 +90,71 @@ public sealed class ScenarioLoader
             var parameters = assignment.Select(a => new KeyValuePair<string, string>(a.Param.Name, a.Value is YScalar s ? s.Value : "?")).ToList();
             points.Add(new ScenarioPoint(points.Count, parameters, scenario!, tree));
         }
+        if (points.Count == 0) throw new LabInputException($"{sweepNode?.Pos ?? root.Pos}: sweep: expected at least one point, found every point excluded by sweep.exclude");
         return new LoadedScenario(file, sweep.Axes.Select(a => a.Name).ToList(), points, baseTree, sweepNode) { Costs = costs };
     }
 
-    static void ApplySet(YMap root, string set, Problems problems)
+    static void ApplyOverride(YMap root, ParameterOverride o, Problems problems)
     {
-        var flag = SourcePos.Flag($"--set {set}");
-        int eq = set.IndexOf('=', StringComparison.Ordinal);
-        if (eq <= 0)
+        var flag = SourcePos.Flag(o.Flag);
+        if (o.Path.Length == 0)
         {
             problems.Add(flag, "expected key=value (for example run.duration=2s), found no '='");
             return;
         }
-        string key = set[..eq].Trim();
-        var value = new YScalar(flag, set[(eq + 1)..].Trim());
-        string? error = ParameterPath.TrySet(root, key, value);
+        string? error = ParameterPath.TrySet(root, o.Path, new YScalar(flag, o.Value));
         if (error is not null) problems.Add(flag, error);
     }
 
-    static YMap ResolveExtends(string file, HashSet<string> seen)
+    /// <summary>
+    /// Loads a scenario and, through <c>extends</c>, its bases. A base may lie anywhere (a
+    /// shared ../common/base.yaml is usual), but it must be a scenario: a regular .yaml or .yml
+    /// file (a link must point at one too) whose top level holds only scenario keys. Until that
+    /// is known nothing quotes its text, so naming /etc/shadow (or a link to it) prints no line of it.
+    /// </summary>
+    static YMap ResolveExtends(string file, SourcePos? namedAt, List<string> chain)
     {
         string full = Path.GetFullPath(file);
-        if (!seen.Add(full)) throw new LabInputException($"{file}: extends cycle: {string.Join(" -> ", seen.Append(full))}");
-        var root = YamlLoader.LoadFile(file);
+        var root = namedAt is null ? YamlLoader.LoadFile(file) : LoadBase(file, namedAt);
         if (root["extends"] is not { } ext) return root;
         if (ext is not YScalar s || s.Value.Length == 0)
             throw new LabInputException($"{ext.Pos}: extends: expected the path of a base scenario, found {YamlLoader.Describe(ext)}");
         string basePath = Path.Combine(Path.GetDirectoryName(full) ?? ".", s.Value);
-        if (!File.Exists(basePath)) throw new LabInputException($"{s.Pos}: extends: no such file '{s.Value}' (looked for {basePath})");
-        var baseMap = ResolveExtends(basePath, seen);
+        string baseFull = Path.GetFullPath(basePath);
+        var names = chain.Append(full).ToList();
+        if (names.Contains(baseFull))
+            throw new LabInputException($"{s.Pos}: extends: expected a base that does not lead back here, found a cycle: {string.Join(" -> ", names.Append(baseFull).Select(Path.GetFileName))}");
+        if (names.Count > MaxExtendsDepth)
+            throw new LabInputException($"{s.Pos}: extends: expected at most {MaxExtendsDepth} levels of bases, found more");
+        var baseMap = ResolveExtends(basePath, s.Pos, names);
         root.Remove("extends");
         return ParameterPath.Merge(baseMap, root);
     }
+
+    static YMap LoadBase(string path, SourcePos namedAt)
+    {
+        string shown = Path.GetFileName(path);
+        if (!IsYamlName(path))
+            throw new LabInputException($"{namedAt}: extends: expected a YAML scenario file (.yaml or .yml), found '{shown}'");
+        if (Directory.Exists(path)) throw new LabInputException($"{namedAt}: extends: expected a YAML scenario file, found a directory '{shown}'");
+        if (!File.Exists(path)) throw new LabInputException($"{namedAt}: extends: no such file '{shown}' (looked for {path})");
+        if (File.ResolveLinkTarget(path, returnFinalTarget: true) is { } target && !IsYamlName(target.FullName))
+            throw new LabInputException($"{namedAt}: extends: expected a YAML scenario file, found '{shown}', a link to a file that is not .yaml or .yml");
+        // A pipe or a device has no size: refusing those also means never blocking on one.
+        if (new FileInfo(path).Length == 0)
+            throw new LabInputException($"{namedAt}: extends: expected a YAML scenario file, found '{shown}' empty or not a regular file");
+        var map = YamlLoader.LoadFile(path, quoteContent: false);
+        var keys = ScenarioSchema.TopLevel.Select(k => k.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var (k, _) in map.Entries)
+        {
+            if (!keys.Contains(k.Value))
+                throw new LabInputException($"{k.Pos}: extends: expected a scenario, whose top-level keys are {string.Join(", ", ScenarioSchema.TopLevel.Select(t => t.Key))}, found another key here; is '{shown}' a scenario?");
+        }
+        return map;
+    }
+
+    static bool IsYamlName(string path) =>
+        Path.GetExtension(path).Equals(".yaml", StringComparison.OrdinalIgnoreCase) || Path.GetExtension(path).Equals(".yml", StringComparison.OrdinalIgnoreCase);
 
     Scenario? Bind(YMap root, string file, Problems problems)
     {
@@ -115,6 +172,7 @@ public sealed class ScenarioLoader
 
         var outR = MapReader.ForNode(root["outputs"], "outputs", ScenarioSchema.Outputs, problems, root.Pos);
         long tsInterval = outR?.Duration("timeseries", 10 * SimTime.Millisecond) ?? 0;
+        if (outR is not null) CheckTimeSeriesSize(outR, duration, tsInterval, reps, problems);
         bool cdf = outR?.Boolean("latency_cdf", true) ?? true;
 
         var ipv6Flows = new List<(string Label, SourcePos Pos)>();
@@ -130,7 +188,33 @@ public sealed class ScenarioLoader
         return new Scenario(name, description, file, new RunSpec(duration, warmup, seed, reps), traffic, path, new OutputSpec(tsInterval, cdf)) { Probes = probes };
     }
 
-    static List<TrafficElement> BindTraffic(YNode? node, SourcePos rootPos, string file, Problems problems, List<(string Label, SourcePos Pos)> ipv6Flows)
+    /// <summary>The estimate before running: one sample per interval over the whole run (warm-up included), per replication.</summary>
+    static void CheckTimeSeriesSize(MapReader outputs, long duration, long interval, int replications, Problems problems)
+    {
+        if (interval <= 0) return;
+        Int128 perReplication = duration / interval;
+        Int128 total = perReplication * replications;
+        if (total <= MaxTimeSeriesSamples) return;
+        Int128 smallest = ((Int128)duration * replications + MaxTimeSeriesSamples - 1) / MaxTimeSeriesSamples;
+        problems.Add(outputs.PosOf("timeseries"), string.Create(CultureInfo.InvariantCulture,
+            $"outputs.timeseries: expected at most {MaxTimeSeriesSamples} time-series samples per run, found an estimate of {total} " +
+            $"(run.duration {SimTime.Format(duration)} / {SimTime.Format(interval)} = {perReplication} per replication x {replications} replication(s)); " +
+            $"use an interval of at least {SimTime.Format((long)smallest)}, or 0s to turn the time series off"));
+    }
+
+    string? CaptureProblem(string path, string named)
+    {
+        if (Directory.Exists(path)) return $"expected a pcap file, found a directory '{named}'";
+        if (!File.Exists(path)) return $"no such pcap '{named}' (looked for {path})";
+        // A pipe or a device reports no size; a pcap has at least its 24-byte header. Refusing
+        // those here also means never blocking on opening one.
+        if (new FileInfo(path).Length < 24) return $"expected a pcap file (a 24-byte header, then records), found '{named}' shorter than that or not a regular file";
+        if (_checkCapture is null) return null;
+        if (!_captureChecked.TryGetValue(path, out string? why)) _captureChecked[path] = why = _checkCapture(path);
+        return why is null ? null : $"'{named}' is not a usable pcap: {why}";
+    }
+
+    List<TrafficElement> BindTraffic(YNode? node, SourcePos rootPos, string file, Problems problems, List<(string Label, SourcePos Pos)> ipv6Flows)
     {
         var list = new List<TrafficElement>();
         if (node is null)
@@ -171,6 +255,8 @@ public sealed class ScenarioLoader
             byte dscp = (byte)r.Integer("dscp", 0, 0, 63);
             long start = r.Duration("start", 0);
             long stop = r.Duration("stop", 0);
+            if (r.Has("stop") && stop > 0 && stop <= start)
+                problems.Add(r.PosOf("stop"), $"traffic[{i}].stop: expected a time after start ({SimTime.Format(start)}), found {SimTime.Format(stop)}");
             IReadOnlyList<ListedPacket>? packets = null;
             string? pcap = null;
             if (kind == "sequence") packets = BindSequence(r, i, problems);
@@ -181,7 +267,7 @@ public sealed class ScenarioLoader
                 if (f is not null)
                 {
                     pcap = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", f);
-                    if (!File.Exists(pcap)) problems.Add(r.PosOf("file"), $"traffic[{i}].file: no such pcap '{f}' (looked for {pcap})");
+                    if (CaptureProblem(pcap, f) is { } why) problems.Add(r.PosOf("file"), $"traffic[{i}].file: {why}");
                 }
             }
             var process = kind switch { "cbr" => ArrivalProcess.ConstantBitRate, "onoff" => ArrivalProcess.OnOff, _ => ArrivalProcess.Poisson };
@@ -268,62 +354,76 @@ public sealed class ScenarioLoader
         }
         var types = new List<string> { "link", "rss", "stage" };
         types.AddRange(_binders.Keys.Order(StringComparer.Ordinal));
+        var named = new Dictionary<string, (int Index, SourcePos Pos)>(StringComparer.Ordinal);
         for (int i = 0; i < seq.Items.Count; i++)
         {
-            var item = seq.Items[i];
-            if (item is not YMap m || m.Entries.Count != 1)
+            int before = list.Count;
+            BindPathElement(seq.Items[i], i, types, list, problems);
+            if (list.Count == before) continue;
+            // Metrics, drop reasons and parameter paths (path.NAME.key) find an element by its name.
+            var added = list[^1];
+            if (!named.TryAdd(added.Name, (i, added.Pos)))
             {
-                problems.Add(item.Pos, $"path[{i}]: expected one element such as '- link: {{rate: 10Gbit/s}}', found {YamlLoader.Describe(item)}");
-                continue;
-            }
-            var (typeKey, body) = m.Entries[0];
-            string type = typeKey.Value;
-            var bodyMap = body as YMap ?? (body is YScalar { Value: "" } ? new YMap(body.Pos) : null);
-            if (bodyMap is null)
-            {
-                problems.Add(body.Pos, $"path[{i}].{type}: expected a mapping of settings, found {YamlLoader.Describe(body)}");
-                continue;
-            }
-            switch (type)
-            {
-                case "link":
-                {
-                    var r = new MapReader(bodyMap, $"path[{i}].link", ScenarioSchema.Link, problems);
-                    var (qp, qb) = QueueCapacity(r, "queue", 1000, problems);
-                    list.Add(new LinkElement(r.String("name") ?? $"link{i}", r.BitRate("rate", 1e9, required: true), r.Duration("delay", 0), qp, qb, typeKey.Pos));
-                    break;
-                }
-                case "rss":
-                {
-                    var r = new MapReader(bodyMap, $"path[{i}].rss", ScenarioSchema.Rss, problems);
-                    list.Add(new RssElement(r.String("name") ?? "cpu", (int)r.Integer("cores", 1, 1, 1024), (int)r.Integer("ring", 1024, 0, 1 << 24), typeKey.Pos));
-                    break;
-                }
-                case "stage":
-                {
-                    var r = new MapReader(bodyMap, $"path[{i}].stage", ScenarioSchema.Stage, problems);
-                    string name = r.String("name", required: true) ?? "stage";
-                    long cost = r.Duration("cost", 0, required: true);
-                    long perByte = r.Duration("per_byte", 0);
-                    bool exp = r.Choice("dist", "fixed", "fixed", "exponential") == "exponential";
-                    list.Add(new StageElement(name, new CostModel(cost, perByte, exp), typeKey.Pos));
-                    break;
-                }
-                default:
-                    if (_binders.TryGetValue(type, out var binder))
-                    {
-                        var r = new MapReader(bodyMap, $"path[{i}].{type}", binder.Keys, problems);
-                        list.Add(binder.Bind(r, type));
-                    }
-                    else
-                    {
-                        string? hint = Problems.Suggest(type, types);
-                        problems.Add(typeKey.Pos, $"path[{i}]: unknown element '{type}'" + (hint is null ? $"; expected one of: {string.Join(", ", types)}" : $" (did you mean '{hint}'?)"));
-                    }
-                    break;
+                var (firstIndex, firstPos) = named[added.Name];
+                problems.Add(added.Pos, $"path[{i}]: expected a unique element name, found '{added.Name}' again (path[{firstIndex}] at line {firstPos.Line}, column {firstPos.Column}); set a different name: on one of them");
             }
         }
         return list;
+    }
+
+    void BindPathElement(YNode item, int i, List<string> types, List<PathElement> list, Problems problems)
+    {
+        if (item is not YMap m || m.Entries.Count != 1)
+        {
+            problems.Add(item.Pos, $"path[{i}]: expected one element such as '- link: {{rate: 10Gbit/s}}', found {YamlLoader.Describe(item)}");
+            return;
+        }
+        var (typeKey, body) = m.Entries[0];
+        string type = typeKey.Value;
+        var bodyMap = body as YMap ?? (body is YScalar { Value: "" } ? new YMap(body.Pos) : null);
+        if (bodyMap is null)
+        {
+            problems.Add(body.Pos, $"path[{i}].{type}: expected a mapping of settings, found {YamlLoader.Describe(body)}");
+            return;
+        }
+        switch (type)
+        {
+            case "link":
+            {
+                var r = new MapReader(bodyMap, $"path[{i}].link", ScenarioSchema.Link, problems);
+                var (qp, qb) = QueueCapacity(r, "queue", 1000, problems);
+                list.Add(new LinkElement(r.String("name") ?? $"link{i}", r.BitRate("rate", 1e9, required: true), r.Duration("delay", 0), qp, qb, typeKey.Pos));
+                break;
+            }
+            case "rss":
+            {
+                var r = new MapReader(bodyMap, $"path[{i}].rss", ScenarioSchema.Rss, problems);
+                list.Add(new RssElement(r.String("name") ?? "cpu", (int)r.Integer("cores", 1, 1, 1024), (int)r.Integer("ring", 1024, 0, 1 << 24), typeKey.Pos));
+                break;
+            }
+            case "stage":
+            {
+                var r = new MapReader(bodyMap, $"path[{i}].stage", ScenarioSchema.Stage, problems);
+                string name = r.String("name", required: true) ?? "stage";
+                long cost = r.Duration("cost", 0, required: true);
+                long perByte = r.Duration("per_byte", 0);
+                bool exp = r.Choice("dist", "fixed", "fixed", "exponential") == "exponential";
+                list.Add(new StageElement(name, new CostModel(cost, perByte, exp), typeKey.Pos));
+                break;
+            }
+            default:
+                if (_binders.TryGetValue(type, out var binder))
+                {
+                    var r = new MapReader(bodyMap, $"path[{i}].{type}", binder.Keys, problems);
+                    list.Add(binder.Bind(r, type));
+                }
+                else
+                {
+                    string? hint = Problems.Suggest(type, types);
+                    problems.Add(typeKey.Pos, $"path[{i}]: unknown element '{type}'" + (hint is null ? $"; expected one of: {string.Join(", ", types)}" : $" (did you mean '{hint}'?)"));
+                }
+                break;
+        }
     }
 
     static (int Packets, long Bytes) QueueCapacity(MapReader r, string key, int defaultPackets, Problems problems)

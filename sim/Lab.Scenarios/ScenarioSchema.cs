@@ -7,7 +7,7 @@ public static class ScenarioSchema
     [
         new("name", "string", "(required)", "Scenario name; results and the results store use it."),
         new("description", "string", "\"\"", "One line shown in reports."),
-        new("extends", "path", "(none)", "A base scenario file (relative to this one) merged under this one: mappings merge key by key, lists and values replace."),
+        new("extends", "path", "(none)", "A base scenario file (relative to this one; it may lie outside this folder) merged under this one: mappings merge key by key, lists and values replace. Only a .yaml/.yml scenario file is read (see Limits)."),
         new("costs", "path", "(none)", "A cost profile (lab-cost-profile/1, from lab calibrate; path relative to this file): sets every cost it measured on every element that takes it; costs given in the scenario or by --set win."),
         new("run", "mapping", "", "Run control, see run.*."),
         new("traffic", "list", "(required)", "Traffic generators, see traffic[].*; at least one."),
@@ -43,7 +43,7 @@ public static class ScenarioSchema
         new("off", "duration", "1ms", "onoff: mean off period (exponential)."),
         new("dscp", "integer 0..63", "0", "DSCP of the generated packets."),
         new("start", "duration", "0s", "When the generator starts."),
-        new("stop", "duration", "(end of run)", "When the generator stops."),
+        new("stop", "duration", "(end of run)", "When the generator stops; after start."),
         new("packets", "list", "(sequence and script only)", "Explicit packets: sequence {at, size, flow, seq, dscp}; script {at, flow, dir, proto, src, dst, flags, size, spi, seq, dscp}."),
         new("file", "path", "(pcap only)", "A capture, pcap or pcapng (relative to the scenario), whose records are the traffic; link types in captures/CAPTURES.md."),
     ];
@@ -73,7 +73,7 @@ public static class ScenarioSchema
 
     public static readonly KeySpec[] Outputs =
     [
-        new("timeseries", "duration", "10ms", "Time-series sampling interval; 0s turns it off."),
+        new("timeseries", "duration", "10ms", "Time-series sampling interval; 0s turns it off. At most 1,000,000 samples per point (duration / interval x replications), checked before running."),
         new("latency_cdf", "boolean", "true", "Write latency_cdf.csv."),
     ];
 

@@ -24,6 +24,16 @@ public readonly record struct ReplayTiming(ReplayTimingKind Kind, double Rate)
     public static readonly ReplayTiming Original = new(ReplayTimingKind.Original, 0);
     public static readonly ReplayTiming TopSpeed = new(ReplayTimingKind.TopSpeed, 0);
 
+    /// <summary>
+    /// The accepted rates. Below the minimum one gap is over 1000 s and the schedule (nanoseconds
+    /// in a long) would overflow within a capture's worth of packets; above the maximum every
+    /// packet is due at once anyway (use topspeed).
+    /// </summary>
+    public const double MinPacketsPerSecond = 1e-3, MaxPacketsPerSecond = 1e12;
+
+    /// <inheritdoc cref="MinPacketsPerSecond"/>
+    public const double MinMegabitsPerSecond = 1e-6, MaxMegabitsPerSecond = 1e9;
+
     public static ReplayTiming Parse(string text)
     {
         string t = (text ?? "").Trim();
@@ -37,7 +47,13 @@ public readonly record struct ReplayTiming(ReplayTimingKind Kind, double Rate)
             if ((kind == "pps" || kind == "mbps")
                 && double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double rate)
                 && rate > 0 && double.IsFinite(rate))
-                return new ReplayTiming(kind == "pps" ? ReplayTimingKind.PacketsPerSecond : ReplayTimingKind.MegabitsPerSecond, rate);
+            {
+                bool pps = kind == "pps";
+                (double min, double max, string unit) = pps ? (MinPacketsPerSecond, MaxPacketsPerSecond, "packets/s") : (MinMegabitsPerSecond, MaxMegabitsPerSecond, "Mbit/s");
+                if (rate < min || rate > max)
+                    throw new LabInputException(string.Create(CultureInfo.InvariantCulture, $"--timing: expected {kind}:N with N from {min:G} to {max:G} {unit}, found '{text}'"));
+                return new ReplayTiming(pps ? ReplayTimingKind.PacketsPerSecond : ReplayTimingKind.MegabitsPerSecond, rate);
+            }
         }
         throw new LabInputException($"--timing: expected original, topspeed, pps:N or mbps:N with N a number above 0, found '{text}'");
     }

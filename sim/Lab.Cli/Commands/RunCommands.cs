@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using Lab.Cli.Running;
 using Lab.Engine;
@@ -63,13 +64,10 @@ public static class RunCommands
 
     public static LoadedScenario Load(string file, string[]? sets, long? seed, int? replications)
     {
-        var all = new List<string>(sets ?? []);
-        if (seed is { } s) all.Add($"run.seed={s}");
-        if (replications is { } r)
-        {
-            if (r < 1) throw new LabInputException($"--replications: expected a positive integer, found {r}");
-            all.Add($"run.replications={r}");
-        }
-        return ModelCatalog.CreateLoader().Load(file, all);
+        // Problems with these values name the flag the user typed, not the parameter it sets.
+        var flags = new List<ParameterOverride>();
+        if (seed is { } s) flags.Add(new ParameterOverride($"--seed {s}", "run.seed", s.ToString(CultureInfo.InvariantCulture)));
+        if (replications is { } r) flags.Add(new ParameterOverride($"--replications {r}", "run.replications", r.ToString(CultureInfo.InvariantCulture)));
+        return ModelCatalog.CreateLoader().Load(file, sets ?? [], flags);
     }
 }

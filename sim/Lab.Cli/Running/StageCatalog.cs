@@ -54,7 +54,7 @@ public static class ModelCatalog
         new Plugins.LossPlugin(),
     ];
 
-    public static ScenarioLoader CreateLoader() => new(Plugins.Select(p => p.Binder));
+    public static ScenarioLoader CreateLoader() => new(Plugins.Select(p => p.Binder), PcapTraffic.HeaderProblem);
 
     public static IModelPlugin? Find(string type) => Plugins.FirstOrDefault(p => p.Binder.Type == type);
 }

@@ -16,6 +16,7 @@ public static class KeepaliveReport
         if (o.Duration <= 0) throw new LabInputException($"--duration: expected a positive duration, found {SimTime.Format(o.Duration)}");
         if (o.Bytes <= 0) throw new LabInputException($"--size: expected a positive packet size, found {o.Bytes}B");
         if (o.BatteryMj is <= 0) throw new LabInputException("--battery: expected a positive energy such as 15Wh");
+        KeepaliveEnergy.CheckCount(o.Interval, o.Duration);
         var profile = RrcProfiles.For(o.Radio);
         var isolated = KeepaliveEnergy.Isolated(profile, o.Bytes);
         var run = KeepaliveEnergy.Periodic(profile, o.Interval, o.Duration, o.Bytes);

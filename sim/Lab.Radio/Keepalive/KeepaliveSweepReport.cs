@@ -30,6 +30,11 @@ public static class KeepaliveSweepReport
     {
         if (o.Duration <= 0) throw new LabInputException($"--duration: expected a positive duration, found {SimTime.Format(o.Duration)}");
         if (o.BatteryMj is <= 0) throw new LabInputException("--battery: expected a positive energy such as 15Wh");
+        foreach (long interval in o.Intervals)
+        {
+            if (interval <= 0) throw new LabInputException($"--interval: expected positive durations, found {SimTime.Format(interval)}");
+            KeepaliveEnergy.CheckCount(interval, o.Duration);
+        }
         var profile = RrcProfiles.For(o.Radio);
         var c = CultureInfo.InvariantCulture;
         var nat = o.Nat ?? new NatTimeout.Fixed(long.MaxValue / 4);

@@ -112,7 +112,7 @@ public sealed record ScenarioCostSources(CostProfile? Profile, string? Given, IR
                 if (body is null && bodyNode is YScalar { Value: "" })
                 {
                     body = new YMap(bodyNode.Pos);
-                    item.Entries[0] = (typeKey, body);
+                    item.Set(typeKey.Value, body, typeKey.Pos);
                 }
                 if (body is null) continue;
                 string name = (body["name"] as YScalar)?.Value ?? typeKey.Value;

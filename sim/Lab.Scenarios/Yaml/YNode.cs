@@ -42,50 +42,68 @@ public sealed class YSeq(SourcePos pos) : YNode(pos)
     }
 }
 
+/// <summary>
+/// A mapping in document order with a hash index on its keys, so loading and looking up a key
+/// cost the same however many keys the mapping holds (a list scan made loading quadratic:
+/// 1 MB of keys took 22 s).
+/// </summary>
 public sealed class YMap(SourcePos pos) : YNode(pos)
 {
-    public List<(YScalar Key, YNode Value)> Entries { get; } = [];
+    readonly List<(YScalar Key, YNode Value)> _entries = [];
+    readonly KeyComparer _comparer = new();
+    Dictionary<string, int>? _index;
 
-    public YNode? this[string key]
-    {
-        get
-        {
-            foreach (var (k, v) in Entries)
-            {
-                if (k.Value == key) return v;
-            }
-            return null;
-        }
-    }
+    public IReadOnlyList<(YScalar Key, YNode Value)> Entries => _entries;
 
-    public YScalar? KeyNode(string key)
+    /// <summary>Key equality tests made by this mapping's lookups and inserts: what its cost grows with.</summary>
+    public long KeyComparisons => _comparer.Comparisons;
+
+    Dictionary<string, int> Index => _index ??= new Dictionary<string, int>(_comparer);
+
+    public YNode? this[string key] => Index.TryGetValue(key, out int i) ? _entries[i].Value : null;
+
+    public YScalar? KeyNode(string key) => Index.TryGetValue(key, out int i) ? _entries[i].Key : null;
+
+    /// <summary>Appends a new key; false (and nothing changed) when the key is already there.</summary>
+    public bool TryAdd(YScalar key, YNode value)
     {
-        foreach (var (k, _) in Entries)
-        {
-            if (k.Value == key) return k;
-        }
-        return null;
+        if (!Index.TryAdd(key.Value, _entries.Count)) return false;
+        _entries.Add((key, value));
+        return true;
     }
 
     public void Set(string key, YNode value, SourcePos keyPos)
     {
-        for (int i = 0; i < Entries.Count; i++)
-        {
-            if (Entries[i].Key.Value == key)
-            {
-                Entries[i] = (Entries[i].Key, value);
-                return;
-            }
-        }
-        Entries.Add((new YScalar(keyPos, key), value));
+        if (Index.TryGetValue(key, out int i)) _entries[i] = (_entries[i].Key, value);
+        else TryAdd(new YScalar(keyPos, key), value);
     }
 
-    public void Remove(string key) => Entries.RemoveAll(e => e.Key.Value == key);
+    public void Remove(string key)
+    {
+        if (!Index.TryGetValue(key, out int i)) return;
+        _entries.RemoveAt(i);
+        _index = null;
+        for (int j = 0; j < _entries.Count; j++) Index[_entries[j].Key.Value] = j;
+    }
 
     public override YNode Clone()
     {
         var m = new YMap(Pos);
-        foreach (var (k, v) in Entries) m.Entries.Add(((YScalar)k.Clone(), v.Clone()));
+        foreach (var (k, v) in _entries) m.TryAdd((YScalar)k.Clone(), v.Clone());
         return m;
+    }
+
+    /// <summary>Ordinal, with string's randomised hash (no crafted collisions), counting equality tests.</summary>
+    sealed class KeyComparer : IEqualityComparer<string>
+    {
+        public long Comparisons;
+
+        public bool Equals(string? x, string? y)
+        {
+            Comparisons++;
+            return string.Equals(x, y, StringComparison.Ordinal);
+        }
+
+        public int GetHashCode(string obj) => obj.GetHashCode(StringComparison.Ordinal);
     }
 }
