@@ -1,3 +1,4 @@
+using Lab.Engine;
 using System.Diagnostics;
 using Lab.Captures.Frames;
 using Lab.Captures.Netns;
@@ -20,7 +21,7 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
     static readonly MacAddress CaptureMac = MacAddress.Parse("02:00:00:00:02:04");
 
     readonly NetnsTopology _topology;
-    readonly List<(Process Process, string File)> _background = [];
+    readonly List<(Process Process, PrivateTempDirectory Folder)> _background = [];
     int _disposed;
 
     HostDeviceUnderTest(NetnsTopology topology, string snd, string dut, string rcv)
@@ -100,10 +101,9 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
     public string StartBackground(string name, byte[] executable, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(executable);
-        string file = Path.Combine(Path.GetTempPath(), $"{name}-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        File.WriteAllBytes(file, executable);
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("the host DUT needs Linux");
-        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        var folder = new PrivateTempDirectory("lab-dut-");
+        string file = folder.WriteFile(Path.GetFileName(name), executable, UnixFileMode.UserRead | UnixFileMode.UserExecute);
         var psi = new ProcessStartInfo("ip", ["netns", "exec", DutNamespace, file])
         {
             RedirectStandardOutput = true,
@@ -111,8 +111,17 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {name}");
-        lock (_background) _background.Add((p, file));
+        Process p;
+        try
+        {
+            p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {name}");
+        }
+        catch
+        {
+            folder.Dispose();
+            throw;
+        }
+        lock (_background) _background.Add((p, folder));
         var line = p.StandardOutput.ReadLineAsync();
         if (!line.Wait(timeout)) return "no output";
         return line.Result ?? (p.WaitForExit(1000) ? $"exit status {p.ExitCode}" : "no output");
@@ -124,7 +133,7 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
         VmCleanup.Unregister(this);
         lock (_background)
         {
-            foreach (var (p, file) in _background)
+            foreach (var (p, folder) in _background)
             {
                 try
                 {
@@ -136,7 +145,7 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
                     // Already gone.
                 }
                 p.Dispose();
-                File.Delete(file);
+                folder.Dispose();
             }
             _background.Clear();
         }

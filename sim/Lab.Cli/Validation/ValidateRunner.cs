@@ -13,7 +13,17 @@ namespace Lab.Cli.Validation;
 /// <param name="Kernel">host (this machine's kernel in namespaces) or vm (the Debian kernel under qemu).</param>
 /// <param name="OutDir">The validation folder; default results/NAME-validate.</param>
 /// <param name="Sets">--set overrides, as for lab run.</param>
-public sealed record ValidateOptions(string Scenario, string Kernel = "vm", string? OutDir = null, IReadOnlyList<string>? Sets = null);
+/// <param name="Force">--force: replace OutDir even if it is not empty and not a lab validation folder.</param>
+public sealed record ValidateOptions(string Scenario, string Kernel = "vm", string? OutDir = null, IReadOnlyList<string>? Sets = null, bool Force = false)
+{
+    /// <summary>The validation folder, checked before anything runs (<see cref="OutputFolder.Check"/>).</summary>
+    public string Folder(string scenarioName)
+    {
+        string dir = Path.GetFullPath(OutDir ?? OutputFolder.Default("results", scenarioName, "-validate"));
+        OutputFolder.Check(dir, OutputKind.Validation, Force);
+        return dir;
+    }
+}
 
 /// <summary>
 /// <c>lab validate SCENARIO [--kernel host|vm] [--out DIR]</c>: simulates the scenario
@@ -38,9 +48,10 @@ public static class ValidateRunner
         if (options.Kernel is not ("host" or "vm"))
             throw new LabInputException($"--kernel: expected host or vm, found '{options.Kernel}'");
         var loaded = RunCommands.Load(options.Scenario, [.. options.Sets ?? []], null, null);
+        options.Folder(loaded.First.Name);
         if (ForwardDutSpec.Applies(loaded.First)) return ForwardValidation.Run(options, loaded, output, progress);
         var points = ValidationSimulation.Run(loaded, progress);
-        string dir = Path.GetFullPath(options.OutDir ?? Path.Combine("results", loaded.First.Name + "-validate"));
+        string dir = options.Folder(loaded.First.Name);
         return WriteFolder(dir, tmp =>
         {
             var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,
@@ -68,22 +79,7 @@ public static class ValidateRunner
     /// </summary>
     internal static int WriteFolder(string dir, Func<string, Func<int>> fill, TextWriter output)
     {
-        string parent = Path.GetDirectoryName(dir) ?? ".";
-        Directory.CreateDirectory(parent);
-        string tmp = Path.Combine(parent, string.Create(Inv, $".{Path.GetFileName(dir)}.tmp-{Environment.ProcessId}"));
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-        Directory.CreateDirectory(tmp);
-        Func<int> summary;
-        try
-        {
-            summary = fill(tmp);
-            Publish(tmp, dir);
-        }
-        catch
-        {
-            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-            throw;
-        }
+        var summary = OutputFolder.Replace(dir, OutputKind.Validation, fill);
         int code = summary();
         output.WriteLine($"results: {dir}");
         return code;
@@ -185,19 +181,6 @@ public static class ValidateRunner
             foreach (var line in first) o.WriteLine("  " + line);
         }
         return LabCommand.CheckFailed;
-    }
-
-    /// <summary>Renames the finished folder into place (replacing an earlier one).</summary>
-    static void Publish(string tmp, string dir)
-    {
-        if (Directory.Exists(dir))
-        {
-            string old = Path.Combine(Path.GetDirectoryName(dir)!, string.Create(Inv, $".{Path.GetFileName(dir)}.old-{Environment.ProcessId}"));
-            Directory.Move(dir, old);
-            Directory.Move(tmp, dir);
-            Directory.Delete(old, true);
-        }
-        else Directory.Move(tmp, dir);
     }
 }
 
