@@ -20,6 +20,9 @@ public sealed class ResultsStore : IDisposable
     /// <summary>Opens the store for recording runs, creating it if needed; waits (bounded) while another process holds it.</summary>
     public ResultsStore(string path) : this(path, StoreConnection.OpenWritable(path), writable: true) { }
 
+    /// <summary>As <see cref="ResultsStore(string)"/>, waiting at most <paramref name="wait"/> for another process to let go.</summary>
+    public ResultsStore(string path, TimeSpan wait) : this(path, StoreConnection.OpenWritable(path, wait), writable: true) { }
+
     ResultsStore(string path, DuckDBConnection conn, bool writable)
     {
         Path = path;
@@ -27,14 +30,14 @@ public sealed class ResultsStore : IDisposable
         if (!writable) return;
         try
         {
-            Execute("""
+            StoreConnection.RetryOnConflict(() => Execute("""
                 CREATE TABLE IF NOT EXISTS runs (
                   run_id VARCHAR, scenario VARCHAR, scenario_hash VARCHAR, seed BIGINT, replications INTEGER,
                   point INTEGER, parameters_json VARCHAR, lab_version VARCHAR, commit VARCHAR,
                   run_date TIMESTAMP, out_dir VARCHAR);
                 CREATE TABLE IF NOT EXISTS metrics (
                   run_id VARCHAR, point INTEGER, replication INTEGER, metric VARCHAR, unit VARCHAR, value DOUBLE);
-                """);
+                """));
         }
         catch
         {
@@ -65,21 +68,14 @@ public sealed class ResultsStore : IDisposable
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(provenance);
         string runId = $"{set.ScenarioName}-{provenance.RunDate.UtcDateTime:yyyyMMddTHHmmssfff}-{Guid.NewGuid().ToString("N")[..6]}";
-        for (int attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                Insert(runId, set, provenance, outDir);
-                return runId;
-            }
-            catch (DuckDBException ex) when (StoreConnection.IsTransactionConflict(ex) && attempt < 50)
-            {
-                Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(500, 5 * attempt) * (0.5 + Random.Shared.NextDouble())));
-            }
-            catch (DuckDBException ex)
-            {
-                throw new LabInputException($"results store {Path}: cannot record run {runId}: {StoreConnection.FirstLine(ex.Message)}");
-            }
+            StoreConnection.RetryOnConflict(() => Insert(runId, set, provenance, outDir));
+            return runId;
+        }
+        catch (DuckDBException ex)
+        {
+            throw new LabInputException($"results store {Path}: cannot record run {runId}: {StoreConnection.FirstLine(ex.Message)}");
         }
     }
 
@@ -152,11 +148,12 @@ public sealed class ResultsStore : IDisposable
 
     void RequireOneQuery(string sql)
     {
+        if (sql.Contains('\0', StringComparison.Ordinal)) throw new LabInputException("query: expected SQL text, found a NUL character");
         string json;
         using (var cmd = _conn.CreateCommand())
         {
-            cmd.CommandText = "SELECT json_serialize_sql($1)";
-            cmd.Parameters.Add(new DuckDBParameter(sql));
+            // A string literal, not a parameter: json_serialize_sql takes a constant (a doubled quote is a quote in SQL).
+            cmd.CommandText = "SELECT json_serialize_sql('" + sql.Replace("'", "''", StringComparison.Ordinal) + "')";
             json = Convert.ToString(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) ?? "";
         }
         using var doc = System.Text.Json.JsonDocument.Parse(json);

@@ -83,7 +83,25 @@ public static class StoreConnection
     public static bool IsTransactionConflict(DuckDBException ex)
     {
         ArgumentNullException.ThrowIfNull(ex);
-        return ex.Message.Contains("Conflict", StringComparison.Ordinal) && ex.Message.Contains("ransaction", StringComparison.Ordinal);
+        return ex.Message.Contains("conflict", StringComparison.OrdinalIgnoreCase) && ex.Message.Contains("Transaction", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Runs <paramref name="action"/> (one transaction), again after a short pause while it loses a conflict with another writer of this process.</summary>
+    public static void RetryOnConflict(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                action();
+                return;
+            }
+            catch (DuckDBException ex) when (IsTransactionConflict(ex) && attempt < 100)
+            {
+                Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(200, 2 * attempt) * (0.5 + Random.Shared.NextDouble())));
+            }
+        }
     }
 
     public static string FirstLine(string message)
