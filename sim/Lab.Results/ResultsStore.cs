@@ -13,7 +13,7 @@ namespace Lab.Results;
 /// Writers (<see cref="ResultsStore(string)"/>) wait for one another (<see cref="StoreConnection"/>);
 /// readers (<see cref="OpenReadOnly"/>) never create anything and cannot change the store or read files.
 /// </summary>
-public sealed class ResultsStore : IDisposable
+public sealed partial class ResultsStore : IDisposable
 {
     readonly DuckDBConnection _conn;
 

@@ -28,8 +28,9 @@ public static class RunCommands
             OutputFolder.Check(dir, OutputKind.Results, pr.GetValue(force));
             TextWriter? progress = Console.IsErrorRedirected ? null : Console.Error;
             var set = RunPipeline.Run(loaded, progress);
+            var costs = CostNotes.Lines(loaded, set);
             var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,
-                "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+                "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1))) { Costs = costs };
             ResultsWriter.Write(dir, set, provenance, pr.GetValue(force));
             if (!pr.GetValue(noStore))
             {
@@ -37,6 +38,8 @@ public static class RunCommands
                 store.Record(set, provenance, Path.GetFullPath(dir));
             }
             output.Write(SummaryTable.Format(set));
+            if (costs.Count > 0) output.WriteLine();
+            foreach (var line in costs) output.WriteLine(line);
             output.WriteLine($"\nresults: {dir}");
             return LabCommand.Ok;
         });

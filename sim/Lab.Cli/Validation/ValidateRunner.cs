@@ -48,6 +48,8 @@ public static class ValidateRunner
         if (options.Kernel is not ("host" or "vm"))
             throw new LabInputException($"--kernel: expected host or vm, found '{options.Kernel}'");
         var loaded = RunCommands.Load(options.Scenario, [.. options.Sets ?? []], null, null);
+        if (loaded.First.Traffic.FirstOrDefault(t => t.Kind == "script") is { } script)
+            throw new LabInputException($"{script.Pos}: lab validate: script traffic is simulated (lab run) but not yet played into a kernel; validate a scenario with generated, sequence or pcap traffic");
         options.Folder(loaded.First.Name);
         if (ForwardDutSpec.Applies(loaded.First)) return ForwardValidation.Run(options, loaded, output, progress);
         var points = ValidationSimulation.Run(loaded, progress);
