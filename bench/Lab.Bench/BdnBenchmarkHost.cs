@@ -68,8 +68,9 @@ public sealed class BdnBenchmarkHost : IBenchmarkHost
     {
         string location = typeof(BdnBenchmarkHost).Assembly.Location;
         if (!location.StartsWith(Path.GetTempPath(), StringComparison.Ordinal)) return;
-        string elsewhere = Path.Combine("/var/tmp", $"lab-bench-{Environment.ProcessId}");
-        Directory.CreateDirectory(elsewhere);
+        // mkdtemp under /var/tmp (a random name, created exclusively, 0700), not a predictable /var/tmp/lab-bench-PID.
+        Environment.SetEnvironmentVariable("TMPDIR", "/var/tmp");
+        string elsewhere = Directory.CreateTempSubdirectory("lab-bench-").FullName;
         Environment.SetEnvironmentVariable("TMPDIR", elsewhere);
     }
 

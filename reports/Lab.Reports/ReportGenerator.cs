@@ -4,11 +4,12 @@ using Lab.Reports.Bench;
 using Lab.Reports.Content;
 using Lab.Reports.Reading;
 using Lab.Reports.Writers;
+using Lab.Results;
 
 namespace Lab.Reports;
 
 /// <summary>Options of <c>lab report</c>.</summary>
-public sealed record ReportOptions(IReadOnlyList<string> Results, string? OutDir, string? Compare, string? Title);
+public sealed record ReportOptions(IReadOnlyList<string> Results, string? OutDir, string? Compare, string? Title, bool Force = false);
 
 /// <summary>What <c>lab report</c> wrote.</summary>
 public sealed record ReportOutput(string OutDir, IReadOnlyList<string> Files, int Figures, int Tables, int Slides);
@@ -37,19 +38,27 @@ public static class ReportGenerator
             }
         }
         string outDir = options.OutDir ?? DefaultOutDir(results[0]);
+        OutputFolder.Check(outDir, OutputKind.Report, options.Force);
         var doc = ReportBuilder.Build(results, baseline, options.Title);
-        return Write(doc, outDir, log);
+        return Write(doc, outDir, log, options.Force);
     }
 
     /// <summary>Where <c>lab report --bench</c> writes when --out is not given.</summary>
     public const string DefaultBenchOutDir = "reports/out/bench-trends";
 
     /// <summary><c>lab report --bench</c>: the benchmark history, in the same formats as other reports.</summary>
-    public static ReportOutput GenerateBench(BenchTrends trends, string? outDir, string? title, TextWriter log) =>
-        Write(BenchTrendReport.Build(trends, title), outDir ?? DefaultBenchOutDir, log);
+    public static ReportOutput GenerateBench(BenchTrends trends, string? outDir, string? title, TextWriter log, bool force = false) =>
+        Write(BenchTrendReport.Build(trends, title), outDir ?? DefaultBenchOutDir, log, force);
 
-    public static ReportOutput Write(ReportDocument doc, string outDir, TextWriter log)
+    /// <summary>
+    /// Writes the report's files into <paramref name="outDir"/> (each atomically), after checking it is
+    /// new, empty or an earlier report (<see cref="OutputFolder.Check"/>; <paramref name="force"/> is --force).
+    /// </summary>
+    public static ReportOutput Write(ReportDocument doc, string outDir, TextWriter log, bool force = false)
     {
+        OutputFolder.Check(outDir, OutputKind.Report, force);
+        Directory.CreateDirectory(outDir);
+        if (OutputFolder.ReadMarker(outDir)?.Kind != OutputKind.Report) OutputFolder.WriteMarker(outDir, OutputKind.Report);
         Directory.CreateDirectory(Path.Combine(outDir, "figures"));
         Directory.CreateDirectory(Path.Combine(outDir, "tables"));
         var files = new List<string>();

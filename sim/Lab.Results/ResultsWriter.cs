@@ -6,9 +6,10 @@ using System.Text.Json;
 namespace Lab.Results;
 
 /// <summary>
-/// Writes a results folder (RESULTS-FORMAT.md) atomically: everything goes into a temporary
-/// sibling folder which is renamed into place at the end, so a crash or a kill leaves either
-/// the previous results or the new ones, never half of them.
+/// Writes a results folder (RESULTS-FORMAT.md) atomically through <see cref="OutputFolder.Replace{T}"/>:
+/// everything goes into a temporary sibling folder which is renamed into place at the end, so a
+/// crash or a kill leaves either the previous results or the new ones, never half of them; and a
+/// folder the lab did not write is never replaced without --force (<see cref="OutputFolder.Check"/>).
 /// </summary>
 public static class ResultsWriter
 {
@@ -17,31 +18,11 @@ public static class ResultsWriter
     public static string Hash(string resolvedYaml) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(resolvedYaml)));
 
-    public static void Write(string dir, RunSet set, Provenance provenance)
+    /// <summary>Replaces <paramref name="dir"/> with the run set's results folder; <paramref name="force"/> is --force.</summary>
+    public static void Write(string dir, RunSet set, Provenance provenance, bool force = false)
     {
-        string full = Path.GetFullPath(dir);
-        string parent = Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(parent);
-        string tmp = Path.Combine(parent, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-        Directory.CreateDirectory(tmp);
-        try
-        {
-            WriteFiles(tmp, set, provenance);
-            if (Directory.Exists(full))
-            {
-                string old = Path.Combine(parent, $".{Path.GetFileName(full)}.old-{Environment.ProcessId}");
-                Directory.Move(full, old);
-                Directory.Move(tmp, full);
-                Directory.Delete(old, true);
-            }
-            else Directory.Move(tmp, full);
-        }
-        catch
-        {
-            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-            throw;
-        }
+        OutputFolder.Check(dir, OutputKind.Results, force);
+        OutputFolder.Replace(dir, OutputKind.Results, tmp => WriteFiles(tmp, set, provenance));
     }
 
     public static void WriteFiles(string dir, RunSet set, Provenance provenance)

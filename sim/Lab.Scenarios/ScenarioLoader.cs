@@ -160,6 +160,7 @@ public sealed class ScenarioLoader
     {
         var top = new MapReader(root, "the scenario", ScenarioSchema.TopLevel, problems);
         string name = top.String("name", required: true) ?? "";
+        ScenarioNameRule.Check(root["name"], problems);
         string description = top.String("description") ?? "";
 
         var runR = MapReader.ForNode(root["run"], "run", ScenarioSchema.Run, problems, root.Pos);

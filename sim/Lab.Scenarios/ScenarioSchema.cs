@@ -5,7 +5,7 @@ public static class ScenarioSchema
 {
     public static readonly KeySpec[] TopLevel =
     [
-        new("name", "string", "(required)", "Scenario name; results and the results store use it."),
+        new("name", "string", "(required)", "Scenario name, a label (letters, digits, '.', '_', '-'; starts with a letter or digit; at most 128): it names the results folder results/NAME and the store's runs."),
         new("description", "string", "\"\"", "One line shown in reports."),
         new("extends", "path", "(none)", "A base scenario file (relative to this one; it may lie outside this folder) merged under this one: mappings merge key by key, lists and values replace. Only a .yaml/.yml scenario file is read (see Limits)."),
         new("costs", "path", "(none)", "A cost profile (lab-cost-profile/1, from lab calibrate; path relative to this file): sets every cost it measured on every element that takes it; costs given in the scenario or by --set win."),

@@ -110,4 +110,16 @@ public sealed class ForwardFramesTests
             [("nf_conntrack_tcp_loose", "0"), ("nf_conntrack_max", "4096"), ("nf_conntrack_tcp_timeout_time_wait", "120"), ("nf_conntrack_udp_timeout", "600")],
             ForwardDutScripts.Sysctls(cfg));
     }
+
+    [Fact]
+    public void The_ruleset_reaches_nft_on_stdin_never_through_a_file()
+    {
+        // Issue 16 item 2: a predictable /tmp/lab-forward-PID.nft written by a root shell redirection
+        // followed a planted symbolic link. The script now carries the ruleset as a here-document.
+        const string ruleset = "table inet lab_forward {\n  chain forward { type filter hook forward priority 0; }\n}\n";
+        string script = ForwardDutScripts.Configure(new ForwardDutConfig(), ruleset);
+        Assert.Contains("nft -f - <<'LAB_FORWARD_RULESET' || exit 1\n" + ruleset + "LAB_FORWARD_RULESET\n", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("/tmp", script, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => ForwardDutScripts.Configure(new ForwardDutConfig(), "LAB_FORWARD_RULESET\n"));
+    }
 }

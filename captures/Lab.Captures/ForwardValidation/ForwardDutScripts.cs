@@ -100,17 +100,21 @@ public static class ForwardDutScripts
     /// <summary>
     /// Removes an earlier run's tables and entries, sets the sysctls (printing <c>unsettable KEY</c> or
     /// <c>missing KEY</c> for those the kernel refuses or lacks: nf_conntrack_max is read-only outside the
-    /// initial namespace), loads <paramref name="rulesetFile"/> and empties the conntrack table.
+    /// initial namespace), loads <paramref name="ruleset"/> and empties the conntrack table. The ruleset
+    /// reaches nft on its standard input (a here-document): no file, so nothing in a shared /tmp that a
+    /// planted symbolic link could redirect.
     /// </summary>
-    public static string Configure(ForwardDutConfig config, string rulesetFile)
+    public static string Configure(ForwardDutConfig config, string ruleset)
     {
+        ArgumentNullException.ThrowIfNull(ruleset);
+        if (ruleset.Split('\n').Any(l => l.Trim() == RulesetEnd)) throw new ArgumentException($"the ruleset holds the here-document's end line {RulesetEnd}", nameof(ruleset));
         ArgumentNullException.ThrowIfNull(config);
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"nft delete table inet {Table} 2>/dev/null; nft delete table ip {NatTable} 2>/dev/null\n");
         foreach (var (key, value) in Sysctls(config))
             sb.Append(CultureInfo.InvariantCulture,
                 $"f=/proc/sys/net/netfilter/{key}; if [ -e $f ]; then echo {value} > $f 2>/dev/null || echo 'unsettable {key}'; else echo 'missing {key}'; fi\n");
-        sb.Append(CultureInfo.InvariantCulture, $"nft -f {rulesetFile} || exit 1\n");
+        sb.Append(CultureInfo.InvariantCulture, $"nft -f - <<'{RulesetEnd}' || exit 1\n{ruleset.TrimEnd('\n')}\n{RulesetEnd}\n");
         sb.Append("conntrack -F >/dev/null 2>&1 || true\n");
         return sb.ToString();
     }
@@ -125,6 +129,8 @@ public static class ForwardDutScripts
             list.Add((k, v.ToString(CultureInfo.InvariantCulture)));
         return list;
     }
+
+    const string RulesetEnd = "LAB_FORWARD_RULESET";
 
     public const string ChainMarker = "--- chain", TcpMarker = "--- tcp", UdpMarker = "--- udp", StatsMarker = "--- stats", RxMarker = "--- rx", MaxMarker = "--- max";
 

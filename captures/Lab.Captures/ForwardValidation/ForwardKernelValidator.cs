@@ -84,15 +84,12 @@ public sealed class ForwardKernelValidator
         var clock = System.Diagnostics.Stopwatch.StartNew();
         bool flowtable = trace.Dut.Flowtable && FlowtableUnavailableReason is null;
         var notes = new List<string>(_setupNotes);
-        string rulesetFile = string.Create(CultureInfo.InvariantCulture, $"/tmp/lab-forward-{Environment.ProcessId}.nft");
-        WriteFile(rulesetFile, ForwardDutScripts.Ruleset(_dut, trace.Dut, flowtable));
-        var (code, output) = _dut.TryRun(ForwardDutScripts.Configure(trace.Dut, rulesetFile));
+        var (code, output) = _dut.TryRun(ForwardDutScripts.Configure(trace.Dut, ForwardDutScripts.Ruleset(_dut, trace.Dut, flowtable)));
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (line.StartsWith("unsettable ", StringComparison.Ordinal)) notes.Add($"net.netfilter.{line["unsettable ".Length..]} cannot be set in this DUT; the kernel's own value stayed");
             else if (line.StartsWith("missing ", StringComparison.Ordinal)) notes.Add($"net.netfilter.{line["missing ".Length..]} does not exist in this kernel");
         }
-        _dut.TryRun("rm -f " + rulesetFile);
         if (code != 0) throw new ValidationHarnessException($"the DUT refused the forward ruleset or sysctls: {output.Trim()}");
 
         var rxBefore = ReadRx();
@@ -126,13 +123,6 @@ public sealed class ForwardKernelValidator
         var n = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (n.Length != 4) throw new FormatException($"expected 4 interface counters, found '{text.Trim()}'");
         return [.. n.Select(x => long.Parse(x, CultureInfo.InvariantCulture))];
-    }
-
-    void WriteFile(string path, string content)
-    {
-        // The script travels as shell text: base64 keeps quoting out of the way.
-        string b64 = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(content));
-        _dut.Run($"echo {b64} | base64 -d > {path}");
     }
 
     static string FirstLine(string s)

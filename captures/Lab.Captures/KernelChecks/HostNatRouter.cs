@@ -1,3 +1,4 @@
+using Lab.Engine;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -94,16 +95,8 @@ public sealed class HostNatRouter : IDisposable
 
     void LoadRuleset(string ns, string ruleset)
     {
-        string file = Path.Combine(Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"lab-nft-{Environment.ProcessId}-{Guid.NewGuid():N}.nft"));
-        File.WriteAllText(file, ruleset);
-        try
-        {
-            _topology.Exec(ns, "nft", "-f", file);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        using var tmp = new PrivateTempDirectory("lab-nft-");
+        _topology.Exec(ns, "nft", "-f", tmp.WriteFile("ruleset.nft", ruleset));
     }
 
     /// <summary>Sets net.netfilter sysctls in the router's namespace (per-namespace conntrack settings).</summary>
@@ -168,16 +161,10 @@ public sealed class HostNatRouter : IDisposable
         {
             using var t = new NetnsTopology();
             string ns = t.AddNamespace("probe");
-            string file = Path.Combine(Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"lab-nft-probe-{Environment.ProcessId}.nft"));
-            File.WriteAllText(file, MasqueradeRuleset);
-            try
+            using (var tmp = new PrivateTempDirectory("lab-nft-probe-"))
             {
-                var res = t.TryExec(ns, "nft", ["-f", file]);
+                var res = t.TryExec(ns, "nft", ["-f", tmp.WriteFile("probe.nft", MasqueradeRuleset)]);
                 if (!res.Succeeded) return $"this kernel refuses an nft masquerade rule (nf_tables, nft_masq, nf_nat missing?): {res.StandardError.Trim()}";
-            }
-            finally
-            {
-                File.Delete(file);
             }
             var ct = t.TryExec(ns, "conntrack", ["-L"]);
             if (!ct.Succeeded) return $"conntrack -L fails in a namespace (no nf_conntrack_netlink?): {ct.StandardError.Trim()}";

@@ -74,7 +74,8 @@ public static class DutScripts
             }
         }
         string o = dut.EgressInterface;
-        sb.Append("cat > /tmp/lab-validate.nft <<'NFT'\n");
+        // The ruleset reaches nft on its standard input: no file in a shared /tmp.
+        sb.Append("nft -f - <<'NFT'\n");
         sb.Append(CultureInfo.InvariantCulture, $$"""
             table ip lab_validate {
                 chain pre {
@@ -89,7 +90,7 @@ public static class DutScripts
                 }
             }
             """);
-        sb.Append("\nNFT\nnft -f /tmp/lab-validate.nft\n");
+        sb.Append("\nNFT\n");
         return sb.ToString();
     }
 

@@ -1,3 +1,4 @@
+using Lab.Engine;
 using System.Diagnostics;
 using Lab.Captures.Frames;
 using Lab.Captures.Cleanup;
@@ -22,7 +23,7 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
 
     readonly NetnsTopology _topology;
     readonly CancellationToken _cancellation;
-    readonly List<(Process Process, string File)> _background = [];
+    readonly List<(Process Process, PrivateTempDirectory Folder)> _background = [];
     int _disposed;
     readonly Lock _disposeGate = new();
 
@@ -105,11 +106,11 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
     public string StartBackground(string name, byte[] executable, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(executable);
-        string file = Path.Combine(Path.GetTempPath(), $"{name}-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        OwnedResources.Mark(OwnedKind.TempFile, file);
-        File.WriteAllBytes(file, executable);
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("the host DUT needs Linux");
-        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        var folder = new PrivateTempDirectory("lab-dut-");
+        // Marked: after a SIGKILL the next run removes it.
+        OwnedResources.Mark(OwnedKind.TempDirectory, folder.Path);
+        string file = folder.WriteFile(Path.GetFileName(name), executable, UnixFileMode.UserRead | UnixFileMode.UserExecute);
         var psi = new ProcessStartInfo("ip", ["netns", "exec", DutNamespace, file])
         {
             RedirectStandardOutput = true,
@@ -117,8 +118,17 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {name}");
-        lock (_background) _background.Add((p, file));
+        Process p;
+        try
+        {
+            p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {name}");
+        }
+        catch
+        {
+            folder.Dispose();
+            throw;
+        }
+        lock (_background) _background.Add((p, folder));
         var line = p.StandardOutput.ReadLineAsync();
         if (!line.Wait(timeout)) return "no output";
         return line.Result ?? (p.WaitForExit(1000) ? $"exit status {p.ExitCode}" : "no output");
@@ -132,7 +142,7 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
             lock (_background)
             {
-                foreach (var (p, file) in _background)
+                foreach (var (p, folder) in _background)
                 {
                     try
                     {
@@ -144,8 +154,8 @@ public sealed class HostDeviceUnderTest : IDeviceUnderTest
                         // Already gone.
                     }
                     p.Dispose();
-                    File.Delete(file);
-                    OwnedResources.Unmark(OwnedKind.TempFile, file);
+                    folder.Dispose();
+                    OwnedResources.Unmark(OwnedKind.TempDirectory, folder.Path);
                 }
                 _background.Clear();
             }

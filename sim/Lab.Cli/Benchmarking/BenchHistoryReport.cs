@@ -12,6 +12,7 @@ public sealed record BenchHistoryReportOptions
     public string? Database { get; init; }
     public string? OutDir { get; init; }
     public string? Title { get; init; }
+    public bool Force { get; init; }
 }
 
 /// <summary>
@@ -28,12 +29,13 @@ public static class BenchHistoryReport
         if (o.Last < 1) throw new LabInputException($"--last: expected a positive integer, found {o.Last}");
         var mode = BenchModeFilter.Parse(o.Mode);
         string db = o.Database ?? Lab.Results.ResultsStore.DefaultPath();
-        // BenchStore would create an empty file: a report only reads.
+        // A report only reads: it never creates a store (or its folder).
         if (!File.Exists(db)) throw new LabInputException($"--db: no results store at {db} (lab bench records its runs there)");
+        Lab.Results.OutputFolder.Check(o.OutDir ?? ReportGenerator.DefaultBenchOutDir, Lab.Results.OutputKind.Report, o.Force);
         IReadOnlyList<BenchRun> runs;
-        using (var store = new BenchStore(db)) runs = BenchModeFilter.Select(store.Runs(mode), mode);
+        using (var store = BenchStore.OpenReadOnly(db)) runs = BenchModeFilter.Select(store.Runs(mode), mode);
         var trends = BenchTrendsBuilder.Build(runs, o.Suite, o.Last, db, BenchModeFilter.Describe(mode));
-        return ReportGenerator.GenerateBench(trends, o.OutDir, o.Title, output);
+        return ReportGenerator.GenerateBench(trends, o.OutDir, o.Title, output, o.Force);
     }
 }
 

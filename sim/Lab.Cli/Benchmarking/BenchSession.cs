@@ -66,7 +66,8 @@ public static partial class BenchSession
         }
 
         var suites = o.Suites.Count > 0 ? o.Suites.Distinct().ToList() : [.. host.Suites];
-        string artifacts = o.ArtifactsDirectory ?? Path.Combine(Path.GetTempPath(), $"lab-bench-{Environment.ProcessId}");
+        // Without --artifacts, a private folder (mkdtemp, 0700): a predictable /tmp/lab-bench-PID could be planted.
+        string artifacts = o.ArtifactsDirectory ?? Directory.CreateTempSubdirectory("lab-bench-").FullName;
         TextWriter log = o.Verbose ? output : TextWriter.Null;
         var result = host.Run(new BenchRequest(suites, o.Mode, o.Filter, artifacts, log));
         if (result.Measurements.Count == 0 && result.Failures.Count == 0)

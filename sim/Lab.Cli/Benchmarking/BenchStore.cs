@@ -14,12 +14,13 @@ public sealed class BenchStore : IDisposable
 {
     readonly DuckDBConnection _conn;
 
-    public BenchStore(string path)
+    /// <summary>Opens the store for recording, creating it if needed; waits (bounded) while another process holds it.</summary>
+    public BenchStore(string path) : this(Lab.Results.StoreConnection.OpenWritable(path), writable: true) { }
+
+    BenchStore(DuckDBConnection conn, bool writable)
     {
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        _conn = new DuckDBConnection($"Data Source={path}");
-        _conn.Open();
+        _conn = conn;
+        if (!writable) return;
         using var cmd = _conn.CreateCommand();
         cmd.CommandText = """
             CREATE TABLE IF NOT EXISTS bench_runs (
@@ -32,6 +33,9 @@ public sealed class BenchStore : IDisposable
             """;
         cmd.ExecuteNonQuery();
     }
+
+    /// <summary>Opens an existing store for reading (history, reports): never creates it; a store without bench tables reads as no runs.</summary>
+    public static BenchStore OpenReadOnly(string path, string flag = "--db") => new(Lab.Results.StoreConnection.OpenReadOnly(path, flag), writable: false);
 
     public void Record(BenchRun run)
     {
@@ -64,6 +68,12 @@ public sealed class BenchStore : IDisposable
     public IReadOnlyList<BenchRun> Runs(BenchMode? mode = null)
     {
         var runs = new List<(string Id, DateTime Date, string Commit, string Version, string Host, string Machine, BenchMode Mode, bool Opt, bool Slow)>();
+        using (var probe = _conn.CreateCommand())
+        {
+            // A store that lab run wrote but lab bench never did has no bench tables: no runs.
+            probe.CommandText = "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('bench_runs', 'bench_results')";
+            if (Convert.ToInt64(probe.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) < 2) return [];
+        }
         using (var cmd = _conn.CreateCommand())
         {
             cmd.CommandText = "SELECT run_id, run_date, commit, lab_version, host, machine, mode, optimized, slowdown FROM bench_runs ORDER BY run_date, run_id";

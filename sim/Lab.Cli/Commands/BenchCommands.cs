@@ -65,7 +65,8 @@ public static class BenchCommands
             int n = pr.GetValue(last);
             if (n < 1) throw new Lab.Engine.LabInputException($"--last: expected a positive integer, found {n}");
             var only = BenchModeFilter.Parse(pr.GetValue(mode));
-            using var store = new BenchStore(pr.GetValue(db) ?? Lab.Results.ResultsStore.DefaultPath());
+            string? given = pr.GetValue(db);
+            using var store = BenchStore.OpenReadOnly(given ?? Lab.Results.ResultsStore.DefaultPath(), given is null ? "results store" : "--db");
             var runs = BenchModeFilter.Select(store.Runs(only), only);
             pr.InvocationConfiguration.Output.Write(BenchReport.FormatHistory(runs, pr.GetValue(suite), n));
             return LabCommand.Ok;

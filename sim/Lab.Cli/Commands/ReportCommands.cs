@@ -22,9 +22,10 @@ public static class ReportCommands
         var last = new Option<int>("--last") { Description = "with --bench: the latest N runs of each suite", DefaultValueFactory = _ => 10 };
         var mode = new Option<string?>("--mode") { Description = "with --bench: only runs of this mode, full, quick or dry (default full and quick)" };
         var db = new Option<string?>("--db") { Description = "with --bench: results store file (default $LAB_RESULTS_DB or results/lab.duckdb)" };
+        var force = new Option<bool>("--force") { Description = "Write into --out even if it is not empty and not a lab report folder" };
         var cmd = new Command("report", "Figures (PNG, SVG), report.md, self-contained report.html and slides.html from results folders or the benchmark history")
         {
-            results, outDir, compare, title, bench, suite, last, mode, db,
+            results, outDir, compare, title, bench, suite, last, mode, db, force,
         };
         cmd.SetAction(parse =>
         {
@@ -41,6 +42,7 @@ public static class ReportCommands
                     Database = parse.GetValue(db),
                     OutDir = parse.GetValue(outDir),
                     Title = parse.GetValue(title),
+                    Force = parse.GetValue(force),
                 }, parse.InvocationConfiguration.Output);
                 return LabCommand.Ok;
             }
@@ -48,7 +50,7 @@ public static class ReportCommands
             {
                 if (parse.GetResult(option) is { Implicit: false }) throw new LabInputException($"{name}: only with --bench");
             }
-            var options = new ReportOptions(folders, parse.GetValue(outDir), parse.GetValue(compare), parse.GetValue(title));
+            var options = new ReportOptions(folders, parse.GetValue(outDir), parse.GetValue(compare), parse.GetValue(title), parse.GetValue(force));
             ReportGenerator.Generate(options, parse.InvocationConfiguration.Output);
             return LabCommand.Ok;
         });

@@ -13,7 +13,7 @@ public static class ResultsCommands
         var list = new Command("list", "List recorded runs") { db };
         list.SetAction(pr =>
         {
-            using var store = Open(pr.GetValue(db));
+            using var store = OpenReadOnly(pr.GetValue(db));
             var (cols, rows) = store.Query(
                 "SELECT run_id, scenario, substr(scenario_hash, 1, 12) AS hash, seed, replications, count(*) AS points, commit, min(run_date) AS run_date " +
                 "FROM runs GROUP BY run_id, scenario, scenario_hash, seed, replications, commit ORDER BY run_date, run_id");
@@ -21,18 +21,19 @@ public static class ResultsCommands
             return LabCommand.Ok;
         });
         var sql = new Argument<string>("SQL") { Description = "A query over the tables runs and metrics" };
-        var query = new Command("query", "Run SQL against the results store (tables: runs, metrics)") { sql, db };
+        var query = new Command("query", "Run one SQL query (SELECT, WITH, FROM, VALUES) on the results store, read-only (tables: runs, metrics, bench_runs, bench_results)") { sql, db };
         query.SetAction(pr =>
         {
-            using var store = Open(pr.GetValue(db));
-            var (cols, rows) = store.Query(pr.GetValue(sql)!);
+            using var store = OpenReadOnly(pr.GetValue(db));
+            var (cols, rows) = store.UserQuery(pr.GetValue(sql)!);
             pr.InvocationConfiguration.Output.Write(Table(cols, rows));
             return LabCommand.Ok;
         });
         return new Command("results", "The results store: every run's parameters, seed, version and metrics") { list, query };
     }
 
-    static ResultsStore Open(string? path) => new(path ?? ResultsStore.DefaultPath());
+    /// <summary>Reading commands never create a store or a folder, and cannot change the store or read other files.</summary>
+    static ResultsStore OpenReadOnly(string? path) => ResultsStore.OpenReadOnly(path ?? ResultsStore.DefaultPath(), path is null ? "results store" : "--db");
 
     public static string Table(IReadOnlyList<string> cols, IReadOnlyList<string[]> rows)
     {

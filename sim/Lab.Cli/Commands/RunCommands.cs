@@ -18,19 +18,22 @@ public static class RunCommands
         var sets = new Option<string[]>("--set") { Description = "Override a parameter: key=value (e.g. traffic.bulk.rate=5Gbit/s); repeatable", AllowMultipleArgumentsPerToken = false };
         var outDir = new Option<string?>("--out") { Description = "Results folder (default results/<scenario name>)" };
         var noStore = new Option<bool>("--no-store") { Description = "Do not record the run in the results store" };
-        var cmd = new Command("run", "Simulate a scenario, print a summary and write its results folder") { scenario, seed, reps, sets, outDir, noStore };
+        var force = new Option<bool>("--force") { Description = "Replace --out even if it is not empty and not a lab results folder (never a sweep folder)" };
+        var cmd = new Command("run", "Simulate a scenario, print a summary and write its results folder") { scenario, seed, reps, sets, outDir, noStore, force };
         cmd.SetAction((pr, cancellation) =>
         {
             var output = pr.InvocationConfiguration.Output;
             var loaded = Load(pr.GetValue(scenario)!, pr.GetValue(sets), pr.GetValue(seed), pr.GetValue(reps));
+            string dir = pr.GetValue(outDir) ?? OutputFolder.Default("results", loaded.First.Name);
+            // Before the run, so a refused folder costs nothing; again when writing.
+            OutputFolder.Check(dir, OutputKind.Results, pr.GetValue(force));
             TextWriter? progress = Console.IsErrorRedirected ? null : Console.Error;
             // Ctrl-C during the simulation: nothing has been written yet.
             var set = RunPipeline.Run(loaded, progress, cancellation);
-            string dir = pr.GetValue(outDir) ?? Path.Combine("results", loaded.First.Name);
             var costs = CostNotes.Lines(loaded, set);
             var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,
                 "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1))) { Costs = costs };
-            ResultsWriter.Write(dir, set, provenance);
+            ResultsWriter.Write(dir, set, provenance, pr.GetValue(force));
             if (!pr.GetValue(noStore))
             {
                 using var store = new ResultsStore(ResultsStore.DefaultPath());

@@ -29,9 +29,10 @@ public static class SweepCommands
         var labCommand = new Option<string?>("--lab-command") { Description = "How the job script starts lab (default: this lab's own binary)" };
         var restart = new Option<bool>("--restart") { Description = "Discard the runs already in the --out folder and start over" };
         var noStore = new Option<bool>("--no-store") { Description = "Do not record the sweep in the results store" };
+        var force = new Option<bool>("--force") { Description = "Write into --out even if it is not empty and not a lab sweep folder (never a results folder of lab run)" };
         var cmd = new Command("sweep", "Run every sweep point and replication on all cores into a resumable sweep folder (or a shard of it, or emit a Slurm job array)")
         {
-            scenario, jobs, precision, metrics, maxReps, outDir, sets, seed, reps, shard, emit, shards, labCommand, restart, noStore,
+            scenario, jobs, precision, metrics, maxReps, outDir, sets, seed, reps, shard, emit, shards, labCommand, restart, noStore, force,
         };
         cmd.SetAction((pr, cancellation) => Task.FromResult(Sweep(pr, cancellation)));
         return cmd;
@@ -41,7 +42,8 @@ public static class SweepCommands
             var output = pr.InvocationConfiguration.Output;
             string file = pr.GetValue(scenario)!;
             var loaded = RunCommands.Load(file, pr.GetValue(sets), pr.GetValue(seed), pr.GetValue(reps));
-            string dir = pr.GetValue(outDir) ?? Path.Combine("results", loaded.First.Name);
+            string dir = pr.GetValue(outDir) ?? OutputFolder.Default("results", loaded.First.Name);
+            OutputFolder.Check(dir, OutputKind.Sweep, pr.GetValue(force));
             int batch = loaded.First.Run.Replications;
             int jobCount = pr.GetValue(jobs) ?? Environment.ProcessorCount;
             if (jobCount < 1) throw new LabInputException($"--jobs: expected a positive number of worker threads, found {jobCount}");
@@ -55,6 +57,7 @@ public static class SweepCommands
                 if (pr.GetValue(shard) is not null) throw new LabInputException("--emit: the script chooses each task's --shard; drop --shard");
                 if (pr.GetValue(precision) is not null) throw new LabInputException("--emit: --precision needs all replications of a point in one process; it cannot be split into shards");
                 Directory.CreateDirectory(dir);
+                OutputFolder.WriteMarker(dir, OutputKind.Sweep);
                 string script = SlurmScript.Emit(new SlurmScript.Options(file, pr.GetValue(sets) ?? [], pr.GetValue(seed), pr.GetValue(reps), n,
                     pr.GetValue(jobs) ?? 1, dir, pr.GetValue(labCommand) ?? SlurmScript.LabCommand(), Environment.CurrentDirectory,
                     loaded.First.Name, loaded.Points.Count * batch));
@@ -93,9 +96,10 @@ public static class SweepCommands
         var outDir = new Option<string?>("--out") { Description = "Results folder for the merged set (default results/<scenario name>)" };
         var metrics = new Option<string[]>("--metric") { Description = $"Metric the printed table shows; repeatable (default {Precision.DefaultMetric})" };
         var noStore = new Option<bool>("--no-store") { Description = "Do not record the merged set in the results store" };
+        var force = new Option<bool>("--force") { Description = "Replace --out even if it is not empty and not a lab results folder (never a sweep folder)" };
         var cmd = new Command("merge", "Merge sweep shard folders into one results folder (and the results store); refuses duplicate runs, exit 1 if runs are missing")
         {
-            dirs, outDir, metrics, noStore,
+            dirs, outDir, metrics, noStore, force,
         };
         cmd.SetAction(pr =>
         {
@@ -107,13 +111,13 @@ public static class SweepCommands
                 pr.InvocationConfiguration.Error.WriteLine("lab merge: incomplete, nothing written: " + SweepMerger.DescribeMissing(merged, folders));
                 return LabCommand.CheckFailed;
             }
-            string dir = pr.GetValue(outDir) ?? Path.Combine("results", merged.Manifest.ScenarioName);
+            string dir = pr.GetValue(outDir) ?? OutputFolder.Default("results", merged.Manifest.ScenarioName);
             // The merged folder replaces OUT as a whole: never a sweep folder, whose runs would go with it.
             if (File.Exists(Path.Combine(dir, SweepManifest.FileName)))
                 throw new LabInputException($"--out: {dir} is a sweep folder; merging into it would replace its runs (choose another --out)");
             var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,
                 "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
-            ResultsWriter.Write(dir, merged.Set, provenance);
+            ResultsWriter.Write(dir, merged.Set, provenance, pr.GetValue(force));
             if (!pr.GetValue(noStore))
             {
                 using var store = new ResultsStore(ResultsStore.DefaultPath());

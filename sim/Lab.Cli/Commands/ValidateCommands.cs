@@ -17,6 +17,7 @@ public static class ValidateCommands
         var kernel = new Option<string>("--kernel") { Description = "host: this machine's kernel in namespaces; vm: the Debian kernel under qemu", DefaultValueFactory = _ => "vm" };
         var outDir = new Option<string?>("--out") { Description = "Validation folder (default results/<scenario name>-validate, -timing with --timing)" };
         var sets = new Option<string[]>("--set") { Description = "Override a parameter: key=value; repeatable" };
+        var force = new Option<bool>("--force") { Description = "Replace --out even if it is not empty and not a lab validation folder (never a sweep folder)" };
         var timing = new Option<bool>("--timing") { Description = "Compare the model's CPU per packet, saturation and drop onset with the kernel's for the scenario's forward traffic" };
         var costs = new Option<string?>("--costs") { Description = "--timing: a cost profile (lab calibrate) used instead of the scenario's costs key" };
         var tolerance = new Option<string>("--tolerance") { Description = "--timing: largest error that passes", DefaultValueFactory = _ => "15%" };
@@ -26,7 +27,7 @@ public static class ValidateCommands
         var repeat = new Option<int>("--repeat") { Description = "--timing: interleaved baseline/router passes per point (the median counts)", DefaultValueFactory = _ => 3 };
         var cmd = new Command("validate", "Simulate a scenario, replay the frames it sends into a real kernel configured the same way, and compare per packet and per counter; with --timing, compare CPU per packet and saturation")
         {
-            scenario, kernel, outDir, sets, timing, costs, tolerance, points, packets, repeat, accounting,
+            scenario, kernel, outDir, sets, force, timing, costs, tolerance, points, packets, repeat, accounting,
         };
         cmd.SetAction((pr, cancellation) => Task.FromResult(Act(pr, cancellation)));
         return cmd;
@@ -40,7 +41,7 @@ public static class ValidateCommands
                     ("--packets", pr.GetResult(packets) is { Implicit: false }), ("--repeat", pr.GetResult(repeat) is { Implicit: false }), ("--tolerance", pr.GetResult(tolerance) is { Implicit: false }) })
                     if (given) throw new LabInputException($"{name}: only with --timing");
                 return ValidateRunner.Run(
-                    new ValidateOptions(pr.GetValue(scenario)!, pr.GetValue(kernel)!, pr.GetValue(outDir), pr.GetValue(sets)),
+                    new ValidateOptions(pr.GetValue(scenario)!, pr.GetValue(kernel)!, pr.GetValue(outDir), pr.GetValue(sets), pr.GetValue(force)),
                     pr.InvocationConfiguration.Output, progress, cancellation);
             }
             int n = pr.GetValue(points);

@@ -55,6 +55,7 @@ public sealed class SweepFolder
     public IDisposable Lock()
     {
         Directory.CreateDirectory(Dir);
+        if (OutputFolder.ReadMarker(Dir)?.Kind != OutputKind.Sweep) OutputFolder.WriteMarker(Dir, OutputKind.Sweep);
         try
         {
             return new FileStream(Path.Combine(Dir, "sweep.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
@@ -112,8 +113,13 @@ public sealed class SweepFolder
     /// </summary>
     public void WriteResults(RunSet set, Provenance provenance)
     {
+        // sweep.lock is held: any .results.tmp-PID here is a killed sweep's leftover.
+        foreach (var stale in Directory.EnumerateDirectories(Dir, ".results.tmp-*"))
+        {
+            if (new DirectoryInfo(stale).LinkTarget is null) Directory.Delete(stale, true);
+            else File.Delete(stale);
+        }
         string tmp = Path.Combine(Dir, $".results.tmp-{Environment.ProcessId}");
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
         Directory.CreateDirectory(tmp);
         try
         {

@@ -49,6 +49,7 @@ public static class SweepReport
         }
         sb.Append(Inv, $"{o.Total} run(s): {done}\n");
         if (o.Unused > 0) sb.Append(Inv, $"note: {o.Unused} run file(s) beyond the replications needed were left unused\n");
+        if (o.AlreadyRecorded) sb.Append("note: nothing new ran and this sweep is already in the results store; not recorded again\n");
         sb.Append('\n').Append(Table(o.Set!, metrics, m.Precision));
         sb.Append(Inv, $"\nresults: {req.OutDir}\n");
         return sb.ToString();

@@ -18,7 +18,11 @@ public sealed record SweepRequest(
     string Command);
 
 /// <summary>What a sweep did: the run set it wrote (null for a shard, or when interrupted), and its counts.</summary>
-public sealed record SweepOutcome(RunSet? Set, SweepManifest Manifest, bool Completed, int Total, int Found, int Executed, int Unused, TimeSpan Elapsed);
+public sealed record SweepOutcome(RunSet? Set, SweepManifest Manifest, bool Completed, int Total, int Found, int Executed, int Unused, TimeSpan Elapsed)
+{
+    /// <summary>A finished sweep run again: nothing executed and the store already holds this set from this folder, so it was not recorded twice.</summary>
+    public bool AlreadyRecorded { get; init; }
+}
 
 /// <summary>
 /// Runs a sweep into its folder: checks the folder's earlier runs belong to this scenario,
@@ -70,6 +74,7 @@ public static class SweepRunner
         }
 
         RunSet? set = null;
+        bool alreadyRecorded = false;
         if (completed && req.Shard.IsWhole)
         {
             var points = new List<PointResult>();
@@ -81,9 +86,13 @@ public static class SweepRunner
             if (req.Store)
             {
                 using var store = new ResultsStore(ResultsStore.DefaultPath());
-                store.Record(set, provenance, folder.Dir);
+                alreadyRecorded = scheduler.Executed == 0 && store.HasRecorded(folder.Dir, set);
+                if (!alreadyRecorded) store.Record(set, provenance, folder.Dir);
             }
         }
-        return new SweepOutcome(set, manifest, completed, scheduler.Total, scheduler.Found, scheduler.Executed, scheduler.Unused(), clock.Elapsed);
+        return new SweepOutcome(set, manifest, completed, scheduler.Total, scheduler.Found, scheduler.Executed, scheduler.Unused(), clock.Elapsed)
+        {
+            AlreadyRecorded = alreadyRecorded,
+        };
     }
 }

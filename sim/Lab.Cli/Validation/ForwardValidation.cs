@@ -71,7 +71,7 @@ public static class ForwardValidation
         loaded = RunCommands.Load(options.Scenario, [.. sets], null, null);
         var points = Simulate(loaded, progress, cancellation);
 
-        string dir = Path.GetFullPath(options.OutDir ?? Path.Combine("results", loaded.First.Name + "-validate"));
+        string dir = options.Folder(loaded.First.Name);
         return ValidateRunner.WriteFolder(dir, tmp =>
         {
             var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,

@@ -80,7 +80,8 @@ public static class TimingValidation
         var outcome = TimingValidator.Run(spec.Workload, timing, kernel, model, progress);
         var costLines = loaded.Costs.Lines();
 
-        string dir = Path.GetFullPath(options.OutDir ?? Path.Combine("results", loaded.First.Name + "-timing"));
+        string dir = Path.GetFullPath(options.OutDir ?? OutputFolder.Default("results", loaded.First.Name, "-timing"));
+        OutputFolder.Check(dir, OutputKind.Validation, force: false);
         return ValidateRunner.WriteFolder(dir, tmp =>
         {
             var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,

@@ -14,7 +14,17 @@ namespace Lab.Cli.Validation;
 /// <param name="Kernel">host (this machine's kernel in namespaces) or vm (the Debian kernel under qemu).</param>
 /// <param name="OutDir">The validation folder; default results/NAME-validate.</param>
 /// <param name="Sets">--set overrides, as for lab run.</param>
-public sealed record ValidateOptions(string Scenario, string Kernel = "vm", string? OutDir = null, IReadOnlyList<string>? Sets = null);
+/// <param name="Force">--force: replace OutDir even if it is not empty and not a lab validation folder.</param>
+public sealed record ValidateOptions(string Scenario, string Kernel = "vm", string? OutDir = null, IReadOnlyList<string>? Sets = null, bool Force = false)
+{
+    /// <summary>The validation folder, checked before anything runs (<see cref="OutputFolder.Check"/>).</summary>
+    public string Folder(string scenarioName)
+    {
+        string dir = Path.GetFullPath(OutDir ?? OutputFolder.Default("results", scenarioName, "-validate"));
+        OutputFolder.Check(dir, OutputKind.Validation, Force);
+        return dir;
+    }
+}
 
 /// <summary>
 /// <c>lab validate SCENARIO [--kernel host|vm] [--out DIR]</c>: simulates the scenario
@@ -42,9 +52,10 @@ public static class ValidateRunner
         var loaded = RunCommands.Load(options.Scenario, [.. options.Sets ?? []], null, null);
         if (loaded.First.Traffic.FirstOrDefault(t => t.Kind == "script") is { } script)
             throw new LabInputException($"{script.Pos}: lab validate: script traffic is simulated (lab run) but not yet played into a kernel; validate a scenario with generated, sequence or pcap traffic");
+        options.Folder(loaded.First.Name);
         if (ForwardDutSpec.Applies(loaded.First)) return ForwardValidation.Run(options, loaded, output, progress, cancellation: cancellation);
         var points = ValidationSimulation.Run(loaded, progress, cancellation);
-        string dir = Path.GetFullPath(options.OutDir ?? Path.Combine("results", loaded.First.Name + "-validate"));
+        string dir = options.Folder(loaded.First.Name);
         return WriteFolder(dir, tmp =>
         {
             var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,
@@ -72,22 +83,7 @@ public static class ValidateRunner
     /// </summary>
     internal static int WriteFolder(string dir, Func<string, Func<int>> fill, TextWriter output)
     {
-        string parent = Path.GetDirectoryName(dir) ?? ".";
-        Directory.CreateDirectory(parent);
-        string tmp = Path.Combine(parent, string.Create(Inv, $".{Path.GetFileName(dir)}.tmp-{Environment.ProcessId}"));
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-        // Marked before it exists: after a SIGKILL the next run removes it.
-        OwnedResources.Mark(OwnedKind.TempDirectory, tmp);
-        Directory.CreateDirectory(tmp);
-        Func<int> summary;
-        // Also removed when a second Ctrl-C (or a work that does not stop) ends the process.
-        using (var halfWritten = new TemporaryFolder(tmp))
-        {
-            ExitCleanup.Register(halfWritten);
-            summary = fill(tmp);
-            Publish(tmp, dir);
-        }
-        OwnedResources.Unmark(OwnedKind.TempDirectory, tmp);
+        var summary = OutputFolder.Replace(dir, OutputKind.Validation, fill);
         int code = summary();
         output.WriteLine($"results: {dir}");
         return code;
@@ -190,36 +186,6 @@ public static class ValidateRunner
             foreach (var line in first) o.WriteLine("  " + line);
         }
         return LabCommand.CheckFailed;
-    }
-
-    /// <summary>Renames the finished folder into place (replacing an earlier one).</summary>
-    static void Publish(string tmp, string dir)
-    {
-        if (Directory.Exists(dir))
-        {
-            string old = Path.Combine(Path.GetDirectoryName(dir)!, string.Create(Inv, $".{Path.GetFileName(dir)}.old-{Environment.ProcessId}"));
-            Directory.Move(dir, old);
-            Directory.Move(tmp, dir);
-            Directory.Delete(old, true);
-        }
-        else Directory.Move(tmp, dir);
-    }
-}
-
-/// <summary>A folder removed on Dispose unless it was moved away meanwhile (published).</summary>
-sealed class TemporaryFolder(string path) : IDisposable
-{
-    readonly Lock _gate = new();
-
-    public void Dispose()
-    {
-        // Locked: the exit path disposing it concurrently waits until the folder is gone.
-        lock (_gate)
-        {
-            if (Directory.Exists(path)) Directory.Delete(path, true);
-            OwnedResources.Unmark(OwnedKind.TempDirectory, path);
-            ExitCleanup.Unregister(this);
-        }
     }
 }
 
