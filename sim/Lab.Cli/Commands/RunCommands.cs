@@ -17,7 +17,8 @@ public static class RunCommands
         var sets = new Option<string[]>("--set") { Description = "Override a parameter: key=value (e.g. traffic.bulk.rate=5Gbit/s); repeatable", AllowMultipleArgumentsPerToken = false };
         var outDir = new Option<string?>("--out") { Description = "Results folder (default results/<scenario name>)" };
         var noStore = new Option<bool>("--no-store") { Description = "Do not record the run in the results store" };
-        var cmd = new Command("run", "Simulate a scenario, print a summary and write its results folder") { scenario, seed, reps, sets, outDir, noStore };
+        var all = new Option<bool>("--all") { Description = "For a sweep, print every metric of every point instead of one row per point with the key metrics" };
+        var cmd = new Command("run", "Simulate a scenario, print a summary and write its results folder") { scenario, seed, reps, sets, outDir, noStore, all };
         cmd.SetAction(pr =>
         {
             var output = pr.InvocationConfiguration.Output;
@@ -33,7 +34,7 @@ public static class RunCommands
                 using var store = new ResultsStore(ResultsStore.DefaultPath());
                 store.Record(set, provenance, Path.GetFullPath(dir));
             }
-            output.Write(SummaryTable.Format(set));
+            output.Write(SummaryTable.Format(set, pr.GetValue(all)));
             output.WriteLine($"\nresults: {dir}");
             return LabCommand.Ok;
         });
