@@ -1,0 +1,76 @@
+using Lab.Reports.Content;
+
+namespace Lab.Reports.Writers;
+
+/// <summary>
+/// Splits a table's columns over slides: the key columns (sweep parameters, metric name) on every
+/// slide, the others added while the estimated width fits the slide. Widths are estimated from
+/// the text at the slides' 24 px DejaVu Sans (about 15 px per character, 16.5 bold in headers,
+/// 28 px cell padding); the browser test checks that no slide overflows.
+/// </summary>
+public static class SlideTable
+{
+    /// <summary>The slide's content width (1600 px less 2 x 60 px padding) with a margin for the estimate's error.</summary>
+    public const double Budget = 1380;
+
+    const double CharPx = 15, HeaderCharPx = 16.5, PaddingPx = 28;
+
+    /// <summary>Text cells wrap at spaces: estimate them at no more than this many characters.</summary>
+    const int WrapChars = 26;
+
+    public static IReadOnlyList<IReadOnlyList<int>> ColumnGroups(ReportTable t)
+    {
+        int count = t.Header.Count;
+        int key = Math.Clamp(t.KeyColumns, 0, count);
+        var width = new double[count];
+        for (int c = 0; c < count; c++) width[c] = Width(t, c);
+        double keyWidth = 0;
+        for (int c = 0; c < key; c++) keyWidth += width[c];
+
+        var greedy = Fill(width, key, count, Budget - keyWidth);
+        if (greedy.Count < 2) return greedy.Select(g => (IReadOnlyList<int>)Enumerable.Range(0, key).Concat(g).ToList()).ToList();
+        // As many slides as the greedy fill needs, but with the columns shared out evenly between them.
+        double total = 0;
+        for (int c = key; c < count; c++) total += width[c];
+        var even = Fill(width, key, count, Math.Min(Budget - keyWidth, total / greedy.Count * 1.1));
+        var chosen = even.Count == greedy.Count ? even : greedy;
+        return chosen.Select(g => (IReadOnlyList<int>)Enumerable.Range(0, key).Concat(g).ToList()).ToList();
+    }
+
+    /// <summary>Columns from <paramref name="first"/> on, in order, into groups no wider than <paramref name="room"/> (a wider column alone).</summary>
+    static List<List<int>> Fill(double[] width, int first, int count, double room)
+    {
+        var groups = new List<List<int>>();
+        var current = new List<int>();
+        double used = 0;
+        for (int c = first; c < count; c++)
+        {
+            if (current.Count > 0 && used + width[c] > room)
+            {
+                groups.Add(current);
+                current = [];
+                used = 0;
+            }
+            current.Add(c);
+            used += width[c];
+        }
+        if (current.Count > 0 || groups.Count == 0) groups.Add(current);
+        return groups;
+    }
+
+    /// <summary>Estimated width in px: the longest header word, and the cells (numbers do not wrap; text wraps at spaces).</summary>
+    static double Width(ReportTable t, int column)
+    {
+        bool numeric = column >= t.FirstNumericColumn;
+        double header = t.Header[column].Split(' ').Max(w => w.Length) * HeaderCharPx;
+        double cells = 0;
+        foreach (var row in t.SlideRows ?? t.Rows)
+        {
+            if (column >= row.Count) continue;
+            string cell = row[column];
+            int chars = numeric ? cell.Length : Math.Min(WrapChars, Math.Max(cell.Split(' ').Max(w => w.Length), Math.Min(cell.Length, WrapChars)));
+            cells = Math.Max(cells, chars * CharPx);
+        }
+        return Math.Max(header, cells) + PaddingPx;
+    }
+}
