@@ -136,9 +136,22 @@ public static class Tables
             Note = $"Change = after − before. p: two-sided Welch t-test over replications; significant when p < 0.05. {IntervalNote}{unmatched}{missing}",
             FirstNumericColumn = summary.SweepParameters.Count + 2,
             KeyColumns = summary.SweepParameters.Count + 1,
-            SlideRows = sweep ? null : SlideRowsOf(selected, byName, rows.Count),
-            SlideNote = $"The key metrics; all {rows.Count} are in report.html and the CSV.",
+            SlideRows = sweep ? SignificantRows(rows) : SlideRowsOf(selected, byName, rows.Count),
+            SlideNote = !sweep ? $"The key metrics; all {rows.Count} are in report.html and the CSV."
+                : rows.Any(r => r[^1] == "yes") ? $"The {rows.Count(r => r[^1] == "yes")} significant changes (p < 0.05) of {rows.Count} rows; every row is in report.html and the CSV."
+                : $"No change is significant (p < 0.05) at any point; all {rows.Count} rows are in report.html and the CSV.",
         };
+    }
+
+    /// <summary>
+    /// A sweep's comparison has a row per point and metric, too many for slides: they show the
+    /// significant changes only. Null (every row) when no point has the replications for the test.
+    /// </summary>
+    static List<IReadOnlyList<string>>? SignificantRows(List<IReadOnlyList<string>> rows)
+    {
+        if (rows.All(r => r[^1] == "n/a")) return null;
+        var significant = rows.Where(r => r[^1] == "yes").ToList();
+        return significant.Count == rows.Count ? null : significant;
     }
 
     /// <summary>Provenance of every results folder, in full (the footers abbreviate the hash).</summary>

@@ -58,6 +58,58 @@ public static class SlideTable
         return groups;
     }
 
+    /// <summary>Room for the table on a slide under its heading and above its caption, px.</summary>
+    public const double HeightBudget = 560;
+
+    const double RowPx = 41, LinePx = 28;
+
+    /// <summary>
+    /// Splits <paramref name="rows"/> into slides of at most <paramref name="maxRows"/> rows whose
+    /// estimated height (text cells wrap at their column's estimated width) fits <see cref="HeightBudget"/>,
+    /// sharing the rows out evenly when that needs no more slides.
+    /// </summary>
+    public static IReadOnlyList<(int Start, int Count)> RowGroups(ReportTable t, IReadOnlyList<IReadOnlyList<string>> rows, IReadOnlyList<int> columns, int maxRows)
+    {
+        var heights = rows.Select(r => RowPx + LinePx * (Lines(t, r, columns) - 1)).ToList();
+        double header = RowPx + LinePx * (columns.Max(c => (int)Math.Ceiling(t.Header[c].Length * HeaderCharPx / Math.Max(1, Width(t, c) - PaddingPx))) - 1);
+        var greedy = FillRows(heights, HeightBudget - header, maxRows);
+        if (greedy.Count < 2) return greedy;
+        var even = FillRows(heights, HeightBudget - header, (rows.Count + greedy.Count - 1) / greedy.Count);
+        return even.Count == greedy.Count ? even : greedy;
+    }
+
+    static List<(int Start, int Count)> FillRows(List<double> heights, double room, int maxRows)
+    {
+        var groups = new List<(int, int)>();
+        int start = 0;
+        double used = 0;
+        for (int i = 0; i < heights.Count; i++)
+        {
+            if (i > start && (used + heights[i] > room || i - start >= maxRows))
+            {
+                groups.Add((start, i - start));
+                start = i;
+                used = 0;
+            }
+            used += heights[i];
+        }
+        groups.Add((start, heights.Count - start));
+        return groups;
+    }
+
+    /// <summary>Lines the row's tallest cell takes: text wraps at the column's estimated width; numbers do not wrap.</summary>
+    static int Lines(ReportTable t, IReadOnlyList<string> row, IReadOnlyList<int> columns)
+    {
+        int lines = 1;
+        foreach (int c in columns)
+        {
+            if (c >= row.Count || c >= t.FirstNumericColumn) continue;
+            double chars = Math.Max(1, (Width(t, c) - PaddingPx) / CharPx);
+            lines = Math.Max(lines, (int)Math.Ceiling(row[c].Length / chars));
+        }
+        return lines;
+    }
+
     /// <summary>Estimated width in px: the longest header word, and the cells (numbers do not wrap; text wraps at spaces).</summary>
     static double Width(ReportTable t, int column)
     {

@@ -132,19 +132,17 @@ public static class SlidesWriter
     {
         var rows = t.SlideRows ?? t.Rows;
         var groups = SlideTable.ColumnGroups(t);
-        int rowParts = Math.Max(1, (rows.Count + RowsPerSlide - 1) / RowsPerSlide);
-        // Even parts: 16 rows are 8 + 8, not 10 + 6.
-        int perPart = Math.Max(1, (rows.Count + rowParts - 1) / rowParts);
-        int parts = rowParts * groups.Count, part = 0;
+        var rowGroups = groups.Select(g => SlideTable.RowGroups(t, rows, g, RowsPerSlide)).ToList();
+        int parts = rowGroups.Sum(r => r.Count), part = 0;
         for (int g = 0; g < groups.Count; g++)
         {
-            for (int r = 0; r < rowParts; r++)
+            foreach (var (start, take) in rowGroups[g])
             {
                 part++;
                 var sb = new StringBuilder();
                 string suffix = parts > 1 ? $" ({part}/{parts})" : "";
                 sb.Append("<h2>").Append(Html.Escape(t.Title + suffix)).Append("</h2>\n<div class=\"body\">\n");
-                HtmlParts.Table(sb, t, rows.Skip(r * perPart).Take(perPart).ToList(), groups[g]);
+                HtmlParts.Table(sb, t, rows.Skip(start).Take(take).ToList(), groups[g]);
                 sb.Append("</div>\n");
                 string columns = groups.Count > 1 ? $"Columns {g + 1} of {groups.Count}{(g + 1 < groups.Count ? ", continued after these rows" : "")}." : "";
                 string note = string.Join(" ", new[] { t.SlideRows is null ? "" : t.SlideNote, columns, t.Note }.Where(x => x.Length > 0));
