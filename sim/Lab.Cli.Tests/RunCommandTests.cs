@@ -162,7 +162,8 @@ public class ScenarioDocsTests
         while (!File.Exists(Path.Combine(root, "Lab.sln"))) root = Path.GetDirectoryName(root)!;
         string readme = File.ReadAllText(Path.Combine(root, "scenarios", "README.md"));
         var sections = new[] { Lab.Scenarios.ScenarioSchema.TopLevel, Lab.Scenarios.ScenarioSchema.Run, Lab.Scenarios.ScenarioSchema.Traffic,
-            Lab.Scenarios.ScenarioSchema.Link, Lab.Scenarios.ScenarioSchema.Rss, Lab.Scenarios.ScenarioSchema.Stage, Lab.Scenarios.ScenarioSchema.Outputs };
+            Lab.Scenarios.ScenarioSchema.Link, Lab.Scenarios.ScenarioSchema.Rss, Lab.Scenarios.ScenarioSchema.Stage, Lab.Scenarios.ScenarioSchema.Outputs,
+            Lab.Scenarios.ScenarioSchema.ScriptPacket, Lab.Scenarios.ScenarioSchema.Probes };
         foreach (var key in sections.SelectMany(s => s)) Assert.Contains($"| `{key.Key}` |", readme);
     }
 }

@@ -30,6 +30,7 @@ public static class LabCommand
         yield return Commands.BenchCommands.Create();
         yield return Commands.RegressCommands.Create();
         yield return Commands.ValidateCommands.Create();
+        yield return Commands.CalibrateCommands.Create();
     }
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);

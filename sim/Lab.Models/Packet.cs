@@ -10,6 +10,12 @@ public enum PacketFlags : byte
     FlowLast = 2,
     /// <summary>A reply-direction packet.</summary>
     Reply = 4,
+    /// <summary>
+    /// A packet of a <c>script</c> traffic source: its tuple, direction, TCP flags, SPI and sequence
+    /// number are in the source's <see cref="Traffic.ScriptTrace"/> row <see cref="Packet.Tag"/>
+    /// (<see cref="SimulationContext.Script"/> finds the trace by <see cref="Packet.Source"/>).
+    /// </summary>
+    Scripted = 8,
 }
 
 /// <summary>

@@ -19,4 +19,11 @@ public sealed record ModelDescription(
     string Summary,
     string KernelCounterpart,
     IReadOnlyList<ParameterSpec> Parameters,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>The cost-profile section (lab-cost-profile/1 <c>costs.SECTION</c>) this model's costs come from, or null.</summary>
+    public string? CostSection { get; init; }
+
+    /// <summary>The prefix of the cost parameters' keys ("costs." for a path element, "cost." for a model table).</summary>
+    public string CostKeyPrefix { get; init; } = "cost.";
+}

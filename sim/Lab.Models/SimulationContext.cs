@@ -38,6 +38,15 @@ public sealed class SimulationContext
 
     public void OnWarmupEnd(IResettable r) => _resettables.Add(r);
 
+    readonly Dictionary<short, Traffic.ScriptTrace> _scripts = [];
+
+    /// <summary>A script source announces its trace, so that stages can read its packets' rows.</summary>
+    public void RegisterScript(short source, Traffic.ScriptTrace trace) => _scripts[source] = trace;
+
+    /// <summary>The trace of script source <paramref name="source"/> (a packet with <see cref="PacketFlags.Scripted"/> came from it).</summary>
+    public Traffic.ScriptTrace Script(short source) =>
+        _scripts.TryGetValue(source, out var t) ? t : throw new InvalidOperationException($"traffic source {source} is not a script");
+
     /// <summary>Drops a packet: counts the reason and returns its storage to the pool.</summary>
     public void Drop(int packet, int reason)
     {

@@ -8,6 +8,8 @@ public enum IpProto : byte
     Icmp = 1,
     Tcp = 6,
     Udp = 17,
+    /// <summary>ESP: tracked by the generic protocol tracker (no ports; NAT changes the address only).</summary>
+    Esp = 50,
 }
 
 /// <summary>

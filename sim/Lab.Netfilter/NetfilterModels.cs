@@ -87,8 +87,12 @@ public static class NetfilterModels
                 "Offload (nft_flow_offload_eval): TCP in ESTABLISHED without FIN/RST, or UDP; confirmed; no helper, seqadj or NAT clash.",
                 "The first packet of a connection is never offloaded (unconfirmed at the forward hook); a TCP flow goes fast after its third handshake packet.",
                 "Counters: forward chain packets (nft rule counter), flowtable packets, conntrack entries [OFFLOAD]/[HW_OFFLOAD].",
-                "All per-stage costs are ASSUMPTIONS: no published per-stage or pps figures were found.",
-            ]);
+                "All per-stage costs are ASSUMPTIONS: no published per-stage or pps figures were found; lab calibrate measures them (lab describe flowtable --costs FILE).",
+            ])
+        {
+            CostSection = "forward",
+            CostKeyPrefix = "cost.",
+        };
     }
 
     public static ModelDescription NattMapping() => new(

@@ -11,7 +11,7 @@ namespace Lab.Results;
 /// across sessions, so regression runs can compare with earlier ones and users can ask SQL.
 /// Default location: $LAB_RESULTS_DB, else results/lab.duckdb under the current directory.
 /// </summary>
-public sealed class ResultsStore : IDisposable
+public sealed partial class ResultsStore : IDisposable
 {
     readonly DuckDBConnection _conn;
 

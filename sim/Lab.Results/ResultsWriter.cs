@@ -52,6 +52,51 @@ public static class ResultsWriter
         File.WriteAllText(Path.Combine(dir, "timeseries.csv"), TimeSeriesCsv(set));
         File.WriteAllText(Path.Combine(dir, "latency_cdf.csv"), LatencyCdfCsv(set));
         File.WriteAllText(Path.Combine(dir, "provenance.json"), ProvenanceJson(provenance));
+        if (set.Points.Any(p => p.Replications.Any(r => r.Probes is not null)))
+            File.WriteAllText(Path.Combine(dir, "probes.csv"), ProbesCsv(set));
+    }
+
+    /// <summary>The columns of probes.csv after point and replication, in order (RESULTS-FORMAT.md).</summary>
+    public static readonly string[] ProbeColumns =
+    [
+        "time_s", "element", "table", "flow", "proto", "state",
+        "src", "dst", "sport", "dport", "reply_src", "reply_dst", "reply_sport", "reply_dport",
+        "flags", "timeout", "mark", "nat_src", "nat_sport",
+        "spi", "replay_window", "seq", "seq_hi", "oseq", "oseq_hi", "bitmap",
+        "stats_replay_window", "stats_replay", "stats_failed", "packets", "bytes",
+        "counter", "value",
+    ];
+
+    static readonly Dictionary<string, int> ProbeColumnIndex =
+        ProbeColumns.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+
+    public static string ProbesCsv(RunSet set)
+    {
+        var sb = new StringBuilder("point,replication,").Append(string.Join(',', ProbeColumns)).Append('\n');
+        var cells = new string[ProbeColumns.Length];
+        foreach (var point in set.Points)
+        {
+            foreach (var rep in point.Replications.OrderBy(r => r.Replication))
+            {
+                foreach (var row in rep.Probes ?? [])
+                {
+                    Array.Fill(cells, "");
+                    cells[0] = Num(row.TimeSeconds);
+                    cells[1] = row.Element;
+                    cells[2] = row.Table;
+                    foreach (var (column, value) in row.Cells)
+                    {
+                        if (!ProbeColumnIndex.TryGetValue(column, out int i) || i < 3)
+                            throw new InvalidOperationException($"probe table {row.Table}: unknown column '{column}'");
+                        cells[i] = value;
+                    }
+                    sb.Append(point.Index.ToString(Inv)).Append(',').Append(rep.Replication.ToString(Inv));
+                    foreach (var c in cells) sb.Append(',').Append(Csv(c));
+                    sb.Append('\n');
+                }
+            }
+        }
+        return sb.ToString();
     }
 
     public static string Num(double v) => double.IsFinite(v) ? v.ToString("R", Inv) : "";
@@ -205,6 +250,12 @@ public static class ResultsWriter
             w.WriteString("commit", p.Commit);
             w.WriteString("host", p.Host);
             w.WriteString("command", p.Command);
+            if (p.Costs.Count > 0)
+            {
+                w.WriteStartArray("costs");
+                foreach (var line in p.Costs) w.WriteStringValue(line);
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray()) + "\n";

@@ -12,13 +12,20 @@ public readonly record struct TimeSeriesRow(
     long Drops,
     bool Warmup);
 
+/// <summary>One row of a state snapshot (see RESULTS-FORMAT.md, probes.csv): cells by column name.</summary>
+public sealed record ProbeRecord(double TimeSeconds, string Element, string Table, IReadOnlyList<KeyValuePair<string, string>> Cells);
+
 /// <summary>What one replication of one point measured.</summary>
 public sealed record ReplicationResult(
     int Replication,
     IReadOnlyList<MetricValue> Metrics,
     IReadOnlyList<TimeSeriesRow> TimeSeries,
     IReadOnlyList<(double Quantile, double LatencyUs)> LatencyCdf,
-    long Events);
+    long Events)
+{
+    /// <summary>State snapshots of a scenario with <c>probes:</c>; null when it has none (no probes.csv is written).</summary>
+    public IReadOnlyList<ProbeRecord>? Probes { get; init; }
+}
 
 /// <summary>One sweep point's identity and its replications.</summary>
 public sealed record PointResult(int Index, IReadOnlyList<KeyValuePair<string, string>> Parameters, IReadOnlyList<ReplicationResult> Replications);
@@ -43,4 +50,8 @@ public sealed record RunSet(
 }
 
 /// <summary>Facts about a run that are not a function of its inputs: kept apart from the deterministic files.</summary>
-public sealed record Provenance(DateTimeOffset RunDate, string LabVersion, string Commit, string Host, string Command);
+public sealed record Provenance(DateTimeOffset RunDate, string LabVersion, string Commit, string Host, string Command)
+{
+    /// <summary>Where the run's costs came from ("costs: measured on ...; assumed: ..."), one line per element that takes costs.</summary>
+    public IReadOnlyList<string> Costs { get; init; } = [];
+}

@@ -57,7 +57,7 @@ public static class ParameterPath
         return null;
     }
 
-    static readonly string[] TopLevel = ["name", "description", "run", "traffic", "path", "outputs"];
+    static readonly string[] TopLevel = ["name", "description", "costs", "run", "traffic", "path", "outputs"];
 
     static YNode? FindItem(YSeq seq, string seg)
     {

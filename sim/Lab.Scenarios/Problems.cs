@@ -13,6 +13,9 @@ public sealed class Problems
 
     public void Add(SourcePos pos, string message) => _list.Add($"{pos}: {message}");
 
+    /// <summary>A problem whose text already names its position (from a <see cref="Lab.Engine.LabInputException"/>).</summary>
+    public void AddRaw(string problem) => _list.Add(problem);
+
     public void ThrowIfAny()
     {
         if (_list.Count > 0) throw new LabInputException(_list);

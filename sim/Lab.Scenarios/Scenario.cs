@@ -22,7 +22,11 @@ public sealed record StageElement(string Name, CostModel Cost, SourcePos Pos) : 
 public sealed record ModelStageElement(string Type, string Name, object Config, SourcePos Pos) : PathElement(Name, Pos);
 
 /// <summary>A traffic generator; <see cref="Packets"/> for explicit sequences, <see cref="PcapFile"/> for captures.</summary>
-public sealed record TrafficElement(TrafficSpec Spec, string Kind, IReadOnlyList<ListedPacket>? Packets, string? PcapFile, SourcePos Pos);
+public sealed record TrafficElement(TrafficSpec Spec, string Kind, IReadOnlyList<ListedPacket>? Packets, string? PcapFile, SourcePos Pos)
+{
+    /// <summary>The flows and packets of a <c>script</c> generator.</summary>
+    public ScriptTrace? Script { get; init; }
+}
 
 /// <summary>A validated, immutable scenario: one sweep point (or the only run).</summary>
 public sealed record Scenario(
@@ -32,7 +36,11 @@ public sealed record Scenario(
     RunSpec Run,
     IReadOnlyList<TrafficElement> Traffic,
     IReadOnlyList<PathElement> Path,
-    OutputSpec Outputs);
+    OutputSpec Outputs)
+{
+    /// <summary>Times of the state snapshots (probes.csv), sorted, each before the end of the run.</summary>
+    public IReadOnlyList<long> Probes { get; init; } = [];
+}
 
 /// <summary>One point of a sweep: the parameter values that define it and the scenario they give.</summary>
 public sealed record ScenarioPoint(int Index, IReadOnlyList<KeyValuePair<string, string>> Parameters, Scenario Scenario, YMap Tree);
@@ -41,4 +49,7 @@ public sealed record ScenarioPoint(int Index, IReadOnlyList<KeyValuePair<string,
 public sealed record LoadedScenario(string File, IReadOnlyList<string> SweptParameters, IReadOnlyList<ScenarioPoint> Points, YMap BaseTree, YNode? Sweep)
 {
     public Scenario First => Points[0].Scenario;
+
+    /// <summary>Where the elements' costs come from: the cost profile, the scenario, or the models' assumptions.</summary>
+    public Profiles.ScenarioCostSources Costs { get; init; } = Profiles.ScenarioCostSources.None;
 }

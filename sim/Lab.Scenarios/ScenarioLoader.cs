@@ -2,6 +2,7 @@ using System.Globalization;
 using Lab.Engine;
 using Lab.Models.Path;
 using Lab.Models.Traffic;
+using Lab.Scenarios.Profiles;
 using Lab.Scenarios.Yaml;
 
 namespace Lab.Scenarios;
@@ -36,6 +37,9 @@ public sealed class ScenarioLoader
         var problems = new Problems();
         foreach (var s in sets) ApplySet(root, s, problems);
         problems.ThrowIfAny();
+        // After --set (a given key wins over the profile) and before the sweep (a swept cost wins too).
+        var costs = ScenarioCostSources.Apply(root, file, _binders, problems);
+        problems.ThrowIfAny();
 
         var sweepNode = root["sweep"];
         root.Remove("sweep");
@@ -62,7 +66,7 @@ public sealed class ScenarioLoader
             var parameters = assignment.Select(a => new KeyValuePair<string, string>(a.Param.Name, a.Value is YScalar s ? s.Value : "?")).ToList();
             points.Add(new ScenarioPoint(points.Count, parameters, scenario!, tree));
         }
-        return new LoadedScenario(file, sweep.Axes.Select(a => a.Name).ToList(), points, baseTree, sweepNode);
+        return new LoadedScenario(file, sweep.Axes.Select(a => a.Name).ToList(), points, baseTree, sweepNode) { Costs = costs };
     }
 
     static void ApplySet(YMap root, string set, Problems problems)
@@ -113,13 +117,20 @@ public sealed class ScenarioLoader
         long tsInterval = outR?.Duration("timeseries", 10 * SimTime.Millisecond) ?? 0;
         bool cdf = outR?.Boolean("latency_cdf", true) ?? true;
 
-        var traffic = BindTraffic(root["traffic"], root.Pos, file, problems);
+        var ipv6Flows = new List<(string Label, SourcePos Pos)>();
+        var traffic = BindTraffic(root["traffic"], root.Pos, file, problems, ipv6Flows);
         var path = BindPath(root["path"], root.Pos, problems);
+        var probes = ProbeTimes.Bind(root["probes"], duration, problems);
+        if (path.OfType<ModelStageElement>().FirstOrDefault(e => e.Type == "forward") is { } fwd)
+        {
+            foreach (var (label, pos) in ipv6Flows)
+                problems.Add(pos, $"script flow '{label}': the forward element '{fwd.Name}' ({fwd.Pos}) models IPv4 conntrack and NAT only, found an IPv6 address (IPv6 script flows can go through esp_in)");
+        }
         if (problems.Any) return null;
-        return new Scenario(name, description, file, new RunSpec(duration, warmup, seed, reps), traffic, path, new OutputSpec(tsInterval, cdf));
+        return new Scenario(name, description, file, new RunSpec(duration, warmup, seed, reps), traffic, path, new OutputSpec(tsInterval, cdf)) { Probes = probes };
     }
 
-    static List<TrafficElement> BindTraffic(YNode? node, SourcePos rootPos, string file, Problems problems)
+    static List<TrafficElement> BindTraffic(YNode? node, SourcePos rootPos, string file, Problems problems, List<(string Label, SourcePos Pos)> ipv6Flows)
     {
         var list = new List<TrafficElement>();
         if (node is null)
@@ -140,8 +151,8 @@ public sealed class ScenarioLoader
             if (r is null) continue;
             string name = r.String("name", required: true) ?? $"traffic{i}";
             if (!names.Add(name)) problems.Add(r.PosOf("name"), $"traffic[{i}].name: expected a unique name, found '{name}' twice");
-            string kind = r.Choice("kind", "poisson", "cbr", "poisson", "onoff", "sequence", "pcap");
-            if (!r.Has("kind")) problems.Add(item.Pos, $"missing key 'kind' in traffic[{i}]: expected one of cbr, poisson, onoff, sequence, pcap");
+            string kind = r.Choice("kind", "poisson", "cbr", "poisson", "onoff", "sequence", "script", "pcap");
+            if (!r.Has("kind")) problems.Add(item.Pos, $"missing key 'kind' in traffic[{i}]: expected one of cbr, poisson, onoff, sequence, script, pcap");
             bool needsRate = kind is "cbr" or "poisson" or "onoff";
             double rate = needsRate ? r.BitRate("rate", 1e9, required: true) : 1e9;
             var sizes = BindSizes(r, problems);
@@ -163,6 +174,7 @@ public sealed class ScenarioLoader
             IReadOnlyList<ListedPacket>? packets = null;
             string? pcap = null;
             if (kind == "sequence") packets = BindSequence(r, i, problems);
+            ScriptTrace? script = kind == "script" ? ScriptBinder.Bind(r, i, problems, ipv6Flows) : null;
             if (kind == "pcap")
             {
                 string? f = r.String("file", required: true);
@@ -174,7 +186,7 @@ public sealed class ScenarioLoader
             }
             var process = kind switch { "cbr" => ArrivalProcess.ConstantBitRate, "onoff" => ArrivalProcess.OnOff, _ => ArrivalProcess.Poisson };
             var spec = new TrafficSpec(name, process, rate, sizes, flows, churn, alpha, meanPackets, on, off, dscp, start, stop);
-            list.Add(new TrafficElement(spec, kind, packets, pcap, item.Pos));
+            list.Add(new TrafficElement(spec, kind, packets, pcap, item.Pos) { Script = script });
         }
         return list;
     }

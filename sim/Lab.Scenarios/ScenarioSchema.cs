@@ -8,11 +8,19 @@ public static class ScenarioSchema
         new("name", "string", "(required)", "Scenario name; results and the results store use it."),
         new("description", "string", "\"\"", "One line shown in reports."),
         new("extends", "path", "(none)", "A base scenario file (relative to this one) merged under this one: mappings merge key by key, lists and values replace."),
+        new("costs", "path", "(none)", "A cost profile (lab-cost-profile/1, from lab calibrate; path relative to this file): sets every cost it measured on every element that takes it; costs given in the scenario or by --set win."),
         new("run", "mapping", "", "Run control, see run.*."),
         new("traffic", "list", "(required)", "Traffic generators, see traffic[].*; at least one."),
         new("path", "list", "(required)", "Path elements in order: link, rss, stage, and model elements (see lab describe)."),
         new("outputs", "mapping", "", "What to record, see outputs.*."),
         new("sweep", "mapping", "(none)", "Parameter sweep: `param: [values]` pairs form a grid; or grid:/zip:/exclude: blocks."),
+        new("probes", "mapping", "(none)", "State snapshots into probes.csv, see probes.*."),
+    ];
+
+    public static readonly KeySpec[] Probes =
+    [
+        new("at", "list of durations", "(none)", "Times of the snapshots; each must be before run.duration. A probe at t sees every packet before t and none at t."),
+        new("every", "duration", "(none)", "Also a snapshot every this long from 0 (0 excluded) until the end of the run."),
     ];
 
     public static readonly KeySpec[] Run =
@@ -26,7 +34,7 @@ public static class ScenarioSchema
     public static readonly KeySpec[] Traffic =
     [
         new("name", "string", "(required)", "Generator name, unique; parameter paths use it (traffic.NAME.rate)."),
-        new("kind", "cbr|poisson|onoff|sequence|pcap", "(required)", "Arrival process, an explicit packet list, or a capture."),
+        new("kind", "cbr|poisson|onoff|sequence|script|pcap", "(required)", "Arrival process, an explicit packet list, a script of flows and directions, or a capture."),
         new("rate", "bit rate", "(required for cbr, poisson, onoff)", "Offered load counted on the wire (frame + 20 B preamble and gap), like line rate."),
         new("size", "size|imix|uniform(A,B)|list", "64B", "Frame size including Ethernet header and FCS; imix = 7:4:1 of 64/594/1518 B; a list of {size, weight} for an empirical mix."),
         new("flows", "integer", "1", "Number of concurrent flows; packets pick one uniformly (or see flow_mix)."),
@@ -36,7 +44,7 @@ public static class ScenarioSchema
         new("dscp", "integer 0..63", "0", "DSCP of the generated packets."),
         new("start", "duration", "0s", "When the generator starts."),
         new("stop", "duration", "(end of run)", "When the generator stops."),
-        new("packets", "list", "(sequence only)", "Explicit packets: {at, size, flow, seq, dscp}."),
+        new("packets", "list", "(sequence and script only)", "Explicit packets: sequence {at, size, flow, seq, dscp}; script {at, flow, dir, proto, src, dst, flags, size, spi, seq, dscp}."),
         new("file", "path", "(pcap only)", "A pcap file (relative to the scenario) whose records are the traffic."),
     ];
 
@@ -75,6 +83,21 @@ public static class ScenarioSchema
         new("size", "size", "64B", "Frame size."),
         new("flow", "integer", "1", "Flow id."),
         new("seq", "integer", "(position in the list, from 1)", "Sequence number carried by the packet (ESP models use it)."),
+        new("dscp", "integer", "0", "DSCP."),
+    ];
+
+    public static readonly KeySpec[] ScriptPacket =
+    [
+        new("at", "duration", "(required)", "Send time; not earlier than the previous packet's."),
+        new("flow", "label", "(required)", "The flow (connection) the packet belongs to; any name."),
+        new("dir", "orig|reply", "orig", "orig: client to server (src to dst); reply: server to the client as the server sees it (after NAT). A flow starts with orig."),
+        new("proto", "udp|tcp|esp", "(required on a flow's first packet)", "Transport of the flow; given once per flow (may be repeated unchanged)."),
+        new("src", "ADDRESS:PORT", "(required on a flow's first packet)", "Client endpoint: 10.0.0.1:5000 or \"[2001:db8::1]:5000\"; ESP: the address alone. Given once per flow."),
+        new("dst", "ADDRESS:PORT", "(required on a flow's first packet)", "Server endpoint, as src."),
+        new("flags", "list", "[ack] (TCP only)", "TCP flags: syn, ack, fin, rst, psh, urg, e.g. [syn], [syn, ack], [fin, ack], [rst]."),
+        new("size", "size", "64B", "Frame size (60B to 65535B)."),
+        new("spi", "integer", "(the flow's previous, else 0x1000) (ESP only)", "SPI of the SA the packet is for."),
+        new("seq", "integer", "(the flow's previous + 1, from 1) (ESP only)", "ESP sequence number (64 bits with ESN; the low 32 travel)."),
         new("dscp", "integer", "0", "DSCP."),
     ];
 }

@@ -62,6 +62,7 @@ public static class ReportBuilder
         foreach (var f in RunFigures.LatencyPercentiles(c, n)) yield return new FigureBlock(f);
         foreach (var f in RunFigures.DropsByReason(c, n)) yield return new FigureBlock(f);
         foreach (var b in ValidationContent.Blocks(c, n)) yield return b;
+        foreach (var b in TimingContent.Blocks(c.After, n)) yield return b;
     }
 
     static List<KeyValuePair<string, string>> KeyParameters(IReadOnlyList<ResultsSet> results, ResultsSet? baseline)

@@ -14,6 +14,9 @@ public sealed record ResultsSet(
     IReadOnlyList<ValidationRow> Validation,
     string? ScenarioYaml)
 {
+    /// <summary>timing.csv (<c>lab validate --timing</c>): model against kernel CPU per packet by offered rate; empty when absent.</summary>
+    public IReadOnlyList<TimingRow> Timing { get; init; } = [];
+
     /// <summary>The scenario name, or the folder name when the summary has none.</summary>
     public string Name => Summary.Scenario.Name.Length > 0 ? Summary.Scenario.Name : Path.GetFileName(Folder);
 }
@@ -74,6 +77,13 @@ public sealed record CdfPoint(int Point, int Replication, double Quantile, doubl
 /// and the real kernel report it for the same traffic, and whether they agree.
 /// </summary>
 public sealed record ValidationRow(string Check, string Metric, double Simulated, double Kernel, bool Agree);
+
+/// <summary>
+/// One row of timing.csv: an offered rate ("top" speed or a multiple of the model's predicted saturation),
+/// the model's and the kernel's CPU per forwarded packet, and what each delivered.
+/// </summary>
+public sealed record TimingRow(string Point, double OfferedPps, double ModelNs, double KernelNs, double ErrorPercent, double BaselineNs,
+    double ModelDeliveredPps, double KernelForwardedPps, double ModelLoss, double KernelLoss, bool Emulated);
 
 /// <summary>provenance.json: when and by which build the results were made.</summary>
 public sealed record Provenance(string RunDate, string LabVersion, string Commit, string Host, string Command);

@@ -29,7 +29,8 @@ public static class ResultsReader
         var validation = Optional(folder, "validation.csv", ReadValidation, []);
         string yamlPath = Path.Combine(folder, "scenario.yaml");
         string? yaml = File.Exists(yamlPath) ? File.ReadAllText(yamlPath) : null;
-        return new ResultsSet(Path.GetFullPath(folder), summary, provenance, metrics, series, cdf, validation, yaml);
+        var timing = Optional(folder, "timing.csv", ReadTiming, []);
+        return new ResultsSet(Path.GetFullPath(folder), summary, provenance, metrics, series, cdf, validation, yaml) { Timing = timing };
     }
 
     static T Optional<T>(string folder, string file, Func<string, string, T> read, T absent)
@@ -131,6 +132,27 @@ public static class ResultsReader
             m.Optional("ci95_high")?.AsDouble($"the ci95_high of {what}") ?? double.NaN,
             n,
             values);
+    }
+
+    static readonly string[] TimingColumns =
+    [
+        "point", "offered_pps", "model_ns_per_packet", "kernel_ns_per_packet", "error_percent", "baseline_ns_per_packet",
+        "model_delivered_pps", "kernel_forwarded_pps", "model_loss", "kernel_loss", "emulated",
+    ];
+
+    /// <summary>timing.csv as <c>lab validate --timing</c> writes it (captures/VALIDATION.md); an empty number is NaN.</summary>
+    public static IReadOnlyList<TimingRow> ReadTiming(string name, string text)
+    {
+        var csv = CsvFile.Parse(name, text);
+        csv.ExpectHeader(TimingColumns, exact: true);
+        csv.ExpectRectangular();
+        double D(CsvField f, string column) => f.Text.Length == 0 ? double.NaN : csv.Double(f, column);
+        var rows = new List<TimingRow>(csv.Records.Count);
+        foreach (var r in csv.Records)
+            rows.Add(new TimingRow(csv.NonEmpty(r[0], "point"), D(r[1], "offered_pps"), D(r[2], "model_ns_per_packet"), D(r[3], "kernel_ns_per_packet"),
+                D(r[4], "error_percent"), D(r[5], "baseline_ns_per_packet"), D(r[6], "model_delivered_pps"), D(r[7], "kernel_forwarded_pps"),
+                D(r[8], "model_loss"), D(r[9], "kernel_loss"), csv.Boolean(r[10], "emulated")));
+        return rows;
     }
 
     public static Provenance ReadProvenance(string name, byte[] bytes)

@@ -4,6 +4,8 @@ using Lab.Cli.Running;
 using Lab.Engine;
 using Lab.Models;
 using Lab.Scenarios;
+using Lab.Scenarios.Profiles;
+using Lab.Scenarios.Yaml;
 
 namespace Lab.Cli.Commands;
 
@@ -42,12 +44,15 @@ public static class DescribeCommands
     public static Command Create()
     {
         var model = new Argument<string?>("MODEL") { Description = "Model name (omit to list them)", Arity = ArgumentArity.ZeroOrOne };
-        var cmd = new Command("describe", "Show a model's parameters: unit, default, range and source") { model };
+        var costs = new Option<string?>("--costs") { Description = "A cost profile (lab calibrate): show which costs it measured and which stay assumptions" };
+        var cmd = new Command("describe", "Show a model's parameters: unit, default, range and source") { model, costs };
         cmd.SetAction(pr =>
         {
             var output = pr.InvocationConfiguration.Output;
             var all = All();
             string? name = pr.GetValue(model);
+            string? costsFile = pr.GetValue(costs);
+            if (name is null && costsFile is not null) throw new LabInputException("--costs: expected a MODEL to describe with it (lab describe forward --costs FILE)");
             if (name is null)
             {
                 int w = all.Max(d => d.Name.Length);
@@ -61,7 +66,15 @@ public static class DescribeCommands
                 string? hint = Problems.Suggest(name, all.Select(d => d.Name));
                 throw new LabInputException($"describe: unknown model '{name}'" + (hint is null ? $"; expected one of: {string.Join(", ", all.Select(d => d.Name))}" : $" (did you mean '{hint}'?)"));
             }
-            output.Write(Format(found));
+            CostProfile? profile = null;
+            if (costsFile is not null)
+            {
+                if (found.CostSection is null)
+                    throw new LabInputException($"--costs: model '{name}' takes no costs from a cost profile; expected one of: {string.Join(", ", all.Where(d => d.CostSection is not null).Select(d => d.Name))}");
+                var flag = SourcePos.Flag("--costs " + costsFile);
+                profile = ProfilePath.Read(Path.GetFullPath(costsFile), costsFile, flag, null);
+            }
+            output.Write(Format(found, profile));
             return LabCommand.Ok;
         });
         return cmd;
@@ -81,11 +94,13 @@ public static class DescribeCommands
         Add("path[].rss.", ScenarioSchema.Rss);
         Add("path[].stage.", ScenarioSchema.Stage);
         Add("outputs.", ScenarioSchema.Outputs);
+        Add("traffic[kind=script].packets[].", ScenarioSchema.ScriptPacket);
+        Add("probes.", ScenarioSchema.Probes);
         return new ModelDescription("scenario", "The scenario format and the generic path elements (link, rss, stage)", "", ps,
             ["Rates count the wire: frame + 20 B preamble and inter-frame gap (IEEE 802.3), as line rate does."]);
     }
 
-    public static string Format(ModelDescription d)
+    public static string Format(ModelDescription d, CostProfile? profile = null)
     {
         var sb = new StringBuilder();
         sb.Append(d.Name).Append(": ").Append(d.Summary).Append('\n');
@@ -98,8 +113,11 @@ public static class DescribeCommands
             sb.Append("    unit: ").Append(p.Unit).Append("   default: ").Append(p.Default);
             if (p.Range.Length > 0) sb.Append("   range: ").Append(p.Range);
             sb.Append('\n');
-            if (p.Source.Length > 0) sb.Append("    source: ").Append(p.Source).Append('\n');
+            bool cost = CostDescription.CostKey(d, p) is not null;
+            if (cost) sb.Append("    ").Append(CostDescription.ValueLine(d, p, profile)).Append('\n');
+            if (p.Source.Length > 0) sb.Append(cost && CostDescription.Find(d, profile, CostDescription.CostKey(d, p)!) is not null ? "    default's source: " : "    source: ").Append(p.Source).Append('\n');
         }
+        if (d.CostSection is not null) sb.Append('\n').Append(CostDescription.Tally(d, profile)).Append('\n');
         foreach (var n in d.Notes) sb.Append("\nnote: ").Append(n).Append('\n');
         return sb.ToString();
     }

@@ -26,8 +26,9 @@ public static class RunCommands
             TextWriter? progress = Console.IsErrorRedirected ? null : Console.Error;
             var set = RunPipeline.Run(loaded, progress);
             string dir = pr.GetValue(outDir) ?? Path.Combine("results", loaded.First.Name);
+            var costs = CostNotes.Lines(loaded, set);
             var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,
-                "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+                "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1))) { Costs = costs };
             ResultsWriter.Write(dir, set, provenance);
             if (!pr.GetValue(noStore))
             {
@@ -35,6 +36,8 @@ public static class RunCommands
                 store.Record(set, provenance, Path.GetFullPath(dir));
             }
             output.Write(SummaryTable.Format(set, pr.GetValue(all)));
+            if (costs.Count > 0) output.WriteLine();
+            foreach (var line in costs) output.WriteLine(line);
             output.WriteLine($"\nresults: {dir}");
             return LabCommand.Ok;
         });

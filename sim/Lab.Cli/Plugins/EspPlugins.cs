@@ -149,10 +149,14 @@ public sealed class EspInPlugin : IModelPlugin, IPathElementBinder
     }
 
     public ModelDescription Describe() => new("esp_in", Summary, "net/xfrm/xfrm_input.c xfrm_input; net/xfrm/xfrm_replay.c (Linux v6.12)",
-        KeySpecDescriptions.From("esp_in.", Keys, "scenario key of the esp_in path element"), []);
+        KeySpecDescriptions.From("esp_in.", Keys, "scenario key of the esp_in path element"),
+        [
+            "Script traffic (kind: script) names the SA by spi: SA k has spi + k (k < 256); another SPI or a non-ESP packet counts XfrmInNoStates. The packet's seq is the sender's (64 bits with ESN).",
+            "probes: lists each SA as ip -s xfrm state shows it (xfrm_state) and /proc/net/xfrm_stat (xfrm_stat) into probes.csv.",
+        ]);
 
     public IPacketStage CreateStage(ModelStageElement element, SimulationContext ctx) =>
-        new EspInputStage(element.Name, ((EspInElement)element.Config).Model, ctx);
+        new EspInputStage(element.Name, ((EspInElement)element.Config).Model with { FirstSpi = ((EspInElement)element.Config).Wire.Spi }, ctx);
 
     /// <summary>Drops by the anti-replay window (the per-SA counter x->stats.replay_window).</summary>
     public IReadOnlyList<string> KeyMetrics { get; } = ["replay_window"];

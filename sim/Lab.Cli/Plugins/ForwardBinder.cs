@@ -43,11 +43,18 @@ public sealed class ForwardBinder : IPathElementBinder
             new("hw_offload", "bool|mapping", "false", "", "flowtable 'flags offload'", "Push offloaded flows to the NIC: true, or a mapping with capacity and latency."),
             new("hw_offload.capacity", "flows", "65536", "0..16777216", "ASSUMPTION: device-specific", "Flows the NIC holds; others stay in software."),
             new("hw_offload.latency", "time", "1ms", "0..10s", "ASSUMPTION: nf_flow_offload work queue + driver", "Delay until an offloaded flow is forwarded by the NIC."),
-            new("masquerade", "bool", "false", "true|false", "nft 'masquerade'", "SNAT to one address (203.0.113.1) without a port range."),
+            new("masquerade", "bool|mapping", "false", "true|false", "nft 'masquerade [to :PORT-PORT] [flags]' (nf_nat_masquerade_ipv4)", "SNAT to the outgoing interface's address (203.0.113.1): true, or a mapping with the snat keys (address is the interface's; one address only)."),
             new("snat", "mapping", "(none)", "", "nft 'snat to ADDR[-ADDR][:PORT-PORT] [flags]'", "Source NAT in postrouting, see snat.*."),
-            new("snat.address", "IPv4", "203.0.113.1", "", "scenario", "First public address."),
-            new("snat.addresses", "count", "1", "1..65536", "scenario", "Public addresses in the pool (contiguous)."),
-            new("snat.ports", "range", "1024-65535 (600-1023, 1-511 for low ports)", "1..65535", "nf_nat_core.c nf_nat_l4proto_unique_tuple", "Port range (NF_NAT_RANGE_PROTO_SPECIFIED)."),
+            new("masquerade.address", "IPv4", "203.0.113.1", "", "scenario", "The outgoing interface's address."),
+            new("masquerade.ports", "range", "1024-65535 (600-1023, 1-511 for low ports)", "1..65535", "nf_nat_core.c nf_nat_l4proto_unique_tuple", "Port range MIN-MAX (NF_NAT_RANGE_PROTO_SPECIFIED); without it a source port below 1024 stays in its class, 1-511 or 600-1023."),
+            new("masquerade.flags", "list", "[]", "random|fully-random|persistent", "nft NAT flags", "Flags as nft writes them, e.g. [random, persistent]; the same as the boolean keys."),
+            new("masquerade.random", "bool", "false", "true|false", "NF_NAT_RANGE_PROTO_RANDOM", "Do not keep the original port."),
+            new("masquerade.fully_random", "bool", "false", "true|false", "NF_NAT_RANGE_PROTO_RANDOM_FULLY", "Do not keep the original port; random search offset."),
+            new("masquerade.persistent", "bool", "false", "true|false", "NF_NAT_RANGE_PERSISTENT", "Same public address for a client whatever the destination."),
+            new("snat.address", "IPv4|range", "203.0.113.1", "", "scenario", "First public address, or a range FIRST-LAST as nft writes it."),
+            new("snat.addresses", "count", "1", "1..65536", "scenario", "Public addresses in the pool (contiguous from address); or give address as a range."),
+            new("snat.ports", "range", "1024-65535 (600-1023, 1-511 for low ports)", "1..65535", "nf_nat_core.c nf_nat_l4proto_unique_tuple", "Port range MIN-MAX (NF_NAT_RANGE_PROTO_SPECIFIED); without it a source port below 1024 stays in its class, 1-511 or 600-1023."),
+            new("snat.flags", "list", "[]", "random|fully-random|persistent", "nft NAT flags", "Flags as nft writes them, e.g. [random, persistent]; the same as the boolean keys."),
             new("snat.random", "bool", "false", "true|false", "NF_NAT_RANGE_PROTO_RANDOM", "Do not keep the original port."),
             new("snat.fully_random", "bool", "false", "true|false", "NF_NAT_RANGE_PROTO_RANDOM_FULLY", "Do not keep the original port; random search offset."),
             new("snat.persistent", "bool", "false", "true|false", "NF_NAT_RANGE_PERSISTENT", "Same public address for a client whatever the destination."),
@@ -75,14 +82,33 @@ public sealed class ForwardBinder : IPathElementBinder
     static readonly KeySpec[] TopKeys = BinderHelpers.Keys(Parameters, "");
     static readonly KeySpec[] HwKeys = BinderHelpers.Keys(Parameters, "hw_offload.");
     static readonly KeySpec[] SnatKeys = BinderHelpers.Keys(Parameters, "snat.");
+    static readonly KeySpec[] MasqueradeKeys = BinderHelpers.Keys(Parameters, "masquerade.");
     static readonly KeySpec[] TimeoutKeys = BinderHelpers.Keys(Parameters, "timeouts.");
-    static readonly KeySpec[] CostKeys = BinderHelpers.Keys(Parameters, "costs.");
+    static readonly KeySpec[] CostKeySpecs = BinderHelpers.Keys(Parameters, "costs.");
 
     public string Type => ForwardPlugin.Type;
 
     public string Summary => "Linux forwarding box: conntrack, SNAT, forward-chain rules, flowtable (see lab describe forward)";
 
     public IReadOnlyList<KeySpec> Keys => TopKeys;
+
+    /// <summary>A cost profile's <c>costs.forward</c> section holds the <see cref="ForwardingCosts"/> keys.</summary>
+    public string? CostProfileSection => ForwardPlugin.Type;
+
+    public IReadOnlyList<string> CostKeys { get; } = [.. CostKeySpecs.Select(k => k.Key)];
+
+    /// <summary>The costs <see cref="ForwardPath"/> charges for this configuration (ForwardPath.Handle).</summary>
+    public IReadOnlyList<string> CostKeysCharged(PathElement element)
+    {
+        var cfg = (ForwardStageConfig)((ModelStageElement)element).Config;
+        var keys = new List<string> { "rx_ingress", "conntrack_lookup", "conntrack_create", "dnat", "routing", "forward_chain", "confirm", "xmit" };
+        if (cfg.Rules.LinearRules > 0) keys.Add("per_linear_rule");
+        if (cfg.Rules.SetLookups > 0) keys.Add("per_set_lookup");
+        if (cfg.Snat is not null) keys.AddRange(["snat", "nat_setup", "per_nat_attempt"]);
+        if (cfg.Flowtable) keys.AddRange(["flowtable_lookup", "fast_path_xmit"]);
+        if (cfg.Flowtable && cfg.Rules.FlowAdd) keys.Add("flow_offload_add");
+        return [.. CostKeys.Where(keys.Contains)];
+    }
 
     public PathElement Bind(MapReader r, string defaultName)
     {
@@ -155,22 +181,88 @@ public sealed class ForwardBinder : IPathElementBinder
         return new ModelStageElement(Type, name, config, r.Map.Pos);
     }
 
+    static readonly uint DefaultNatAddress = FlowTuple.Ip(203, 0, 113, 1);
+
+    /// <summary>
+    /// <c>masquerade</c> (true, or a mapping) or <c>snat</c> (a mapping), the same keys for both as nft
+    /// takes them: nf_nat_masquerade_ipv4 turns a masquerade range into MAP_IPS with the interface's
+    /// one address and keeps the port range and flags, so both give one <see cref="NatRange"/>.
+    /// </summary>
     static NatRange? BindSnat(MapReader r)
     {
-        bool masquerade = r.Boolean("masquerade", false);
+        MapReader? mr = null;
+        bool masquerade = false;
+        if (r.Node("masquerade") is YScalar) masquerade = r.Boolean("masquerade", false);
+        else if (BinderHelpers.Section(r, "masquerade", MasqueradeKeys) is { } m)
+        {
+            masquerade = true;
+            mr = m;
+        }
         var sr = BinderHelpers.Section(r, "snat", SnatKeys);
-        if (sr is null) return masquerade ? NatRange.Snat(FlowTuple.Ip(203, 0, 113, 1)) : null;
-        if (masquerade) r.Problems.Add(r.PosOf("masquerade"), $"{r.Section}.masquerade: give either masquerade or snat, not both");
-        uint first = BinderHelpers.Ip(sr, "address", FlowTuple.Ip(203, 0, 113, 1));
-        int count = (int)sr.Integer("addresses", 1, 1, 65536);
+        if (sr is not null && masquerade) r.Problems.Add(r.PosOf("masquerade"), $"{r.Section}.masquerade: give either masquerade or snat, not both");
+        if (sr is null && !masquerade) return null;
+        if (sr is null && mr is null) return NatRange.Snat(DefaultNatAddress);
+        var nr = sr ?? mr!;
+
+        uint first = DefaultNatAddress;
+        int count = 1;
+        string? addressText = nr.String("address");
+        if (addressText is not null && addressText.Contains('-', StringComparison.Ordinal) && sr is not null)
+        {
+            var parts = addressText.Split('-');
+            if (parts.Length == 2 && TryIp(parts[0], out uint lo) && TryIp(parts[1], out uint hi) && hi >= lo && hi - lo < 65536)
+            {
+                (first, count) = (lo, (int)(hi - lo + 1));
+                if (nr.Has("addresses")) nr.Problems.Add(nr.PosOf("addresses"), $"{nr.Section}.addresses: the address range gives the pool already; give one of them");
+            }
+            else nr.Problems.Add(nr.PosOf("address"), $"{nr.Section}.address: expected an address or a range FIRST-LAST of at most 65536 addresses (203.0.113.1-203.0.113.8), found '{addressText}'");
+        }
+        else
+        {
+            first = BinderHelpers.Ip(nr, "address", DefaultNatAddress);
+            if (sr is not null) count = (int)sr.Integer("addresses", 1, 1, 65536);
+        }
         var flags = NatRangeFlags.None;
-        if (sr.Boolean("random", false)) flags |= NatRangeFlags.ProtoRandom;
-        if (sr.Boolean("fully_random", false)) flags |= NatRangeFlags.ProtoRandomFully;
-        if (sr.Boolean("persistent", false)) flags |= NatRangeFlags.Persistent;
+        if (nr.Boolean("random", false)) flags |= NatRangeFlags.ProtoRandom;
+        if (nr.Boolean("fully_random", false)) flags |= NatRangeFlags.ProtoRandomFully;
+        if (nr.Boolean("persistent", false)) flags |= NatRangeFlags.Persistent;
+        flags |= NftFlags(nr);
         if ((ulong)first + (ulong)count - 1 > uint.MaxValue)
-            sr.Problems.Add(sr.PosOf("addresses"), $"{sr.Section}.addresses: the pool runs past 255.255.255.255");
+            nr.Problems.Add(nr.PosOf("addresses"), $"{nr.Section}.addresses: the pool runs past 255.255.255.255");
         var range = NatRange.SnatPool(first, count, flags);
-        return BinderHelpers.PortRange(sr, "ports") is { } ports ? range.WithPorts(ports.Min, ports.Max) : range;
+        return BinderHelpers.PortRange(nr, "ports") is { } ports ? range.WithPorts(ports.Min, ports.Max) : range;
+    }
+
+    static readonly (string Name, NatRangeFlags Flag)[] NftFlagNames =
+        [("random", NatRangeFlags.ProtoRandom), ("fully-random", NatRangeFlags.ProtoRandomFully), ("persistent", NatRangeFlags.Persistent)];
+
+    static NatRangeFlags NftFlags(MapReader r)
+    {
+        if (r.Node("flags") is not { } node) return NatRangeFlags.None;
+        var flags = NatRangeFlags.None;
+        foreach (var item in node is YSeq s ? s.Items : [node])
+        {
+            string text = item is YScalar sc ? sc.Value : "";
+            int i = Array.FindIndex(NftFlagNames, f => f.Name == text);
+            if (i >= 0) flags |= NftFlagNames[i].Flag;
+            else r.Problems.Add(item.Pos, $"{r.Section}.flags: expected random, fully-random or persistent, found {(item is YScalar ? $"'{text}'" : YamlDescribe(item))}");
+        }
+        return flags;
+    }
+
+    static string YamlDescribe(YNode n) => YamlLoader.Describe(n);
+
+    static bool TryIp(string text, out uint ip)
+    {
+        ip = 0;
+        var parts = text.Trim().Split('.');
+        if (parts.Length != 4) return false;
+        foreach (var p in parts)
+        {
+            if (!byte.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out byte b)) return false;
+            ip = ip << 8 | b;
+        }
+        return true;
     }
 
     static ConntrackTimeouts BindTimeouts(MapReader r)
@@ -199,7 +291,7 @@ public sealed class ForwardBinder : IPathElementBinder
     static ForwardingCosts BindCosts(MapReader r)
     {
         var d = new ForwardingCosts();
-        var cr = BinderHelpers.Section(r, "costs", CostKeys);
+        var cr = BinderHelpers.Section(r, "costs", CostKeySpecs);
         if (cr is null) return d;
         return new ForwardingCosts
         {

@@ -31,6 +31,16 @@ public static class ScenarioRunner
         var receivers = BuildPath(scenario, ctx, sink, links, coreSets, stageOwners, elementOwners, probe);
         IPacketReceiver entry = receivers.Count > 0 ? receivers[0] : sink;
 
+        // Built before the sources: a probe at t runs before any packet at t.
+        ProbeSampler? probes = null;
+        if (scenario.Probes.Count > 0)
+        {
+            var targets = new List<IProbeable>();
+            foreach (var (_, stage) in stageOwners) if (stage is IProbeable p) targets.Add(p);
+            foreach (var (_, element) in elementOwners) if (element is IProbeable p) targets.Add(p);
+            probes = new ProbeSampler(ctx, scenario.Probes, targets);
+        }
+
         var sources = new List<TrafficSource>();
         long listed = 0;
         for (short i = 0; i < scenario.Traffic.Count; i++)
@@ -41,6 +51,11 @@ public static class ScenarioRunner
                 case "sequence":
                     _ = new ListSource(ctx, t.Packets!, i, entry);
                     listed += CountInWindow(t.Packets!, scenario.Run);
+                    break;
+                case "script":
+                    _ = new ScriptSource(ctx, t.Script!, i, entry);
+                    foreach (var sp in t.Script!.Packets)
+                        if (sp.At >= scenario.Run.Warmup && sp.At < scenario.Run.Duration) listed++;
                     break;
                 case "pcap":
                     var packets = (pcapLoader ?? throw new LabInputException($"{t.Pos}: pcap traffic is not available in this build"))(t.PcapFile!);
@@ -114,7 +129,10 @@ public static class ScenarioRunner
             foreach (var q in CdfQuantiles) cdf.Add((q, sink.Latency.Percentile(q * 100) / (double)SimTime.Microsecond));
         }
         var series = sampler is null ? [] : sampler.Points.Select(RunPipeline.ToRow).ToList();
-        return new ReplicationResult(replication, metrics, series, cdf, ctx.Sim.EventsExecuted);
+        return new ReplicationResult(replication, metrics, series, cdf, ctx.Sim.EventsExecuted)
+        {
+            Probes = probes?.Log.Rows.Select(r => new ProbeRecord(SimTime.ToSeconds(r.At), r.Element, r.Table, r.Cells)).ToList(),
+        };
     }
 
     static long CountInWindow(IReadOnlyList<ListedPacket> packets, RunSpec run)

@@ -63,6 +63,29 @@ public static class RunFile
                 w.WriteEndArray();
             }
             w.WriteEndArray();
+            if (result.Probes is { } probes)
+            {
+                // [time_s, element, table, [[column, value], ...]] per row (probes.csv)
+                w.WriteStartArray("probes");
+                foreach (var p in probes)
+                {
+                    w.WriteStartArray();
+                    Number(w, p.TimeSeconds);
+                    w.WriteStringValue(p.Element);
+                    w.WriteStringValue(p.Table);
+                    w.WriteStartArray();
+                    foreach (var (column, value) in p.Cells)
+                    {
+                        w.WriteStartArray();
+                        w.WriteStringValue(column);
+                        w.WriteStringValue(value);
+                        w.WriteEndArray();
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndArray();
+                }
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(ms.ToArray()) + "\n";
@@ -96,7 +119,17 @@ public static class RunFile
                 series.Add(new TimeSeriesRow(Number(t[0]), Number(t[1]), Number(t[2]), Number(t[3]), t[4].GetInt64(), t[5].GetInt64(), t[6].GetBoolean()));
             var cdf = new List<(double, double)>();
             foreach (var c in root.GetProperty("latency_cdf").EnumerateArray()) cdf.Add((Number(c[0]), Number(c[1])));
-            var result = new ReplicationResult(key.Replication, metrics, series, cdf, root.GetProperty("events").GetInt64());
+            List<ProbeRecord>? probes = null;
+            if (root.TryGetProperty("probes", out var pr))
+            {
+                probes = [];
+                foreach (var p in pr.EnumerateArray())
+                {
+                    var cells = p[3].EnumerateArray().Select(c => new KeyValuePair<string, string>(c[0].GetString()!, c[1].GetString()!)).ToList();
+                    probes.Add(new ProbeRecord(Number(p[0]), p[1].GetString()!, p[2].GetString()!, cells));
+                }
+            }
+            var result = new ReplicationResult(key.Replication, metrics, series, cdf, root.GetProperty("events").GetInt64()) { Probes = probes };
             return new Contents(root.GetProperty("run_hash").GetString()!, key, result);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException)

@@ -38,6 +38,8 @@ public static class ValidateRunner
         if (options.Kernel is not ("host" or "vm"))
             throw new LabInputException($"--kernel: expected host or vm, found '{options.Kernel}'");
         var loaded = RunCommands.Load(options.Scenario, [.. options.Sets ?? []], null, null);
+        if (loaded.First.Traffic.FirstOrDefault(t => t.Kind == "script") is { } script)
+            throw new LabInputException($"{script.Pos}: lab validate: script traffic is simulated (lab run) but not yet played into a kernel; validate a scenario with generated, sequence or pcap traffic");
         if (ForwardDutSpec.Applies(loaded.First)) return ForwardValidation.Run(options, loaded, output, progress);
         var points = ValidationSimulation.Run(loaded, progress);
         string dir = Path.GetFullPath(options.OutDir ?? Path.Combine("results", loaded.First.Name + "-validate"));

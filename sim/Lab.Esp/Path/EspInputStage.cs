@@ -13,7 +13,11 @@ public sealed record EspInConfig(
     uint InitialSeqHi,
     bool AsyncCrypto,
     int Batch,
-    EspCosts Costs);
+    EspCosts Costs)
+{
+    /// <summary>SPI of SA 0; SA k has FirstSpi + k. Scripted packets name their SA by SPI.</summary>
+    public uint FirstSpi { get; init; } = 0x1000;
+}
 
 /// <summary>
 /// ESP input as a path stage, in xfrm_input's order (net/xfrm/xfrm_input.c, Linux v6.12): SA
@@ -24,7 +28,7 @@ public sealed record EspInConfig(
 /// ticket in the packet; an <see cref="EspCryptoEngine"/> later in the path completes the
 /// crypto and runs the recheck and advance, possibly in another order than the checks ran.
 /// </summary>
-public sealed class EspInputStage : IPacketStage, IResettable
+public sealed partial class EspInputStage : IPacketStage, IResettable
 {
     readonly EspInConfig _cfg;
     readonly List<XfrmStateIn> _sas = [];
@@ -62,7 +66,7 @@ public sealed class EspInputStage : IPacketStage, IResettable
     {
         while (_sas.Count <= index)
         {
-            uint spi = 0x1000u + (uint)_sas.Count;
+            uint spi = _cfg.FirstSpi + (uint)_sas.Count;
             var replay = XfrmReplay.Create(_cfg.Mode, _cfg.Window, _cfg.InitialSeq, _cfg.InitialSeqHi);
             _sas.Add(new XfrmStateIn(new XfrmId(spi, XfrmAddress.Parse("192.0.2.2"), 50), XfrmMode.Tunnel, EspEncap.None, replay));
         }
@@ -73,6 +77,7 @@ public sealed class EspInputStage : IPacketStage, IResettable
     {
         var c = _cfg.Costs;
         long cost = c.Fixed(c.InPerPacket, _cfg.Batch) + c.SaLockHold;
+        if ((packet.Flags & PacketFlags.Scripted) != 0 && !ScriptedSa(ref packet)) return StageVerdict.Drop(cost, DropId(DropReason.NoState));
         var sa = Sa(packet.Tag);
         ulong senderSeq = (ulong)packet.Seq;
         var reason = sa.InputBegin((uint)senderSeq, sa.Encap, Mib, out var ticket);

@@ -128,6 +128,9 @@ public sealed class FlowTable
 
     public ref readonly FlowEntry Entry(int id) => ref _f[id];
 
+    /// <summary>Slots of the flow pool (ids 0..Capacity-1; a slot holds a flow when its entry is InUse).</summary>
+    public int Capacity => _f.Length;
+
     long OffloadTimeout(int id) =>
         _f[id].Orig.Proto == IpProto.Tcp ? _ct.Config.Timeouts.FlowtableTcp : _ct.Config.Timeouts.FlowtableUdp;
 

@@ -88,13 +88,17 @@ public sealed class ForwardPath
         Flowtable?.AdvanceTo(now);
     }
 
+    /// <summary>The conntrack entry the last packet was attached to (-1: none: dropped or untracked).</summary>
+    public int LastConntrack { get; private set; } = -1;
+
     /// <summary>Called after every packet when set (one null check per packet otherwise).</summary>
     public IForwardPathObserver? Observer { get; set; }
 
     public ForwardOutcome Process(in FlowTuple tuple, TcpFlags tcp, long now)
     {
         var outcome = Handle(tuple, tcp, now, out int ct);
-        Observer?.Observe(this, tuple, tcp, now, outcome, outcome.Verdict == ForwardVerdict.Dropped ? -1 : ct);
+        LastConntrack = outcome.Verdict == ForwardVerdict.Dropped ? -1 : ct;
+        Observer?.Observe(this, tuple, tcp, now, outcome, LastConntrack);
         return outcome;
     }
 

@@ -171,6 +171,8 @@ public sealed class NatPortAllocator
     /// <summary>nf_nat_l4proto_unique_tuple for TCP and UDP source ports.</summary>
     bool UniqueTuple(ref FlowTuple tuple, NatRange range, int ct, long now)
     {
+        // "default: return;": protocols without ports keep the tuple; a clash fails at confirm.
+        if (tuple.Proto is not (IpProto.Tcp or IpProto.Udp)) return true;
         int min, size;
         if (!range.Has(NatRangeFlags.ProtoSpecified))
         {

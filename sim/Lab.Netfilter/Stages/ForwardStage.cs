@@ -37,17 +37,19 @@ namespace Lab.Netfilter.Stages;
 /// no CPU, but in this path they still pass the core group's receive ring.
 /// </para>
 /// </summary>
-public sealed class ForwardStage : IPacketStage, IResettable
+public sealed partial class ForwardStage : IPacketStage, IResettable
 {
     readonly ForwardStageConfig _cfg;
     readonly FlowAddressPlan _plan;
     readonly SeenFlows _seen = new();
+    readonly SimulationContext _ctx;
     readonly int _dropTableFull, _dropInsertFailed, _dropNatExhausted, _dropChainTooLong, _dropInvalid;
 
     public ForwardStage(string name, ForwardStageConfig config, SimulationContext ctx)
     {
         config.Validate();
         Name = name;
+        _ctx = ctx;
         _cfg = config;
         _plan = config.Addresses;
         var ctConfig = config.ConntrackConfig(ctx.Seed, ctx.Replication);
@@ -93,6 +95,7 @@ public sealed class ForwardStage : IPacketStage, IResettable
     public StageVerdict Process(ref Packet packet, int core, long now)
     {
         LastPacketAt = now;
+        if ((packet.Flags & PacketFlags.Scripted) != 0) return ProcessScripted(ref packet, now);
         var tuple = _plan.Tuple(packet.Flow);
         bool seen = _seen.TestAndSet(packet.Flow);
         bool first = (packet.Flags & PacketFlags.FlowFirst) != 0 || !seen;

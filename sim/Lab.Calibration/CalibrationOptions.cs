@@ -1,0 +1,37 @@
+namespace Lab.Calibration;
+
+/// <summary>What <c>lab calibrate</c> measures and how long.</summary>
+public sealed record CalibrationOptions
+{
+    /// <summary>Packets per window with established flows.</summary>
+    public long Packets { get; init; } = 1_000_000;
+
+    /// <summary>Passes; every window runs once per pass.</summary>
+    public int Repeat { get; init; } = 5;
+
+    /// <summary>Stage names to measure (null: all).</summary>
+    public IReadOnlyList<string>? Only { get; init; }
+
+    /// <summary>Frame size with FCS.</summary>
+    public int FrameBytes { get; init; } = 64;
+
+    public int Flows { get; init; } = 1000;
+
+    /// <summary>
+    /// Windows that open a new connection per packet stop at this many packets: the per-namespace conntrack table
+    /// must not fill (nf_conntrack_max, 262144 here), or early drop would add its own cost. The table is flushed
+    /// before every window.
+    /// </summary>
+    public long NewFlowPacketCap { get; init; } = 200_000;
+
+    /// <summary>
+    /// proc-stat (default): busy time of all CPUs from /proc/stat, the kernel's own accounting, as a kernel developer
+    /// reads it; needs a quiet machine. thread: the injecting thread's exact CPU time (CLOCK_THREAD_CPUTIME_ID), which
+    /// holds the forwarding softirqs run in its context and leaves out other processes: usable on a busy machine,
+    /// blind to work deferred to other CPUs or kthreads. Host only.
+    /// </summary>
+    public string Accounting { get; init; } = "proc-stat";
+
+    /// <summary>Pin the injector (to the meter's suggested CPU) for stable numbers.</summary>
+    public bool Pin { get; init; } = true;
+}

@@ -1,0 +1,64 @@
+using Lab.Captures.Calibration;
+using Lab.Engine;
+using Lab.Results;
+using Lab.Scenarios.Profiles;
+
+namespace Lab.Calibration;
+
+/// <summary>What <c>lab calibrate</c> asked for.</summary>
+public sealed record CalibrateRequest(string Kernel, string? OutPath, CalibrationOptions Options, string? ComparePath, double ThresholdPercent,
+    string? Machine, string LabCommit, string? StorePath, string? FromPath = null);
+
+/// <summary>The profile written, where, its store id and, with --compare, the comparison.</summary>
+public sealed record CalibrateOutcome(CostProfile Profile, string OutPath, string? CalibrationId, IReadOnlyList<StageChange>? Changes, TimeSpan Elapsed)
+{
+    public bool Regressed => Changes?.Any(c => c.Changed) == true;
+}
+
+/// <summary>
+/// One calibration end to end: checks the inputs (the profile to compare with is read before anything is
+/// measured), builds the meter for the kernel, runs the <see cref="Calibrator"/>, writes the profile, records it
+/// in the results store and compares.
+/// </summary>
+public static class CalibrationSession
+{
+    public static CalibrateOutcome Run(CalibrateRequest req, Func<string, IKernelCostMeter> meterFor, Action<string>? progress, CancellationToken ct = default)
+    {
+        if (req.Kernel is not ("host" or "vm")) throw new LabInputException($"--kernel: expected host or vm, found '{req.Kernel}'");
+        if (req.Options.Packets < 1000) throw new LabInputException($"--packets: expected at least 1000, found {req.Options.Packets}");
+        if (req.Options.Repeat is < 2 or > 1000) throw new LabInputException($"--repeat: expected 2 to 1000 passes (an interval needs two), found {req.Options.Repeat}");
+        if (!(req.ThresholdPercent >= 0)) throw new LabInputException($"--threshold: expected a percentage such as 10%, found {req.ThresholdPercent}");
+        Calibrator.Select(req.Options.Only);
+        var earlier = req.ComparePath is null ? null : CostProfile.Read(req.ComparePath);
+        if (req.FromPath is not null)
+        {
+            // Two profiles measured earlier (two kernels, two builds): compare only, measure nothing, write nothing.
+            if (earlier is null) throw new LabInputException("--from: needs --compare PROFILE to compare with");
+            var saved = CostProfile.Read(req.FromPath);
+            return new CalibrateOutcome(saved, req.FromPath, null, ProfileComparison.Compare(earlier, saved, req.ThresholdPercent), TimeSpan.Zero);
+        }
+        string outPath = req.OutPath ?? Path.Combine("results", $"calibration-{req.Kernel}-{DateTime.UtcNow:yyyyMMddTHHmmss}.yaml");
+        string? outDir = Path.GetDirectoryName(Path.GetFullPath(outPath));
+        if (req.OutPath is null && outDir is not null) Directory.CreateDirectory(outDir);
+
+        var measured = DateTimeOffset.UtcNow;
+        using var meter = meterFor(req.Kernel);
+        var result = new Calibrator(meter, req.Options, progress).Run(ct);
+        var profile = ProfileBuilder.Build(result, meter, req.Options, req.Machine ?? ProfileBuilder.DefaultMachine(meter), req.LabCommit, measured);
+        CostProfileFile.Write(profile, outPath);
+
+        string? id = null;
+        if (req.StorePath is not null)
+        {
+            using var store = new ResultsStore(req.StorePath);
+            id = store.RecordCalibration(
+                new CalibrationRun(measured, profile.Machine, profile.Kernel.Release, profile.Kernel.Where, profile.Kernel.Emulated, profile.LabCommit,
+                    req.Options.Packets, req.Options.Repeat, req.Options.FrameBytes, Path.GetFullPath(outPath)),
+                [.. profile.Stages.Select(s => s.IsMeasured
+                    ? new CalibrationRow(s.Name, s.Ns, s.Ci95Low, s.Ci95High, s.SoftirqNs, s.N, null)
+                    : new CalibrationRow(s.Name, null, null, null, null, 0, s.NotMeasured))]);
+        }
+        var changes = earlier is null ? null : ProfileComparison.Compare(earlier, profile, req.ThresholdPercent);
+        return new CalibrateOutcome(profile, outPath, id, changes, result.Elapsed);
+    }
+}

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Globalization;
+using Lab.Calibration;
+using Lab.Captures.Calibration;
+using Lab.Cli.Running;
+using Lab.Engine;
+using Lab.Results;
+using Lab.Scenarios.Profiles;
+
+namespace Lab.Cli.Commands;
+
+/// <summary><c>lab calibrate</c>: measure the kernel's per-packet costs into a cost profile (the work is in Lab.Calibration).</summary>
+public static class CalibrateCommands
+{
+    public static Command Create()
+    {
+        var kernel = new Option<string>("--kernel") { Description = "host: this machine's kernel in namespaces; vm: the Debian kernel under qemu (emulated: not a speed)", DefaultValueFactory = _ => "host" };
+        var outPath = new Option<string?>("--out") { Description = "Profile file to write (default results/calibration-KERNEL-DATE.yaml); an existing file is replaced only if it is a cost profile" };
+        var packets = new Option<long?>("--packets") { Description = "Packets per window (default 1000000 on the host, 20000 in the emulated vm; new-flow windows stop at 200,000)" };
+        var repeat = new Option<int>("--repeat") { Description = "Passes; every stage gets a 95% Student-t interval over them", DefaultValueFactory = _ => 5 };
+        var only = new Option<string?>("--only") { Description = "Stages to measure, comma-separated (baseline,forward,conntrack_lookup,...)" };
+        var compare = new Option<string?>("--compare") { Description = "An earlier profile: print each stage's change with its 95% noise; exit 1 on a change beyond --threshold outside the noise" };
+        var from = new Option<string?>("--from") { Description = "With --compare: compare this saved profile instead of measuring" };
+        var threshold = new Option<string>("--threshold") { Description = "Smallest change that counts as one for --compare", DefaultValueFactory = _ => "10%" };
+        var machine = new Option<string?>("--machine") { Description = "Machine label for the profile (default: CPU family, CPUs, kernel and host name)" };
+        var frame = new Option<string>("--frame") { Description = "Frame size with FCS", DefaultValueFactory = _ => "64B" };
+        var accounting = new Option<string>("--accounting") { Description = "proc-stat: busy time of all CPUs (/proc/stat; needs a quiet machine); thread: the injecting thread's CPU time, which holds the forwarding softirqs (host only; robust on a busy machine)", DefaultValueFactory = _ => "proc-stat" };
+        var noStore = new Option<bool>("--no-store") { Description = "Do not record the calibration in the results store" };
+        var flows = new Option<int>("--flows") { Description = "Established flows the traffic cycles through", DefaultValueFactory = _ => 1000 };
+        var cmd = new Command("calibrate", "Measure the kernel's CPU cost per packet of each stage the models charge for, and write a cost profile")
+        {
+            kernel, outPath, packets, repeat, only, compare, from, threshold, machine, frame, flows, accounting, noStore,
+        };
+        cmd.SetAction(pr =>
+        {
+            var stdout = pr.InvocationConfiguration.Output;
+            var options = new CalibrationOptions
+            {
+                Packets = pr.GetValue(packets) ?? (pr.GetValue(kernel) == "vm" ? 20_000 : 1_000_000),
+                Repeat = pr.GetValue(repeat),
+                Only = pr.GetValue(only) is string o ? [.. o.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] : null,
+                FrameBytes = FrameBytes(pr.GetValue(frame)!),
+                Flows = pr.GetValue(flows),
+                Accounting = pr.GetValue(accounting)!,
+            };
+            var req = new CalibrateRequest(pr.GetValue(kernel)!, pr.GetValue(outPath), options, pr.GetValue(compare), Percent(pr.GetValue(threshold)!),
+                pr.GetValue(machine), LabInfo.Commit, pr.GetValue(noStore) ? null : ResultsStore.DefaultPath(), pr.GetValue(from));
+            Action<string>? progress = Console.IsErrorRedirected ? null : line => Console.Error.WriteLine(line);
+            var outcome = CalibrationSession.Run(req, MeterFor, progress);
+            Print(outcome, req, stdout);
+            return outcome.Regressed ? LabCommand.CheckFailed : LabCommand.Ok;
+        });
+        return cmd;
+    }
+
+    static IKernelCostMeter MeterFor(string kernel) => kernel switch
+    {
+        "host" => KernelCostMeter.UnavailableReason() is string why
+            ? throw new LabInputException($"--kernel host: cannot measure this machine's kernel: {why}")
+            : new KernelCostMeter(),
+        _ => VmCostMeter.Boot(),
+    };
+
+    static void Print(CalibrateOutcome o, CalibrateRequest req, TextWriter w)
+    {
+        var p = o.Profile;
+        if (req.FromPath is null)
+        {
+            w.WriteLine($"calibrated {p.Kernel.Where} kernel {p.Kernel.Release} ({p.Cpu.Model}, {p.Cpu.Cpus} CPUs) in {o.Elapsed:mm\\:ss}: {p.Method.Packets:N0} packets x {p.Method.Repeat} passes");
+            if (p.Kernel.Emulated) w.WriteLine($"every value is {CostProfile.EmulatedLabel}");
+            foreach (var s in p.Stages)
+            {
+                w.WriteLine(s.IsMeasured
+                    ? string.Create(CultureInfo.InvariantCulture, $"  {s.Name,-22} {s.Ns,9:F2} ns   95% [{s.Ci95Low:F2}, {s.Ci95High:F2}]  +-{Rel(s.HalfWidth, s.Ns)}{(s.SoftirqNs is double soft ? $"   softirq {soft:F1} ns" : "")}")
+                    : $"  {s.Name,-22} not measured: {s.NotMeasured}");
+            }
+            w.WriteLine($"profile: {o.OutPath}" + (o.CalibrationId is null ? "" : $"  (results store: {o.CalibrationId})"));
+        }
+        if (o.Changes is null) return;
+        w.WriteLine($"compared with {req.ComparePath} (threshold {req.ThresholdPercent.ToString(CultureInfo.InvariantCulture)}%):");
+        foreach (var c in o.Changes)
+        {
+            if (c.Note is not null)
+            {
+                w.WriteLine($"  {c.Stage,-22} {c.Note}");
+                continue;
+            }
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {c.Stage,-22} {c.Old!.Ns,9:F2} -> {c.New!.Ns,9:F2} ns  change {c.ChangePercent,7:+0.0;-0.0}%  noise +-{c.NoisePercent:F1}%  {(c.Changed ? "CHANGED" : "same")}"));
+        }
+        int changed = o.Changes.Count(c => c.Changed);
+        w.WriteLine(changed == 0 ? "no stage changed beyond the threshold and the noise" : $"{changed} stage(s) changed beyond the threshold and the noise");
+    }
+
+    static string Rel(double half, double value) =>
+        value != 0 ? (100 * half / Math.Abs(value)).ToString("F1", CultureInfo.InvariantCulture) + "%" : "-";
+
+    static double Percent(string text)
+    {
+        string t = text.Trim().TrimEnd('%');
+        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || v < 0 || !double.IsFinite(v))
+            throw new LabInputException($"--threshold: expected a percentage such as 10%, found '{text}'");
+        return v;
+    }
+
+    static int FrameBytes(string text)
+    {
+        if (!Units.TryParseBytes(text, out long b, out string error)) throw new LabInputException($"--frame: {error}");
+        if (b is < 64 or > 1518) throw new LabInputException($"--frame: expected 64B to 1518B (with FCS), found '{text}'");
+        return (int)b;
+    }
+}
