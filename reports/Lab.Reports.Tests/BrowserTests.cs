@@ -112,10 +112,11 @@ public partial class BrowserTests
         cdp.Call("Emulation.setFocusEmulationEnabled", DevToolsPipe.Params(("enabled", true)), deck);
         Press(cdp, deck, "ArrowRight", "ArrowRight", 39);
         Assert.Equal(1, Evaluate(cdp, deck, "deck.current()"));
+        // Slide 2 holds the comparison table (its 4 key metrics of 16); slides 3 to 9 the figures.
+        Assert.Equal(1, Evaluate(cdp, deck, "document.querySelectorAll('.slide.active table').length"));
         Press(cdp, deck, " ", "Space", 32);
         Assert.Equal(2, Evaluate(cdp, deck, "deck.current()"));
-        // Slides 2 and 3 hold the comparison table (16 rows, 10 per slide); slide 4 the first figure.
-        Assert.Equal(1, Evaluate(cdp, deck, "document.querySelectorAll('.slide.active table').length"));
+        Assert.Equal(1, Evaluate(cdp, deck, "document.querySelectorAll('.slide.active svg.figure').length"));
         Press(cdp, deck, "ArrowDown", "ArrowDown", 40);
         Assert.Equal(3, Evaluate(cdp, deck, "deck.current()"));
         Assert.Equal(1, Evaluate(cdp, deck, "document.querySelectorAll('.slide.active svg.figure').length"));
@@ -147,7 +148,9 @@ public partial class BrowserTests
         int code = Prerequisites.Run(Prerequisites.Chromium!, args, out string log);
         Assert.True(code == 0 && File.Exists(pdf), $"chromium --print-to-pdf failed ({code}):\n{log}");
         string text = System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(pdf));
-        // 11 slides: title, the comparison table in two parts (16 rows, 10 per slide), 7 figures, provenance.
+        // 11 slides: title, the comparison table (its 4 key metrics: the fixture predates key_metrics,
+        // so delivered_pps, loss_ratio, latency_p99_us and drops_total), 7 figures, and the provenance
+        // table's 10 columns in two parts (Results repeated).
         Assert.Equal(11, output.Slides);
         Assert.Equal(output.Slides, PageObject().Matches(text).Count);
         // @page 1600px x 900px = 1200 pt x 675 pt (96 px = 72 pt).

@@ -64,7 +64,8 @@ public class GoldenTests
             Assert.Contains("seed 7 · 4 replications · lab 0.1.0 (commit 40d42c0) · run 2026-11-26T20:00:00Z", text, StringComparison.Ordinal);
             Assert.DoesNotContain(DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) + "T", text.Replace("2026-11-26T", "", StringComparison.Ordinal), StringComparison.Ordinal);
         }
-        // One footer per slide: the title slide, the comparison table (16 rows -> 2 slides), 7 figures, the provenance table.
+        // One footer per slide: the title slide, the comparison table (4 key metrics of 16 -> 1 slide), 7 figures,
+        // the provenance table (10 columns -> 2 slides).
         string slides = File.ReadAllText(Path.Combine(outDir, "slides.html"));
         Assert.Equal(11, CountOf(slides, "<section class=\"slide"));
         Assert.Equal(11, CountOf(slides, before));

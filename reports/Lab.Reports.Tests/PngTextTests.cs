@@ -31,10 +31,11 @@ public class PngTextTests
         return dark;
     }
 
-    // The x label sits centred under the tick labels in the bottom ~60 px; the y label is rotated
-    // in the leftmost ~60 px. These areas hold no ticks, tick labels or data.
-    static readonly SKRectI XLabelArea = new(560, FigureStyle.Height - 60, 1360, FigureStyle.Height);
-    static readonly SKRectI YLabelArea = new(0, 240, 40, 840);
+    // The x label sits centred under the tick labels in the bottom ~90 px (16 px of it margin);
+    // the y label is rotated in the leftmost ~70 px (the same margin). These areas hold no ticks,
+    // tick labels or data.
+    static readonly SKRectI XLabelArea = new(560, FigureStyle.Height - 88, 1360, FigureStyle.Height);
+    static readonly SKRectI YLabelArea = new(0, 240, 66, 840);
 
     [FontsFact]
     public void Axis_labels_are_drawn_into_the_png()

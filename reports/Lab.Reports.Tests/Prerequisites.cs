@@ -22,6 +22,16 @@ public sealed class ChromiumFactAttribute : FactAttribute
     }
 }
 
+/// <summary>Theories that need a real browser (Debian chromium) and the fonts.</summary>
+public sealed class ChromiumTheoryAttribute : TheoryAttribute
+{
+    public ChromiumTheoryAttribute()
+    {
+        if (Prerequisites.Chromium is null) Skip = "chromium is not installed (apt-get install chromium)";
+        else if (!Prerequisites.HasFont) Skip = "font 'DejaVu Sans' is not installed (apt-get install fonts-dejavu-core)";
+    }
+}
+
 public static class Prerequisites
 {
     public static bool HasFont { get; } = SKFontManager.Default.FontFamilies.Contains("DejaVu Sans");

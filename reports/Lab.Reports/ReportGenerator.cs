@@ -9,7 +9,11 @@ using Lab.Results;
 namespace Lab.Reports;
 
 /// <summary>Options of <c>lab report</c>.</summary>
-public sealed record ReportOptions(IReadOnlyList<string> Results, string? OutDir, string? Compare, string? Title, bool Force = false);
+public sealed record ReportOptions(IReadOnlyList<string> Results, string? OutDir, string? Compare, string? Title, bool Force = false)
+{
+    /// <summary>--metrics: the metrics the slides show (every metric stays in report.html); null: the scenario's key metrics.</summary>
+    public IReadOnlyList<string>? Metrics { get; init; }
+}
 
 /// <summary>What <c>lab report</c> wrote.</summary>
 public sealed record ReportOutput(string OutDir, IReadOnlyList<string> Files, int Figures, int Tables, int Slides);
@@ -37,9 +41,10 @@ public static class ReportGenerator
                     throw new LabInputException($"--compare: expected the baseline to sweep the same parameters as {r.Folder} [{string.Join(", ", r.Summary.SweepParameters)}], found [{string.Join(", ", baseline.Summary.SweepParameters)}]");
             }
         }
+        if (options.Metrics is { } metrics) MetricSelection.Validate(metrics, results, baseline);
         string outDir = options.OutDir ?? DefaultOutDir(results[0]);
         OutputFolder.Check(outDir, OutputKind.Report, options.Force);
-        var doc = ReportBuilder.Build(results, baseline, options.Title);
+        var doc = ReportBuilder.Build(results, baseline, options.Title, options.Metrics);
         return Write(doc, outDir, log, options.Force);
     }
 

@@ -105,6 +105,12 @@ public static class ResultsWriter
             foreach (var p in set.SweptParameters) w.WriteStringValue(p);
             w.WriteEndArray();
             w.WriteEndObject();
+            if (set.KeyMetrics.Count > 0)
+            {
+                w.WriteStartArray("key_metrics");
+                foreach (var m in set.KeyMetrics) w.WriteStringValue(m);
+                w.WriteEndArray();
+            }
             w.WriteStartArray("points");
             foreach (var point in set.Points)
             {

@@ -40,7 +40,14 @@ public sealed record RunSet(
     long Seed,
     int Replications,
     IReadOnlyList<string> SweptParameters,
-    IReadOnlyList<PointResult> Points);
+    IReadOnlyList<PointResult> Points)
+{
+    /// <summary>
+    /// The scenario's key metrics, in order: the headline ones, then those its path elements declare
+    /// (summary.json key_metrics). Reports and `lab run` show these first; every other metric is still written.
+    /// </summary>
+    public IReadOnlyList<string> KeyMetrics { get; init; } = [];
+}
 
 /// <summary>Facts about a run that are not a function of its inputs: kept apart from the deterministic files.</summary>
 public sealed record Provenance(DateTimeOffset RunDate, string LabVersion, string Commit, string Host, string Command)

@@ -7,17 +7,23 @@ namespace Lab.Reports.Content;
 /// <summary>
 /// A swept parameter as an x axis: numeric (with a unit) when every value parses as the same kind
 /// of quantity ("8Gbit/s", "64B", "20s", "1.2W", "12J", or a plain number), categorical otherwise.
+/// Plain powers of two spanning a factor of four or more (replay windows 32, 64, 128, 1024; cores
+/// 1, 2, 4, 8) sit on a log2 axis, ticked at the swept values, so that the small ones do not crowd together.
 /// </summary>
 public sealed class ParameterAxis
 {
-    ParameterAxis(string name, IReadOnlyList<string> values, double[] positions, HumanUnit unit, bool numeric)
+    ParameterAxis(string name, IReadOnlyList<string> values, double[] positions, HumanUnit unit, bool numeric, bool log2 = false)
     {
         Name = name;
         Values = values;
         Positions = positions;
         Unit = unit;
         Numeric = numeric;
+        Log2 = log2;
     }
+
+    /// <summary>Positions are log2 of the values; tick the axis at <see cref="Positions"/> with <see cref="Values"/> as labels.</summary>
+    public bool Log2 { get; }
 
     public string Name { get; }
 
@@ -29,7 +35,7 @@ public sealed class ParameterAxis
     public HumanUnit Unit { get; }
     public bool Numeric { get; }
 
-    public string Label => Display.WithUnit(Name, Numeric ? Unit : new HumanUnit("", 1));
+    public string Label => Log2 ? Name + " (log2 scale)" : Display.WithUnit(Name, Numeric ? Unit : new HumanUnit("", 1));
 
     public double Position(string value)
     {
@@ -56,6 +62,15 @@ public sealed class ParameterAxis
         ("mJ", (string t, out double v) => Units.TryParseEnergy(t, out v, out _)),
     ];
 
+    /// <summary>Three or more positive integer powers of two whose largest is at least four times the smallest.</summary>
+    static bool PowersOfTwo(double[] raw)
+    {
+        if (raw.Length < 3) return false;
+        foreach (var r in raw)
+            if (r < 1 || r > 1L << 52 || r != Math.Floor(r) || !long.IsPow2((long)r)) return false;
+        return raw.Max() / raw.Min() >= 4;
+    }
+
     public static ParameterAxis For(string name, IEnumerable<string> values)
     {
         var distinct = new List<string>();
@@ -66,6 +81,12 @@ public sealed class ParameterAxis
             bool all = true;
             for (int i = 0; i < raw.Length && all; i++) all = parse(distinct[i], out raw[i]) && double.IsFinite(raw[i]);
             if (!all) continue;
+            if (unit.Length == 0 && PowersOfTwo(raw))
+            {
+                var log = new double[raw.Length];
+                for (int i = 0; i < raw.Length; i++) log[i] = Math.Log2(raw[i]);
+                return new ParameterAxis(name, distinct, log, new HumanUnit("", 1), numeric: true, log2: true);
+            }
             double max = 0;
             foreach (var r in raw) max = Math.Max(max, Math.Abs(r));
             var human = HumanUnit.For(unit, max);

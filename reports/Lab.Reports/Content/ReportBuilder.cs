@@ -11,7 +11,8 @@ namespace Lab.Reports.Content;
 /// </summary>
 public static class ReportBuilder
 {
-    public static ReportDocument Build(IReadOnlyList<ResultsSet> results, ResultsSet? baseline, string? title)
+    /// <param name="metrics">lab report --metrics: the metrics for the slides; null: the scenario's key metrics.</param>
+    public static ReportDocument Build(IReadOnlyList<ResultsSet> results, ResultsSet? baseline, string? title, IReadOnlyList<string>? metrics = null)
     {
         if (results.Count == 0) throw new LabInputException("lab report: expected at least one results folder");
         var n = new Numbering();
@@ -20,7 +21,7 @@ public static class ReportBuilder
         {
             var c = new Comparison(r, baseline);
             string name = results.Count > 1 ? $"{r.Name} ({Path.GetFileName(r.Folder)})" : r.Name;
-            sections.Add(new Section(c.Comparing ? $"{name} against baseline {baseline!.Name}" : name, Blocks(c, n).ToList()));
+            sections.Add(new Section(c.Comparing ? $"{name} against baseline {baseline!.Name}" : name, Blocks(c, n, metrics).ToList()));
         }
 
         var roles = new List<(string Role, ResultsSet Set)>();
@@ -41,18 +42,20 @@ public static class ReportBuilder
         return new ReportDocument(docTitle, subtitle, KeyParameters(results, baseline), sections, provenance, scenarios);
     }
 
-    static IEnumerable<Block> Blocks(Comparison c, Numbering n)
+    static IEnumerable<Block> Blocks(Comparison c, Numbering n, IReadOnlyList<string>? requested)
     {
         var summary = c.After.Summary;
         bool sweep = summary.SweepParameters.Count > 0;
-        var plotted = sweep ? SweepFigures.PlottedMetrics(c) : [];
-        yield return new TableBlock(c.Comparing ? Tables.Compare(c, plotted, n) : Tables.Metrics(c, plotted, n));
+        var selected = MetricSelection.For(c, requested);
+        yield return new TableBlock(c.Comparing ? Tables.Compare(c, selected, n) : Tables.Metrics(c, selected, n));
         if (sweep)
         {
+            // The selected metrics first (on the slides too), then every other varying one (report only).
+            var plotted = selected.Concat(SweepFigures.PlottedMetrics(c).Where(m => !selected.Contains(m))).ToList();
             foreach (var m in plotted)
-                foreach (var f in SweepFigures.Lines(c, m, n)) yield return new FigureBlock(f);
+                foreach (var f in SweepFigures.Lines(c, m, n)) yield return new FigureBlock(f) { OnSlides = selected.Contains(m) };
             foreach (var m in plotted)
-                foreach (var f in SweepFigures.Heatmap(c, m, n)) yield return new FigureBlock(f);
+                foreach (var f in SweepFigures.Heatmap(c, m, n)) yield return new FigureBlock(f) { OnSlides = selected.Contains(m) };
         }
         foreach (var f in RunFigures.TimeSeries(c, n)) yield return new FigureBlock(f);
         foreach (var f in RunFigures.LatencyCdf(c, n)) yield return new FigureBlock(f);

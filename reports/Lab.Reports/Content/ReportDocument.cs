@@ -19,9 +19,25 @@ public sealed record ReportTable(
 
     /// <summary>Columns from this index on are numbers (right-aligned).</summary>
     public int FirstNumericColumn { get; init; } = 1;
+
+    /// <summary>
+    /// The leading columns that identify a row (sweep parameters, metric name): when a table is too
+    /// wide for a slide its other columns are split across slides and these repeat on each.
+    /// </summary>
+    public int KeyColumns { get; init; } = 1;
+
+    /// <summary>The rows the slides show when they are fewer than <see cref="Rows"/> (the selected metrics); null: all.</summary>
+    public IReadOnlyList<IReadOnlyList<string>>? SlideRows { get; init; }
+
+    /// <summary>Said under the table on slides when <see cref="SlideRows"/> leaves rows out.</summary>
+    public string SlideNote { get; init; } = "";
 }
 
-public abstract record Block;
+public abstract record Block
+{
+    /// <summary>False for blocks only report.html and report.md show (metrics outside the selection).</summary>
+    public bool OnSlides { get; init; } = true;
+}
 
 public sealed record FigureBlock(Figure Figure) : Block;
 

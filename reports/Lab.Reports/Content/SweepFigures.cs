@@ -31,7 +31,8 @@ public static class SweepFigures
     static bool IsCore(string m) =>
         m.EndsWith(".utilization", StringComparison.Ordinal) && m.Length > ".utilization".Length && char.IsAsciiDigit(m[^(".utilization".Length + 1)]);
 
-    static bool Varies(Comparison c, string metric)
+    /// <summary>Whether the metric's mean differs between the points of either side.</summary>
+    public static bool Varies(Comparison c, string metric)
     {
         foreach (var side in c.Sides())
         {
@@ -76,12 +77,45 @@ public static class SweepFigures
             if (afterPoints.Count > 0) series.Add(Series(Label(groups[gi], c.Comparing ? "after" : ""), afterPoints, xAxis, metric, yUnit, gi, dashed: false));
         }
         if (series.Count == 0) yield break;
+        string coincide = Coinciding(series);
         string title = $"{MetricCatalog.Title(metric)} against {Display.ShortName(sweep[0])}";
-        var plot = Charts.Lines(title, xAxis.Label, Display.WithUnit(MetricCatalog.Title(metric), yUnit), series, xAxis.Numeric ? null : xAxis.Values);
+        bool nonNegative = series.All(s => s.Ys.All(y => y >= 0) && (s.Low?.All(y => y >= 0) ?? true));
+        var plot = Charts.Lines(title, xAxis.Label, Display.WithUnit(MetricCatalog.Title(metric), yUnit), series, xAxis.Numeric ? null : xAxis.Values,
+            xTicks: xAxis.Log2 ? (xAxis.Positions, xAxis.Values.ToArray()) : null, zeroBased: nonNegative);
         string others = sweep.Count > 1 ? $" One line per {string.Join(", ", sweep.Skip(1))}." : "";
         string compare = c.Comparing ? " Dashed, open markers: before (baseline); solid: after." : "";
-        string caption = $"Mean over {c.After.Summary.Run.Replications} replication(s); error bars: 95% confidence interval.{others}{compare}";
+        string zero = nonNegative ? " The y axis starts at zero." : "";
+        string caption = $"Mean over {c.After.Summary.Run.Replications} replication(s); error bars: 95% confidence interval.{others}{compare}{zero}{coincide}";
         yield return new Figure(n.Figure($"{metric}-vs-{Display.ShortName(sweep[0])}"), title, caption, plot);
+    }
+
+    /// <summary>
+    /// Series with identical points would hide each other: their legend entries say which they
+    /// coincide with (the later one is drawn on top) and the caption names them.
+    /// </summary>
+    static string Coinciding(List<LineSeries> series)
+    {
+        var notes = new List<string>();
+        var done = new bool[series.Count];
+        for (int i = 0; i < series.Count; i++)
+        {
+            if (done[i]) continue;
+            var same = new List<int> { i };
+            for (int j = i + 1; j < series.Count; j++)
+            {
+                if (!done[j] && series[j].Xs.AsSpan().SequenceEqual(series[i].Xs) && series[j].Ys.AsSpan().SequenceEqual(series[i].Ys))
+                {
+                    same.Add(j);
+                    done[j] = true;
+                }
+            }
+            if (same.Count < 2) continue;
+            var labels = same.Select(k => series[k].Label).ToList();
+            notes.Add(string.Join(" and ", labels));
+            foreach (int k in same)
+                series[k] = series[k] with { Label = $"{series[k].Label} (= {string.Join(", ", labels.Where(l => l != series[k].Label))})" };
+        }
+        return notes.Count == 0 ? "" : " Identical values, drawn on top of each other: " + string.Join("; ", notes) + ".";
     }
 
     static string Label(string group, string side) =>
@@ -156,11 +190,12 @@ public static class SweepFigures
         string title = c.Comparing ? $"{MetricCatalog.Title(metric)}: change from baseline" : MetricCatalog.Title(metric);
         var xLabels = Sorted(xAxis, xOrder);
         var yLabels = Sorted(yAxis, yOrder);
-        var plot = Charts.Heatmap(title, sweep[0], sweep[1], xLabels, yLabels, values, text,
-            c.Comparing ? "Change (%)" : Display.WithUnit(MetricCatalog.Title(metric), unit), diverging: c.Comparing);
+        // The unit goes into the plot's title: a colour bar label would crowd its tick labels.
+        string plotTitle = c.Comparing ? title + " (%)" : Display.WithUnit(MetricCatalog.Title(metric), unit);
+        var plot = Charts.Heatmap(plotTitle, Display.ShortName(sweep[0]), Display.ShortName(sweep[1]), xLabels, yLabels, values, text, "", diverging: c.Comparing, out string scale);
         string caption = c.Comparing
-            ? "Relative change of the mean, after against before; * marks p < 0.05 (Welch t-test over replications); blank: no baseline point."
-            : $"Mean over {c.After.Summary.Run.Replications} replication(s).";
+            ? $"Relative change of the mean, after against before; * marks p < 0.05 (Welch t-test over replications); blank: no baseline point. {scale}"
+            : $"Mean over {c.After.Summary.Run.Replications} replication(s). {scale}";
         yield return new Figure(n.Figure($"{metric}-heatmap"), title, caption, plot);
     }
 

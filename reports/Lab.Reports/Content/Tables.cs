@@ -11,8 +11,11 @@ public static class Tables
 
     static readonly string[] CsvSummaryColumns = ["metric", "unit", "n", "mean", "stddev", "ci95_low", "ci95_high"];
 
-    /// <summary>A single run: one row per metric. A sweep: one row per point, the plotted metrics as columns.</summary>
-    public static ReportTable Metrics(Comparison c, IReadOnlyList<string> sweepMetrics, Numbering n)
+    /// <summary>
+    /// A single run: one row per metric (the slides show the selected ones). A sweep: one row per
+    /// point, the selected metrics as columns.
+    /// </summary>
+    public static ReportTable Metrics(Comparison c, IReadOnlyList<string> selected, Numbering n)
     {
         var summary = c.After.Summary;
         var csvHeader = new List<string> { "point" };
@@ -34,16 +37,24 @@ public static class Tables
         {
             var p = summary.Points[0];
             var rows = new List<IReadOnlyList<string>>();
+            var byName = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
             foreach (var name in OrderedMetrics(p.Metrics.Keys))
             {
                 var m = p.Metrics[name];
                 var unit = HumanUnit.For(m.Unit, Math.Abs(m.Mean));
-                rows.Add([MetricCatalog.Title(name), Display.MeanCi(m, unit), unit.Label, m.N.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                IReadOnlyList<string> row = [MetricCatalog.Title(name), Display.MeanCi(m, unit), unit.Label, m.N.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+                rows.Add(row);
+                byName[name] = row;
             }
-            return new ReportTable(n.Table("metrics"), "Metrics", ["Metric", "Mean", "Unit", "n"], rows, csvHeader, csvRows) { Note = IntervalNote };
+            return new ReportTable(n.Table("metrics"), "Metrics", ["Metric", "Mean", "Unit", "n"], rows, csvHeader, csvRows)
+            {
+                Note = IntervalNote,
+                SlideRows = SlideRowsOf(selected, byName, rows.Count),
+                SlideNote = $"The key metrics; all {rows.Count} are in report.html and the CSV.",
+            };
         }
 
-        var columns = sweepMetrics.Take(7).ToList();
+        var columns = selected.ToList();
         var units = columns.Select(name => HumanUnit.For(SweepFigures.UnitOf(c, name),
             summary.Points.Select(p => p.Metrics.TryGetValue(name, out var m) ? Math.Abs(m.Mean) : 0).Max())).ToList();
         var header = summary.SweepParameters.Select(Display.ShortName).ToList();
@@ -60,7 +71,15 @@ public static class Tables
         {
             Note = IntervalNote + " All metrics of every point are in the CSV.",
             FirstNumericColumn = summary.SweepParameters.Count,
+            KeyColumns = summary.SweepParameters.Count,
         };
+    }
+
+    /// <summary>The rows of the selected metrics, in selection order; null when that is every row.</summary>
+    static List<IReadOnlyList<string>>? SlideRowsOf(IReadOnlyList<string> selected, Dictionary<string, IReadOnlyList<string>> byName, int total)
+    {
+        var rows = selected.Where(byName.ContainsKey).Select(m => byName[m]).ToList();
+        return rows.Count == 0 || rows.Count == total ? null : rows;
     }
 
     /// <summary>Headline metrics first (in catalog order), then the rest ordinally.</summary>
@@ -76,7 +95,7 @@ public static class Tables
     /// p-value over replications. Display rows: every metric of a single run, or the plotted
     /// metrics of a sweep; the CSV has every metric.
     /// </summary>
-    public static ReportTable Compare(Comparison c, IReadOnlyList<string> sweepMetrics, Numbering n)
+    public static ReportTable Compare(Comparison c, IReadOnlyList<string> selected, Numbering n)
     {
         var summary = c.After.Summary;
         bool sweep = summary.Points.Count > 1 || summary.SweepParameters.Count > 0;
@@ -87,6 +106,7 @@ public static class Tables
         var header = summary.SweepParameters.Select(Display.ShortName).ToList();
         header.AddRange(["Metric", "Unit", "Before", "After", "Change", "Change %", "p", "Significant"]);
         var rows = new List<IReadOnlyList<string>>();
+        var byName = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var p in summary.Points)
         {
             foreach (var name in OrderedMetrics(c.MetricNames()))
@@ -100,12 +120,13 @@ public static class Tables
                 csv.AddRange([name, after.Unit, Display.Raw((double)before.N), Display.Raw(before.Mean), Display.Raw((double)after.N), Display.Raw(after.Mean), Display.Raw(delta),
                     before.Mean == 0 ? "" : Display.Raw(delta / Math.Abs(before.Mean)), Display.Raw(w.T), Display.Raw(w.DegreesOfFreedom), Display.Raw(w.P), Display.Raw(w.Significant())]);
                 csvRows.Add(csv);
-                if (sweep && !sweepMetrics.Contains(name)) continue;
+                if (sweep && !selected.Contains(name)) continue;
                 var unit = HumanUnit.For(after.Unit, Math.Max(Math.Abs(after.Mean), Math.Abs(before.Mean)));
                 var row = p.Parameters.Select(kv => kv.Value).ToList();
                 row.AddRange([MetricCatalog.Title(name), unit.Label, Display.MeanCi(before, unit), Display.MeanCi(after, unit),
                     Display.Signed(unit.Apply(delta)), Display.Percent(before.Mean, after.Mean), Display.P(w), Display.Significance(w)]);
                 rows.Add(row);
+                if (!sweep) byName[name] = row;
             }
         }
         string unmatched = c.UnmatchedBefore().Count == 0 ? "" : $" Baseline points without a match: {string.Join("; ", c.UnmatchedBefore().Select(Display.PointLabel))}.";
@@ -114,7 +135,23 @@ public static class Tables
         {
             Note = $"Change = after − before. p: two-sided Welch t-test over replications; significant when p < 0.05. {IntervalNote}{unmatched}{missing}",
             FirstNumericColumn = summary.SweepParameters.Count + 2,
+            KeyColumns = summary.SweepParameters.Count + 1,
+            SlideRows = sweep ? SignificantRows(rows) : SlideRowsOf(selected, byName, rows.Count),
+            SlideNote = !sweep ? $"The key metrics; all {rows.Count} are in report.html and the CSV."
+                : rows.Any(r => r[^1] == "yes") ? $"The {rows.Count(r => r[^1] == "yes")} significant changes (p < 0.05) of {rows.Count} rows; every row is in report.html and the CSV."
+                : $"No change is significant (p < 0.05) at any point; all {rows.Count} rows are in report.html and the CSV.",
         };
+    }
+
+    /// <summary>
+    /// A sweep's comparison has a row per point and metric, too many for slides: they show the
+    /// significant changes only. Null (every row) when no point has the replications for the test.
+    /// </summary>
+    static List<IReadOnlyList<string>>? SignificantRows(List<IReadOnlyList<string>> rows)
+    {
+        if (rows.All(r => r[^1] == "n/a")) return null;
+        var significant = rows.Where(r => r[^1] == "yes").ToList();
+        return significant.Count == rows.Count ? null : significant;
     }
 
     /// <summary>Provenance of every results folder, in full (the footers abbreviate the hash).</summary>

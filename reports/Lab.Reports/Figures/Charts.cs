@@ -8,9 +8,14 @@ namespace Lab.Reports.Figures;
 /// </summary>
 public static class Charts
 {
-    /// <summary>Lines against a numeric x axis, or against categories when <paramref name="categories"/> is given.</summary>
+    /// <summary>
+    /// Lines against a numeric x axis, or against categories when <paramref name="categories"/> is given,
+    /// or ticked only at <paramref name="xTicks"/> (a log2 parameter axis). <paramref name="zeroBased"/>:
+    /// the y axis starts at zero, so that a small difference looks small.
+    /// </summary>
     public static Plot Lines(string title, string xLabel, string yLabel, IReadOnlyList<LineSeries> series,
-        IReadOnlyList<string>? categories = null, (double From, double To)? shaded = null, string shadedLabel = "")
+        IReadOnlyList<string>? categories = null, (double From, double To)? shaded = null, string shadedLabel = "",
+        (double[] Positions, string[] Labels)? xTicks = null, bool zeroBased = false)
     {
         var plot = FigureStyle.NewPlot(title, xLabel, yLabel);
         if (shaded is { } span && span.To > span.From)
@@ -59,9 +64,23 @@ public static class Charts
             scatter.LegendText = line.Label;
         }
         if (categories is not null) CategoryTicks(plot.Axes.Bottom, categories);
+        if (xTicks is { } ticks)
+        {
+            var manual = new ScottPlot.TickGenerators.NumericManual();
+            for (int i = 0; i < ticks.Positions.Length; i++) manual.AddMajor(ticks.Positions[i], ticks.Labels[i]);
+            plot.Axes.Bottom.TickGenerator = manual;
+        }
         if (series.Count > 1 || (shaded is not null && shadedLabel.Length > 0)) plot.ShowLegend(Alignment.UpperRight);
         else plot.HideLegend();
         plot.Axes.Margins(0.04, 0.1);
+        if (zeroBased && series.Count > 0 && series.Any(s => s.Xs.Length > 0))
+        {
+            double xMin = series.Where(s => s.Xs.Length > 0).Min(s => s.Xs.Min()), xMax = series.Where(s => s.Xs.Length > 0).Max(s => s.Xs.Max());
+            double yMax = series.Where(s => s.Ys.Length > 0).Max(s => Math.Max(s.Ys.Max(), s.High?.Max() ?? 0));
+            double xPad = xMax > xMin ? (xMax - xMin) * 0.04 : 0.5;
+            // Room above the highest point for the legend in the upper right.
+            plot.Axes.SetLimits(xMin - xPad, xMax + xPad, 0, yMax > 0 ? yMax * (series.Count > 1 ? 1.35 : 1.1) : 1);
+        }
         return plot;
     }
 
@@ -126,24 +145,31 @@ public static class Charts
         return plot;
     }
 
+    /// <summary>Changes (diverging maps) up to this many percent stay pale: the scale saturates at no less than ±25%.</summary>
+    public const double MinimumDivergingRange = 25;
+
     /// <summary>
-    /// A heatmap over two categorical axes; cell [x, y] is printed in the cell. Sequential data
-    /// use viridis (perceptually uniform, colour-blind safe); signed deltas use a blue-white-orange
-    /// diverging map centred on zero.
+    /// A heatmap over two categorical axes; cell [x, y] is printed in the cell. Non-negative data
+    /// use viridis (perceptually uniform, colour-blind safe) from zero, not from the smallest value,
+    /// so that a 5% difference looks like 5%; signed data and changes use a blue-white-orange
+    /// diverging map centred on zero (changes: at least ±<see cref="MinimumDivergingRange"/>%).
+    /// <paramref name="scale"/> says which, for the caption.
     /// </summary>
     public static Plot Heatmap(string title, string xLabel, string yLabel, IReadOnlyList<string> xs, IReadOnlyList<string> ys,
-        double[,] values, string[,] cellText, string colourLabel, bool diverging)
+        double[,] values, string[,] cellText, string colourLabel, bool diverging, out string scale)
     {
         var plot = FigureStyle.NewPlot(title, xLabel, yLabel);
         // ScottPlot draws row 0 at the top; put y index 0 at the bottom as on the axis.
         var rows = new double[ys.Count, xs.Count];
         double maxAbs = 0;
+        bool negative = false;
         for (int x = 0; x < xs.Count; x++)
         {
             for (int y = 0; y < ys.Count; y++)
             {
                 rows[ys.Count - 1 - y, x] = values[x, y];
                 if (!double.IsNaN(values[x, y])) maxAbs = Math.Max(maxAbs, Math.Abs(values[x, y]));
+                negative |= values[x, y] < 0;
             }
         }
         var map = plot.Add.Heatmap(rows);
@@ -152,18 +178,24 @@ public static class Charts
         // Cells as vector rectangles: exact edges in PNG and SVG (a scaled bitmap blurs and shifts them).
         map.RenderStrategy = new ScottPlot.Plottables.Heatmap.RenderStrategies.Rectangles();
         map.NaNCellColor = Color.FromHex("#FFFFFF");
-        if (diverging)
+        if (diverging || negative)
         {
             map.Colormap = new ScottPlot.Colormaps.CustomInterpolated([Color.FromHex("#0072B2"), Color.FromHex("#FFFFFF"), Color.FromHex("#E69F00")]);
-            double m = maxAbs > 0 ? maxAbs : 1;
+            double m = diverging ? Math.Max(maxAbs, MinimumDivergingRange) : maxAbs > 0 ? maxAbs : 1;
             map.ManualRange = new ScottPlot.Range(-m, m);
+            scale = diverging
+                ? $"Colours diverge around no change: blue lower, orange higher, full colour at ±{HumanUnit.Number(m)}%."
+                : "Colours diverge around zero: blue negative, orange positive.";
         }
         else
         {
             map.Colormap = new ScottPlot.Colormaps.Viridis();
+            map.ManualRange = new ScottPlot.Range(0, maxAbs > 0 ? maxAbs : 1);
+            scale = "Colour scale from zero (dark) to the largest value (yellow).";
         }
         var bar = plot.Add.ColorBar(map, Edge.Right);
         bar.Label = colourLabel;
+        bar.Axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { TargetTickCount = 5 };
         bar.LabelStyle.FontSize = FigureStyle.LabelSize;
         bar.LabelStyle.FontName = FigureStyle.Font;
         bar.Axis.TickLabelStyle.FontSize = FigureStyle.TickSize;

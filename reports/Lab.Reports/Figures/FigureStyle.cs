@@ -58,14 +58,30 @@ public static class FigureStyle
     /// <summary>Solid on the first pass through the palette, dotted on the next, solid again after that.</summary>
     public static LinePattern Pattern(int index) => Pass(index) % 2 == 1 ? LinePattern.Dotted : LinePattern.Solid;
 
+    /// <summary>
+    /// The font size, at most <paramref name="size"/>, at which <paramref name="text"/> fits in
+    /// <paramref name="room"/> pixels (DejaVu Sans averages about 0.6 em per character), never below 60%.
+    /// </summary>
+    public static float Fit(string text, float size, float room)
+    {
+        float needed = text.Length * 0.6f * size;
+        return needed <= room ? size : Math.Max(size * 0.6f, size * room / needed);
+    }
+
     /// <summary>A plot with the lab's fonts, sizes and grid; axis labels carry units.</summary>
     public static Plot NewPlot(string title, string xLabel, string yLabel)
     {
         var plot = new Plot();
         plot.Font.Set(Font, FontWeight.Normal, FontSlant.Upright, FontSpacing.Normal);
-        plot.Title(title, TitleSize);
-        plot.XLabel(xLabel, LabelSize);
-        plot.YLabel(yLabel, LabelSize);
+        // Long text gets a smaller font rather than running past the figure's edge.
+        plot.Title(title, Fit(title, TitleSize, Width - 120));
+        plot.XLabel(xLabel, Fit(xLabel, LabelSize, Width - 400));
+        plot.YLabel(yLabel, Fit(yLabel, LabelSize, Height - 330));
+        // Room between the outer labels and the figure's edge: a glyph box (ascent, descent) wider
+        // than the drawn strokes would otherwise touch or cross it and be clipped.
+        foreach (var axis in new[] { (ScottPlot.AxisPanels.AxisBase)plot.Axes.Bottom, (ScottPlot.AxisPanels.AxisBase)plot.Axes.Left })
+            axis.PaddingOutsideAxisLabels = new PixelPadding(16, 16);
+        plot.Axes.Title.VerticalPadding = 20;
         foreach (var axis in new IAxis[] { plot.Axes.Bottom, plot.Axes.Left })
         {
             axis.TickLabelStyle.FontSize = TickSize;

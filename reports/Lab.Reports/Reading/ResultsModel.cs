@@ -21,7 +21,11 @@ public sealed record ResultsSet(
     public string Name => Summary.Scenario.Name.Length > 0 ? Summary.Scenario.Name : Path.GetFileName(Folder);
 }
 
-public sealed record Summary(int Format, ScenarioIdentity Scenario, RunControl Run, IReadOnlyList<string> SweepParameters, IReadOnlyList<SweepPoint> Points);
+public sealed record Summary(int Format, ScenarioIdentity Scenario, RunControl Run, IReadOnlyList<string> SweepParameters, IReadOnlyList<SweepPoint> Points)
+{
+    /// <summary>key_metrics: the metrics the scenario's models declare as its key ones; empty in older folders.</summary>
+    public IReadOnlyList<string> KeyMetrics { get; init; } = [];
+}
 
 public sealed record ScenarioIdentity(string Name, string Description, string Hash);
 

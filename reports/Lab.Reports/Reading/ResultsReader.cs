@@ -70,6 +70,10 @@ public static class ResultsReader
         if (root.Optional("sweep") is { } sweep && sweep.Optional("parameters") is { } names)
             foreach (var n in names.AsArray("the swept parameter names")) sweepParameters.Add(n.AsString("a swept parameter name"));
 
+        var keyMetrics = new List<string>();
+        if (root.Optional("key_metrics") is { } keys)
+            foreach (var k in keys.AsArray("the key metric names")) keyMetrics.Add(k.AsString("a key metric name"));
+
         var points = new List<SweepPoint>();
         foreach (var p in root.Required("points", "the summary").AsArray("the sweep points"))
         {
@@ -83,7 +87,7 @@ public static class ResultsReader
             points.Add(new SweepPoint((int)index, parameters, metrics));
         }
         if (points.Count == 0) throw new LabInputException($"{root.Required("points", "the summary").Where}: expected at least one point, found none");
-        return new Summary((int)format, scenario, run, sweepParameters, points);
+        return new Summary((int)format, scenario, run, sweepParameters, points) { KeyMetrics = keyMetrics };
     }
 
     static List<KeyValuePair<string, string>> ReadParameters(JsonValue? value, List<string> sweep, JsonValue point)

@@ -9,17 +9,22 @@ public static class HtmlParts
     /// <summary>An empty data: icon, so that no browser asks for /favicon.ico.</summary>
     public const string Head = "<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<link rel=\"icon\" href=\"data:,\">\n";
 
-    public static void Table(StringBuilder sb, ReportTable t, IReadOnlyList<IReadOnlyList<string>> rows)
+    public static void Table(StringBuilder sb, ReportTable t, IReadOnlyList<IReadOnlyList<string>> rows) =>
+        Table(sb, t, rows, Enumerable.Range(0, t.Header.Count).ToList());
+
+    /// <summary>The table's <paramref name="rows"/>, only the given columns (a slide's share of a wide table).</summary>
+    public static void Table(StringBuilder sb, ReportTable t, IReadOnlyList<IReadOnlyList<string>> rows, IReadOnlyList<int> columns)
     {
         sb.Append("<table>\n<thead><tr>");
-        for (int i = 0; i < t.Header.Count; i++)
+        foreach (int i in columns)
             sb.Append(i >= t.FirstNumericColumn ? "<th class=\"num\">" : "<th>").Append(Html.Escape(t.Header[i])).Append("</th>");
         sb.Append("</tr></thead>\n<tbody>\n");
         foreach (var row in rows)
         {
             sb.Append("<tr>");
-            for (int i = 0; i < row.Count; i++)
+            foreach (int i in columns)
             {
+                if (i >= row.Count) continue;
                 string cls = i >= t.FirstNumericColumn ? " class=\"num\"" : "";
                 if (row[i] == "NO" || (i == row.Count - 1 && row[i] == "yes" && t.Header[i] == "Significant")) cls = i >= t.FirstNumericColumn ? " class=\"num flag\"" : " class=\"flag\"";
                 sb.Append("<td").Append(cls).Append('>').Append(Html.Escape(row[i])).Append("</td>");

@@ -27,8 +27,8 @@ public static class SlidesWriter
         .slide .body { flex: 1; min-height: 0; display: flex; flex-direction: column; align-items: center; justify-content: center; }
         .slide svg.figure { height: 100%; width: auto; max-width: 100%; }
         .slide .caption { font-size: 20px; color: #555; margin: 6px 0 0; text-align: center; }
-        .slide table { border-collapse: collapse; font-size: 24px; font-variant-numeric: tabular-nums; }
-        .slide th, .slide td { padding: 6px 14px; border-bottom: 1px solid #ccc; text-align: left; }
+        .slide table { border-collapse: collapse; font-size: 24px; font-variant-numeric: tabular-nums; max-width: 100%; }
+        .slide th, .slide td { padding: 6px 14px; border-bottom: 1px solid #ccc; text-align: left; overflow-wrap: anywhere; }
         .slide thead th { border-bottom: 3px solid #1a1a1a; }
         .slide .num { text-align: right; white-space: nowrap; }
         .slide .flag { color: #D55E00; font-weight: bold; }
@@ -76,38 +76,7 @@ public static class SlidesWriter
 
     public static string Write(ReportDocument doc, IReadOnlyDictionary<string, RenderedFigure> figures)
     {
-        var slides = new List<string>();
-        var title = new StringBuilder();
-        title.Append("<h1>").Append(Html.Escape(doc.Title)).Append("</h1>\n");
-        if (doc.Subtitle.Length > 0) title.Append("<p class=\"subtitle\">").Append(Html.Escape(doc.Subtitle)).Append("</p>\n");
-        HtmlParts.KeyParameters(title, doc);
-        slides.Add(title.ToString());
-        foreach (var section in doc.Sections)
-        {
-            foreach (var block in section.Blocks)
-            {
-                switch (block)
-                {
-                    case FigureBlock f:
-                        slides.Add($"<h2>{Html.Escape(f.Figure.Title)}</h2>\n<div class=\"body\">\n{figures[f.Figure.Id].InlineSvg}\n</div>\n<p class=\"caption\">{Html.Escape(f.Figure.Caption)}</p>\n");
-                        break;
-                    case TableBlock t:
-                        int parts = Math.Max(1, (t.Table.Rows.Count + RowsPerSlide - 1) / RowsPerSlide);
-                        for (int part = 0; part < parts; part++)
-                        {
-                            var sb = new StringBuilder();
-                            string suffix = parts > 1 ? $" ({part + 1}/{parts})" : "";
-                            sb.Append("<h2>").Append(Html.Escape(t.Table.Title + suffix)).Append("</h2>\n<div class=\"body\">\n");
-                            HtmlParts.Table(sb, t.Table, t.Table.Rows.Skip(part * RowsPerSlide).Take(RowsPerSlide).ToList());
-                            sb.Append("</div>\n");
-                            if (t.Table.Note.Length > 0) sb.Append("<p class=\"caption\">").Append(Html.Escape(t.Table.Note)).Append("</p>\n");
-                            slides.Add(sb.ToString());
-                        }
-                        break;
-                }
-            }
-        }
-
+        var slides = Plan(doc, figures);
         var footer = new StringBuilder();
         HtmlParts.Provenance(footer, doc);
         var html = new StringBuilder();
@@ -125,6 +94,61 @@ public static class SlidesWriter
     }
 
     /// <summary>The number of slides <see cref="Write"/> makes for a document.</summary>
-    public static int Count(ReportDocument doc) =>
-        1 + doc.Sections.SelectMany(s => s.Blocks).Sum(b => b is TableBlock t ? Math.Max(1, (t.Table.Rows.Count + RowsPerSlide - 1) / RowsPerSlide) : 1);
+    public static int Count(ReportDocument doc) => Plan(doc, null).Count;
+
+    /// <summary>
+    /// The slides' contents: the title slide, then each block shown on slides. A figure slide has no
+    /// heading (the figure carries the title); a table is split into slides of <see cref="RowsPerSlide"/>
+    /// rows and, when too wide, into column groups that each repeat the key columns.
+    /// </summary>
+    static List<string> Plan(ReportDocument doc, IReadOnlyDictionary<string, RenderedFigure>? figures)
+    {
+        var slides = new List<string>();
+        var title = new StringBuilder();
+        title.Append("<h1>").Append(Html.Escape(doc.Title)).Append("</h1>\n");
+        if (doc.Subtitle.Length > 0) title.Append("<p class=\"subtitle\">").Append(Html.Escape(doc.Subtitle)).Append("</p>\n");
+        HtmlParts.KeyParameters(title, doc);
+        int left = doc.Sections.SelectMany(s => s.Blocks).Count(b => !b.OnSlides);
+        if (left > 0)
+            title.Append("<p class=\"caption\">").Append(Html.Escape($"The slides show the key metrics ({left} more figure{(left == 1 ? "" : "s")} in report.html; choose with lab report --metrics).")).Append("</p>\n");
+        slides.Add(title.ToString());
+        foreach (var block in doc.Sections.SelectMany(s => s.Blocks).Where(b => b.OnSlides))
+        {
+            switch (block)
+            {
+                case FigureBlock f:
+                    string svg = figures is null ? "" : figures[f.Figure.Id].InlineSvg;
+                    slides.Add($"<div class=\"body\">\n{svg}\n</div>\n<p class=\"caption\">{Html.Escape(f.Figure.Caption)}</p>\n");
+                    break;
+                case TableBlock t:
+                    slides.AddRange(TableSlides(t.Table));
+                    break;
+            }
+        }
+        return slides;
+    }
+
+    static IEnumerable<string> TableSlides(ReportTable t)
+    {
+        var rows = t.SlideRows ?? t.Rows;
+        var groups = SlideTable.ColumnGroups(t);
+        var rowGroups = groups.Select(g => SlideTable.RowGroups(t, rows, g, RowsPerSlide)).ToList();
+        int parts = rowGroups.Sum(r => r.Count), part = 0;
+        for (int g = 0; g < groups.Count; g++)
+        {
+            foreach (var (start, take) in rowGroups[g])
+            {
+                part++;
+                var sb = new StringBuilder();
+                string suffix = parts > 1 ? $" ({part}/{parts})" : "";
+                sb.Append("<h2>").Append(Html.Escape(t.Title + suffix)).Append("</h2>\n<div class=\"body\">\n");
+                HtmlParts.Table(sb, t, rows.Skip(start).Take(take).ToList(), groups[g]);
+                sb.Append("</div>\n");
+                string columns = groups.Count > 1 ? $"Columns {g + 1} of {groups.Count}{(g + 1 < groups.Count ? ", continued after these rows" : "")}." : "";
+                string note = string.Join(" ", new[] { t.SlideRows is null ? "" : t.SlideNote, columns, t.Note }.Where(x => x.Length > 0));
+                if (note.Length > 0) sb.Append("<p class=\"caption\">").Append(Html.Escape(note)).Append("</p>\n");
+                yield return sb.ToString();
+            }
+        }
+    }
 }

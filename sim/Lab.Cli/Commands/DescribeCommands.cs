@@ -28,9 +28,17 @@ public static class DescribeCommands
     public static IReadOnlyList<ModelDescription> All()
     {
         var list = new List<ModelDescription> { ScenarioDescription() };
-        list.AddRange(ModelCatalog.Plugins.Select(p => p.Describe()));
+        list.AddRange(ModelCatalog.Plugins.Select(WithKeyMetrics));
         list.AddRange(Standalone());
         return list;
+    }
+
+    static ModelDescription WithKeyMetrics(IModelPlugin plugin)
+    {
+        var d = plugin.Describe();
+        if (plugin.KeyMetrics.Count == 0) return d;
+        string keys = string.Join(", ", plugin.KeyMetrics.Select(k => "NAME." + k));
+        return d with { Notes = [.. d.Notes, $"Key metrics (lab run's table for a sweep, lab report's slides): {keys}."] };
     }
 
     public static Command Create()

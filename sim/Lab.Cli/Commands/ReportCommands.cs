@@ -6,7 +6,7 @@ using Lab.Reports;
 namespace Lab.Cli.Commands;
 
 /// <summary>
-/// <c>lab report RESULTS... [--out DIR] [--compare BASELINE] [--title T]</c>: figures, report.md/html and slides (Lab.Reports);
+/// <c>lab report RESULTS... [--out DIR] [--compare BASELINE] [--title T] [--metrics a,b,...]</c>: figures, report.md/html and slides (Lab.Reports);
 /// <c>lab report --bench [--suite S] [--last N] [--mode M] [--db FILE] [--out DIR] [--title T]</c>: the same from the benchmark history.
 /// </summary>
 public static class ReportCommands
@@ -17,6 +17,7 @@ public static class ReportCommands
         var outDir = new Option<string?>("--out") { Description = "output folder (default reports/out/<scenario>, or reports/out/bench-trends with --bench)" };
         var compare = new Option<string?>("--compare") { Description = "baseline results folder: every figure and table shows before and after" };
         var title = new Option<string?>("--title") { Description = "report title (default: the scenario name)" };
+        var metrics = new Option<string?>("--metrics") { Description = "comma-separated metrics for the slides and the sweep tables (default: the scenario's key metrics); report.html keeps every metric" };
         var bench = new Option<bool>("--bench") { Description = "report the benchmark history of the results store instead of results folders: per suite, each benchmark's ratio to the reference per run" };
         var suite = new Option<string?>("--suite") { Description = "with --bench: only this suite" };
         var last = new Option<int>("--last") { Description = "with --bench: the latest N runs of each suite", DefaultValueFactory = _ => 10 };
@@ -25,7 +26,7 @@ public static class ReportCommands
         var force = new Option<bool>("--force") { Description = "Write into --out even if it is not empty and not a lab report folder" };
         var cmd = new Command("report", "Figures (PNG, SVG), report.md, self-contained report.html and slides.html from results folders or the benchmark history")
         {
-            results, outDir, compare, title, bench, suite, last, mode, db, force,
+            results, outDir, compare, title, metrics, bench, suite, last, mode, db, force,
         };
         cmd.SetAction(parse =>
         {
@@ -34,6 +35,7 @@ public static class ReportCommands
             {
                 if (folders.Length > 0) throw new LabInputException($"lab report --bench: expected no RESULTS folders (the runs come from the results store), found '{folders[0]}'");
                 if (parse.GetValue(compare) is not null) throw new LabInputException("--compare: not with --bench (the history report compares the first and the latest run)");
+                if (parse.GetValue(metrics) is not null) throw new LabInputException("--metrics: not with --bench (the history report shows every benchmark of the suite)");
                 BenchHistoryReport.Generate(new BenchHistoryReportOptions
                 {
                     Suite = parse.GetValue(suite),
@@ -50,7 +52,10 @@ public static class ReportCommands
             {
                 if (parse.GetResult(option) is { Implicit: false }) throw new LabInputException($"{name}: only with --bench");
             }
-            var options = new ReportOptions(folders, parse.GetValue(outDir), parse.GetValue(compare), parse.GetValue(title), parse.GetValue(force));
+            var options = new ReportOptions(folders, parse.GetValue(outDir), parse.GetValue(compare), parse.GetValue(title), parse.GetValue(force))
+            {
+                Metrics = parse.GetValue(metrics) is { } list ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : null,
+            };
             ReportGenerator.Generate(options, parse.InvocationConfiguration.Output);
             return LabCommand.Ok;
         });

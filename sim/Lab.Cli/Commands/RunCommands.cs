@@ -19,7 +19,8 @@ public static class RunCommands
         var outDir = new Option<string?>("--out") { Description = "Results folder (default results/<scenario name>)" };
         var noStore = new Option<bool>("--no-store") { Description = "Do not record the run in the results store" };
         var force = new Option<bool>("--force") { Description = "Replace --out even if it is not empty and not a lab results folder (never a sweep folder)" };
-        var cmd = new Command("run", "Simulate a scenario, print a summary and write its results folder") { scenario, seed, reps, sets, outDir, noStore, force };
+        var all = new Option<bool>("--all") { Description = "For a sweep, print every metric of every point instead of one row per point with the key metrics" };
+        var cmd = new Command("run", "Simulate a scenario, print a summary and write its results folder") { scenario, seed, reps, sets, outDir, noStore, force, all };
         cmd.SetAction((pr, cancellation) =>
         {
             var output = pr.InvocationConfiguration.Output;
@@ -39,7 +40,7 @@ public static class RunCommands
                 using var store = new ResultsStore(ResultsStore.DefaultPath());
                 store.Record(set, provenance, Path.GetFullPath(dir));
             }
-            output.Write(SummaryTable.Format(set));
+            output.Write(SummaryTable.Format(set, pr.GetValue(all)));
             if (costs.Count > 0) output.WriteLine();
             foreach (var line in costs) output.WriteLine(line);
             output.WriteLine($"\nresults: {dir}");

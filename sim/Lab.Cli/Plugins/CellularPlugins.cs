@@ -109,6 +109,9 @@ public sealed class CellularPlugin : IModelPlugin, IPathElementBinder
 
     public void Connect(IPacketReceiver element, IPacketReceiver next) => ((CellularBearer)element).Next = next;
 
+    /// <summary>Transport blocks HARQ had to resend: what reorders the bearer's output.</summary>
+    public IReadOnlyList<string> KeyMetrics { get; } = ["harq_retransmissions"];
+
     public IEnumerable<MetricValue> ElementMetrics(IPacketReceiver element, double measuredSeconds)
     {
         var b = (CellularBearer)element;
@@ -163,6 +166,9 @@ public sealed class ReorderProbePlugin : IModelPlugin, IPathElementBinder
         var c = (ProbeConfig)element.Config;
         return new ReorderProbe(element.Name, c.Space, c.Dt, c.Bt, ctx);
     }
+
+    /// <summary>RFC 4737 reordered ratio and the smallest replay window that would have dropped nothing.</summary>
+    public IReadOnlyList<string> KeyMetrics { get; } = ["reordered_ratio", "min_window"];
 
     public IEnumerable<MetricValue> Metrics(IPacketStage stage, double measuredSeconds)
     {

@@ -99,6 +99,9 @@ public sealed class EspOutPlugin : IModelPlugin, IPathElementBinder
     public IPacketStage CreateStage(ModelStageElement element, SimulationContext ctx) =>
         new EspOutputStage(element.Name, (EspOutConfig)element.Config, ctx);
 
+    /// <summary>Packets too big for the MTU (DF set) and time spent waiting for the shared SA's lock.</summary>
+    public IReadOnlyList<string> KeyMetrics { get; } = ["XfrmOutStateModeError", "lock_wait_share"];
+
     public IEnumerable<MetricValue> Metrics(IPacketStage stage, double measuredSeconds)
     {
         var s = (EspOutputStage)stage;
@@ -154,6 +157,9 @@ public sealed class EspInPlugin : IModelPlugin, IPathElementBinder
 
     public IPacketStage CreateStage(ModelStageElement element, SimulationContext ctx) =>
         new EspInputStage(element.Name, ((EspInElement)element.Config).Model with { FirstSpi = ((EspInElement)element.Config).Wire.Spi }, ctx);
+
+    /// <summary>Drops by the anti-replay window (the per-SA counter x->stats.replay_window).</summary>
+    public IReadOnlyList<string> KeyMetrics { get; } = ["replay_window"];
 
     public IEnumerable<MetricValue> Metrics(IPacketStage stage, double measuredSeconds)
     {

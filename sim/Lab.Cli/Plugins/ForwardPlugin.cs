@@ -48,6 +48,9 @@ public sealed class ForwardPlugin : IModelPlugin
     public IPacketStage CreateStage(ModelStageElement element, SimulationContext ctx) =>
         new ForwardStage(element.Name, (ForwardStageConfig)element.Config, ctx);
 
+    /// <summary>Share of packets the flowtable (software or hardware) forwarded, and the CPU cost per packet.</summary>
+    public IReadOnlyList<string> KeyMetrics { get; } = ["fast_path_share", "cost_per_packet_ns"];
+
     public IEnumerable<MetricValue> Metrics(IPacketStage stage, double measuredSeconds)
     {
         var s = (ForwardStage)stage;

@@ -60,6 +60,9 @@ public sealed class IpTfsOutPlugin : IModelPlugin, IPathElementBinder
 
     public void Connect(IPacketReceiver element, IPacketReceiver next) => ((IpTfsSender)element).Next = next;
 
+    /// <summary>Inner bytes carried per outer wire byte.</summary>
+    public IReadOnlyList<string> KeyMetrics { get; } = ["wire_efficiency"];
+
     public IEnumerable<MetricValue> ElementMetrics(IPacketReceiver element, double measuredSeconds)
     {
         var s = (IpTfsSender)element;
@@ -126,6 +129,9 @@ public sealed class IpTfsInPlugin : IModelPlugin, IPathElementBinder
     }
 
     public void Connect(IPacketReceiver element, IPacketReceiver next) => ((IpTfsReceiver)element).Next = next;
+
+    /// <summary>Inner packets lost: what outer loss costs once packets share outer packets.</summary>
+    public IReadOnlyList<string> KeyMetrics { get; } = ["inner_loss_ratio"];
 
     public IEnumerable<MetricValue> ElementMetrics(IPacketReceiver element, double measuredSeconds)
     {

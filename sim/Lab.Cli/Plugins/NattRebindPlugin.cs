@@ -35,6 +35,9 @@ public sealed class NattRebindPlugin : IModelPlugin
     public IPacketStage CreateStage(ModelStageElement element, SimulationContext ctx) =>
         new NattRebindStage(element.Name, (NattRebindConfig)element.Config, ctx);
 
+    /// <summary>Messages to the IKE daemon and packets lost before the SA follows the new port.</summary>
+    public IReadOnlyList<string> KeyMetrics { get; } = ["xfrm_mapping_messages", "lost"];
+
     public IEnumerable<MetricValue> Metrics(IPacketStage stage, double measuredSeconds)
     {
         var s = (NattRebindStage)stage;

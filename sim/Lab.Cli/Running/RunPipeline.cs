@@ -29,7 +29,8 @@ public static class RunPipeline
         progress?.Write("\r" + new string(' ', 40) + "\r");
         return new RunSet(first.Name, first.Description, ResolvedScenario.Yaml(loaded),
             SimTime.ToSeconds(first.Run.Duration), SimTime.ToSeconds(first.Run.Warmup), first.Run.Seed,
-            first.Run.Replications, loaded.SweptParameters, points);
+            first.Run.Replications, loaded.SweptParameters, points)
+        { KeyMetrics = KeyMetrics.Of(first) };
     }
 
     public static ReplicationResult RunOne(Scenario scenario, int replication, CancellationToken cancellation = default) =>

@@ -35,6 +35,13 @@ public interface IModelPlugin
 
     /// <summary>Metrics the stage adds after the run (kernel counters), or none.</summary>
     IEnumerable<MetricValue> Metrics(IPacketStage stage, double measuredSeconds) => [];
+
+    /// <summary>
+    /// The few metrics of this element (suffixes of NAME.) that answer what a scenario with it is
+    /// usually about: `lab run` tabulates them for a sweep and `lab report` puts them on the
+    /// slides. Each is one that <see cref="Metrics"/> or <see cref="ElementMetrics"/> emits.
+    /// </summary>
+    IReadOnlyList<string> KeyMetrics => [];
 }
 
 /// <summary>The models the command line knows, by path element type.</summary>

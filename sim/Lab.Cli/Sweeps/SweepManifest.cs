@@ -34,12 +34,16 @@ public sealed record SweepManifest(
 
     public int Points => PointParameters.Count;
 
+    /// <summary>The scenario's key metrics (<see cref="Running.KeyMetrics"/>), carried into the merged summary.json; empty in older sweep.json files.</summary>
+    public IReadOnlyList<string> KeyMetrics { get; init; } = [];
+
     public static SweepManifest From(LoadedScenario loaded, ShardSpec shard, Precision? precision)
     {
         var first = loaded.First;
         return new SweepManifest(first.Name, first.Description, ResolvedScenario.Yaml(loaded), RunHashOf(loaded),
             SimTime.ToSeconds(first.Run.Duration), SimTime.ToSeconds(first.Run.Warmup), first.Run.Seed, first.Run.Replications,
-            loaded.SweptParameters, loaded.Points.Select(p => p.Parameters).ToList(), shard, precision);
+            loaded.SweptParameters, loaded.Points.Select(p => p.Parameters).ToList(), shard, precision)
+        { KeyMetrics = Running.KeyMetrics.Of(first) };
     }
 
     /// <summary>
@@ -63,7 +67,7 @@ public sealed record SweepManifest(
     {
         int reps = 0;
         foreach (var p in points) reps = Math.Max(reps, p.Replications.Count);
-        return new RunSet(ScenarioName, Description, ResolvedYaml, DurationSeconds, WarmupSeconds, Seed, reps, SweptParameters, points);
+        return new RunSet(ScenarioName, Description, ResolvedYaml, DurationSeconds, WarmupSeconds, Seed, reps, SweptParameters, points) { KeyMetrics = KeyMetrics };
     }
 
     public string Serialize()
@@ -105,6 +109,12 @@ public sealed record SweepManifest(
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            if (KeyMetrics.Count > 0)
+            {
+                w.WriteStartArray("key_metrics");
+                foreach (var m in KeyMetrics) w.WriteStringValue(m);
+                w.WriteEndArray();
+            }
             w.WriteString("scenario_yaml", ResolvedYaml);
             w.WriteEndObject();
         }
@@ -136,7 +146,10 @@ public sealed record SweepManifest(
                 r.GetProperty("duration_s").GetDouble(), r.GetProperty("warmup_s").GetDouble(), r.GetProperty("seed").GetInt64(),
                 r.GetProperty("replications").GetInt32(),
                 r.GetProperty("swept_parameters").EnumerateArray().Select(s => s.GetString()!).ToList(), points,
-                ShardSpec.Parse(r.GetProperty("shard").GetString()!, path), precision);
+                ShardSpec.Parse(r.GetProperty("shard").GetString()!, path), precision)
+            {
+                KeyMetrics = r.TryGetProperty("key_metrics", out var keys) ? keys.EnumerateArray().Select(k => k.GetString()!).ToList() : [],
+            };
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {

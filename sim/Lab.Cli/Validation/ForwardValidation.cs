@@ -213,6 +213,7 @@ public static class ForwardValidation
         var first = loaded.First;
         return new RunSet(first.Name, first.Description, ResolvedScenario.Yaml(loaded),
             SimTime.ToSeconds(first.Run.Duration), 0, first.Run.Seed, 1, loaded.SweptParameters,
-            points.Select(p => new PointResult(p.Point.Index, p.Point.Parameters, [p.Result])).ToList());
+            points.Select(p => new PointResult(p.Point.Index, p.Point.Parameters, [p.Result])).ToList())
+        { KeyMetrics = KeyMetrics.Of(first) };
     }
 }

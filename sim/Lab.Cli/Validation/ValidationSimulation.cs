@@ -87,6 +87,7 @@ public static class ValidationSimulation
         var first = loaded.First;
         return new RunSet(first.Name, first.Description, ResolvedScenario.Yaml(loaded),
             SimTime.ToSeconds(first.Run.Duration), SimTime.ToSeconds(first.Run.Warmup), first.Run.Seed, 1, loaded.SweptParameters,
-            points.Select(p => new PointResult(p.Point.Index, p.Point.Parameters, [p.Result])).ToList());
+            points.Select(p => new PointResult(p.Point.Index, p.Point.Parameters, [p.Result])).ToList())
+        { KeyMetrics = KeyMetrics.Of(first) };
     }
 }
