@@ -132,17 +132,18 @@ public sealed class HostileInputTests : IDisposable
         string outDir = Path.Combine(_dir, "out");
         // "thes" = 74 68 65 73.
         AssertRefused(CheckAndRun(f, outDir), outDir,
-            $"{f}:2:40: traffic[0].file: 'notes.pcap' is not a usable pcap: offset 0: expected pcap magic a1b2c3d4 or a1b23c4d in either byte order, found 74686573");
+            $"{f}:2:40: traffic[0].file: 'notes.pcap' is not a usable pcap: offset 0: expected pcap magic a1b2c3d4 or a1b23c4d in either byte order, or a pcapng Section Header Block 0a0d0d0a, found 74686573");
     }
 
     [Fact]
-    public void A_pcapng_file_is_refused_by_check_with_the_conversion()
+    public void A_pcapng_file_with_a_broken_section_header_is_refused_by_check_with_the_offset()
     {
+        // A Section Header Block is type (4 bytes), total length (4), then the byte-order magic at offset 8: here zeros.
         File.WriteAllBytes(Path.Combine(_dir, "c.pcapng"), [0x0A, 0x0D, 0x0D, 0x0A, .. new byte[28]]);
         string f = Write("p.yaml", "name: t\ntraffic: [{ name: c, kind: pcap, file: c.pcapng }]\npath: [{ link: { rate: 1Gbit/s } }]\n");
         var r = Lab("check", f);
         Assert.Equal(2, r.Code);
-        Assert.Contains("(this is a pcapng file; convert it with 'editcap -F pcap IN OUT')", r.Err, StringComparison.Ordinal);
+        Assert.Contains("'c.pcapng' is not a usable pcap: offset 8: Section Header Block: expected byte-order magic 1a2b3c4d in either byte order, found 00000000", r.Err, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -23,10 +23,11 @@ public static class PacketDotNetLinkLayer
     {
         ipOffset = -1;
         if (Name(type) is null || data.IsEmpty) return false;
-        Packet? packet;
+        IPPacket? ip;
         try
         {
-            packet = Packet.ParsePacket((LinkLayers)(int)type, data.ToArray());
+            // Parsing is lazy: the payload is decoded (and may throw) on Extract.
+            ip = Packet.ParsePacket((LinkLayers)(int)type, data.ToArray())?.Extract<IPPacket>();
         }
         catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException
                                       or NotImplementedException or NotSupportedException or NullReferenceException)
@@ -34,7 +35,6 @@ public static class PacketDotNetLinkLayer
             // PacketDotNet throws on headers it cannot make sense of: not an IP packet for us.
             return false;
         }
-        var ip = packet?.Extract<IPPacket>();
         if (ip is null) return false;
         ipOffset = ip.HeaderSegment.Offset;
         return ipOffset >= 0 && ipOffset < data.Length;
