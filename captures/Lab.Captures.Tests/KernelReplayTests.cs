@@ -15,30 +15,11 @@ namespace Lab.Captures.Tests;
 [Collection(KernelCollection.Name)]
 public sealed class KernelReplayTests
 {
-    static (NetnsTopology Topology, string Sender, string Receiver) Pair()
-    {
-        var t = new NetnsTopology();
-        try
-        {
-            string a = t.AddNamespace("snd");
-            string b = t.AddNamespace("rcv");
-            t.DisableIpv6(a);
-            t.DisableIpv6(b);
-            t.AddVethPair(a, "veth0", b, "veth1", TestFrames.SenderMac, TestFrames.ReceiverMac);
-            return (t, a, b);
-        }
-        catch
-        {
-            t.Dispose();
-            throw;
-        }
-    }
-
     [NetnsFact]
     public void Topology_creates_namespaces_and_veths_and_removes_them_all()
     {
         string a, b;
-        using (var p = Pair().Topology)
+        using (var p = VethPairRig.Create().Topology)
         {
             a = p.Namespaces[0];
             b = p.Namespaces[1];
@@ -78,7 +59,7 @@ public sealed class KernelReplayTests
     [NetnsFact]
     public void Sender_in_one_namespace_reaches_the_receiver_in_the_other_frame_for_frame()
     {
-        var (topology, a, b) = Pair();
+        var (topology, a, b) = VethPairRig.Create();
         using (topology)
         {
             const int N = 2000;
@@ -106,7 +87,7 @@ public sealed class KernelReplayTests
     [NetnsFact]
     public void Unknown_interface_and_namespace_are_input_errors()
     {
-        var (topology, a, _) = Pair();
+        var (topology, a, _) = VethPairRig.Create();
         using (topology)
         {
             var e = Assert.Throws<LabInputException>(() => AfPacketSocket.Open("nosuch0", a, new AfPacketOptions()));
@@ -127,7 +108,7 @@ public sealed class KernelReplayTests
         TestFrames.WritePcap(path, N, Gap);
         long captureSpan = (N - 1) * Gap;
 
-        var (topology, a, b) = Pair();
+        var (topology, a, b) = VethPairRig.Create();
         using (topology)
         {
             var counter = new IndexedFrameCounter(N);
@@ -164,7 +145,7 @@ public sealed class KernelReplayTests
         using var dir = new TempDirectory();
         string path = dir.File("small.pcap");
         TestFrames.WritePcap(path, 100, 1000);
-        var (topology, a, b) = Pair();
+        var (topology, a, b) = VethPairRig.Create();
         using (topology)
         {
             var counter = new IndexedFrameCounter(100);

@@ -25,25 +25,6 @@ public sealed class LiveCaptureTests : IDisposable
 
     const int N = 100;
 
-    static (NetnsTopology Topology, string Sender, string Receiver) Pair()
-    {
-        var t = new NetnsTopology();
-        try
-        {
-            string a = t.AddNamespace("snd");
-            string b = t.AddNamespace("rcv");
-            t.DisableIpv6(a);
-            t.DisableIpv6(b);
-            t.AddVethPair(a, "veth0", b, "veth1", TestFrames.SenderMac, TestFrames.ReceiverMac);
-            return (t, a, b);
-        }
-        catch
-        {
-            t.Dispose();
-            throw;
-        }
-    }
-
     internal static void Send(string netns, string iface, IEnumerable<byte[]> frames)
     {
         using var socket = AfPacketSocket.Open(iface, netns, new AfPacketOptions { QdiscBypass = true });
@@ -112,7 +93,7 @@ public sealed class LiveCaptureTests : IDisposable
     [InlineData(true)]
     public void Tcpdump_any_writes_cooked_captures_that_are_read_and_replayed(bool sllVersion1)
     {
-        var (topology, a, b) = Pair();
+        var (topology, a, b) = VethPairRig.Create();
         using (topology)
         {
             string file = _dir.File(sllVersion1 ? "sll.pcap" : "sll2.pcap");
@@ -147,7 +128,7 @@ public sealed class LiveCaptureTests : IDisposable
     [ToolFact("dumpcap", "wireshark-common", needsNetns: true)]
     public void Dumpcap_and_editcap_pcapng_of_a_live_capture_are_replayed()
     {
-        var (topology, a, b) = Pair();
+        var (topology, a, b) = VethPairRig.Create();
         using (topology)
         {
             string dumpcapFile = _dir.File("dumpcap.pcapng");
@@ -209,7 +190,7 @@ public sealed class LiveCaptureTests : IDisposable
         // The host kernel here has no 8021q module (no VLAN devices): the lab's frame builder
         // writes the tags, the receiving kernel takes the outer one into the skb
         // (skb_vlan_untag) and libpcap puts it back from PACKET_AUXDATA, as on a real trunk.
-        var (topology, a, b) = Pair();
+        var (topology, a, b) = VethPairRig.Create();
         using (topology)
         {
             string ether = _dir.File("vlan.pcap");
@@ -314,7 +295,7 @@ public sealed class LiveCaptureTests : IDisposable
         // Arrival order with reordering; every fifth frame is ESP in UDP (SPI 0x2222).
         uint[] sequence = [1, 2, 3, 6, 4, 5, 7, 9, 8, 10, 11, 12, 14, 13, 15, 16, 17, 18, 20, 19];
         var frames = EspWithExtensionHeaders(sequence);
-        var (topology, a, b) = Pair();
+        var (topology, a, b) = VethPairRig.Create();
         using (topology)
         {
             string ether = _dir.File("esp6.pcap");

@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Net;
-using Lab.Captures.EspFrames;
-using Lab.Captures.Pcap;
 
 namespace Lab.Cli.Tests;
 
@@ -159,31 +156,8 @@ public sealed class CellularScenarioTests : IDisposable
     public void Lab_reorder_reads_esp_sequence_numbers_from_a_pcap()
     {
         // Real AES-GCM ESP frames with sequence numbers 1 2 4 5 3 6, 1 ms apart: 3 is 2 below the top.
-        var sa = new EspSecurityAssociation
-        {
-            Spi = 0x1234,
-            KeyMaterial = Convert.FromHexString("00112233445566778899aabbccddeeff" + "deadbeef"),
-            TunnelSource = IPAddress.Parse("198.51.100.1"),
-            TunnelDestination = IPAddress.Parse("198.51.100.2"),
-        };
         string path = Path.Combine(_dir, "esp.pcap");
-        using (var w = PcapWriter.Create(path))
-        using (var b = new EspFrameBuilder(sa))
-        {
-            var inner = new byte[40];
-            inner[0] = 0x45;
-            inner[3] = 40;
-            inner[8] = 64;
-            inner[9] = 17;
-            var frame = new byte[200];
-            ulong[] order = [1, 2, 4, 5, 3, 6];
-            for (int i = 0; i < order.Length; i++)
-            {
-                int n = b.Build(frame, inner, order[i]);
-                w.Write(i * 1_000_000L, frame.AsSpan(0, n));
-            }
-            w.Commit();
-        }
+        EspTestCapture.Write(path);
         var (code, output, err) = Lab("reorder", path, "--pcap", "--windows", "2,3");
         Assert.True(code == 0, err);
         Assert.Contains($"input               {path} (SPI 0x1234): 6 arrivals (with arrival times)", output, StringComparison.Ordinal);

@@ -1,10 +1,7 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using CsCheck;
-using Lab.Captures.EspFrames;
-using Lab.Captures.Pcap;
 using Lab.Cli.Running;
 using Xunit.Abstractions;
 
@@ -202,33 +199,10 @@ public sealed class ScenarioFuzzTests : IDisposable
     /// <summary>Six real AES-GCM ESP frames (the lab's own builder), 1 ms apart, one out of order.</summary>
     static byte[] EspCapture()
     {
-        var sa = new EspSecurityAssociation
-        {
-            Spi = 0x1234,
-            KeyMaterial = Convert.FromHexString("00112233445566778899aabbccddeeff" + "deadbeef"),
-            TunnelSource = IPAddress.Parse("198.51.100.1"),
-            TunnelDestination = IPAddress.Parse("198.51.100.2"),
-        };
         string path = Path.Combine(Path.GetTempPath(), $"lab-fuzz-esp-{Environment.ProcessId}-{Guid.NewGuid():N}.pcap");
         try
         {
-            using (var w = PcapWriter.Create(path))
-            using (var b = new EspFrameBuilder(sa))
-            {
-                var inner = new byte[40];
-                inner[0] = 0x45;
-                inner[3] = 40;
-                inner[8] = 64;
-                inner[9] = 17;
-                var frame = new byte[200];
-                ulong[] order = [1, 2, 4, 5, 3, 6];
-                for (int i = 0; i < order.Length; i++)
-                {
-                    int n = b.Build(frame, inner, order[i]);
-                    w.Write(1_700_000_000_000_000_000L + i * 1_000_000L, frame.AsSpan(0, n));
-                }
-                w.Commit();
-            }
+            EspTestCapture.Write(path, firstNanoseconds: 1_700_000_000_000_000_000L);
             return File.ReadAllBytes(path);
         }
         finally
