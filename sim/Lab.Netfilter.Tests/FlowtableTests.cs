@@ -148,7 +148,7 @@ public class FlowtableTests
         Assert.Equal(1, box.Flowtable.Count);
         box.AdvanceTo(32 * S);
         Assert.Equal(0, box.Flowtable.Count);
-        Assert.Equal(1, box.Flowtable.Stats.ExpiredByGc);
+        Assert.Equal(1, box.Flowtable.Stats.LabExpiredByGc);
         // flow_offload_fixup_ct (6.12): UDP replied 120 s minus the 30 s offload timeout, from the teardown
         int ct = box.Conntrack.Find(Udp, 32 * S, out _);
         Assert.Equal(32 * S + 90 * S, box.Conntrack.Entry(ct).Timeout);
@@ -218,7 +218,7 @@ public class FlowtableTests
         Assert.Equal((ForwardVerdict.Hardware, 0L), (ha.Verdict, ha.CostPs));
         Assert.Equal(ForwardVerdict.FastPath, hb.Verdict); // no room in the NIC: stays in software
         Assert.Equal(1, box.Flowtable!.HardwareCount);
-        Assert.Equal(1, box.Flowtable.Stats.HwInstallFailed);
+        Assert.Equal(1, box.Flowtable.Stats.LabHwInstallFailed);
         int ct = box.Conntrack.Find(a, 40 * Ms, out _);
         Assert.True(box.Conntrack.Entry(ct).Is(ConntrackStatus.HwOffload));
     }
