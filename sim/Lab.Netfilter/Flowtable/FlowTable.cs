@@ -284,6 +284,14 @@ public sealed class FlowTable
         return f.HwReadyAt <= now && !f.Has(FlowFlags.HwDying) && !f.Has(FlowFlags.Teardown);
     }
 
+    /// <summary>
+    /// Whether the NIC's rule matches a packet with these TCP flags: nf_flow_rule_match
+    /// (nf_flow_table_offload.c) installs TCP rules with key tcp.flags = 0 under mask FIN|RST, so a FIN
+    /// or RST misses the hardware and reaches the software flowtable (nf_flow_state_check). UDP packets
+    /// carry no flags and always match.
+    /// </summary>
+    public static bool HardwareRuleMatches(TcpFlags flags) => (flags & (TcpFlags.Fin | TcpFlags.Rst)) == 0;
+
     /// <summary>A packet the NIC forwarded (no CPU involved): only its timestamp, as the hardware counters keep it.</summary>
     public void HwPacket(int id, long now) => _f[id].HwLastUsed = now;
 

@@ -113,7 +113,7 @@ public sealed class ForwardPath
         {
             int flow = ft.Lookup(tuple, out _);
             if (flow >= 0) ct = ft.Entry(flow).Ct;
-            if (flow >= 0 && ft.InHardware(flow, now))
+            if (flow >= 0 && ft.InHardware(flow, now) && FlowTable.HardwareRuleMatches(tcp))
             {
                 ft.HwPacket(flow, now);
                 HardwarePackets++;
