@@ -4,6 +4,7 @@ using Lab.Engine;
 using Lab.Models;
 using Lab.Models.Path;
 using Lab.Models.Traffic;
+using Lab.Core;
 
 namespace Lab.Bench;
 

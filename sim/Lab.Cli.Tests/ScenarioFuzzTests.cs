@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using CsCheck;
 using Lab.Cli.Running;
 using Xunit.Abstractions;
+using Lab.Core;
 
 namespace Lab.Cli.Tests;
 
@@ -167,7 +168,7 @@ public sealed class ScenarioFuzzTests : IDisposable
         {
             s = LoadedScenarioSummary.Of(ModelCatalog.CreateLoader().Load(file, sets));
         }
-        catch (Lab.Engine.LabInputException)
+        catch (Lab.Core.LabInputException)
         {
             return true; // rejected with the overrides: the run must reject it the same way
         }

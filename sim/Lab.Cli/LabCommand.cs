@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Lab.Captures.Cleanup;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Cli;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Lab.Engine;
+using Lab.Core;
 using MathNet.Numerics.Distributions;
 
 namespace Lab.Cli.Benchmarking;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Cli.Benchmarking;
 

@@ -1,4 +1,4 @@
-using Lab.Engine;
+using Lab.Core;
 using Lab.Reports.Bench;
 using MathNet.Numerics.Distributions;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Lab.Core;
 
 namespace Lab.Cli.Benchmarking;
 
@@ -37,7 +38,7 @@ public static class ReleaseHostLauncher
     /// <param name="cancellation">Ctrl-C: the Release host (dotnet run and its child) is killed and <see cref="OperationCanceledException"/> thrown.</param>
     public static int Run(IReadOnlyList<string> labArgs, TextWriter output, TextWriter error, CancellationToken cancellation = default)
     {
-        string root = FindRepositoryRoot() ?? throw new Lab.Engine.LabInputException(
+        string root = FindRepositoryRoot() ?? throw new Lab.Core.LabInputException(
             $"lab bench: cannot find {ProjectRelativePath} above the current directory; run it from the lab's checkout");
         error.WriteLine($"lab bench: running in a Release build of {ProjectRelativePath} (the first build takes a minute)");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -3,7 +3,7 @@ using System.Globalization;
 using Lab.Calibration;
 using Lab.Captures.Calibration;
 using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Results;
 using Lab.Scenarios.Profiles;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Models;
 using Lab.Scenarios;
 using Lab.Scenarios.Profiles;

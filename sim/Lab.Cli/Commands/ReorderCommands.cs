@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Lab.Captures.EspFrames;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Esp;
 using Lab.Esp.Replay;
 using Lab.Esp.Sa;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Lab.Cli.Running;
 using Lab.Cli.Sweeps;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Results;
 
 namespace Lab.Cli.Commands;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Lab.Models;
 using Lab.Scenarios;
+using Lab.Core;
 
 namespace Lab.Cli.Plugins;
 

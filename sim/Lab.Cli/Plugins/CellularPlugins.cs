@@ -1,6 +1,6 @@
 using System.Globalization;
 using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Models;
 using Lab.Models.Path;
 using Lab.Radio.Cellular;

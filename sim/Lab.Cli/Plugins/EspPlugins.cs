@@ -1,5 +1,5 @@
 using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Esp;
 using Lab.Esp.Path;
 using Lab.Esp.Replay;

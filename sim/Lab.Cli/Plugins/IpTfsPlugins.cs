@@ -1,5 +1,5 @@
 using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Esp;
 using Lab.Esp.IpTfs;
 using Lab.Esp.Sa;

@@ -1,5 +1,6 @@
 using Lab.Models;
 using Lab.Scenarios;
+using Lab.Core;
 
 namespace Lab.Cli.Plugins;
 

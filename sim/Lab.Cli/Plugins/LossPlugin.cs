@@ -4,6 +4,7 @@ using Lab.Models;
 using Lab.Models.Path;
 using Lab.Results;
 using Lab.Scenarios;
+using Lab.Core;
 
 namespace Lab.Cli.Plugins;
 

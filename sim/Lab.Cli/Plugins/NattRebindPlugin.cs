@@ -1,5 +1,5 @@
 using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Models;
 using Lab.Models.Path;
 using Lab.Netfilter.NatT;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Lab.Cli.Commands;
 using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Results;
 
 namespace Lab.Cli.Regression;

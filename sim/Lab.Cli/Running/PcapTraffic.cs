@@ -1,7 +1,7 @@
 using System.Globalization;
 using Lab.Captures.Frames;
 using Lab.Captures.Pcap;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Models.Traffic;
 
 namespace Lab.Cli.Running;

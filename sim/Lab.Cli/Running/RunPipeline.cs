@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Models.Metrics;
 using Lab.Results;
 using Lab.Scenarios;

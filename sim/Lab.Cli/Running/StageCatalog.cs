@@ -2,6 +2,7 @@ using Lab.Models;
 using Lab.Models.Path;
 using Lab.Results;
 using Lab.Scenarios;
+using Lab.Core;
 
 namespace Lab.Cli.Running;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Results;
 
 namespace Lab.Cli.Sweeps;

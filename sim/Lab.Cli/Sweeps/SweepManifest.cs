@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Results;
 using Lab.Scenarios;
 using Lab.Scenarios.Yaml;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Results;
 
 namespace Lab.Cli.Sweeps;

@@ -2,7 +2,7 @@ using System.Globalization;
 using Lab.Captures.EspFrames;
 using Lab.Captures.Validation;
 using Lab.Cli.Plugins;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Esp;
 using Lab.Esp.Path;
 using Lab.Esp.Sa;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Lab.Captures.ForwardValidation;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Netfilter;
 using Lab.Netfilter.Conntrack;
 using Lab.Netfilter.Nat;

@@ -2,7 +2,7 @@ using System.Globalization;
 using Lab.Calibration;
 using Lab.Captures.TimingValidation;
 using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Results;
 using Lab.Scenarios;
 using Lab.Scenarios.Yaml;

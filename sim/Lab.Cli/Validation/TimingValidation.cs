@@ -5,7 +5,7 @@ using Lab.Captures.TimingValidation;
 using Lab.Captures.Vm;
 using Lab.Cli.Commands;
 using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Reports.Content;
 using ResultsReader = Lab.Reports.Reading.ResultsReader;
 using Lab.Reports.Writers;

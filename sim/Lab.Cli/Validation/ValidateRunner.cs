@@ -4,7 +4,7 @@ using Lab.Captures.Validation;
 using Lab.Captures.Vm;
 using Lab.Cli.Commands;
 using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Results;
 
 namespace Lab.Cli.Validation;

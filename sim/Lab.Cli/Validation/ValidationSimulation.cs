@@ -1,7 +1,7 @@
 using System.Globalization;
 using Lab.Captures.Validation;
 using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Esp.Path;
 using Lab.Results;
 using Lab.Scenarios;

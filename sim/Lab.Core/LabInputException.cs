@@ -1,4 +1,4 @@
-namespace Lab.Engine;
+namespace Lab.Core;
 
 /// <summary>
 /// A user mistake (bad scenario, pcap, flag): the command line prints <see cref="Exception.Message"/>

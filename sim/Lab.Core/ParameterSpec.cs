@@ -1,4 +1,4 @@
-namespace Lab.Models;
+namespace Lab.Core;
 
 /// <summary>
 /// One model parameter, declared once: the scenario key, its unit, default, valid range and the

@@ -1,4 +1,4 @@
-namespace Lab.Engine;
+namespace Lab.Core;
 
 /// <summary>
 /// A private temporary folder for files the lab hands to other programs (nft rulesets, helper

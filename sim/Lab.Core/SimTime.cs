@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Lab.Engine;
+namespace Lab.Core;
 
 /// <summary>
 /// Simulated time is a <see cref="long"/> count of picoseconds: one 64-byte frame at 400 Gbit/s

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Lab.Engine;
+namespace Lab.Core;
 
 /// <summary>
 /// Names are labels, never paths: a scenario name becomes a folder name (results/NAME) and a

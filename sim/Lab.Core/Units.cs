@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Lab.Engine;
+namespace Lab.Core;
 
 /// <summary>
 /// Quantities with unit suffixes as scenarios and flags write them. Bit rates are returned in
