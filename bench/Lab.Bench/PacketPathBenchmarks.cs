@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Lab.Cli.Benchmarking;
+using Lab.Benchmarking;
 using Lab.Engine;
 using Lab.Models;
 using Lab.Models.Path;

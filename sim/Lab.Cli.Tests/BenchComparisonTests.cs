@@ -1,4 +1,4 @@
-using Lab.Cli.Benchmarking;
+using Lab.Benchmarking;
 using Lab.Core;
 
 namespace Lab.Cli.Tests;

@@ -1,5 +1,5 @@
-using Lab.Cli.Plugins;
-using Lab.Cli.Running;
+using Lab.Simulation.Plugins;
+using Lab.Simulation.Running;
 using Lab.Core;
 using Lab.Netfilter;
 using Lab.Netfilter.Flowtable;

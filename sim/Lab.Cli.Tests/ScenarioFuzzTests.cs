@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using CsCheck;
-using Lab.Cli.Running;
+using Lab.Simulation.Running;
 using Xunit.Abstractions;
 using Lab.Core;
 

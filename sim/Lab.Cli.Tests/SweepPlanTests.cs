@@ -1,5 +1,5 @@
 using CsCheck;
-using Lab.Cli.Sweeps;
+using Lab.Experiments.Sweeps;
 using Lab.Core;
 using Lab.Results;
 

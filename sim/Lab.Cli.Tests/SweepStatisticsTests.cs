@@ -1,4 +1,4 @@
-using Lab.Cli.Sweeps;
+using Lab.Experiments.Sweeps;
 using Lab.Core;
 using Lab.Results;
 using MathNet.Numerics.Distributions;

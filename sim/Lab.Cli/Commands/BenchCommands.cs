@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Lab.Cli.Benchmarking;
+using Lab.Benchmarking;
 using Lab.Core;
 
 namespace Lab.Cli.Commands;

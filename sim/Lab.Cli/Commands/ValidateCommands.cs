@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Lab.Cli.Validation;
+using Lab.Experiments.Validation;
 using Lab.Core;
 
 namespace Lab.Cli.Commands;
