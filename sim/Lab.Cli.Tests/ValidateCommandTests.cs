@@ -5,7 +5,7 @@ using Lab.Captures.Netns;
 using Lab.Captures.Pcap;
 using Lab.Captures.Validation;
 using Lab.Captures.Vm;
-using Lab.Cli.Validation;
+using Lab.Experiments.Validation;
 using Lab.Engine;
 using Lab.Esp;
 using Lab.Esp.Replay;

@@ -1,7 +1,7 @@
 using Lab.Captures.KernelChecks;
 using Lab.Captures.Tests.Vm;
 using Lab.Captures.Vm;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Netfilter;
 using Lab.Netfilter.Conntrack;
 using Lab.Netfilter.Flowtable;

@@ -3,6 +3,7 @@ using Lab.Captures.KernelChecks;
 using Lab.Captures.Tests.Support;
 using Lab.Netfilter;
 using Xunit.Abstractions;
+using Lab.Core;
 
 namespace Lab.Captures.Tests.KernelChecks;
 
@@ -98,7 +99,7 @@ public sealed class HostNatPortTests(HostNatFixture fixture, ITestOutputHelper o
         }
     }
 
-    const long SimTimeMs = Lab.Engine.SimTime.Millisecond;
+    const long SimTimeMs = Lab.Core.SimTime.Millisecond;
 
     static void Check(string who, int[] ports, int i, NatSend s)
     {

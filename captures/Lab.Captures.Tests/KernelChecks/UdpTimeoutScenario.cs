@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Lab.Captures.KernelChecks;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Netfilter;
 using Lab.Netfilter.Conntrack;
 

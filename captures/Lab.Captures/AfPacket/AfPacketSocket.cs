@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using Lab.Captures.Netns;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Captures.AfPacket;
 

@@ -1,4 +1,4 @@
-using Lab.Engine;
+using Lab.Core;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;

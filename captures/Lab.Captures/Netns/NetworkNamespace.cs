@@ -1,6 +1,6 @@
 using System.Runtime.ExceptionServices;
 using Lab.Captures.AfPacket;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Captures.Netns;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using Lab.Captures.AfPacket;
 using Lab.Captures.Frames;
 using Lab.Captures.Pcap;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Captures.Replay;
 

@@ -1,4 +1,4 @@
-using Lab.Engine;
+using Lab.Core;
 using System.Diagnostics;
 using Lab.Captures.Frames;
 using Lab.Captures.Cleanup;
