@@ -28,6 +28,17 @@ public sealed class BdnBenchmarkHost : IBenchmarkHost
 {
     public IReadOnlyList<string> Suites => Lab.Bench.Suites.All;
 
+    /// <summary>
+    /// Set by the lab binary: quick runs (timed in this process) need this process's model code
+    /// optimised. Full runs never do: BenchmarkDotNet's default toolchain generates a project that
+    /// references bench/Lab.Bench and builds it with -c Release (Job.Infrastructure.BuildConfiguration,
+    /// "Release" by default) and times that child, whatever this process was built as; dry runs
+    /// give no numbers. Tests leave it unset to exercise the comparison on Debug code.
+    /// </summary>
+    public bool QuickNeedsOptimizedProcess { get; init; }
+
+    public bool Measures(BenchMode mode) => mode != BenchMode.Quick || !QuickNeedsOptimizedProcess || ModelCodeOptimized();
+
     /// <summary>The benchmark classes of this assembly: public, concrete, with at least one [Benchmark] method.</summary>
     public static IReadOnlyList<Type> BenchmarkTypes() =>
         [.. typeof(BdnBenchmarkHost).Assembly.GetTypes()
@@ -83,6 +94,7 @@ public sealed class BdnBenchmarkHost : IBenchmarkHost
         var failures = new List<string>();
         var skipped = new List<string>();
         var match = request.Filter is null ? null : Glob(request.Filter);
+        // A full run times the Release child BenchmarkDotNet builds, whatever this process is.
         bool optimized = request.Mode == BenchMode.Full || ModelCodeOptimized();
         foreach (var suite in request.Suites)
         {
@@ -107,6 +119,9 @@ public sealed class BdnBenchmarkHost : IBenchmarkHost
                 .WithArtifactsPath(Path.Combine(request.ArtifactsDirectory, suite))
                 .WithOptions(ConfigOptions.JoinSummary)
                 .WithBuildTimeout(TimeSpan.FromMinutes(15)); // a Release build of the lab on a busy 2-core machine takes minutes
+            // JitOptimizationsValidator looks at the benchmark assembly loaded here; in a Debug process that is a
+            // Debug Lab.Bench and it fails every run. For a full run it is beside the point (the measured child is
+            // BenchmarkDotNet's own Release build); for quick and dry runs the report says DEBUG instead (run.Optimized).
             if (!ModelCodeOptimized()) config = config.WithOptions(ConfigOptions.DisableOptimizationsValidator);
             MoveTempAwayFromCheckout();
             foreach (var summary in BenchmarkRunner.Run([.. types], config))

@@ -10,12 +10,14 @@ namespace Lab.Benchmarking;
 /// statistics `lab bench --compare` needs. Format 1:
 /// <code>
 /// { "format": 1, "name": "...", "run_id": "...", "date": "2026-11-26T20:00:00Z", "commit": "...",
-///   "lab_version": "...", "host": "...", "machine": "...", "mode": "quick", "optimized": true,
+///   "lab_version": "...", "host": "...", "machine": "...", "cpu_model": "AMD EPYC", "runs": 5, "mode": "quick", "optimized": true,
 ///   "benchmarks": [ { "suite": "...", "benchmark": "Type.Method", "parameters": "Pending=1000",
 ///     "median_ns": 1.0, "mean_ns": 1.0, "stderr_ns": 0.1, "n": 5, "allocated_bytes": 0, "op_unit": "event",
-///     "reference": false, "packets_per_op": null, "events_per_op": null } ] }
+///     "reference": false, "packets_per_op": null, "events_per_op": null, "runs": 5, "run_noise": 0.03 } ] }
 /// </code>
-/// stderr_ns is the standard error of the median. Ratios are not stored: they are recomputed from the means, so a file cannot disagree with itself.
+/// stderr_ns is the standard error of the median. Ratios are not stored: they are recomputed from the medians, so a file cannot disagree with itself.
+/// cpu_model (/proc/cpuinfo "model name"), runs and run_noise (<see cref="RunNoiseModel"/>) came later: a file without them
+/// has an unknown CPU model, one run, and no noise model.
 /// </summary>
 public static class BaselineFile
 {
@@ -33,6 +35,9 @@ public static class BaselineFile
             w.WriteString("lab_version", run.LabVersion);
             w.WriteString("host", run.Host);
             w.WriteString("machine", run.Machine);
+            if (run.CpuModel is { } cpu) w.WriteString("cpu_model", cpu);
+            else w.WriteNull("cpu_model");
+            w.WriteNumber("runs", run.Runs);
             w.WriteString("mode", run.Mode.ToString().ToLowerInvariant());
             w.WriteBoolean("optimized", run.Optimized);
             w.WriteBoolean("slowdown", run.Slowdown);
@@ -52,6 +57,8 @@ public static class BaselineFile
                 w.WriteBoolean("reference", m.IsReference);
                 Number(w, "packets_per_op", m.PacketsPerOp);
                 Number(w, "events_per_op", m.EventsPerOp);
+                w.WriteNumber("runs", m.Runs);
+                Number(w, "run_noise", m.RunNoise);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -119,7 +126,11 @@ public static class BaselineFile
                     Dbl(b, "mean_ns", where) ?? throw new LabInputException($"{where}: expected a number 'mean_ns'"),
                     Dbl(b, "stderr_ns", where) ?? 0, Int(b, "n", where), Dbl(b, "allocated_bytes", where),
                     Str(b, "op_unit", where), b.TryGetProperty("reference", out var r) && r.ValueKind == JsonValueKind.True,
-                    Dbl(b, "packets_per_op", where), Dbl(b, "events_per_op", where)));
+                    Dbl(b, "packets_per_op", where), Dbl(b, "events_per_op", where))
+                {
+                    Runs = OptionalRuns(b, where),
+                    RunNoise = Dbl(b, "run_noise", where),
+                });
             }
             string modeText = Str(root, "mode", source);
             if (!Enum.TryParse<BenchMode>(modeText, ignoreCase: true, out var mode))
@@ -128,7 +139,11 @@ public static class BaselineFile
             return new BenchRun(Str(root, "run_id", source), date, Str(root, "commit", source), Str(root, "lab_version", source),
                 Str(root, "host", source), Str(root, "machine", source), mode,
                 root.TryGetProperty("optimized", out var o) && o.ValueKind == JsonValueKind.True,
-                root.TryGetProperty("slowdown", out var s) && s.ValueKind == JsonValueKind.True, list);
+                root.TryGetProperty("slowdown", out var s) && s.ValueKind == JsonValueKind.True, list)
+            {
+                CpuModel = root.TryGetProperty("cpu_model", out var cpu) && cpu.ValueKind == JsonValueKind.String && cpu.GetString()!.Length > 0 ? cpu.GetString() : null,
+                Runs = OptionalRuns(root, source),
+            };
         }
     }
 
@@ -139,6 +154,13 @@ public static class BaselineFile
     static int Int(JsonElement e, string name, string where) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int x) ? x
             : throw new LabInputException($"{where}: expected an integer '{name}'");
+
+    static int OptionalRuns(JsonElement e, string where)
+    {
+        if (!e.TryGetProperty("runs", out var v) || v.ValueKind == JsonValueKind.Null) return 1;
+        int n = Int(e, "runs", where);
+        return n >= 1 ? n : throw new LabInputException($"{where}: expected 'runs' of at least 1, found {n}");
+    }
 
     static double? Dbl(JsonElement e, string name, string where)
     {

@@ -21,7 +21,8 @@ public enum BenchVerdict
 
 /// <param name="Change">Relative change of the ratio to the reference, current / baseline - 1 (0.25 = 25% slower).</param>
 /// <param name="Noise">Half-width of the 95% interval of the change, from both runs' standard errors (0 when unknown).</param>
-public sealed record BenchDelta(string Key, RatedMeasurement? Baseline, RatedMeasurement? Current, double Change, double Noise, BenchVerdict Verdict);
+/// <param name="Bar">The relative change beyond the noise a slowdown must exceed: the threshold, or K x the run-to-run noise when that is larger (<see cref="RunNoiseModel.Bar"/>).</param>
+public sealed record BenchDelta(string Key, RatedMeasurement? Baseline, RatedMeasurement? Current, double Change, double Noise, BenchVerdict Verdict, double Bar = double.NaN);
 
 /// <summary>A comparison of two runs; <see cref="Scatter"/> is the median absolute change of the benchmarks both runs have: the run-to-run noise of this pair of runs.</summary>
 public sealed record BenchComparison(IReadOnlyList<BenchDelta> Deltas, double Threshold, double Scatter)
@@ -33,8 +34,10 @@ public sealed record BenchComparison(IReadOnlyList<BenchDelta> Deltas, double Th
 /// Compares ratios to the reference between a baseline and a current run. The change is taken
 /// on the log of the ratio, whose standard error is the quadrature sum of the four relative
 /// standard errors (benchmark and reference, in both runs). A benchmark is flagged slower only
-/// when the lower end of the 95% Student-t interval of its change is above the threshold: noise
-/// alone cannot fail a comparison, a real slowdown well past the threshold always does.
+/// when the lower end of the 95% Student-t interval of its change is above the bar: the
+/// threshold, or K times the run-to-run noise the baseline recorded when that is larger
+/// (<see cref="RunNoiseModel"/>). Noise alone cannot fail a comparison, a real slowdown well past
+/// the bar always does.
 /// </summary>
 public static class BenchComparer
 {
@@ -47,7 +50,6 @@ public static class BenchComparer
         foreach (var b in baseline) byKey[b.Key] = b;
         var deltas = new List<BenchDelta>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        double limit = Math.Log(1 + threshold);
         foreach (var c in current)
         {
             seen.Add(c.Key);
@@ -65,8 +67,9 @@ public static class BenchComparer
             double se = Math.Sqrt(c.RatioRelStdErr * c.RatioRelStdErr + b.RatioRelStdErr * b.RatioRelStdErr);
             int df = Math.Min(c.RatioDegreesOfFreedom, b.RatioDegreesOfFreedom);
             double half = df >= 1 ? StudentT.InvCDF(0, 1, df, 0.975) * se : 0;
-            var verdict = d - half > limit ? BenchVerdict.Slower : d + half < -limit ? BenchVerdict.Faster : BenchVerdict.Unchanged;
-            deltas.Add(new BenchDelta(c.Key, b, c, Math.Exp(d) - 1, Math.Exp(half) - 1, verdict));
+            double bar = RunNoiseModel.Bar(threshold, b.M.RunNoise, b.M.Runs, c.M.RunNoise, c.M.Runs);
+            var verdict = d - half > bar ? BenchVerdict.Slower : d + half < -bar ? BenchVerdict.Faster : BenchVerdict.Unchanged;
+            deltas.Add(new BenchDelta(c.Key, b, c, Math.Exp(d) - 1, Math.Exp(half) - 1, verdict, Math.Exp(bar) - 1));
         }
         foreach (var b in baseline)
         {

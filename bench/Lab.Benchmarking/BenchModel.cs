@@ -47,6 +47,16 @@ public sealed record BenchMeasurement(
     public double RelativeStdErr => MedianNs > 0 && double.IsFinite(StdErrNs) ? StdErrNs / MedianNs : 0;
 
     public double OpsPerSecond => MedianNs > 0 ? 1e9 / MedianNs : 0;
+
+    /// <summary>How many runs (<c>--runs</c>) this measurement summarises; its median is the median over them.</summary>
+    public int Runs { get; init; } = 1;
+
+    /// <summary>
+    /// The benchmark's run-to-run noise: the robust standard deviation (1.4826 x MAD) of the log of
+    /// its ratio to the reference across <see cref="Runs"/> runs, i.e. of one run's ratio, relative.
+    /// Null when measured fewer than <see cref="RunNoiseModel.MinimumRuns"/> times.
+    /// </summary>
+    public double? RunNoise { get; init; }
 }
 
 /// <summary>A measurement with its ratio to the suite's reference benchmark measured in the same run.</summary>
@@ -71,6 +81,12 @@ public sealed record BenchRun(
     bool Slowdown,
     IReadOnlyList<BenchMeasurement> Measurements)
 {
+    /// <summary>/proc/cpuinfo's "model name" of the machine that measured it (<see cref="Benchmarking.CpuModel"/>); null when not recorded (baselines before it was).</summary>
+    public string? CpuModel { get; init; }
+
+    /// <summary>How many times each suite was measured (<c>--runs</c>); per-benchmark figures are the medians over them.</summary>
+    public int Runs { get; init; } = 1;
+
     /// <summary>Every measurement with its ratio to its suite's reference; suites without a reference measurement are left out.</summary>
     public IReadOnlyList<RatedMeasurement> Rated() => BenchRatios.Rate(Measurements);
 }
@@ -83,6 +99,9 @@ public interface IBenchmarkHost
 
     /// <summary>Runs the request.</summary>
     BenchHostResult Run(BenchRequest request);
+
+    /// <summary>Whether this host measures the code `lab bench` means in this mode (false: a Debug process asked for in-process timings).</summary>
+    bool Measures(BenchMode mode) => true;
 }
 
 /// <summary>What a host measured; <paramref name="Failures"/> names benchmark cases that threw or produced no result.</summary>
@@ -95,9 +114,10 @@ public sealed record BenchHostResult(IReadOnlyList<BenchMeasurement> Measurement
 }
 
 /// <summary>
-/// The benchmark host of this process, if any. A Debug <c>lab</c> has none: `lab bench` then
-/// re-runs itself inside a Release build of sim/Lab.Cli, which registers bench/Lab.Bench's
-/// (see <see cref="ReleaseHostLauncher"/>).
+/// The benchmark host of this process, if any (the lab registers bench/Lab.Bench's for `lab
+/// bench`). Where it cannot measure the requested mode (<see cref="IBenchmarkHost.Measures"/>: a
+/// Debug <c>lab</c> asked for a quick run, which times code in this process), `lab bench` re-runs
+/// itself inside a Release build of sim/Lab.Cli (see <see cref="ReleaseHostLauncher"/>).
 /// </summary>
 public static class BenchHost
 {

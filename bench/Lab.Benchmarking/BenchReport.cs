@@ -13,6 +13,7 @@ public static class BenchReport
     {
         var sb = new StringBuilder();
         sb.Append(Inv, $"lab bench: {run.Mode.ToString().ToLowerInvariant()} run {run.RunId}, commit {run.Commit}, {run.Machine}\n");
+        if (run.Runs > 1) sb.Append(Inv, $"{run.Runs} runs of each suite, interleaved: medians over the runs\n");
         if (!run.Optimized) sb.Append("warning: the measured code is a Debug build; the times say nothing about the lab's speed\n");
         if (run.Slowdown) sb.Append($"warning: {BenchHost.SlowdownVariable}=1: the packet-path benchmark carries deliberate extra work\n");
         var rated = run.Rated().ToDictionary(r => r.M, r => r);
@@ -67,11 +68,12 @@ public static class BenchReport
     {
         var sb = new StringBuilder();
         sb.Append(Inv, $"\ncompared with {baselineName} (commit {baseline.Commit}, {baseline.Mode.ToString().ToLowerInvariant()}, {baseline.Machine}) on ratios to each suite's reference\n");
-        var t = new TextTable("benchmark", "baseline ratio", "ratio", "change", "± noise (95%)", "verdict").RightAlign(1, 2, 3, 4);
+        var t = new TextTable("benchmark", "baseline ratio", "ratio", "change", "± noise (95%)", "bar", "verdict").RightAlign(1, 2, 3, 4, 5);
         foreach (var d in c.Deltas)
         {
             t.Add(d.Key, d.Baseline is null ? "-" : d.Baseline.Ratio.ToString("0.0000", Inv), d.Current is null ? "-" : d.Current.Ratio.ToString("0.0000", Inv),
                 Pct(d.Change), d.Verdict is BenchVerdict.New or BenchVerdict.Missing or BenchVerdict.Reference ? "-" : "±" + Pct(d.Noise).TrimStart('+'),
+                d.Verdict is BenchVerdict.New or BenchVerdict.Missing or BenchVerdict.Reference ? "-" : Pct(d.Bar),
                 d.Verdict switch
                 {
                     BenchVerdict.Slower => "SLOWER",
@@ -85,7 +87,8 @@ public static class BenchReport
         sb.Append(t);
         int slower = c.Deltas.Count(d => d.Verdict == BenchVerdict.Slower);
         sb.Append(Inv, $"run-to-run scatter (median |change| of the benchmarks both runs have): {(double.IsFinite(c.Scatter) ? (c.Scatter * 100).ToString("0.0", Inv) + "%" : "-")}\n");
-        sb.Append(Inv, $"threshold {(c.Threshold * 100).ToString("0.#", Inv)}%: a benchmark fails when even the low end of its 95% interval is slower than that\n");
+        sb.Append(Inv, $"threshold {(c.Threshold * 100).ToString("0.#", Inv)}%: a benchmark fails when even the low end of its 95% interval is slower than its bar, "
+            + $"the threshold or {RunNoiseModel.K.ToString("0", Inv)} x its run-to-run noise when the baseline recorded one (--runs) and that is larger\n");
         sb.Append(slower == 0 ? "result: no benchmark got slower\n" : $"result: {slower} benchmark(s) got slower than the threshold\n");
         return sb.ToString();
     }

@@ -19,6 +19,12 @@ public sealed record BenchOptions
     public bool NoStore { get; init; }
     public string? ArtifactsDirectory { get; init; }
     public bool Verbose { get; init; }
+
+    /// <summary>How many times to measure each suite (interleaved); from 3 on, each benchmark's run-to-run noise is recorded (<see cref="RunNoiseModel"/>).</summary>
+    public int Runs { get; init; } = 1;
+
+    /// <summary>Compare with a baseline from another CPU model anyway (ratios then mix code and machine).</summary>
+    public bool CrossMachine { get; init; }
 }
 
 /// <summary>
@@ -46,8 +52,10 @@ public static partial class BenchSession
         throw new LabInputException($"--compare: no baseline file '{value}' (nor {Path.Combine(baselineDir, value + ".json")})");
     }
 
-    public static int Run(IBenchmarkHost host, BenchOptions o, TextWriter output)
+    /// <param name="cancellation">Ctrl-C or SIGTERM: every process this one started (BenchmarkDotNet's builds and benchmark children, child runs) is killed at once (<see cref="ProcessTree"/>); BenchmarkDotNet itself takes no token, so the in-process part ends with the process.</param>
+    public static int Run(IBenchmarkHost host, BenchOptions o, TextWriter output, CancellationToken cancellation = default)
     {
+        using var reaper = new InterruptReaper(cancellation);
         foreach (var s in o.Suites)
         {
             if (!host.Suites.Contains(s, StringComparer.Ordinal))
@@ -64,12 +72,31 @@ public static partial class BenchSession
             baselinePath = ResolveBaseline(cmp, baselineDir);
             baseline = BaselineFile.Load(baselinePath);
         }
+        if (o.Runs < 1) throw new LabInputException($"--runs: expected a positive integer, found {o.Runs}");
+        string? cpu = CpuModel.Current();
+        string? machineWarning = baseline is null ? null : MachineCheck(baseline, baselinePath!, cpu, o.CrossMachine);
 
         var suites = o.Suites.Count > 0 ? o.Suites.Distinct().ToList() : [.. host.Suites];
         // Without --artifacts, a private folder (mkdtemp, 0700): a predictable /tmp/lab-bench-PID could be planted.
         string artifacts = o.ArtifactsDirectory ?? Directory.CreateTempSubdirectory("lab-bench-").FullName;
         TextWriter log = o.Verbose ? output : TextWriter.Null;
-        var result = host.Run(new BenchRequest(suites, o.Mode, o.Filter, artifacts, log));
+        // Runs interleave: every suite once, then every suite again, so a spell of load from other tenants is spread over the runs.
+        var results = new List<BenchHostResult>();
+        var self = o.Runs > 1 ? SeparateProcessRuns.SelfCommand() : null;
+        if (o.Runs > 1 && self is null)
+            output.WriteLine($"note: --runs {o.Runs}: this host is not the lab binary, so the runs repeat in this process (their noise is less than between processes)");
+        for (int i = 0; i < o.Runs; i++)
+        {
+            results.Add(self is { } cmd ? SeparateProcessRuns.RunOnce(cmd, o, suites, i, artifacts, log, cancellation)
+                : host.Run(new BenchRequest(suites, o.Mode, o.Filter, artifacts, log)));
+            if (o.Runs > 1) output.WriteLine($"run {i + 1} of {o.Runs} done");
+            cancellation.ThrowIfCancellationRequested();
+        }
+        var result = results[0] with
+        {
+            Measurements = BenchRunMerge.Merge([.. results.Select(r => r.Measurements)]),
+            Failures = [.. results.SelectMany(r => r.Failures).Distinct()],
+        };
         if (result.Measurements.Count == 0 && result.Failures.Count == 0)
         {
             if (result.Skipped.Count > 0)
@@ -80,7 +107,7 @@ public static partial class BenchSession
         var now = DateTimeOffset.UtcNow;
         var run = new BenchRun($"bench-{now.UtcDateTime.ToString("yyyyMMddTHHmmssfff", CultureInfo.InvariantCulture)}-{Guid.NewGuid().ToString("N")[..6]}",
             now, LabInfo.Commit, LabInfo.Version, Environment.MachineName, result.Machine, o.Mode, result.Optimized,
-            BenchHost.SlowdownRequested, result.Measurements);
+            BenchHost.SlowdownRequested, result.Measurements) { CpuModel = cpu, Runs = o.Runs };
         output.Write(BenchReport.FormatRun(run));
         foreach (var s in result.Skipped) output.WriteLine($"skipped (not measured on this machine): {s}");
         foreach (var f in result.Failures) output.WriteLine($"error: benchmark failed: {f}");
@@ -103,10 +130,67 @@ public static partial class BenchSession
         {
             var comparison = BenchComparer.Compare(baseline.Rated(), run.Rated(), o.Threshold);
             output.Write(BenchReport.FormatComparison(comparison, baseline, baselinePath!));
+            if (machineWarning is not null) output.WriteLine(machineWarning);
             if (baseline.Mode != run.Mode)
                 output.WriteLine($"note: the baseline is a {baseline.Mode.ToString().ToLowerInvariant()} run and this one {run.Mode.ToString().ToLowerInvariant()}: ratios compare, noise differs");
             if (comparison.Failed) exit = ExitCodes.CheckFailed;
         }
         return exit;
+    }
+
+    /// <summary>
+    /// Kills this process's descendants when the run is interrupted: at once (the token's callback,
+    /// on the signal's thread), and again when the process is ended for not unwinding
+    /// (<see cref="Lab.Captures.Cleanup.ExitCleanup"/>), since BenchmarkDotNet, which takes no token, may
+    /// have started its next child meanwhile.
+    /// </summary>
+    sealed class InterruptReaper : IDisposable
+    {
+        readonly CancellationToken _cancellation;
+        readonly CancellationTokenRegistration _registration;
+        readonly Reaper _atExit;
+
+        public InterruptReaper(CancellationToken cancellation)
+        {
+            _cancellation = cancellation;
+            _atExit = new Reaper(cancellation);
+            Lab.Captures.Cleanup.ExitCleanup.Register(_atExit);
+            _registration = cancellation.Register(ProcessTree.KillDescendants);
+        }
+
+        public void Dispose()
+        {
+            _registration.Dispose();
+            Lab.Captures.Cleanup.ExitCleanup.Unregister(_atExit);
+            if (_cancellation.IsCancellationRequested) ProcessTree.KillDescendants();
+        }
+
+        sealed class Reaper(CancellationToken cancellation) : IDisposable
+        {
+            public void Dispose()
+            {
+                if (cancellation.IsCancellationRequested) ProcessTree.KillDescendants();
+            }
+        }
+    }
+
+    /// <summary>
+    /// A comparison across CPU models measures the machine, not the code: refused (exit 2) naming
+    /// both models, unless <paramref name="crossMachine"/>, then a loud warning. A baseline that
+    /// does not record its CPU model is compared with a loud warning that says "unknown".
+    /// Returns the warning to print after the comparison, or null.
+    /// </summary>
+    public static string? MachineCheck(BenchRun baseline, string baselinePath, string? currentCpu, bool crossMachine)
+    {
+        string here = currentCpu ?? CpuModel.Unknown;
+        if (baseline.CpuModel is null)
+            return $"WARNING: the baseline {baselinePath} does not record its CPU model (unknown; its machine line: \"{baseline.Machine}\"); "
+                + $"this machine is \"{here}\". If they differ, the changes above measure the machine, not the code: save a baseline here (--save) and compare with that.";
+        if (currentCpu is not null && string.Equals(baseline.CpuModel, currentCpu, StringComparison.Ordinal)) return null;
+        string differ = $"the baseline {baselinePath} was measured on \"{baseline.CpuModel}\" and this machine is \"{here}\"";
+        if (!crossMachine)
+            throw new LabInputException($"--compare: {differ}; ratios to the reference do not carry across CPU models (cache sizes and latencies differ), "
+                + "so the comparison would measure the machine, not the code. Compare with a baseline saved on this CPU model (--save NAME), or pass --cross-machine to compare anyway");
+        return $"WARNING: CROSS-MACHINE COMPARISON (--cross-machine): {differ}; the changes above mix the code's and the machine's.";
     }
 }

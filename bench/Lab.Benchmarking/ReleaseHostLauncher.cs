@@ -4,8 +4,8 @@ using Lab.Core;
 namespace Lab.Benchmarking;
 
 /// <summary>
-/// A Debug <c>lab</c> would measure Debug code. So `lab bench` without a registered host (a Debug
-/// build registers none) re-runs the same command line inside a Release build of sim/Lab.Cli
+/// A quick run times code in the lab's own process, so a Debug <c>lab</c> would measure Debug code.
+/// So `lab bench --quick` whose host cannot measure it (<see cref="IBenchmarkHost.Measures"/>) re-runs the same command line inside a Release build of sim/Lab.Cli
 /// (<c>dotnet run -c Release --project sim/Lab.Cli -- bench ...</c>), which registers the
 /// BenchmarkDotNet host of bench/Lab.Bench; the project is found by walking up from the current
 /// directory or from the binary's folder, and its output and exit code are passed on.

@@ -1,7 +1,8 @@
 using Lab.Bench;
 using Lab.Benchmarking;
 
-// A Release build of lab runs the benchmarks in this process; a Debug build would measure Debug code,
-// so `lab bench` there re-runs itself in a Release build (see ReleaseHostLauncher).
-if (args.Length > 0 && args[0] == "bench" && BdnBenchmarkHost.ModelCodeOptimized()) BenchHost.Current = new BdnBenchmarkHost();
+// lab bench runs BenchmarkDotNet in this process, Debug or Release: full runs time BenchmarkDotNet's own
+// Release child build; only a quick run from a Debug lab (timed in process) re-runs itself in a Release
+// build (BdnBenchmarkHost.Measures, ReleaseHostLauncher).
+if (args.Length > 0 && args[0] == "bench") BenchHost.Current = new BdnBenchmarkHost { QuickNeedsOptimizedProcess = true };
 return Lab.Cli.LabCommand.Run(args);

@@ -21,9 +21,11 @@ public static class BenchCommands
         var noStore = new Option<bool>("--no-store") { Description = "Do not record the run in the results store" };
         var artifacts = new Option<string?>("--artifacts") { Description = "BenchmarkDotNet's artifacts folder (logs, JSON export); default a temporary folder" };
         var verbose = new Option<bool>("--verbose") { Description = "Show BenchmarkDotNet's own log" };
+        var runs = new Option<int>("--runs") { Description = "Measure each suite this many times, interleaved; from 3 on, --save records each benchmark's run-to-run noise", DefaultValueFactory = _ => 1 };
+        var crossMachine = new Option<bool>("--cross-machine") { Description = "Let --compare use a baseline from another CPU model (refused otherwise)" };
         var cmd = new Command("bench", "Run the BenchmarkDotNet suites, record them, save or compare a baseline (ratios to a reference benchmark)")
         {
-            suite, quick, dry, filter, compare, threshold, save, baselineDir, db, noStore, artifacts, verbose,
+            suite, quick, dry, filter, compare, threshold, save, baselineDir, db, noStore, artifacts, verbose, runs, crossMachine,
         };
         cmd.SetAction((pr, cancellation) => Task.FromResult(Bench(pr, cancellation)));
         cmd.Subcommands.Add(CreateHistory());
@@ -35,12 +37,13 @@ public static class BenchCommands
             if (pr.GetValue(quick) && pr.GetValue(dry)) throw new Lab.Core.LabInputException("--quick and --dry: choose one");
             double limit = BenchComparer.ParseThreshold(pr.GetValue(threshold)!);
             var host = BenchHost.Current;
-            if (host is null)
+            var mode = pr.GetValue(dry) ? BenchMode.Dry : pr.GetValue(quick) ? BenchMode.Quick : BenchMode.Full;
+            if (host is null || !host.Measures(mode))
                 return ReleaseHostLauncher.Run(pr.Tokens.Select(t => t.Value).ToList(), output, pr.InvocationConfiguration.Error, cancellation);
             return BenchSession.Run(host, new BenchOptions
             {
                 Suites = pr.GetValue(suite) ?? [],
-                Mode = pr.GetValue(dry) ? BenchMode.Dry : pr.GetValue(quick) ? BenchMode.Quick : BenchMode.Full,
+                Mode = mode,
                 Filter = pr.GetValue(filter),
                 Compare = pr.GetValue(compare),
                 Threshold = limit,
@@ -50,7 +53,9 @@ public static class BenchCommands
                 NoStore = pr.GetValue(noStore),
                 ArtifactsDirectory = pr.GetValue(artifacts),
                 Verbose = pr.GetValue(verbose),
-            }, output);
+                Runs = pr.GetValue(runs),
+                CrossMachine = pr.GetValue(crossMachine),
+            }, output, cancellation);
         }
     }
 
