@@ -135,11 +135,39 @@ public sealed class BenchCommandTests : IDisposable
     [InlineData("--threshold", "ten")]
     [InlineData("--compare", "no-such-baseline")]
     [InlineData("--save", "../escape")]
+    [InlineData("--runs", "0")]
     public void Bad_input_exits_2_naming_the_flag(string flag, string value)
     {
         var (code, _, err) = Lab(Common("bench", "--quick", flag, value));
         Assert.Equal(2, code);
         Assert.Contains(flag, err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_lab_host_runs_full_and_dry_runs_itself_and_quick_runs_only_in_optimized_code()
+    {
+        // As the lab binary registers it. Full runs time BenchmarkDotNet's own Release child; quick runs time this process.
+        IBenchmarkHost lab = new BdnBenchmarkHost { QuickNeedsOptimizedProcess = true };
+        Assert.True(lab.Measures(BenchMode.Full));
+        Assert.True(lab.Measures(BenchMode.Dry));
+        // This test build: Debug locally (quick goes to the Release host), optimized only if built -c Release.
+        Assert.Equal(BdnBenchmarkHost.ModelCodeOptimized(), lab.Measures(BenchMode.Quick));
+        Assert.True(((IBenchmarkHost)new BdnBenchmarkHost()).Measures(BenchMode.Quick));
+    }
+
+    [Fact]
+    public void Compare_with_a_baseline_from_another_cpu_model_exits_2_naming_both_before_measuring()
+    {
+        var baseline = new BenchRun("r", DateTimeOffset.UnixEpoch, "abc", "0.1.0", "h", "Imaginary CPU 9000, 2 logical cores", BenchMode.Quick, true, false,
+            [new("packet-path", "ReferenceBenchmarks.FixedWork", "", 1000, 1000, 1, 15, 0, "fixed work", true)]) { CpuModel = "Imaginary CPU 9000" };
+        BaselineFile.Save(Path.Combine(_dir, "baselines", "other.json"), baseline, "other");
+        var (code, output, err) = Lab(Common("bench", "--quick", "--suite", "packet-path", "--no-store", "--compare", "other"));
+        Assert.Equal(2, code);
+        Assert.Contains("\"Imaginary CPU 9000\"", err, StringComparison.Ordinal);
+        Assert.Contains($"\"{CpuModel.Current() ?? CpuModel.Unknown}\"", err, StringComparison.Ordinal);
+        Assert.Contains("--cross-machine", err, StringComparison.Ordinal);
+        // Refused before anything ran.
+        Assert.DoesNotContain("suite packet-path", output, StringComparison.Ordinal);
     }
 
     [Fact]
