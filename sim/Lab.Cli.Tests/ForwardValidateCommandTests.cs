@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Net;
-using Lab.Captures.ForwardValidation;
 using Lab.Captures.Frames;
-using Lab.Captures.KernelChecks;
 using Lab.Captures.Pcap;
 using Lab.Cli.Commands;
 using Lab.Cli.Validation;
+using Lab.KernelLab.ForwardValidation;
+using Lab.KernelLab.Netfilter;
 
 namespace Lab.Cli.Tests;
 

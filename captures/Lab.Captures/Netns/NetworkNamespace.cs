@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using Lab.Captures.AfPacket;
+using Lab.Captures.Native;
 using Lab.Engine;
 
 namespace Lab.Captures.Netns;

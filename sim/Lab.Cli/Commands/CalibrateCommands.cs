@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Lab.Calibration;
-using Lab.Captures.Calibration;
+using Lab.KernelLab.Calibration;
 using Lab.Cli.Running;
 using Lab.Engine;
 using Lab.Results;

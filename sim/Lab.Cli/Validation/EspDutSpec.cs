@@ -1,6 +1,6 @@
 using System.Globalization;
 using Lab.Captures.EspFrames;
-using Lab.Captures.Validation;
+using Lab.KernelLab.Validation;
 using Lab.Cli.Plugins;
 using Lab.Engine;
 using Lab.Esp;

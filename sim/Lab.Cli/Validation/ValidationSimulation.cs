@@ -1,5 +1,5 @@
 using System.Globalization;
-using Lab.Captures.Validation;
+using Lab.KernelLab.Validation;
 using Lab.Cli.Running;
 using Lab.Engine;
 using Lab.Esp.Path;
