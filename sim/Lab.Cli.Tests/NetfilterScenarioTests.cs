@@ -55,7 +55,7 @@ public sealed class NetfilterScenarioTests : IDisposable
         Assert.Equal(3, m["forward.forward_chain.packets"]);
         Assert.Equal(1, m["forward.path.slow_new"]);
         Assert.Equal(999, m["forward.path.fast"]);
-        Assert.Equal(999, m["forward.flowtable.sw_packets"]);
+        Assert.Equal(999, m["forward.flowtable.lab_sw_packets"]);
         Assert.Equal(1, m["forward.flowtable.entries"]);
         Assert.Equal(1, m["forward.conntrack.entries"]);
         Assert.Equal(0.999, m["forward.fast_path_share"], 12);
@@ -127,7 +127,7 @@ public sealed class NetfilterScenarioTests : IDisposable
         Assert.Equal(0, with["forward.fast_path_share"]);
         // six packets per flow in the chain: SYN, SYN/ACK, ACK, FIN, FIN/ACK, ACK
         Assert.Equal(3000, with["forward.forward_chain.packets"]);
-        Assert.Equal(500, with["forward.flowtable.torn_down"]);
+        Assert.Equal(500, with["forward.flowtable.lab_torn_down"]);
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class NetfilterScenarioTests : IDisposable
         var m = Run(ShortFlows("6.14", true));
         Assert.Equal(1340, m["forward.cost_per_packet_ns"], 9);
         Assert.Equal(1500, m["forward.forward_chain.packets"]);
-        Assert.Equal(0, m["forward.flowtable.torn_down"]);
+        Assert.Equal(0, m["forward.flowtable.lab_torn_down"]);
         Assert.Equal(0.5, m["forward.fast_path_share"], 12);
     }
 
@@ -200,12 +200,12 @@ public sealed class NetfilterScenarioTests : IDisposable
         Assert.Equal(1000, m["cgnat.conntrack.insert"]);
         Assert.Equal(1000, m["drop.cgnat.nat_exhausted"]);
         Assert.Equal(1000, m["cgnat.conntrack.insert_failed"]);
-        Assert.Equal(1000, m["cgnat.nat.exhausted"]);
+        Assert.Equal(1000, m["cgnat.nat.lab_exhausted"]);
         Assert.Equal(0, m["drop.cgnat.insert_failed"]);
         Assert.Equal(100, m["cgnat.conntrack.entries"]);
         Assert.Equal(100, m["cgnat.conntrack.peak_entries"]);
         // a failed setup checks every port once: min(100, 128) = 100 checks, then gives up (attempts >= size)
-        Assert.Equal(100, m["cgnat.nat.max_attempts"]);
+        Assert.Equal(100, m["cgnat.nat.lab_max_attempts"]);
     }
 
     [Fact]

@@ -138,6 +138,10 @@ public sealed class RadixEventQueue
             }
             if (k.Count <= DrainLimit && _drain < 0)
             {
+                // Only a bucket that gives up an entry now becomes the drain: until one of its
+                // entries is popped, the last popped time differs from it on its level, and a push
+                // can still land below it on that level, where DrainIsEarliest does not look.
+                if (k.Min >= end) return ref Unsafe.NullRef<ScheduledEvent>();
                 _drain = index;
                 return ref PopDrain(end);
             }

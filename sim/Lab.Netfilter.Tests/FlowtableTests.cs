@@ -148,7 +148,7 @@ public class FlowtableTests
         Assert.Equal(1, box.Flowtable.Count);
         box.AdvanceTo(32 * S);
         Assert.Equal(0, box.Flowtable.Count);
-        Assert.Equal(1, box.Flowtable.Stats.ExpiredByGc);
+        Assert.Equal(1, box.Flowtable.Stats.LabExpiredByGc);
         // flow_offload_fixup_ct (6.12): UDP replied 120 s minus the 30 s offload timeout, from the teardown
         int ct = box.Conntrack.Find(Udp, 32 * S, out _);
         Assert.Equal(32 * S + 90 * S, box.Conntrack.Entry(ct).Timeout);
@@ -218,8 +218,64 @@ public class FlowtableTests
         Assert.Equal((ForwardVerdict.Hardware, 0L), (ha.Verdict, ha.CostPs));
         Assert.Equal(ForwardVerdict.FastPath, hb.Verdict); // no room in the NIC: stays in software
         Assert.Equal(1, box.Flowtable!.HardwareCount);
-        Assert.Equal(1, box.Flowtable.Stats.HwInstallFailed);
+        Assert.Equal(1, box.Flowtable.Stats.LabHwInstallFailed);
         int ct = box.Conntrack.Find(a, 40 * Ms, out _);
         Assert.True(box.Conntrack.Entry(ct).Is(ConntrackStatus.HwOffload));
+    }
+
+    [Fact]
+    public void Hardware_stats_keep_a_flow_the_nic_forwards_alive_from_its_last_hardware_packet()
+    {
+        // UDP, 6.12, hardware offload with the default 1 ms insert latency; gc at whole seconds.
+        var box = Box(hw: true);
+        var ft = box.Flowtable!;
+        box.Process(Udp, TcpFlags.None, 200 * Ms);
+        box.Process(Udp.Invert(), TcpFlags.None, 300 * Ms); // flow_offload_add: timeout 0.3 + 30 = 30.3 s; REPLACE work due 0.301 s
+        int flow = ft.Lookup(Udp, out _);
+        Assert.Equal(30_300 * Ms, ft.Entry(flow).Timeout);
+        Assert.Equal(1, ft.Stats.wq_add); // queued, not yet handled
+        // at 20 s the NIC forwards a packet: no CPU, no flow_offload_refresh, only the NIC's lastused
+        Assert.Equal(ForwardVerdict.Hardware, box.Process(Udp, TcpFlags.None, 20 * S).Verdict);
+        Assert.Equal(0, ft.Stats.wq_add);
+        Assert.Equal(1, ft.Stats.LabHwInstalled);
+        Assert.Equal(30_300 * Ms, ft.Entry(flow).Timeout);
+        // gc at 21 s, flow_offload_work_stats: max(30.3 s, lastused 20 s + 30 s) = 50 s
+        box.AdvanceTo(21 * S);
+        Assert.Equal(50 * S, ft.Entry(flow).Timeout);
+        // without that refresh the flow would have expired at the gc of 31 s (30.3 <= 31)
+        box.AdvanceTo(49 * S);
+        Assert.Equal((1, 1, 0L), (ft.Count, ft.HardwareCount, ft.Stats.LabExpiredByGc));
+        // gc at 50 s: 50 - 50 <= 0, expired: teardown and nf_flow_offload_del; flow_offload_del one pass later
+        box.AdvanceTo(50 * S);
+        Assert.Equal((1, 0, 1L, 1L), (ft.Count, ft.HardwareCount, ft.Stats.LabExpiredByGc, ft.Stats.LabHwRemoved));
+        box.AdvanceTo(51 * S);
+        Assert.Equal((0, 1L), (ft.Count, ft.Stats.LabDeleted));
+    }
+
+    [Fact]
+    public void A_fin_misses_the_hardware_rule_and_a_closing_flow_leaves_the_nic_and_its_stats()
+    {
+        // 6.14, TCP, hardware offload. Handshake at 0, 1, 2 ms: offloaded at the ACK, timeout 30.002 s.
+        var box = Box("6.14", hw: true);
+        var ft = box.Flowtable!;
+        Handshake(box, 0);
+        int flow = ft.Lookup(Tcp, out _);
+        Assert.Equal(ForwardVerdict.Hardware, box.Process(Tcp, TcpFlags.Ack, 20 * S).Verdict);
+        // nf_flow_rule_match masks FIN|RST with key 0: the FIN goes to software, which marks CLOSING
+        // (nf_flow_state_check, 6.14) and refreshes: 20.5 + 30 = 50.5 s
+        Assert.Equal(ForwardVerdict.FastPath, box.Process(Tcp, TcpFlags.FinAck, 20_500 * Ms).Verdict);
+        Assert.True(ft.Entry(flow).Has(FlowFlags.Closing));
+        Assert.Equal(50_500 * Ms, ft.Entry(flow).Timeout);
+        // the rule is still in the NIC until the gc: an ACK at 20.9 s is forwarded there (lastused 20.9 s)
+        Assert.Equal(ForwardVerdict.Hardware, box.Process(Tcp.Invert(), TcpFlags.Ack, 20_900 * Ms).Verdict);
+        // gc at 21 s: CLOSING with NF_FLOW_HW and not HW_DYING: nf_flow_offload_del
+        box.AdvanceTo(21 * S);
+        Assert.Equal(0, ft.HardwareCount);
+        Assert.False(box.Conntrack.Entry(ft.Entry(flow).Ct).Is(ConntrackStatus.HwOffload));
+        // gc at 22 s reaches nf_flow_offload_stats, but the rule is gone: the NIC reports nothing, so the
+        // timeout stays 50.5 s (reading the stale lastused would give 20.9 + 30 = 50.9 s)
+        box.AdvanceTo(22 * S);
+        Assert.Equal(50_500 * Ms, ft.Entry(flow).Timeout);
+        Assert.Equal(ForwardVerdict.FastPath, box.Process(Tcp, TcpFlags.Ack, 22_500 * Ms).Verdict);
     }
 }

@@ -33,7 +33,7 @@ public class NatTests
         var (t, nat) = Make();
         var r = NewFlow(t, nat, NatRange.Snat(Public), FlowTuple.Ip(10, 0, 0, 1), 40000, Dst);
         Assert.Equal((CtVerdict.Accept, (ushort)40000, 1), r);
-        Assert.Equal(1, nat.Stats.KeptPort);
+        Assert.Equal(1, nat.Stats.LabKeptPort);
     }
 
     [Fact]
@@ -57,6 +57,25 @@ public class NatTests
         Assert.Equal((CtVerdict.Accept, (ushort)40000), (r.Verdict, r.Port));
     }
 
+    [Theory]
+    [InlineData("6.12")] // bounded search
+    [InlineData("4.19")] // legacy rover search: the offset wins over the rover as well
+    public void A_shifted_port_map_offsets_from_base_proto_not_from_the_range_start(string version)
+    {
+        // --to-source 203.0.113.1:1024-1031/5001: nf_nat_l4proto_unique_tuple takes
+        // off = port - base_proto = 5003 - 5001 = 2, so the first port tried is 1024 + 2 % 8 = 1026.
+        // (Taking the offset from the range start would give (5003 - 1024) % 8 = 3979 % 8 = 3: port 1027.)
+        var (t, nat) = Make(version);
+        var range = NatRange.Snat(Public).WithPortOffset(1024, 1031, 5001);
+        Assert.Equal((ushort)5001, range.BaseProto);
+        Assert.Equal((CtVerdict.Accept, (ushort)1026, 1), NewFlow(t, nat, range, FlowTuple.Ip(10, 0, 0, 1), 5003, Dst));
+        // the same original port from another subscriber: 1026 is taken, off + 1 gives 1027 on the second check
+        Assert.Equal((CtVerdict.Accept, (ushort)1027, 2), NewFlow(t, nat, range, FlowTuple.Ip(10, 0, 0, 2), 5003, Dst));
+        // an original port already inside 1024-1031 is still mapped (get_unique_tuple skips the keep-port test
+        // under PROTO_OFFSET): 1030 - 5001 = -3971 as u16 = 61565, 61565 % 8 = 5, port 1029
+        Assert.Equal((CtVerdict.Accept, (ushort)1029, 1), NewFlow(t, nat, range, FlowTuple.Ip(10, 0, 0, 3), 1030, Dst));
+    }
+
     [Fact]
     public void Exhausted_range_drops_at_confirm_with_insert_failed()
     {
@@ -70,7 +89,7 @@ public class NatTests
         Assert.Equal(8, r.Attempts); // min(range, 128) = 8 tries, and a range that small is not searched again
         Assert.Equal(1, t.Stats.insert_failed);
         Assert.Equal(1, t.Stats.drop);
-        Assert.Equal(1, nat.Stats.Exhausted);
+        Assert.Equal(1, nat.Stats.LabExhausted);
         // another destination still has all 8 ports
         Assert.Equal(CtVerdict.Accept, NewFlow(t, nat, range, FlowTuple.Ip(10, 0, 1, 1), 40000, Dst + 1).Verdict);
     }

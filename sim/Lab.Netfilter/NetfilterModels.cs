@@ -86,7 +86,9 @@ public static class NetfilterModels
             [
                 "Offload (nft_flow_offload_eval): TCP in ESTABLISHED without FIN/RST, or UDP; confirmed; no helper, seqadj or NAT clash.",
                 "The first packet of a connection is never offloaded (unconfirmed at the forward hook); a TCP flow goes fast after its third handshake packet.",
-                "Counters: forward chain packets (nft rule counter), flowtable packets, conntrack entries [OFFLOAD]/[HW_OFFLOAD].",
+                "Counters: forward chain packets (nft rule counter), conntrack entries [OFFLOAD]/[HW_OFFLOAD], wq_add (/proc/net/stat/nf_flowtable); counters the kernel does not keep are prefixed lab_.",
+                "Hardware rules match TCP with FIN and RST clear (nf_flow_rule_match): a FIN or RST reaches the software flowtable.",
+                "Not modelled: nf_flow_table_extend_ct_timeout (its cmpxchg never stores in these kernels), the 90 % threshold of nf_flow_offload_stats (no effect on expiry), nf_flow_check_dst (routes are fixed).",
                 "All per-stage costs are ASSUMPTIONS: no published per-stage or pps figures were found; lab calibrate measures them (lab describe flowtable --costs FILE).",
             ])
         {

@@ -86,24 +86,25 @@ public sealed class ForwardPlugin : IModelPlugin
         };
         if (s.Path.Flowtable is { } ft)
         {
-            list.Add(new(n + "flowtable.sw_packets", "packets", s.Path.FastPathPackets));
-            list.Add(new(n + "flowtable.hw_packets", "packets", s.Path.HardwarePackets));
+            list.Add(new(n + "flowtable.lab_sw_packets", "packets", s.Path.FastPathPackets));
+            list.Add(new(n + "flowtable.lab_hw_packets", "packets", s.Path.HardwarePackets));
             list.Add(new(n + "flowtable.entries", "entries", ft.Count));
             list.Add(new(n + "flowtable.hw_entries", "entries", ft.HardwareCount));
-            list.Add(new(n + "flowtable.added", "count", ft.Stats.Added));
-            list.Add(new(n + "flowtable.torn_down", "count", ft.Stats.TornDown));
-            list.Add(new(n + "flowtable.expired", "count", ft.Stats.ExpiredByGc));
-            list.Add(new(n + "flowtable.hw_installed", "count", ft.Stats.HwInstalled));
-            list.Add(new(n + "flowtable.hw_install_failed", "count", ft.Stats.HwInstallFailed));
+            list.Add(new(n + "flowtable.lab_added", "count", ft.Stats.LabAdded));
+            list.Add(new(n + "flowtable.lab_torn_down", "count", ft.Stats.LabTornDown));
+            list.Add(new(n + "flowtable.lab_expired_by_gc", "count", ft.Stats.LabExpiredByGc));
+            list.Add(new(n + "flowtable.lab_hw_installed", "count", ft.Stats.LabHwInstalled));
+            list.Add(new(n + "flowtable.lab_hw_install_failed", "count", ft.Stats.LabHwInstallFailed));
+            list.Add(new(n + "flowtable.wq_add", "count", ft.Stats.wq_add));
         }
         if (s.Path.Nat is { } nat)
         {
-            list.Add(new(n + "nat.setups", "count", nat.Stats.Setups));
-            list.Add(new(n + "nat.attempts_per_setup", "checks", Ratio(nat.Stats.Attempts, nat.Stats.Setups)));
-            list.Add(new(n + "nat.max_attempts", "checks", nat.Stats.MaxAttempts));
-            list.Add(new(n + "nat.kept_port", "count", nat.Stats.KeptPort));
-            list.Add(new(n + "nat.exhausted", "count", nat.Stats.Exhausted));
-            list.Add(new(n + "nat.evicted_closing", "count", nat.Stats.EvictedClosing));
+            list.Add(new(n + "nat.lab_setups", "count", nat.Stats.LabSetups));
+            list.Add(new(n + "nat.lab_attempts_per_setup", "checks", Ratio(nat.Stats.LabAttempts, nat.Stats.LabSetups)));
+            list.Add(new(n + "nat.lab_max_attempts", "checks", nat.Stats.LabMaxAttempts));
+            list.Add(new(n + "nat.lab_kept_port", "count", nat.Stats.LabKeptPort));
+            list.Add(new(n + "nat.lab_exhausted", "count", nat.Stats.LabExhausted));
+            list.Add(new(n + "nat.lab_evicted_closing", "count", nat.Stats.LabEvictedClosing));
         }
         return list;
     }

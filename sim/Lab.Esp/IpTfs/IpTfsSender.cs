@@ -95,7 +95,9 @@ public sealed class IpTfsSender : IEventTarget, IPacketReceiver, IResettable
     public long InnerPacketsSent { get; private set; }
     public long InnerPacketsFragmented { get; private set; }
     public long EcnMarked { get; private set; }
+    /// <summary>Drops counted in the MIB as XfrmOutNoQueueSpace (LINUX_MIB_XFRMOUTNOQSPACE, include/uapi/linux/snmp.h; xfrm_iptfs.c iptfs_enqueue failed).</summary>
     public long NoQueueSpace { get; private set; }
+    /// <summary>Drops counted in the MIB as XfrmOutError (LINUX_MIB_XFRMOUTERROR; xfrm_iptfs.c: a packet too big for a mode that does not fragment).</summary>
     public long OutError { get; private set; }
     public RunningStats SizeStats;
     public RunningStats GapStats;

@@ -43,7 +43,9 @@ public sealed class LatencyRecorder
             Array.Sort(_samples, 0, (int)Count);
             _sorted = true;
         }
-        long rank = (long)Math.Ceiling(p / 100.0 * Count);
+        // p x Count first: 99.9 / 100 is 0.9990000000000001, which times 3000 would round rank 2997 up to 2998;
+        // 99.9 x 3000 is exactly 299700.0 and divides by 100 exactly.
+        long rank = (long)Math.Ceiling(p * Count / 100.0);
         rank = Math.Clamp(rank, 1, Count);
         return _samples[rank - 1];
     }

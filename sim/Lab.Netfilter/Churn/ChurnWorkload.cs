@@ -141,7 +141,7 @@ public static class ChurnWorkload
             now = t;
             if (t == nextSample)
             {
-                samples.Add(new OccupancySample(now, table.Count, nat.Stats.Exhausted, Sum(drops)));
+                samples.Add(new OccupancySample(now, table.Count, nat.Stats.LabExhausted, Sum(drops)));
                 nextSample += cfg.SampleInterval;
             }
             else if (t == nextGc)
@@ -209,8 +209,8 @@ public static class ChurnWorkload
             ReusedTuples = reused,
             DropsByReason = drops,
             AttemptHistogram = histogram,
-            MeanAttempts = newFlows == 0 ? 0 : attemptsSum / (double)Math.Max(1, nat.Stats.Setups),
-            MaxAttempts = nat.Stats.MaxAttempts,
+            MeanAttempts = newFlows == 0 ? 0 : attemptsSum / (double)Math.Max(1, nat.Stats.LabSetups),
+            MaxAttempts = nat.Stats.LabMaxAttempts,
             FirstDropAt = firstDrop,
             PeakEntries = peak,
             PeakMemoryBytes = ConntrackSizing.MemoryBytes(peak, cfg.Conntrack.Buckets),

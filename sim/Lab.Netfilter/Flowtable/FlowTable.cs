@@ -62,17 +62,48 @@ public sealed record FlowtableConfig
     public bool HasClosingState => Version.AtLeast(6, 14);
 }
 
-/// <summary>Counters as nft and conntrack show them.</summary>
+/// <summary>
+/// Flowtable counters. The kernel keeps only three, per CPU in struct nf_flow_table_stat
+/// (include/net/netns/flow_table.h, printed by /proc/net/stat/nf_flowtable of
+/// net/netfilter/nf_flow_table_procfs.c as wq_add, wq_del, wq_stats): work items queued to the
+/// offload work queue and not yet handled (flow_offload_queue_work increments them,
+/// flow_offload_work_handler decrements them). Of these the model keeps <see cref="wq_add"/>; it does the
+/// delete and stats work inside the gc step (see <see cref="FlowTable"/>), so its wq_del and wq_stats
+/// would always read 0 and are not kept. Every other counter is lab-only and prefixed so; each says
+/// which kernel function's outcome it counts.
+/// </summary>
 public sealed class FlowtableStats
 {
-    public long Added;
-    public long AddFailed;
-    public long TornDown;
-    public long Deleted;
-    public long ExpiredByGc;
-    public long HwInstalled;
-    public long HwInstallFailed;
-    public long HwRemoved;
+    /// <summary>count_wq_add: FLOW_CLS_REPLACE work queued by nf_flow_offload_add and not yet run by flow_offload_work_handler (a gauge, as in the kernel).</summary>
+    public long wq_add;
+
+    /// <summary>Lab-only: flows inserted by flow_offload_add (nf_flow_table_core.c).</summary>
+    public long LabAdded;
+
+    /// <summary>Lab-only: flow_offload_add failed because the lab's flow pool was full (the kernel's rhashtable has no such limit; it fails only on -ENOMEM).</summary>
+    public long LabAddFailed;
+
+    /// <summary>Lab-only: flows marked NF_FLOW_TEARDOWN by flow_offload_teardown (first time only).</summary>
+    public long LabTornDown;
+
+    /// <summary>Lab-only: flows freed by flow_offload_del from nf_flow_offload_gc_step.</summary>
+    public long LabDeleted;
+
+    /// <summary>Lab-only: flows nf_flow_offload_gc_step tore down because nf_flow_has_expired held.</summary>
+    public long LabExpiredByGc;
+
+    /// <summary>Lab-only: rules flow_offload_work_add installed in the NIC (IPS_HW_OFFLOAD set).</summary>
+    public long LabHwInstalled;
+
+    /// <summary>Lab-only: flow_offload_work_add failed because the NIC's table was full.</summary>
+    public long LabHwInstallFailed;
+
+    /// <summary>Lab-only: installed rules flow_offload_work_del removed (IPS_HW_OFFLOAD cleared).</summary>
+    public long LabHwRemoved;
+
+    /// <summary>Warm-up ends: the lab counters restart; <see cref="wq_add"/> is a gauge and keeps the work still queued.</summary>
+    public void Reset() =>
+        LabAdded = LabAddFailed = LabTornDown = LabDeleted = LabExpiredByGc = LabHwInstalled = LabHwInstallFailed = LabHwRemoved = 0;
 }
 
 /// <summary>
@@ -81,6 +112,10 @@ public sealed class FlowtableStats
 /// to one day and marked IPS_OFFLOAD), flow_offload_lookup, flow_offload_refresh (the timeout moves
 /// only when it would grow by more than one second), nf_flow_state_check of nf_flow_table_ip.c,
 /// flow_offload_teardown with flow_offload_fixup_ct, and nf_flow_offload_work_gc once per second.
+/// The hardware side follows net/netfilter/nf_flow_table_offload.c: nf_flow_offload_add queues the
+/// FLOW_CLS_REPLACE work that flow_offload_work_handler runs <see cref="FlowtableConfig.HardwareInsertLatency"/>
+/// later; nf_flow_offload_del and nf_flow_offload_stats run their work at once (the model has no
+/// latency for them, so their work-queue counters wq_del and wq_stats would stay 0).
 /// Keys are <see cref="FlowTuple"/>s in a chained hash (two nodes per flow), entries pooled by index.
 /// </summary>
 public sealed class FlowTable
@@ -177,7 +212,7 @@ public sealed class FlowTable
         int id = _freeHead;
         if (id < 0)
         {
-            Stats.AddFailed++;
+            Stats.LabAddFailed++;
             return -1;
         }
         _freeHead = _f[id].NextFree;
@@ -198,11 +233,11 @@ public sealed class FlowTable
         _ct.HoldForFlow(ct);
         _ct.SetOffload(ct, true);
         _ct.Refresh(ct, SimTime.Day, now); // nf_ct_refresh(flow->ct, NF_CT_DAY)
-        Stats.Added++;
+        Stats.LabAdded++;
         if (Config.HardwareOffload)
         {
             f.Flags |= FlowFlags.Hw;
-            RequestHwAdd(id, now);
+            NfFlowOffloadAdd(id, now);
         }
         return id;
     }
@@ -215,7 +250,7 @@ public sealed class FlowTable
         if (force || timeout - f.Timeout > SimTime.Second) f.Timeout = timeout;
         else return;
         if (!Config.HardwareOffload || f.Has(FlowFlags.Closing)) return;
-        RequestHwAdd(id, now);
+        NfFlowOffloadAdd(id, now);
     }
 
     /// <summary>
@@ -249,6 +284,14 @@ public sealed class FlowTable
         return f.HwReadyAt <= now && !f.Has(FlowFlags.HwDying) && !f.Has(FlowFlags.Teardown);
     }
 
+    /// <summary>
+    /// Whether the NIC's rule matches a packet with these TCP flags: nf_flow_rule_match
+    /// (nf_flow_table_offload.c) installs TCP rules with key tcp.flags = 0 under mask FIN|RST, so a FIN
+    /// or RST misses the hardware and reaches the software flowtable (nf_flow_state_check). UDP packets
+    /// carry no flags and always match.
+    /// </summary>
+    public static bool HardwareRuleMatches(TcpFlags flags) => (flags & (TcpFlags.Fin | TcpFlags.Rst)) == 0;
+
     /// <summary>A packet the NIC forwarded (no CPU involved): only its timestamp, as the hardware counters keep it.</summary>
     public void HwPacket(int id, long now) => _f[id].HwLastUsed = now;
 
@@ -259,7 +302,7 @@ public sealed class FlowTable
         _ct.SetOffload(f.Ct, false);
         if (f.Has(FlowFlags.Teardown)) return;
         f.Flags |= FlowFlags.Teardown;
-        Stats.TornDown++;
+        Stats.LabTornDown++;
         FixupCt(id, now);
     }
 
@@ -305,55 +348,84 @@ public sealed class FlowTable
     /// <summary>Runs the hardware work queue and the once-per-second gc up to <paramref name="now"/>.</summary>
     public void AdvanceTo(long now)
     {
-        PumpHw(now);
+        FlowOffloadWorkHandler(now);
         while (_nextGcAt <= now)
         {
             long t = _nextGcAt;
-            PumpHw(t);
-            RunGc(t);
+            FlowOffloadWorkHandler(t);
+            NfFlowOffloadWorkGc(t);
             _nextGcAt = t + SimTime.Second;
         }
     }
 
-    /// <summary>nf_flow_offload_work_gc: nf_flow_offload_gc_step over every flow (in index order: deterministic).</summary>
-    void RunGc(long now)
+    /// <summary>nf_flow_offload_work_gc → nf_flow_table_gc_run: nf_flow_offload_gc_step over every flow (in index order: deterministic).</summary>
+    void NfFlowOffloadWorkGc(long now)
     {
         for (int id = 0; id < _f.Length; id++)
+            if (_f[id].InUse) NfFlowOffloadGcStep(id, now);
+    }
+
+    /// <summary>
+    /// nf_flow_offload_gc_step (nf_flow_table_core.c, 6.12; the CLOSING branch from 6.14). Not modelled:
+    /// nf_flow_table_extend_ct_timeout (6.10+, commit 03428ca5cee9 "rework offload nf_conn timeout
+    /// extension logic"), which for a live flow whose conntrack entry has less than 5 minutes left would
+    /// set it to one day (UDP, TCP ESTABLISHED) or 5 minutes (TCP FIN_WAIT..TIME_WAIT). In the kernels
+    /// this model follows, its cmpxchg compares the relative nf_ct_expires() with the absolute
+    /// ct->timeout, so the store never happens (upstream fix "Fixes: 03428ca5cee9", 2026); leaving it out
+    /// is therefore what those kernels do. Effect: an offloaded entry's conntrack timeout is the NF_CT_DAY
+    /// <see cref="Add"/> gave it; no gc step raises it. A flow offloaded for more than a day thus has an
+    /// expired conntrack entry, which the model's conntrack gc leaves alone while IPS_OFFLOAD is set and
+    /// frees at its first pass after the teardown (flow_offload_fixup_ct only ever shortens a timeout).
+    /// Also not modelled: nf_flow_custom_gc (no flowtable type here has one) and, from 6.16, the stale
+    /// route check nf_flow_check_dst (routes do not change in the model).
+    /// </summary>
+    void NfFlowOffloadGcStep(int id, long now)
+    {
+        ref var f = ref _f[id];
+        bool teardown = f.Has(FlowFlags.Teardown);
+        if (f.Timeout - now <= 0 || _ct.Entry(f.Ct).Is(ConntrackStatus.Dying))
         {
-            ref var f = ref _f[id];
-            if (!f.InUse) continue;
-            bool teardown = f.Has(FlowFlags.Teardown);
-            if (f.Timeout - now <= 0 || _ct.Entry(f.Ct).Is(ConntrackStatus.Dying))
+            if (!teardown && f.Timeout - now <= 0) Stats.LabExpiredByGc++;
+            Teardown(id, now);
+            teardown = true;
+        }
+        if (teardown)
+        {
+            if (f.Has(FlowFlags.Hw))
             {
-                if (!teardown && f.Timeout - now <= 0) Stats.ExpiredByGc++;
-                Teardown(id, now);
-                teardown = true;
+                if (!f.Has(FlowFlags.HwDying)) NfFlowOffloadDel(id, now);
+                else if (f.Has(FlowFlags.HwDead)) FlowOffloadDel(id);
             }
-            if (teardown)
+            else
             {
-                if (f.Has(FlowFlags.Hw))
-                {
-                    if (!f.Has(FlowFlags.HwDying)) HwDel(id, now);
-                    else if (f.Has(FlowFlags.HwDead)) Delete(id);
-                }
-                else
-                {
-                    Delete(id);
-                }
+                FlowOffloadDel(id);
             }
-            else if (f.Has(FlowFlags.Closing) && f.Has(FlowFlags.Hw) && !f.Has(FlowFlags.HwDying))
-            {
-                HwDel(id, now);
-            }
-            else if (f.Has(FlowFlags.Hw) && f.HwReadyAt <= now)
-            {
-                // nf_flow_offload_stats: timeout = max(timeout, lastused + offload timeout)
-                if (f.HwLastUsed > 0) f.Timeout = Math.Max(f.Timeout, f.HwLastUsed + OffloadTimeout(id));
-            }
+        }
+        else if (f.Has(FlowFlags.Closing) && f.Has(FlowFlags.Hw) && !f.Has(FlowFlags.HwDying))
+        {
+            NfFlowOffloadDel(id, now);
+        }
+        else if (f.Has(FlowFlags.Hw))
+        {
+            NfFlowOffloadStats(id, now);
         }
     }
 
-    void RequestHwAdd(int id, long now)
+    /// <summary>
+    /// nf_flow_offload_stats + flow_offload_work_stats (nf_flow_table_offload.c): the NIC's last-used time
+    /// of either direction moves the flow's timeout to max(timeout, lastused + offload timeout). A rule
+    /// not (or no longer) in the NIC reports nothing, which leaves the timeout as it is. Not modelled:
+    /// nf_flow_offload_stats skips the query while 90 % of the offload timeout is still left; as the
+    /// query runs at once here and takes a max, skipping it changes no expiry, only work done.
+    /// </summary>
+    void NfFlowOffloadStats(int id, long now)
+    {
+        ref var f = ref _f[id];
+        if (f.HwReadyAt <= now && f.HwLastUsed > 0) f.Timeout = Math.Max(f.Timeout, f.HwLastUsed + OffloadTimeout(id));
+    }
+
+    /// <summary>nf_flow_offload_add: queue the FLOW_CLS_REPLACE work (flow_offload_queue_work counts it in wq_add) unless one is pending or the rule is in.</summary>
+    void NfFlowOffloadAdd(int id, long now)
     {
         ref var f = ref _f[id];
         if (f.HwRequestPending || f.HwReadyAt != long.MaxValue) return;
@@ -362,9 +434,15 @@ public sealed class FlowTable
         _hwQueue[tail] = id;
         _hwDue[tail] = now + Config.HardwareInsertLatency;
         _hwLen++;
+        Stats.wq_add++;
     }
 
-    void PumpHw(long now)
+    /// <summary>
+    /// flow_offload_work_handler for the FLOW_CLS_REPLACE work due by <paramref name="now"/>, in queue
+    /// order: flow_offload_work_add installs the rule (IPS_HW_OFFLOAD) unless the flow is being torn
+    /// down or the NIC is full. Every handled item leaves wq_add.
+    /// </summary>
+    void FlowOffloadWorkHandler(long now)
     {
         while (_hwLen > 0 && _hwDue[_hwHead] <= now)
         {
@@ -372,6 +450,7 @@ public sealed class FlowTable
             long due = _hwDue[_hwHead];
             _hwHead = (_hwHead + 1) % _hwQueue.Length;
             _hwLen--;
+            Stats.wq_add--;
             ref var f = ref _f[id];
             if (!f.InUse || !f.HwRequestPending) continue;
             f.HwRequestPending = false;
@@ -381,16 +460,17 @@ public sealed class FlowTable
                 _hwCount++;
                 f.HwReadyAt = due;
                 _ct.SetHwOffload(f.Ct, true);
-                Stats.HwInstalled++;
+                Stats.LabHwInstalled++;
             }
             else
             {
-                Stats.HwInstallFailed++; // retried by the next flow_offload_refresh that moves the timeout
+                Stats.LabHwInstallFailed++; // retried by the next flow_offload_refresh that moves the timeout
             }
         }
     }
 
-    void HwDel(int id, long now)
+    /// <summary>nf_flow_offload_del (sets NF_FLOW_HW_DYING) with its flow_offload_work_del run at once (NF_FLOW_HW_DEAD, IPS_HW_OFFLOAD cleared).</summary>
+    void NfFlowOffloadDel(int id, long now)
     {
         ref var f = ref _f[id];
         f.Flags |= FlowFlags.HwDying;
@@ -398,14 +478,15 @@ public sealed class FlowTable
         if (f.HwReadyAt != long.MaxValue)
         {
             _hwCount--;
-            Stats.HwRemoved++;
+            Stats.LabHwRemoved++;
             _ct.SetHwOffload(f.Ct, false);
         }
         f.HwReadyAt = long.MaxValue;
         f.Flags |= FlowFlags.HwDead; // the delete work completes before the next gc pass looks again
     }
 
-    void Delete(int id)
+    /// <summary>flow_offload_del: unlink both directions, drop the conntrack reference (flow_offload_free) and free the flow.</summary>
+    void FlowOffloadDel(int id)
     {
         ref var f = ref _f[id];
         Unlink(2 * id);
@@ -415,7 +496,7 @@ public sealed class FlowTable
         f.NextFree = _freeHead;
         _freeHead = id;
         _count--;
-        Stats.Deleted++;
+        Stats.LabDeleted++;
     }
 
     void Link(int node, in FlowTuple t) => _chains.LinkHead(node, TupleHash.Scale(TupleHash.Hash(t, _key), _heads.Length));

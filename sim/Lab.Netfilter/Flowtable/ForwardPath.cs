@@ -47,7 +47,7 @@ public sealed record ForwardRules
 /// A forwarding box with conntrack, optional source NAT and an optional flowtable, processing one
 /// packet at a time in hook order: ingress (flowtable lookup, nf_flow_offload_ip_hook), prerouting
 /// (conntrack, DNAT), routing, forward (rules and <c>flow add @ft</c>), postrouting (SNAT, confirm),
-/// transmit. Keeps the counters nft shows for the forward chain and the flowtable, and returns each
+/// transmit. Keeps the forward chain's packet counter as nft shows it, lab-only path counters, and returns each
 /// packet's CPU cost from <see cref="ForwardingCosts"/>. The engine calls <see cref="Process"/> per packet.
 /// </summary>
 public sealed class ForwardPath
@@ -62,12 +62,13 @@ public sealed class ForwardPath
     /// <summary>Packets that reached the forward chain (the chain's rule counter in nft).</summary>
     public long ForwardChainPackets;
 
-    /// <summary>Packets forwarded by the ingress flowtable in software.</summary>
+    /// <summary>Lab-only (flowtable.lab_sw_packets): packets forwarded by the ingress flowtable in software (the kernel counts them per conntrack entry only with the flowtable's <c>counter</c> flag).</summary>
     public long FastPathPackets;
 
-    /// <summary>Packets forwarded by the NIC.</summary>
+    /// <summary>Lab-only (flowtable.lab_hw_packets): packets forwarded by the NIC.</summary>
     public long HardwarePackets;
 
+    /// <summary>Lab-only: packets dropped on any path (the reasons are in the drop counters).</summary>
     public long Dropped;
 
     public ForwardPath(ConntrackTable conntrack, FlowTable? flowtable, ForwardingCosts costs, ForwardRules rules,
@@ -113,7 +114,7 @@ public sealed class ForwardPath
         {
             int flow = ft.Lookup(tuple, out _);
             if (flow >= 0) ct = ft.Entry(flow).Ct;
-            if (flow >= 0 && ft.InHardware(flow, now))
+            if (flow >= 0 && ft.InHardware(flow, now) && FlowTable.HardwareRuleMatches(tcp))
             {
                 ft.HwPacket(flow, now);
                 HardwarePackets++;

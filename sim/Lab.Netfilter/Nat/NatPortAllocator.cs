@@ -3,26 +3,37 @@ using Lab.Netfilter.Conntrack;
 
 namespace Lab.Netfilter.Nat;
 
-/// <summary>Per-allocator NAT counters (lab-level; the kernel's own counters for the outcome are conntrack's insert_failed and drop).</summary>
+/// <summary>
+/// Per-allocator NAT counters. The kernel keeps none for NAT setup (the outcome shows in conntrack's
+/// insert_failed and drop), so every one is lab-only and prefixed so; each says which nf_nat_core.c
+/// function's outcome it counts.
+/// </summary>
 public sealed class NatStats
 {
-    /// <summary>Source mappings set up (nf_nat_setup_info calls).</summary>
-    public long Setups;
+    /// <summary>Lab-only: source mappings set up (nf_nat_setup_info → get_unique_tuple calls).</summary>
+    public long LabSetups;
 
-    /// <summary>Tuple-uniqueness checks (nf_nat_used_tuple calls) over all setups.</summary>
-    public long Attempts;
+    /// <summary>Lab-only: tuple-uniqueness checks (nf_nat_used_tuple calls) over all setups.</summary>
+    public long LabAttempts;
 
-    /// <summary>Setups that kept the original source port.</summary>
-    public long KeptPort;
+    /// <summary>Lab-only: setups where get_unique_tuple kept the original source port.</summary>
+    public long LabKeptPort;
 
-    /// <summary>Setups where every tried tuple was taken: the packet will be dropped at confirm (insert_failed).</summary>
-    public long Exhausted;
+    /// <summary>Lab-only: setups where nf_nat_l4proto_unique_tuple found every tried tuple taken: the packet will be dropped at confirm (insert_failed).</summary>
+    public long LabExhausted;
 
-    /// <summary>6.5+ only: TIME_WAIT/CLOSE entries evicted by nf_nat_used_tuple_harder.</summary>
-    public long EvictedClosing;
+    /// <summary>Lab-only, 6.5+: TIME_WAIT/CLOSE entries evicted by nf_nat_used_tuple_harder.</summary>
+    public long LabEvictedClosing;
 
-    /// <summary>Most checks one setup needed.</summary>
-    public int MaxAttempts;
+    /// <summary>Lab-only: most nf_nat_used_tuple checks one setup needed.</summary>
+    public int LabMaxAttempts;
+
+    /// <summary>Warm-up ends: every counter restarts.</summary>
+    public void Reset()
+    {
+        LabSetups = LabAttempts = LabKeptPort = LabExhausted = LabEvictedClosing = 0;
+        LabMaxAttempts = 0;
+    }
 }
 
 /// <summary>
@@ -86,11 +97,11 @@ public sealed class NatPortAllocator
         bool free = GetUniqueTuple(curr, range, ct, now, out var chosen);
         _ct.AlterReplyForSnat(ct, chosen.Invert());
         _ct.BySrcInsert(ct);
-        Stats.Setups++;
-        Stats.Attempts += _attempts;
-        if (_attempts > Stats.MaxAttempts) Stats.MaxAttempts = _attempts;
-        if (free && chosen.SrcPort == curr.SrcPort) Stats.KeptPort++;
-        if (!free) Stats.Exhausted++;
+        Stats.LabSetups++;
+        Stats.LabAttempts += _attempts;
+        if (_attempts > Stats.LabMaxAttempts) Stats.LabMaxAttempts = _attempts;
+        if (free && chosen.SrcPort == curr.SrcPort) Stats.LabKeptPort++;
+        if (!free) Stats.LabExhausted++;
         LastExhausted = !free;
         return free;
     }
@@ -195,8 +206,9 @@ public sealed class NatPortAllocator
 
     bool BoundedSearch(ref FlowTuple tuple, NatRange range, int min, int size, int ct, long now)
     {
+        // "off = (ntohs(*keyptr) - ntohs(range->base_proto.all))" for a shifted port map, else get_random_u16()
         ushort off = range.Has(NatRangeFlags.ProtoOffset)
-            ? (ushort)(tuple.SrcPort - range.MinPort)
+            ? (ushort)(tuple.SrcPort - range.BaseProto)
             : (ushort)_random.NextBelow(65536);
         int attempts = Math.Min(size, MaxAttemptsPerRound);
         while (true)
@@ -230,7 +242,7 @@ public sealed class NatPortAllocator
         bool offloaded = (o.Status & (ConntrackStatus.Offload | ConntrackStatus.HwOffload)) != 0;
         if (_ct.Kill(other))
         {
-            Stats.EvictedClosing++;
+            Stats.LabEvictedClosing++;
             return offloaded; // even if evicted, do not reuse an offloaded entry's tuple
         }
         return true;
@@ -245,6 +257,8 @@ public sealed class NatPortAllocator
             off = (ushort)TupleHash.Mix(((ulong)tuple.SrcIp << 32 | tuple.DstIp) ^ ((ulong)tuple.DstPort << 48) ^ _secureKey);
         else if (range.Has(NatRangeFlags.ProtoRandomFully))
             off = (ushort)_random.NextBelow(65536);
+        else if (range.Has(NatRangeFlags.ProtoOffset))
+            off = (ushort)(tuple.SrcPort - range.BaseProto); // 4.17+ (shifted port maps)
         else
             off = rover;
         for (int i = 0; ; off++)

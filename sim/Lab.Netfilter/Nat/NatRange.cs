@@ -19,10 +19,22 @@ public enum NatRangeFlags : ushort
 /// struct nf_nat_range2 for a source NAT (IPv4): the address range and, with
 /// <see cref="NatRangeFlags.ProtoSpecified"/>, the port range. <c>masquerade</c> and <c>snat to ADDR</c>
 /// without ports give MapIps with one address; <c>random</c>, <c>fully-random</c> and
-/// <c>persistent</c> add the flags.
+/// <c>persistent</c> add the flags. With <see cref="NatRangeFlags.ProtoOffset"/> (xt_nat revision 2's
+/// shifted port map, <c>--to-source A:MIN-MAX/BASE</c>), <see cref="BaseProto"/> is base_proto: the
+/// search starts at MIN + (original port - BASE) mod the range size.
 /// </summary>
 public sealed record NatRange(uint MinIp, uint MaxIp, ushort MinPort, ushort MaxPort, NatRangeFlags Flags)
 {
+    /// <summary>
+    /// range->base_proto.all of struct nf_nat_range2: nf_nat_l4proto_unique_tuple takes
+    /// off = port - base_proto when NF_NAT_RANGE_PROTO_OFFSET is set; read only then.
+    /// </summary>
+    public ushort BaseProto { get; init; }
+
+    /// <summary>A shifted port map: ports MIN-MAX, the original port minus <paramref name="baseProto"/> as the offset into them.</summary>
+    public NatRange WithPortOffset(ushort min, ushort max, ushort baseProto) =>
+        WithPorts(min, max) with { BaseProto = baseProto, Flags = Flags | NatRangeFlags.ProtoSpecified | NatRangeFlags.ProtoOffset };
+
     /// <summary>masquerade / snat to one address, no port range.</summary>
     public static NatRange Snat(uint ip, NatRangeFlags extra = NatRangeFlags.None) =>
         new(ip, ip, 0, 0, NatRangeFlags.MapIps | extra);

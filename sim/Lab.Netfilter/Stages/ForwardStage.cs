@@ -171,16 +171,7 @@ public sealed partial class ForwardStage : IPacketStage, IResettable
         PeakEntries = Conntrack.Count;
         Path.ForwardChainPackets = Path.FastPathPackets = Path.HardwarePackets = Path.Dropped = 0;
         Conntrack.Stats.Reset();
-        if (Path.Flowtable is { } ft)
-        {
-            var s = ft.Stats;
-            s.Added = s.AddFailed = s.TornDown = s.Deleted = s.ExpiredByGc = s.HwInstalled = s.HwInstallFailed = s.HwRemoved = 0;
-        }
-        if (Path.Nat is { } nat)
-        {
-            var s = nat.Stats;
-            s.Setups = s.Attempts = s.KeptPort = s.Exhausted = s.EvictedClosing = 0;
-            s.MaxAttempts = 0;
-        }
+        Path.Flowtable?.Stats.Reset();
+        Path.Nat?.Stats.Reset();
     }
 }

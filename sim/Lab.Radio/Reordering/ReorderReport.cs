@@ -4,6 +4,9 @@ using Lab.Engine;
 namespace Lab.Radio.Reordering;
 
 /// <summary>Drops of one anti-replay run, by the per-SA counter they increment.</summary>
+/// <param name="TooOld">struct xfrm_stats replay_window (include/uapi/linux/xfrm.h; <c>ip -s xfrm state</c> prints replay-window): left of the window.</param>
+/// <param name="Duplicate">struct xfrm_stats replay: seen inside the window.</param>
+/// <param name="Other">No per-SA counter, only the MIB's XfrmInStateSeqError (net/xfrm/xfrm_proc.c): sequence number 0.</param>
 public readonly record struct ReplayDrops(long TooOld, long Duplicate, long Other)
 {
     public long Total => TooOld + Duplicate + Other;
