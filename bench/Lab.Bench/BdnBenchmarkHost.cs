@@ -13,7 +13,7 @@ using BenchmarkDotNet.Loggers;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using Lab.Cli.Benchmarking;
+using Lab.Benchmarking;
 using Perfolizer.Horology;
 
 namespace Lab.Bench;

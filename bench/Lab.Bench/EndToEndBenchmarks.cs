@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Lab.Cli.Commands;
-using Lab.Cli.Running;
+using Lab.Simulation.Running;
 using Lab.Scenarios;
 
 namespace Lab.Bench;
@@ -79,5 +78,5 @@ public static class ExampleScenarios
     public static IReadOnlyList<string> Names() =>
         [.. System.IO.Directory.GetFiles(Directory(), "*.yaml").Select(f => Path.GetFileNameWithoutExtension(f)!).Order(StringComparer.Ordinal)];
 
-    public static LoadedScenario Load(string name) => RunCommands.Load(Path.Combine(Directory(), name + ".yaml"), null, null, 1);
+    public static LoadedScenario Load(string name) => ScenarioLoading.Load(Path.Combine(Directory(), name + ".yaml"), null, null, 1);
 }

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Bench;
 

@@ -1,9 +1,10 @@
 using BenchmarkDotNet.Attributes;
-using Lab.Cli.Benchmarking;
+using Lab.Benchmarking;
 using Lab.Engine;
 using Lab.Models;
 using Lab.Models.Path;
 using Lab.Models.Traffic;
+using Lab.Core;
 
 namespace Lab.Bench;
 

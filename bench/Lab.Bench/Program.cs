@@ -1,14 +1,14 @@
 using BenchmarkDotNet.Running;
 using Lab.Bench;
-using Lab.Cli.Benchmarking;
 
-// `lab bench ...` re-runs itself here (see ReleaseHostLauncher): the lab command line with the
-// benchmark host registered. Anything else goes to BenchmarkDotNet's own switcher, e.g.
+// BenchmarkDotNet's own switcher, e.g.
 // dotnet run -c Release --project bench/Lab.Bench -- --filter '*EngineHold*'
+// `lab bench` runs these suites through BdnBenchmarkHost (sim/Lab.Cli registers it in a Release build).
 if (args.Length > 0 && args[0] == "bench")
 {
-    BenchHost.Current = new BdnBenchmarkHost();
-    return Lab.Cli.LabCommand.Run(args);
+    // This project once hosted `lab bench` itself; the lab command now links these suites.
+    Console.Error.WriteLine("Lab.Bench: `bench` is a lab command now: dotnet run -c Release --project sim/Lab.Cli -- bench ...");
+    return 2;
 }
 // Benchmarks whose prerequisites this machine lacks (root for network namespaces) are left out
 // with the reason, rather than failing in their setup.

@@ -3,7 +3,7 @@ using Lab.Captures.Netns;
 using Lab.Captures.Pcap;
 using Lab.Captures.Replay;
 using Lab.Captures.Tests.Support;
-using Lab.Engine;
+using Lab.Core;
 using Lab.KernelLab.Netns;
 
 namespace Lab.Captures.Tests;

@@ -1,6 +1,6 @@
 using Lab.Captures.Pcap;
 using Lab.Captures.Tests.Support;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Captures.Tests;
 

@@ -1,6 +1,6 @@
 using Lab.Captures.Pcap;
 using Lab.Captures.Tests.Support;
-using Lab.Engine;
+using Lab.Core;
 using CsCheck;
 
 namespace Lab.Captures.Tests;

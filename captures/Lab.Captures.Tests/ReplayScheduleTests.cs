@@ -1,7 +1,7 @@
 using Lab.Captures.Pcap;
 using Lab.Captures.Replay;
 using Lab.Captures.Tests.Support;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Captures.Tests;
 

@@ -1,4 +1,4 @@
-using Lab.Engine;
+using Lab.Core;
 using Lab.Reports.Content;
 using Lab.Reports.Figures;
 using Lab.Reports.Writers;

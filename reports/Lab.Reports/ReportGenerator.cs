@@ -1,5 +1,5 @@
 using System.Text;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Reports.Bench;
 using Lab.Reports.Content;
 using Lab.Reports.Reading;

@@ -1,5 +1,5 @@
 using Lab.KernelLab.Calibration;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Results;
 using Lab.Scenarios.Profiles;
 

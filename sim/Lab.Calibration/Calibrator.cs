@@ -3,6 +3,7 @@ using System.Globalization;
 using Lab.KernelLab.Calibration;
 using Lab.Results;
 using Lab.Scenarios.Profiles;
+using Lab.Core;
 
 namespace Lab.Calibration;
 
@@ -24,9 +25,9 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
     public CalibrationResult Run(CancellationToken ct = default)
     {
         if (options.Accounting is not ("proc-stat" or "thread"))
-            throw new Lab.Engine.LabInputException($"--accounting: expected proc-stat or thread, found '{options.Accounting}'");
+            throw new Lab.Core.LabInputException($"--accounting: expected proc-stat or thread, found '{options.Accounting}'");
         if (byThread && meter.Emulated)
-            throw new Lab.Engine.LabInputException("--accounting thread: the injector does not run on the guest's kernel; use proc-stat under --kernel vm");
+            throw new Lab.Core.LabInputException("--accounting thread: the injector does not run on the guest's kernel; use proc-stat under --kernel vm");
         var clock = Stopwatch.StartNew();
         var selected = Select(options.Only);
         var notMeasured = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -114,7 +115,7 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
         {
             if (CostProfileSchema.StageNames.Contains(n)) continue;
             string? hint = Lab.Scenarios.Problems.Suggest(n, CostProfileSchema.StageNames);
-            throw new Lab.Engine.LabInputException($"--only: no stage '{n}'" + (hint is null ? $"; expected some of: {string.Join(", ", CostProfileSchema.StageNames)}" : $" (did you mean '{hint}'?)"));
+            throw new Lab.Core.LabInputException($"--only: no stage '{n}'" + (hint is null ? $"; expected some of: {string.Join(", ", CostProfileSchema.StageNames)}" : $" (did you mean '{hint}'?)"));
         }
         return [.. CalibrationStages.All.Where(s => only.Contains(s.Name))];
     }

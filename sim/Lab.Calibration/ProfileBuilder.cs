@@ -1,6 +1,6 @@
 using System.Globalization;
 using Lab.KernelLab.Calibration;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Netfilter.Flowtable;
 using Lab.Scenarios.Profiles;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Lab.KernelLab.TimingValidation;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Netfilter;
 using Lab.Netfilter.Stages;
 using Lab.Scenarios;

@@ -2,7 +2,7 @@ using System.Reflection;
 using BenchmarkDotNet.Attributes;
 using Lab.Bench;
 using Lab.Captures.Netns;
-using Lab.Cli.Benchmarking;
+using Lab.Benchmarking;
 
 namespace Lab.Cli.Tests;
 

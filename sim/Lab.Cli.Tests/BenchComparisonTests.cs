@@ -1,5 +1,5 @@
-using Lab.Cli.Benchmarking;
-using Lab.Engine;
+using Lab.Benchmarking;
+using Lab.Core;
 
 namespace Lab.Cli.Tests;
 

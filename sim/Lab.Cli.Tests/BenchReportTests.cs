@@ -1,5 +1,5 @@
 using System.Globalization;
-using Lab.Cli.Benchmarking;
+using Lab.Benchmarking;
 using Lab.Reports.Bench;
 using Lab.Reports.Content;
 using ScottPlot.Plottables;

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Net;
 using Lab.Captures.Frames;
 using Lab.Captures.Pcap;
-using Lab.Cli.Commands;
-using Lab.Cli.Validation;
+using Lab.Experiments.Validation;
 using Lab.KernelLab.ForwardValidation;
 using Lab.KernelLab.Netfilter;
+using Lab.Simulation.Running;
 
 namespace Lab.Cli.Tests;
 
@@ -149,7 +149,7 @@ public sealed class ForwardValidateCommandTests : IDisposable
     [Fact]
     public void One_packet_the_kernel_dropped_is_a_disagreement_shown_with_the_packet()
     {
-        var loaded = RunCommands.Load(Scenario("{ protocol: tcp, subscribers: 4, flowtable: true, masquerade: true }", flows: 4), [], null, null);
+        var loaded = ScenarioLoading.Load(Scenario("{ protocol: tcp, subscribers: 4, flowtable: true, masquerade: true }", flows: 4), [], null, null);
         var trace = ForwardValidation.Simulate(loaded, null).Single().Trace;
         // The model's trace, worked out from the forward stage: flow 0's SYN, the SYN/ACK it synthesizes,
         // the handshake ACK (which adds the flow), then flow 1's handshake, ...
@@ -179,7 +179,7 @@ public sealed class ForwardValidateCommandTests : IDisposable
     {
         // 3 subscribers, 6 flows, one server: the second and third flow from port 32768 must be moved (the first
         // keeps it). Pretend the kernel kept the port for every packet of the first flow the model moved.
-        var loaded = RunCommands.Load(Scenario("{ protocol: tcp, subscribers: 3, masquerade: true }"), [], null, null);
+        var loaded = ScenarioLoading.Load(Scenario("{ protocol: tcp, subscribers: 3, masquerade: true }"), [], null, null);
         var trace = ForwardValidation.Simulate(loaded, null).Single().Trace;
         int i = trace.Packets.ToList().FindIndex(p => p.Side == ForwardSide.Client && p.OutPort != p.SourcePort);
         Assert.True(i > 0, "the model moved no port");
@@ -200,7 +200,7 @@ public sealed class ForwardValidateCommandTests : IDisposable
     [Fact]
     public void Without_a_flowtable_in_the_kernel_the_path_checks_are_skipped_with_the_reason()
     {
-        var loaded = RunCommands.Load(Scenario("{ protocol: tcp, subscribers: 4, flowtable: true }", flows: 4), [], null, null);
+        var loaded = ScenarioLoading.Load(Scenario("{ protocol: tcp, subscribers: 4, flowtable: true }", flows: 4), [], null, null);
         var trace = ForwardValidation.Simulate(loaded, null).Single().Trace;
         // The kernel without a flowtable: every forwarded packet passes the forward chain.
         var run = AsPredicted(trace);

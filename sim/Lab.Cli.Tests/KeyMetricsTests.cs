@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Lab.Cli;
-using Lab.Cli.Running;
+using Lab.Simulation.Running;
 
 namespace Lab.Cli.Tests;
 
@@ -49,7 +49,7 @@ public sealed class KeyMetricsTests : IDisposable
     [Fact]
     public void The_scenario_key_metrics_are_the_headline_ones_the_rss_groups_and_what_its_models_declare()
     {
-        var loaded = Commands.RunCommands.Load(Write(Sweep), null, null, null);
+        var loaded = ScenarioLoading.Load(Write(Sweep), null, null, null);
         Assert.Equal(
             ["delivered_pps", "loss_ratio", "latency_p99_us", "esp_out.XfrmOutStateModeError", "esp_out.lock_wait_share", "rx.utilization_max", "esp_in.replay_window"],
             KeyMetrics.Of(loaded.First));

@@ -1,6 +1,6 @@
-using Lab.Cli.Plugins;
-using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Simulation.Plugins;
+using Lab.Simulation.Running;
+using Lab.Core;
 using Lab.Netfilter;
 using Lab.Netfilter.Flowtable;
 using Lab.Netfilter.Nat;

@@ -1,4 +1,4 @@
-using Lab.Cli.Regression;
+using Lab.Experiments.Regression;
 
 namespace Lab.Cli.Tests;
 

@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using CsCheck;
-using Lab.Cli.Running;
+using Lab.Simulation.Running;
 using Xunit.Abstractions;
+using Lab.Core;
 
 namespace Lab.Cli.Tests;
 
@@ -167,7 +168,7 @@ public sealed class ScenarioFuzzTests : IDisposable
         {
             s = LoadedScenarioSummary.Of(ModelCatalog.CreateLoader().Load(file, sets));
         }
-        catch (Lab.Engine.LabInputException)
+        catch (Lab.Core.LabInputException)
         {
             return true; // rejected with the overrides: the run must reject it the same way
         }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Lab.Cli.Sweeps;
+using Lab.Experiments.Sweeps;
 using Lab.Results;
 
 namespace Lab.Cli.Tests;

@@ -1,6 +1,6 @@
 using CsCheck;
-using Lab.Cli.Sweeps;
-using Lab.Engine;
+using Lab.Experiments.Sweeps;
+using Lab.Core;
 using Lab.Results;
 
 namespace Lab.Cli.Tests;

@@ -1,5 +1,5 @@
-using Lab.Cli.Sweeps;
-using Lab.Engine;
+using Lab.Experiments.Sweeps;
+using Lab.Core;
 using Lab.Results;
 using MathNet.Numerics.Distributions;
 

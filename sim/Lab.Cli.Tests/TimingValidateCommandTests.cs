@@ -135,7 +135,7 @@ public sealed class TimingScenarioTests
     {
         string root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "Lab.sln"))) root = Path.GetDirectoryName(root)!;
-        var loaded = Lab.Cli.Running.ModelCatalog.CreateLoader().Load(Path.Combine(root, "scenarios", "timing", file));
+        var loaded = Lab.Simulation.Running.ModelCatalog.CreateLoader().Load(Path.Combine(root, "scenarios", "timing", file));
         return Lab.Calibration.TimingSpec.From(loaded.First);
     }
 

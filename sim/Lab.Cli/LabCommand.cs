@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Lab.KernelLab.Cleanup;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Cli;
 
@@ -13,9 +13,9 @@ namespace Lab.Cli;
 /// </summary>
 public static class LabCommand
 {
-    public const int Ok = 0;
-    public const int CheckFailed = 1;
-    public const int BadInput = 2;
+    public const int Ok = ExitCodes.Ok;
+    public const int CheckFailed = ExitCodes.CheckFailed;
+    public const int BadInput = ExitCodes.BadInput;
 
     /// <summary>128 + SIGINT, as shells report a Ctrl-C.</summary>
     public const int Interrupted = SignalCancellation.SigIntExitCode;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Lab.Core;
 
 namespace Lab.Engine;
 

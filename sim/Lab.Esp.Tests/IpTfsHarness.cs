@@ -3,6 +3,7 @@ using Lab.Esp.IpTfs;
 using Lab.Models;
 using Lab.Models.Path;
 using Lab.Models.Traffic;
+using Lab.Core;
 
 namespace Lab.Esp.Tests;
 

@@ -1,4 +1,4 @@
-using Lab.Engine;
+using Lab.Core;
 using Lab.Esp.Reference;
 using Lab.Esp.Replay;
 

@@ -1,4 +1,4 @@
-using Lab.Engine;
+using Lab.Core;
 using Lab.Models.Path;
 using Lab.Models.Traffic;
 

@@ -1,4 +1,4 @@
-using Lab.Engine;
+using Lab.Core;
 using Lab.Netfilter.Conntrack;
 using Lab.Netfilter.Flowtable;
 

@@ -1,4 +1,4 @@
-using Lab.Engine;
+using Lab.Core;
 using Lab.Models;
 using Lab.Models.Traffic;
 using Lab.Radio.Cellular;

@@ -1,6 +1,7 @@
 using Lab.Engine;
 using Lab.Radio.Keepalive;
 using Lab.Radio.Power;
+using Lab.Core;
 
 namespace Lab.Radio.Tests;
 

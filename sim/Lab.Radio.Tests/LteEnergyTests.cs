@@ -1,4 +1,4 @@
-using Lab.Engine;
+using Lab.Core;
 using Lab.Radio.Keepalive;
 using Lab.Radio.Power;
 

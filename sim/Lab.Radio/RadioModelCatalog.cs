@@ -1,5 +1,6 @@
 using Lab.Models;
 using Lab.Radio.Power;
+using Lab.Core;
 
 namespace Lab.Radio;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Results.Tests;
 

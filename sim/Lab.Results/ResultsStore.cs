@@ -2,7 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using DuckDB.NET.Data;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Results;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using DuckDB.NET.Data;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Results;
 

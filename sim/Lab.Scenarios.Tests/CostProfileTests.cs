@@ -1,4 +1,4 @@
-using Lab.Engine;
+using Lab.Core;
 using Lab.Scenarios.Profiles;
 
 namespace Lab.Scenarios.Tests;

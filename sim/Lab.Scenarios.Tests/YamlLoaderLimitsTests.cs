@@ -1,5 +1,5 @@
 using System.Text;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Scenarios.Yaml;
 
 namespace Lab.Scenarios.Tests;

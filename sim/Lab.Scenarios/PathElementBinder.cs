@@ -1,3 +1,5 @@
+using Lab.Core;
+
 namespace Lab.Scenarios;
 
 /// <summary>

@@ -1,4 +1,4 @@
-using Lab.Engine;
+using Lab.Core;
 using Lab.Scenarios.Yaml;
 
 namespace Lab.Scenarios;
@@ -21,7 +21,7 @@ public sealed class Problems
         else _unlisted++;
     }
 
-    /// <summary>A problem whose text already names its position (from a <see cref="Lab.Engine.LabInputException"/>).</summary>
+    /// <summary>A problem whose text already names its position (from a <see cref="Lab.Core.LabInputException"/>).</summary>
     public void AddRaw(string problem) => _list.Add(problem);
 
     public void ThrowIfAny()
@@ -69,6 +69,3 @@ public sealed class Problems
         return prev[b.Length];
     }
 }
-
-/// <summary>One key of a scenario section: what it takes, its default and meaning. Drives validation, docs and `lab describe`.</summary>
-public sealed record KeySpec(string Key, string Type, string Default, string Description);

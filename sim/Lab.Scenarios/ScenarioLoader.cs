@@ -1,5 +1,5 @@
 using System.Globalization;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Models.Path;
 using Lab.Models.Traffic;
 using Lab.Scenarios.Profiles;

@@ -1,3 +1,5 @@
+using Lab.Core;
+
 namespace Lab.Scenarios;
 
 /// <summary>Every key the core scenario format takes: the single source for validation, scenarios/README.md and `lab describe scenario`.</summary>

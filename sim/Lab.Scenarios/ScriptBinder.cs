@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Models.Traffic;
 using Lab.Scenarios.Yaml;
 

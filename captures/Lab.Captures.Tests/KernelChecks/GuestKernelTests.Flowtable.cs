@@ -1,5 +1,5 @@
 using Lab.Captures.Tests.Vm;
-using Lab.Engine;
+using Lab.Core;
 using Lab.KernelLab.TestSupport;
 using Lab.KernelLab.Vm;
 using Lab.Netfilter.Conntrack;

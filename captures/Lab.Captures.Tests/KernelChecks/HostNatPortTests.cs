@@ -4,6 +4,7 @@ using Lab.KernelLab.Netfilter;
 using Lab.KernelLab.TestSupport;
 using Lab.Netfilter;
 using Xunit.Abstractions;
+using Lab.Core;
 
 namespace Lab.Captures.Tests.KernelChecks;
 
@@ -99,7 +100,7 @@ public sealed class HostNatPortTests(HostNatFixture fixture, ITestOutputHelper o
         }
     }
 
-    const long SimTimeMs = Lab.Engine.SimTime.Millisecond;
+    const long SimTimeMs = Lab.Core.SimTime.Millisecond;
 
     static void Check(string who, int[] ports, int i, NatSend s)
     {

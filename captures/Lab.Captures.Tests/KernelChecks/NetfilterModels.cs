@@ -1,5 +1,5 @@
 using System.Net;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Netfilter;
 using Lab.Netfilter.Conntrack;
 using Lab.Netfilter.Nat;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Lab.Engine;
+using Lab.Core;
 using Lab.KernelLab.TestSupport;
 using Lab.Netfilter.Conntrack;
 using Lab.Netfilter;

@@ -5,6 +5,7 @@ using Lab.Captures.Tests.Support;
 using Lab.KernelLab.Validation;
 using Lab.Esp;
 using Lab.Esp.Replay;
+using Lab.Core;
 
 namespace Lab.Captures.Tests.Validation;
 
@@ -93,7 +94,7 @@ public sealed class EspTraceFramesTests
         var p = new EspTracePacket(1, 0x1_00000000, 64, DropReason.None, 0);
         var plan = new EspValidationPlan([new EspSaTrace(sa, [p], default), new EspSaTrace(sa, [p], default)]);
 
-        var e = Assert.Throws<Lab.Engine.LabInputException>(plan.Validate);
+        var e = Assert.Throws<Lab.Core.LabInputException>(plan.Validate);
 
         Assert.Equal([
             "sa48: packet 1 has sequence number 0x100000000, above 32 bits on an SA without ESN",

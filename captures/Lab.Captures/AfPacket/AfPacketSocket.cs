@@ -4,7 +4,7 @@ using System.Text;
 using Lab.Captures.Frames;
 using Lab.Captures.Native;
 using Lab.Captures.Netns;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Captures.AfPacket;
 

@@ -1,5 +1,5 @@
 using Lab.Captures.Pcap;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Captures.EspFrames;
 

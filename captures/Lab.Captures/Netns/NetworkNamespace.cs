@@ -1,7 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Lab.Captures.AfPacket;
 using Lab.Captures.Native;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Captures.Netns;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Captures.Pcap;
 

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using Lab.Captures.Frames;
 using Lab.Captures.Pcap;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Captures.Replay;
 

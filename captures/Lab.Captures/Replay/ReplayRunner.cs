@@ -3,7 +3,7 @@ using Lab.Captures.AfPacket;
 using Lab.Captures.Frames;
 using Lab.Captures.Native;
 using Lab.Captures.Pcap;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Captures.Replay;
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Lab.Captures.Netns;
+using Lab.Core;
 using Lab.KernelLab.Netns;
 
 namespace Lab.KernelLab.Cleanup;

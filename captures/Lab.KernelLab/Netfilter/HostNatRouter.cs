@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Net;
 using Lab.Captures.Frames;
 using Lab.Captures.Netns;
-using Lab.Engine;
+using Lab.Core;
 using Lab.KernelLab.Netns;
 
 namespace Lab.KernelLab.Netfilter;

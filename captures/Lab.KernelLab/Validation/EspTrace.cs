@@ -1,4 +1,5 @@
 using Lab.Esp;
+using Lab.Core;
 
 namespace Lab.KernelLab.Validation;
 
@@ -53,7 +54,7 @@ public sealed record EspValidationPlan(IReadOnlyList<EspSaTrace> Traces)
 {
     public IEnumerable<EspTracePacket> AllPackets => Traces.SelectMany(t => t.Packets);
 
-    /// <summary>Throws <see cref="Lab.Engine.LabInputException"/> with one line per problem.</summary>
+    /// <summary>Throws <see cref="Lab.Core.LabInputException"/> with one line per problem.</summary>
     public void Validate()
     {
         var problems = new List<string>();
@@ -70,6 +71,6 @@ public sealed record EspValidationPlan(IReadOnlyList<EspSaTrace> Traces)
                     problems.Add($"{t.Sa.Check}: packet {pk.Index} has sequence number 0x{pk.Sequence:x}, above 32 bits on an SA without ESN");
             }
         }
-        if (problems.Count > 0) throw new Lab.Engine.LabInputException(problems);
+        if (problems.Count > 0) throw new Lab.Core.LabInputException(problems);
     }
 }

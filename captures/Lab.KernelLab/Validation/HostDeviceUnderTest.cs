@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Lab.Captures.Frames;
-using Lab.Engine;
+using Lab.Core;
 using Lab.KernelLab.Cleanup;
 using Lab.KernelLab.Netns;
 using Lab.KernelLab.Vm;

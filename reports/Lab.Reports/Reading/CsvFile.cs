@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Reports.Reading;
 

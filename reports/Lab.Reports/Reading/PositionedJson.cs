@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Reports.Reading;
 

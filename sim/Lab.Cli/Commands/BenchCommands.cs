@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Lab.Cli.Benchmarking;
+using Lab.Benchmarking;
+using Lab.Core;
 
 namespace Lab.Cli.Commands;
 
@@ -31,7 +32,7 @@ public static class BenchCommands
         int Bench(ParseResult pr, CancellationToken cancellation)
         {
             var output = pr.InvocationConfiguration.Output;
-            if (pr.GetValue(quick) && pr.GetValue(dry)) throw new Lab.Engine.LabInputException("--quick and --dry: choose one");
+            if (pr.GetValue(quick) && pr.GetValue(dry)) throw new Lab.Core.LabInputException("--quick and --dry: choose one");
             double limit = BenchComparer.ParseThreshold(pr.GetValue(threshold)!);
             var host = BenchHost.Current;
             if (host is null)
@@ -63,7 +64,7 @@ public static class BenchCommands
         cmd.SetAction(pr =>
         {
             int n = pr.GetValue(last);
-            if (n < 1) throw new Lab.Engine.LabInputException($"--last: expected a positive integer, found {n}");
+            if (n < 1) throw new Lab.Core.LabInputException($"--last: expected a positive integer, found {n}");
             var only = BenchModeFilter.Parse(pr.GetValue(mode));
             string? given = pr.GetValue(db);
             using var store = BenchStore.OpenReadOnly(given ?? Lab.Results.ResultsStore.DefaultPath(), given is null ? "results store" : "--db");

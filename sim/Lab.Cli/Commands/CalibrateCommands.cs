@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Lab.Calibration;
-using Lab.KernelLab.Calibration;
-using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Simulation.Running;
+using Lab.Core;
 using Lab.Results;
 using Lab.Scenarios.Profiles;
 
@@ -46,20 +45,12 @@ public static class CalibrateCommands
             var req = new CalibrateRequest(pr.GetValue(kernel)!, pr.GetValue(outPath), options, pr.GetValue(compare), Percent(pr.GetValue(threshold)!),
                 pr.GetValue(machine), LabInfo.Commit, pr.GetValue(noStore) ? null : ResultsStore.DefaultPath(), pr.GetValue(from));
             Action<string>? progress = Console.IsErrorRedirected ? null : line => Console.Error.WriteLine(line);
-            var outcome = CalibrationSession.Run(req, MeterFor, progress);
+            var outcome = CalibrationSession.Run(req, KernelCostMeters.For, progress);
             Print(outcome, req, stdout);
             return outcome.Regressed ? LabCommand.CheckFailed : LabCommand.Ok;
         });
         return cmd;
     }
-
-    static IKernelCostMeter MeterFor(string kernel) => kernel switch
-    {
-        "host" => KernelCostMeter.UnavailableReason() is string why
-            ? throw new LabInputException($"--kernel host: cannot measure this machine's kernel: {why}")
-            : new KernelCostMeter(),
-        _ => VmCostMeter.Boot(),
-    };
 
     static void Print(CalibrateOutcome o, CalibrateRequest req, TextWriter w)
     {

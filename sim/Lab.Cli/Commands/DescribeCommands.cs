@@ -1,7 +1,6 @@
 using System.CommandLine;
-using System.Text;
-using Lab.Cli.Running;
-using Lab.Engine;
+using Lab.Simulation.Running;
+using Lab.Core;
 using Lab.Models;
 using Lab.Scenarios;
 using Lab.Scenarios.Profiles;
@@ -12,35 +11,6 @@ namespace Lab.Cli.Commands;
 /// <summary><c>lab describe [MODEL]</c>: every parameter with unit, default, valid range and source.</summary>
 public static class DescribeCommands
 {
-    /// <summary>Descriptions from models that are not path elements (radio, cellular, ...).</summary>
-    static IEnumerable<ModelDescription> Standalone()
-    {
-        foreach (var name in new[] { "radio-lte", "radio-3g", "radio-nr", "cellular" })
-        {
-            if (Lab.Radio.RadioModelCatalog.Describe(name) is { } d) yield return d;
-        }
-        foreach (var name in Lab.Netfilter.NetfilterModels.Names)
-        {
-            if (Lab.Netfilter.NetfilterModels.Describe(name) is { } d) yield return d;
-        }
-    }
-
-    public static IReadOnlyList<ModelDescription> All()
-    {
-        var list = new List<ModelDescription> { ScenarioDescription() };
-        list.AddRange(ModelCatalog.Plugins.Select(WithKeyMetrics));
-        list.AddRange(Standalone());
-        return list;
-    }
-
-    static ModelDescription WithKeyMetrics(IModelPlugin plugin)
-    {
-        var d = plugin.Describe();
-        if (plugin.KeyMetrics.Count == 0) return d;
-        string keys = string.Join(", ", plugin.KeyMetrics.Select(k => "NAME." + k));
-        return d with { Notes = [.. d.Notes, $"Key metrics (lab run's table for a sweep, lab report's slides): {keys}."] };
-    }
-
     public static Command Create()
     {
         var model = new Argument<string?>("MODEL") { Description = "Model name (omit to list them)", Arity = ArgumentArity.ZeroOrOne };
@@ -49,7 +19,7 @@ public static class DescribeCommands
         cmd.SetAction(pr =>
         {
             var output = pr.InvocationConfiguration.Output;
-            var all = All();
+            var all = ModelDescriptions.All();
             string? name = pr.GetValue(model);
             string? costsFile = pr.GetValue(costs);
             if (name is null && costsFile is not null) throw new LabInputException("--costs: expected a MODEL to describe with it (lab describe forward --costs FILE)");
@@ -74,51 +44,9 @@ public static class DescribeCommands
                 var flag = SourcePos.Flag("--costs " + costsFile);
                 profile = ProfilePath.Read(Path.GetFullPath(costsFile), costsFile, flag, null);
             }
-            output.Write(Format(found, profile));
+            output.Write(ModelDescriptions.Format(found, profile));
             return LabCommand.Ok;
         });
         return cmd;
-    }
-
-    static ModelDescription ScenarioDescription()
-    {
-        var ps = new List<ParameterSpec>();
-        void Add(string section, IEnumerable<KeySpec> keys)
-        {
-            foreach (var k in keys) ps.Add(new ParameterSpec(section + k.Key, k.Type, k.Default, "", "lab scenario format (scenarios/README.md)", k.Description));
-        }
-        Add("", ScenarioSchema.TopLevel);
-        Add("run.", ScenarioSchema.Run);
-        Add("traffic[].", ScenarioSchema.Traffic);
-        Add("path[].link.", ScenarioSchema.Link);
-        Add("path[].rss.", ScenarioSchema.Rss);
-        Add("path[].stage.", ScenarioSchema.Stage);
-        Add("outputs.", ScenarioSchema.Outputs);
-        Add("traffic[kind=script].packets[].", ScenarioSchema.ScriptPacket);
-        Add("probes.", ScenarioSchema.Probes);
-        return new ModelDescription("scenario", "The scenario format and the generic path elements (link, rss, stage)", "", ps,
-            ["Rates count the wire: frame + 20 B preamble and inter-frame gap (IEEE 802.3), as line rate does."]);
-    }
-
-    public static string Format(ModelDescription d, CostProfile? profile = null)
-    {
-        var sb = new StringBuilder();
-        sb.Append(d.Name).Append(": ").Append(d.Summary).Append('\n');
-        if (d.KernelCounterpart.Length > 0) sb.Append("kernel: ").Append(d.KernelCounterpart).Append('\n');
-        sb.Append('\n');
-        foreach (var p in d.Parameters)
-        {
-            sb.Append(p.Key).Append('\n');
-            sb.Append("    ").Append(p.Description).Append('\n');
-            sb.Append("    unit: ").Append(p.Unit).Append("   default: ").Append(p.Default);
-            if (p.Range.Length > 0) sb.Append("   range: ").Append(p.Range);
-            sb.Append('\n');
-            bool cost = CostDescription.CostKey(d, p) is not null;
-            if (cost) sb.Append("    ").Append(CostDescription.ValueLine(d, p, profile)).Append('\n');
-            if (p.Source.Length > 0) sb.Append(cost && CostDescription.Find(d, profile, CostDescription.CostKey(d, p)!) is not null ? "    default's source: " : "    source: ").Append(p.Source).Append('\n');
-        }
-        if (d.CostSection is not null) sb.Append('\n').Append(CostDescription.Tally(d, profile)).Append('\n');
-        foreach (var n in d.Notes) sb.Append("\nnote: ").Append(n).Append('\n');
-        return sb.ToString();
     }
 }

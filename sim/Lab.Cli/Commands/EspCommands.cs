@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Esp;
 using Lab.Esp.Reference;
 using Lab.Esp.Replay;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Radio.Keepalive;
 
 namespace Lab.Cli.Commands;

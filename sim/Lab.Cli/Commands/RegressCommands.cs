@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Lab.Cli.Regression;
+using Lab.Experiments.Regression;
 
 namespace Lab.Cli.Commands;
 

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using Lab.Captures.EspFrames;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Esp;
 using Lab.Esp.Replay;
 using Lab.Esp.Sa;
+using Lab.Experiments.Reordering;
 using Lab.Radio.Reordering;
 
 namespace Lab.Cli.Commands;
@@ -65,7 +65,7 @@ public static class ReorderCommands
             if (pr.GetValue(pcap))
             {
                 if (path == "-") throw new LabInputException("FILE: --pcap needs a file name, not stdin");
-                trace = ReadPcap(path, spiValue, m == XfrmReplayMode.Esn);
+                trace = EspArrivalTraces.ReadPcap(path, spiValue, m == XfrmReplayMode.Esn);
             }
             else if (path == "-") trace = ReorderReport.ReadText(Console.In, "<stdin>");
             else
@@ -91,20 +91,6 @@ public static class ReorderCommands
         return list;
     }
 
-    /// <summary>ESP sequence numbers and capture times of one SA in a capture; with ESN the high half is inferred as the receiver does.</summary>
-    static ArrivalTrace ReadPcap(string path, uint? spi, bool esn)
-    {
-        var arrivals = EspCaptureArrivals.Read(path);
-        var order = arrivals.Spis;
-        if (order.Count == 0) throw new LabInputException($"{path}: expected ESP packets, found none in {arrivals.Records} records");
-        uint chosen;
-        if (spi is { } s) chosen = s;
-        else if (order.Count == 1) chosen = order[0];
-        else throw new LabInputException($"{path}: {order.Count} SPIs found ({string.Join(", ", order.Select(x => $"0x{x:x}"))}): choose one with --spi");
-        var (seqs, times) = arrivals.Sequence(chosen, esn);
-        return new ArrivalTrace($"{path} (SPI 0x{chosen:x})", seqs, times);
-    }
-
     static bool TryParseU32(string text, out uint value)
     {
         if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
@@ -116,31 +102,5 @@ public static class ReorderCommands
     {
         problems.Add(message);
         return fallback;
-    }
-
-    /// <summary>One inbound SA with synchronous crypto (XfrmStateIn.Input: check, seq_hi inference, ICV, recheck, advance), fresh per run.</summary>
-    sealed class KernelReplayWindow(XfrmReplayMode mode) : IReplayWindowModel
-    {
-        public string ModeName => Lab.Esp.Reference.ReplayReference.ModeName(mode);
-
-        public uint MaxWindow => mode == XfrmReplayMode.Legacy ? XfrmReplay.LegacyBitmapBits : XfrmReplay.MaxEsnWindow;
-
-        public ReplayDrops Run(ReadOnlySpan<long> sequenceNumbers, uint window)
-        {
-            var sa = new XfrmStateIn(new XfrmId(1, default, XfrmId.IpprotoEsp), XfrmMode.Tunnel, EspEncap.None, XfrmReplay.Create(mode, window));
-            var mib = new XfrmMib();
-            long tooOld = 0, duplicate = 0, other = 0;
-            foreach (long s in sequenceNumbers)
-            {
-                switch (sa.Input(mode == XfrmReplayMode.Esn ? (ulong)s : (uint)s, mib))
-                {
-                    case DropReason.None: break;
-                    case DropReason.ReplayWindow: tooOld++; break;
-                    case DropReason.Replay: duplicate++; break;
-                    default: other++; break;
-                }
-            }
-            return new ReplayDrops(tooOld, duplicate, other);
-        }
     }
 }

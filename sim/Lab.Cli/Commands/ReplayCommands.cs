@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Lab.Captures.Frames;
 using Lab.Captures.Replay;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Lab.Cli.Benchmarking;
-using Lab.Engine;
+using Lab.Benchmarking;
+using Lab.Core;
 using Lab.Reports;
 
 namespace Lab.Cli.Commands;

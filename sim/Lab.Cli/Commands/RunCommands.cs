@@ -1,6 +1,5 @@
-using System.Globalization;
 using System.CommandLine;
-using Lab.Cli.Running;
+using Lab.Simulation.Running;
 using Lab.Engine;
 using Lab.Results;
 using Lab.Scenarios;
@@ -24,7 +23,7 @@ public static class RunCommands
         cmd.SetAction((pr, cancellation) =>
         {
             var output = pr.InvocationConfiguration.Output;
-            var loaded = Load(pr.GetValue(scenario)!, pr.GetValue(sets), pr.GetValue(seed), pr.GetValue(reps));
+            var loaded = ScenarioLoading.Load(pr.GetValue(scenario)!, pr.GetValue(sets), pr.GetValue(seed), pr.GetValue(reps));
             string dir = pr.GetValue(outDir) ?? OutputFolder.Default("results", loaded.First.Name);
             // Before the run, so a refused folder costs nothing; again when writing.
             OutputFolder.Check(dir, OutputKind.Results, pr.GetValue(force));
@@ -56,7 +55,7 @@ public static class RunCommands
         var cmd = new Command("check", "Validate a scenario without running it") { scenario, sets };
         cmd.SetAction(pr =>
         {
-            var loaded = Load(pr.GetValue(scenario)!, pr.GetValue(sets), null, null);
+            var loaded = ScenarioLoading.Load(pr.GetValue(scenario)!, pr.GetValue(sets), null, null);
             var s = loaded.First;
             pr.InvocationConfiguration.Output.WriteLine(
                 $"{loaded.File}: ok: scenario '{s.Name}', {loaded.Points.Count} point(s) x {s.Run.Replications} replication(s), " +
@@ -64,14 +63,5 @@ public static class RunCommands
             return LabCommand.Ok;
         });
         return cmd;
-    }
-
-    public static LoadedScenario Load(string file, string[]? sets, long? seed, int? replications)
-    {
-        // Problems with these values name the flag the user typed, not the parameter it sets.
-        var flags = new List<ParameterOverride>();
-        if (seed is { } s) flags.Add(new ParameterOverride($"--seed {s}", "run.seed", s.ToString(CultureInfo.InvariantCulture)));
-        if (replications is { } r) flags.Add(new ParameterOverride($"--replications {r}", "run.replications", r.ToString(CultureInfo.InvariantCulture)));
-        return ModelCatalog.CreateLoader().Load(file, sets ?? [], flags);
     }
 }

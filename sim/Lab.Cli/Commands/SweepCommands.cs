@@ -1,7 +1,7 @@
 using System.CommandLine;
-using Lab.Cli.Running;
-using Lab.Cli.Sweeps;
-using Lab.Engine;
+using Lab.Simulation.Running;
+using Lab.Experiments.Sweeps;
+using Lab.Core;
 using Lab.Results;
 
 namespace Lab.Cli.Commands;
@@ -41,7 +41,7 @@ public static class SweepCommands
         {
             var output = pr.InvocationConfiguration.Output;
             string file = pr.GetValue(scenario)!;
-            var loaded = RunCommands.Load(file, pr.GetValue(sets), pr.GetValue(seed), pr.GetValue(reps));
+            var loaded = ScenarioLoading.Load(file, pr.GetValue(sets), pr.GetValue(seed), pr.GetValue(reps));
             string dir = pr.GetValue(outDir) ?? OutputFolder.Default("results", loaded.First.Name);
             OutputFolder.Check(dir, OutputKind.Sweep, pr.GetValue(force));
             int batch = loaded.First.Run.Replications;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Lab.Cli.Validation;
-using Lab.Engine;
+using Lab.Experiments.Validation;
+using Lab.Core;
 
 namespace Lab.Cli.Commands;
 

@@ -1,4 +1,5 @@
 using Lab.Models;
+using Lab.Core;
 
 namespace Lab.Esp.IpTfs;
 

@@ -1,6 +1,7 @@
 using Lab.Engine;
 using Lab.Esp.Wire;
 using Lab.Models;
+using Lab.Core;
 
 namespace Lab.Esp.IpTfs;
 

@@ -1,4 +1,5 @@
 using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Models.Path;
 

@@ -1,5 +1,6 @@
 using Lab.Engine;
 using Lab.Models.Path;
+using Lab.Core;
 
 namespace Lab.Models.Traffic;
 

@@ -1,6 +1,7 @@
 using Lab.Engine;
 using Lab.Netfilter.Conntrack;
 using Lab.Netfilter.Nat;
+using Lab.Core;
 
 namespace Lab.Netfilter.Churn;
 

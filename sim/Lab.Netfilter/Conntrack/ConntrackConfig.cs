@@ -1,4 +1,4 @@
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Netfilter.Conntrack;
 

@@ -1,3 +1,5 @@
+using Lab.Core;
+
 namespace Lab.Netfilter.Conntrack;
 
 public sealed partial class ConntrackTable
@@ -72,7 +74,7 @@ public sealed partial class ConntrackTable
             }
             // Insert only the reply direction, with a fixed 1-second timeout and IPS_NAT_CLASH.
             ref var l = ref _e[loser];
-            l.Timeout = now + Lab.Engine.SimTime.Second;
+            l.Timeout = now + Lab.Core.SimTime.Second;
             l.Status |= ConntrackStatus.FixedTimeout | ConntrackStatus.NatClash | ConntrackStatus.Confirmed;
             LinkHead(2 * loser + 1, replyHash);
             Stats.clash_resolve++;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Netfilter.Conntrack;
 

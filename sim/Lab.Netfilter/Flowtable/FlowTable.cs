@@ -1,5 +1,6 @@
 using Lab.Engine;
 using Lab.Netfilter.Conntrack;
+using Lab.Core;
 
 namespace Lab.Netfilter.Flowtable;
 

@@ -1,4 +1,4 @@
-using Lab.Engine;
+using Lab.Core;
 using Lab.Models.Metrics;
 using Lab.Netfilter.Conntrack;
 using Lab.Netfilter.Flowtable;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Lab.Engine;
+using Lab.Core;
 using Lab.Models;
 using Lab.Models.Path;
 using Lab.Models.Traffic;

@@ -1,4 +1,4 @@
-using Lab.Engine;
+using Lab.Core;
 using Lab.Models;
 using Lab.Models.Path;
 using Lab.Netfilter.Conntrack;

@@ -2,6 +2,7 @@ using Lab.Engine;
 using Lab.Models;
 using Lab.Models.Path;
 using Lab.Netfilter.NatT;
+using Lab.Core;
 
 namespace Lab.Netfilter.Stages;
 

@@ -1,5 +1,6 @@
 using Lab.Engine;
 using Lab.Radio.Power;
+using Lab.Core;
 
 namespace Lab.Radio.Keepalive;
 

@@ -1,3 +1,5 @@
+using Lab.Core;
+
 namespace Lab.Radio.Keepalive;
 
 /// <summary>What the phone sends to keep the NAT mapping of a UDP-encapsulated ESP tunnel alive.</summary>
@@ -74,7 +76,7 @@ public sealed record KeepaliveStrategy(
 public sealed record TunnelReestablishment(int Exchanges, int RequestBytes, int ResponseBytes, long RoundTrip)
 {
     /// <summary>[A] 2 exchanges, 500 B requests, 500 B responses (IKE_AUTH with certificates is larger), 100 ms round trip.</summary>
-    public static TunnelReestablishment Default { get; } = new(2, 500, 500, 100 * Lab.Engine.SimTime.Millisecond);
+    public static TunnelReestablishment Default { get; } = new(2, 500, 500, 100 * Lab.Core.SimTime.Millisecond);
 
     public long Duration => Exchanges * RoundTrip;
 }

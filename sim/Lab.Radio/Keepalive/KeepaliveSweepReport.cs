@@ -1,6 +1,7 @@
 using System.Globalization;
 using Lab.Engine;
 using Lab.Radio.Power;
+using Lab.Core;
 
 namespace Lab.Radio.Keepalive;
 

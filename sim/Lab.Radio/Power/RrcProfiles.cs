@@ -1,4 +1,4 @@
-using Lab.Engine;
+using Lab.Core;
 using Lab.Models;
 
 namespace Lab.Radio.Power;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Lab.Engine;
+using Lab.Core;
 
 namespace Lab.Radio.Reordering;
 

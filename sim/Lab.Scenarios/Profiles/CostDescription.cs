@@ -1,4 +1,5 @@
 using Lab.Models;
+using Lab.Core;
 
 namespace Lab.Scenarios.Profiles;
 
@@ -39,7 +40,7 @@ public static class CostDescription
             string ci = string.Create(inv, $"95% interval [{c.Ci95LowNs:0.#}, {c.Ci95HighNs:0.#}] ns");
             string from = c.From.Count > 0 ? $", stage {string.Join(" + ", c.From)}" : "";
             string label = c.Label is null ? "" : $" [{c.Label}]";
-            return $"value: {Lab.Engine.SimTime.Format(c.ValuePs)}, {ci}: MEASURED{from}; {ProfilePath.Origin(profile!)}{label}";
+            return $"value: {Lab.Core.SimTime.Format(c.ValuePs)}, {ci}: MEASURED{from}; {ProfilePath.Origin(profile!)}{label}";
         }
         return profile is null
             ? $"value: {p.Default}: ASSUMPTION (model default; lab calibrate measures it, lab describe {d.Name} --costs FILE shows a profile's value)"

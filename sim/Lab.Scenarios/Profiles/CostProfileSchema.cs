@@ -1,3 +1,5 @@
+using Lab.Core;
+
 namespace Lab.Scenarios.Profiles;
 
 /// <summary>Every key of a cost profile (lab-cost-profile/1): the single source for the reader and scenarios/README.md.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Lab.Scenarios.Yaml;
+using Lab.Core;
 
 namespace Lab.Scenarios.Profiles;
 
@@ -93,7 +94,7 @@ public sealed record ScenarioCostSources(CostProfile? Profile, string? Given, IR
                 profile = ProfilePath.Read(ProfilePath.Resolve(given, fileNode.Pos, scenarioFile), given, fileNode.Pos,
                     type => keysByType.TryGetValue(type, out var keys) ? keys : null);
             }
-            catch (Lab.Engine.LabInputException e)
+            catch (Lab.Core.LabInputException e)
             {
                 foreach (var p in e.Problems) problems.AddRaw(p);
                 return None;
@@ -131,7 +132,7 @@ public sealed record ScenarioCostSources(CostProfile? Profile, string? Given, IR
                             costs = new YMap(at);
                             body.Set("costs", costs, at);
                         }
-                        costs.Set(cost.Key, new YScalar(at, Lab.Engine.SimTime.Format(cost.ValuePs)), at);
+                        costs.Set(cost.Key, new YScalar(at, Lab.Core.SimTime.Format(cost.ValuePs)), at);
                         measured.Add(cost.Key);
                     }
                 }

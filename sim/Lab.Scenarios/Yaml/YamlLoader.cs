@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Unicode;
-using Lab.Engine;
+using Lab.Core;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 

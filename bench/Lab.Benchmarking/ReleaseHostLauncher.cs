@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using Lab.Core;
+
+namespace Lab.Benchmarking;
+
+/// <summary>
+/// A Debug <c>lab</c> would measure Debug code. So `lab bench` without a registered host (a Debug
+/// build registers none) re-runs the same command line inside a Release build of sim/Lab.Cli
+/// (<c>dotnet run -c Release --project sim/Lab.Cli -- bench ...</c>), which registers the
+/// BenchmarkDotNet host of bench/Lab.Bench; the project is found by walking up from the current
+/// directory or from the binary's folder, and its output and exit code are passed on.
+/// </summary>
+public static class ReleaseHostLauncher
+{
+    public const string ProjectRelativePath = "sim/Lab.Cli/Lab.Cli.csproj";
+
+    /// <summary>The checkout holding sim/Lab.Cli, or null.</summary>
+    public static string? FindRepositoryRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, ProjectRelativePath))) return dir.FullName;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The dotnet arguments that run <paramref name="labArgs"/> (beginning with "bench") in the Release host.</summary>
+    public static IReadOnlyList<string> Arguments(string root, IReadOnlyList<string> labArgs)
+    {
+        var a = new List<string> { "run", "-c", "Release", "-v", "q", "--project", Path.Combine(root, ProjectRelativePath), "--" };
+        a.AddRange(labArgs);
+        return a;
+    }
+
+    /// <param name="cancellation">Ctrl-C: the Release host (dotnet run and its child) is killed and <see cref="OperationCanceledException"/> thrown.</param>
+    public static int Run(IReadOnlyList<string> labArgs, TextWriter output, TextWriter error, CancellationToken cancellation = default)
+    {
+        string root = FindRepositoryRoot() ?? throw new Lab.Core.LabInputException(
+            $"lab bench: cannot find {ProjectRelativePath} above the current directory; run it from the lab's checkout");
+        error.WriteLine($"lab bench: running in a Release build of {ProjectRelativePath} (the first build takes a minute)");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in Arguments(root, labArgs)) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start dotnet");
+        var gate = new object();
+        p.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (gate) output.WriteLine(e.Data);
+        };
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (gate) error.WriteLine(e.Data);
+        };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        using (cancellation.Register(() =>
+        {
+            try
+            {
+                p.Kill(entireProcessTree: true);
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Already gone.
+            }
+        }))
+            p.WaitForExit();
+        cancellation.ThrowIfCancellationRequested();
+        return p.ExitCode;
+    }
+}

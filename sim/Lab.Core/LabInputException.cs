@@ -1,0 +1,19 @@
+namespace Lab.Core;
+
+/// <summary>
+/// A user mistake (bad scenario, pcap, flag): the command line prints <see cref="Exception.Message"/>
+/// as one line per problem and exits with code 2, never a stack trace.
+/// </summary>
+public sealed class LabInputException : Exception
+{
+    public LabInputException(string message) : base(message) { Problems = [message]; }
+
+    public LabInputException(IReadOnlyList<string> problems)
+        : base(string.Join(Environment.NewLine, problems)) { Problems = problems; }
+
+    public LabInputException() : this("bad input") { }
+
+    public LabInputException(string message, Exception inner) : base(message, inner) { Problems = [message]; }
+
+    public IReadOnlyList<string> Problems { get; }
+}

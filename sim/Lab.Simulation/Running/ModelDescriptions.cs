@@ -1,0 +1,81 @@
+using System.Text;
+using Lab.Core;
+using Lab.Scenarios;
+using Lab.Scenarios.Profiles;
+
+namespace Lab.Simulation.Running;
+
+/// <summary>Every model as <c>lab describe</c> shows it: the scenario format, each plugin, and the models that are not path elements.</summary>
+public static class ModelDescriptions
+{
+    /// <summary>Descriptions from models that are not path elements (radio, cellular, ...).</summary>
+    static IEnumerable<ModelDescription> Standalone()
+    {
+        foreach (var name in new[] { "radio-lte", "radio-3g", "radio-nr", "cellular" })
+        {
+            if (Lab.Radio.RadioModelCatalog.Describe(name) is { } d) yield return d;
+        }
+        foreach (var name in Lab.Netfilter.NetfilterModels.Names)
+        {
+            if (Lab.Netfilter.NetfilterModels.Describe(name) is { } d) yield return d;
+        }
+    }
+
+    public static IReadOnlyList<ModelDescription> All()
+    {
+        var list = new List<ModelDescription> { ScenarioDescription() };
+        list.AddRange(ModelCatalog.Plugins.Select(WithKeyMetrics));
+        list.AddRange(Standalone());
+        return list;
+    }
+
+    static ModelDescription WithKeyMetrics(IModelPlugin plugin)
+    {
+        var d = plugin.Describe();
+        if (plugin.KeyMetrics.Count == 0) return d;
+        string keys = string.Join(", ", plugin.KeyMetrics.Select(k => "NAME." + k));
+        return d with { Notes = [.. d.Notes, $"Key metrics (lab run's table for a sweep, lab report's slides): {keys}."] };
+    }
+
+    static ModelDescription ScenarioDescription()
+    {
+        var ps = new List<ParameterSpec>();
+        void Add(string section, IEnumerable<KeySpec> keys)
+        {
+            foreach (var k in keys) ps.Add(new ParameterSpec(section + k.Key, k.Type, k.Default, "", "lab scenario format (scenarios/README.md)", k.Description));
+        }
+        Add("", ScenarioSchema.TopLevel);
+        Add("run.", ScenarioSchema.Run);
+        Add("traffic[].", ScenarioSchema.Traffic);
+        Add("path[].link.", ScenarioSchema.Link);
+        Add("path[].rss.", ScenarioSchema.Rss);
+        Add("path[].stage.", ScenarioSchema.Stage);
+        Add("outputs.", ScenarioSchema.Outputs);
+        Add("traffic[kind=script].packets[].", ScenarioSchema.ScriptPacket);
+        Add("probes.", ScenarioSchema.Probes);
+        return new ModelDescription("scenario", "The scenario format and the generic path elements (link, rss, stage)", "", ps,
+            ["Rates count the wire: frame + 20 B preamble and inter-frame gap (IEEE 802.3), as line rate does."]);
+    }
+
+    public static string Format(ModelDescription d, CostProfile? profile = null)
+    {
+        var sb = new StringBuilder();
+        sb.Append(d.Name).Append(": ").Append(d.Summary).Append('\n');
+        if (d.KernelCounterpart.Length > 0) sb.Append("kernel: ").Append(d.KernelCounterpart).Append('\n');
+        sb.Append('\n');
+        foreach (var p in d.Parameters)
+        {
+            sb.Append(p.Key).Append('\n');
+            sb.Append("    ").Append(p.Description).Append('\n');
+            sb.Append("    unit: ").Append(p.Unit).Append("   default: ").Append(p.Default);
+            if (p.Range.Length > 0) sb.Append("   range: ").Append(p.Range);
+            sb.Append('\n');
+            bool cost = CostDescription.CostKey(d, p) is not null;
+            if (cost) sb.Append("    ").Append(CostDescription.ValueLine(d, p, profile)).Append('\n');
+            if (p.Source.Length > 0) sb.Append(cost && CostDescription.Find(d, profile, CostDescription.CostKey(d, p)!) is not null ? "    default's source: " : "    source: ").Append(p.Source).Append('\n');
+        }
+        if (d.CostSection is not null) sb.Append('\n').Append(CostDescription.Tally(d, profile)).Append('\n');
+        foreach (var n in d.Notes) sb.Append("\nnote: ").Append(n).Append('\n');
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,21 @@
+using System.Globalization;
+using Lab.Scenarios;
+
+namespace Lab.Simulation.Running;
+
+/// <summary>Loads a scenario file with the model catalogue's bindings, as every command and experiment does.</summary>
+public static class ScenarioLoading
+{
+    /// <summary>
+    /// The scenario in <paramref name="file"/> with <paramref name="sets"/> (key=value) applied, and
+    /// <paramref name="seed"/> and <paramref name="replications"/> overriding run.seed and run.replications.
+    /// </summary>
+    public static LoadedScenario Load(string file, string[]? sets, long? seed, int? replications)
+    {
+        // Problems with these values name the flag the user typed, not the parameter it sets.
+        var flags = new List<ParameterOverride>();
+        if (seed is { } s) flags.Add(new ParameterOverride($"--seed {s}", "run.seed", s.ToString(CultureInfo.InvariantCulture)));
+        if (replications is { } r) flags.Add(new ParameterOverride($"--replications {r}", "run.replications", r.ToString(CultureInfo.InvariantCulture)));
+        return ModelCatalog.CreateLoader().Load(file, sets ?? [], flags);
+    }
+}
