@@ -1,3 +1,4 @@
+using Lab.Core;
 using Lab.Engine;
 using Lab.Models.Metrics;
 using Lab.Models.Path;

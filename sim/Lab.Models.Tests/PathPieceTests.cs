@@ -1,3 +1,4 @@
+using Lab.Core;
 using Lab.Engine;
 using Lab.Models.Path;
 using Lab.Models.Traffic;
