@@ -141,36 +141,31 @@ public static partial class BenchSession
     /// <summary>
     /// Kills this process's descendants when the run is interrupted: at once (the token's callback,
     /// on the signal's thread), and again when the process is ended for not unwinding
-    /// (<see cref="Lab.Captures.Cleanup.ExitCleanup"/>), since BenchmarkDotNet, which takes no token, may
-    /// have started its next child meanwhile.
+    /// (Environment.Exit runs ProcessExit), since BenchmarkDotNet, which takes no token, may have
+    /// started its next child meanwhile.
     /// </summary>
     sealed class InterruptReaper : IDisposable
     {
         readonly CancellationToken _cancellation;
         readonly CancellationTokenRegistration _registration;
-        readonly Reaper _atExit;
 
         public InterruptReaper(CancellationToken cancellation)
         {
             _cancellation = cancellation;
-            _atExit = new Reaper(cancellation);
-            Lab.Captures.Cleanup.ExitCleanup.Register(_atExit);
+            AppDomain.CurrentDomain.ProcessExit += OnExit;
             _registration = cancellation.Register(ProcessTree.KillDescendants);
+        }
+
+        void OnExit(object? sender, EventArgs e)
+        {
+            if (_cancellation.IsCancellationRequested) ProcessTree.KillDescendants();
         }
 
         public void Dispose()
         {
             _registration.Dispose();
-            Lab.Captures.Cleanup.ExitCleanup.Unregister(_atExit);
+            AppDomain.CurrentDomain.ProcessExit -= OnExit;
             if (_cancellation.IsCancellationRequested) ProcessTree.KillDescendants();
-        }
-
-        sealed class Reaper(CancellationToken cancellation) : IDisposable
-        {
-            public void Dispose()
-            {
-                if (cancellation.IsCancellationRequested) ProcessTree.KillDescendants();
-            }
         }
     }
 
