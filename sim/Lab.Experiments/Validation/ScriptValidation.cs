@@ -214,7 +214,7 @@ public static class ScriptValidation
         }
         var documented = outcome.Checks.Where(c => c.Documented is not null).ToList();
         foreach (var g in documented.GroupBy(c => (c.Kind, c.Key)))
-            o.WriteLine(string.Create(Inv, $"  documented difference: {g.Key.Kind} {g.Key.Key} ({g.Count()} probes, model {g.First().Model}.., kernel {g.First().Kernel}): {g.First().Documented}"));
+            o.WriteLine(string.Create(Inv, $"  documented difference: {g.Key.Kind} {g.Key.Key} at {g.Count()} probes (first at {g.First().AtSeconds:0.###} s: model {g.First().Model}, kernel {g.First().Kernel}): {g.First().Documented}"));
         var bad = outcome.Checks.Where(c => !c.Agree).ToList();
         if (bad.Count == 0)
         {
