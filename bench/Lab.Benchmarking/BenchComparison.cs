@@ -66,7 +66,7 @@ public static class BenchComparer
             double d = Math.Log(c.Ratio / b.Ratio);
             double se = Math.Sqrt(c.RatioRelStdErr * c.RatioRelStdErr + b.RatioRelStdErr * b.RatioRelStdErr);
             int df = Math.Min(c.RatioDegreesOfFreedom, b.RatioDegreesOfFreedom);
-            double half = df >= 1 ? StudentT.InvCDF(0, 1, df, 0.975) * se : 0;
+            double half = df >= 1 ? Lab.Results.StudentT95.Critical(df) * se : 0;
             double bar = RunNoiseModel.Bar(threshold, b.M.RunNoise, b.M.Runs, c.M.RunNoise, c.M.Runs);
             var verdict = d - half > bar ? BenchVerdict.Slower : d + half < -bar ? BenchVerdict.Faster : BenchVerdict.Unchanged;
             deltas.Add(new BenchDelta(c.Key, b, c, Math.Exp(d) - 1, Math.Exp(half) - 1, verdict, Math.Exp(bar) - 1));

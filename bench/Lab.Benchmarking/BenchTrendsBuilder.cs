@@ -104,7 +104,7 @@ public static class BenchTrendsBuilder
 
     /// <summary>Half-width of the 95% interval of log(ratio): t(0.975, df) · rse; 0 without a noise estimate.</summary>
     public static double HalfWidth(double relStdErr, int degreesOfFreedom) =>
-        degreesOfFreedom >= 1 && relStdErr > 0 && double.IsFinite(relStdErr) ? StudentT.InvCDF(0, 1, degreesOfFreedom, 0.975) * relStdErr : 0;
+        degreesOfFreedom >= 1 && relStdErr > 0 && double.IsFinite(relStdErr) ? Lab.Results.StudentT95.Critical(degreesOfFreedom) * relStdErr : 0;
 
     /// <summary>The short commit (7 characters) per run, oldest first; further runs of the same commit get " (2)", " (3)".</summary>
     static Dictionary<string, string> Labels(IEnumerable<BenchRun> runs)

@@ -91,11 +91,14 @@ public sealed class KernelReplayTests
         var (topology, a, _) = VethPairRig.Create();
         using (topology)
         {
-            var e = Assert.Throws<LabInputException>(() => AfPacketSocket.Open("nosuch0", a, new AfPacketOptions()));
-            Assert.Equal($"--iface: no interface 'nosuch0' in network namespace '{a}'", e.Message);
+            // The library names the parameter; the CLI turns "iface" into its flag --iface.
+            var e = Assert.Throws<ParameterException>(() => AfPacketSocket.Open("nosuch0", a, new AfPacketOptions()));
+            Assert.Equal("iface", e.Problems[0].Parameter);
+            Assert.Equal($"iface: no interface 'nosuch0' in network namespace '{a}'", e.Message);
         }
-        var e2 = Assert.Throws<LabInputException>(() => AfPacketSocket.Open("veth0", "lab-none-here", new AfPacketOptions()));
-        Assert.StartsWith("--netns: no network namespace 'lab-none-here'", e2.Message);
+        var e2 = Assert.Throws<ParameterException>(() => AfPacketSocket.Open("veth0", "lab-none-here", new AfPacketOptions()));
+        Assert.Equal("netns", e2.Problems[0].Parameter);
+        Assert.StartsWith("--netns: no network namespace 'lab-none-here'", e2.Render(n => "--" + n)[0]);
     }
 
     [NetnsFact]

@@ -1,3 +1,4 @@
+using Lab.Results;
 using Lab.Core;
 using Lab.Reports.Reading;
 
@@ -19,7 +20,7 @@ public class ReaderTests
         // Replications 799200, 799300, 799100: mean 799200, sample stddev 100.
         Assert.Equal("pps", delivered.Unit);
         Assert.Equal(799200, delivered.Mean);
-        Assert.Equal(100, delivered.Stddev, 9);
+        Assert.Equal(100, delivered.Stats.StdDev, 9);
         Assert.Equal([799200.0, 799300.0, 799100.0], delivered.Values);
         // Metrics are sorted ordinally: "core0..." < "delivered_pps" < "drop.X..." < "drop.q..." (uppercase before lowercase).
         Assert.Equal(["core0.utilization", "delivered_pps", "drop.XfrmInStateSeqError", "drop.qdisc_drop"], point.Metrics.Keys.Take(4));
@@ -31,7 +32,8 @@ public class ReaderTests
         Assert.False(r.TimeSeries.Rows[2].Warmup);
         Assert.Equal(306, r.LatencyCdf.Count);
         Assert.Equal(new CdfPoint(0, 0, 0.001, 2.0164), r.LatencyCdf[0]);
-        Assert.Equal("2026-11-26T20:00:00Z", r.Provenance.RunDate);
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 20, 0, 0, TimeSpan.Zero), r.Provenance.RunDate);
+        Assert.Equal("2026-11-26T20:00:00Z", r.Provenance.RunDateText);
         Assert.Equal("40d42c0", r.Provenance.Commit);
         Assert.StartsWith("name: esp-gateway", r.ScenarioYaml, StringComparison.Ordinal);
     }
@@ -73,6 +75,25 @@ public class ReaderTests
     }
 
     [Fact]
+    public void A_run_date_not_in_the_written_format_is_refused_at_its_position()
+    {
+        // The value starts at column 15: '{', ' ', then "run_date" (10 characters with quotes), ':', ' '.
+        string json = "{ \"run_date\": \"yesterday\", \"lab_version\": \"0.1.0\", \"commit\": \"abc\" }";
+        Assert.Equal("provenance.json:1:15: expected the run date as yyyy-MM-ddTHH:mm:ssZ (UTC), found 'yesterday'",
+            ErrorOf(() => ResultsReader.ReadProvenance("provenance.json", System.Text.Encoding.UTF8.GetBytes(json))));
+    }
+
+    [Fact]
+    public void Provenance_reads_back_what_Lab_Results_writes()
+    {
+        var written = new Provenance(new DateTimeOffset(2026, 12, 6, 10, 0, 5, TimeSpan.Zero), "0.1.0", "abc1234", "host", "lab run x.yaml") { Costs = ["costs: assumed"] };
+        var read = ResultsReader.ReadProvenance("provenance.json", System.Text.Encoding.UTF8.GetBytes(ResultsWriter.ProvenanceJson(written)));
+        Assert.Equal(written.RunDate, read.RunDate);
+        Assert.Equal(written with { Costs = [] }, read with { Costs = [] });
+        Assert.Equal(written.Costs, read.Costs);
+    }
+
+    [Fact]
     public void An_unsupported_format_version_is_refused()
     {
         string json = "{ \"format\": 2 }";
@@ -88,7 +109,7 @@ public class ReaderTests
             ErrorOf(() => ResultsReader.ReadSummary("summary.json", System.Text.Encoding.UTF8.GetBytes(json))));
     }
 
-    static Summary SingleRunSummary() => ResultsReader.Read(TestPaths.Fixture("single-run")).Summary;
+    static ResultsSummary SingleRunSummary() => ResultsReader.Read(TestPaths.Fixture("single-run")).Summary;
 
     [Fact]
     public void A_bad_number_in_a_csv_names_line_and_column()

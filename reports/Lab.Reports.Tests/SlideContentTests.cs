@@ -65,12 +65,25 @@ public class SlideContentTests
     }
 
     [Fact]
+    public void A_cancelled_report_writes_nothing_and_leaves_no_staging_folder()
+    {
+        string parent = TestPaths.Scratch("report-cancelled");
+        string outDir = Path.Combine(parent, "out");
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() =>
+            ReportGenerator.Generate(new ReportOptions([TestPaths.Fixture("sweep-2d")], outDir, null, null), TextWriter.Null, cancelled.Token));
+        Assert.Empty(Directory.GetFileSystemEntries(parent));
+    }
+
+    [Fact]
     public void An_unknown_metric_is_bad_input_naming_the_available_ones_and_nothing_is_written()
     {
         string outDir = Path.Combine(TestPaths.Scratch("metrics-unknown"), "out");
         var options = new ReportOptions([TestPaths.Fixture("sweep-2d")], outDir, null, null) { Metrics = ["loss_ratio", "replay_drops"] };
-        var e = Assert.Throws<LabInputException>(() => ReportGenerator.Generate(options, TextWriter.Null));
-        Assert.Equal("--metrics: no metric 'replay_drops' in the results; available: delivered_pps, drop.XfrmInStateSeqError, drops_total, loss_ratio", e.Message);
+        var e = Assert.Throws<ParameterException>(() => ReportGenerator.Generate(options, TextWriter.Null));
+        Assert.Equal("metrics", e.Problems[0].Parameter);
+        Assert.Equal("metrics: no metric 'replay_drops' in the results; available: delivered_pps, drop.XfrmInStateSeqError, drops_total, loss_ratio", e.Message);
         Assert.False(Directory.Exists(outDir));
     }
 

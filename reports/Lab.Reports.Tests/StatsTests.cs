@@ -1,3 +1,4 @@
+using Lab.Results;
 using Lab.Reports.Content;
 using Lab.Reports.Figures;
 using Lab.Reports.Reading;
@@ -79,7 +80,7 @@ public class StatsTests
     {
         var (mean, variance) = Welch.MeanVariance(values);
         double half = Welch.Ci95HalfWidth(values);
-        var m = new MetricSummary("x", mean, Math.Sqrt(variance), mean - half, mean + half, values.Length, values);
+        var m = new MetricSummary("x", new Summary(mean, Math.Sqrt(variance), mean - half, mean + half, values.Length), values);
         var unit = values[0] > 1e5 ? new HumanUnit("kpps", 1e3) : new HumanUnit("", 1);
         Assert.Equal(expected, Display.MeanCi(m, unit));
     }

@@ -1,7 +1,6 @@
 using Lab.Experiments.Sweeps;
 using Lab.Core;
 using Lab.Results;
-using MathNet.Numerics.Distributions;
 
 namespace Lab.Cli.Tests;
 
@@ -21,9 +20,9 @@ public class SweepStatisticsTests
     [Fact]
     public void Student_t_quantile_matches_the_table()
     {
-        Assert.Equal(2.262, StudentT.InvCDF(0, 1, 9, 0.975), 3);
-        Assert.Equal(12.706, StudentT.InvCDF(0, 1, 1, 0.975), 3);
-        Assert.Equal(2.571, StudentT.InvCDF(0, 1, 5, 0.975), 3);
+        Assert.Equal(2.262, StudentT95.Critical(9), 3);
+        Assert.Equal(12.706, StudentT95.Critical(1), 3);
+        Assert.Equal(2.571, StudentT95.Critical(5), 3);
     }
 
     [Fact]

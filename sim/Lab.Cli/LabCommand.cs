@@ -116,6 +116,11 @@ public static class LabCommand
             // Whatever the interrupted work threw on its way out (OperationCanceledException, a killed child's error) is not news.
             return Interrupted;
         }
+        catch (ParameterException ex)
+        {
+            foreach (var p in ex.Render(Flags.NameOf)) stderr.WriteLine($"lab: error: {p}");
+            return BadInput;
+        }
         catch (LabInputException ex)
         {
             foreach (var p in ex.Problems) stderr.WriteLine($"lab: error: {p}");

@@ -180,4 +180,45 @@ public sealed class OutputFolderTests : IDisposable
         Assert.False(StaleTemporaries.IsAlive(pid));
         return pid;
     }
+
+    [Fact]
+    public void Publish_into_an_existing_folder_renames_each_file_in_and_keeps_the_rest()
+    {
+        string dir = Sub("forced");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "thesis.tex"), "mine");
+        File.WriteAllText(Path.Combine(dir, "report.md"), "old");
+        int n = OutputFolder.Publish(dir, OutputKind.Report, tmp =>
+        {
+            File.WriteAllText(Path.Combine(tmp, "report.md"), "new");
+            Directory.CreateDirectory(Path.Combine(tmp, "figures"));
+            File.WriteAllText(Path.Combine(tmp, "figures", "a.svg"), "<svg/>");
+            return 2;
+        });
+        Assert.Equal(2, n);
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(dir, "thesis.tex")));
+        Assert.Equal("new", File.ReadAllText(Path.Combine(dir, "report.md")));
+        Assert.Equal("<svg/>", File.ReadAllText(Path.Combine(dir, "figures", "a.svg")));
+        Assert.Equal(OutputKind.Report, OutputFolder.ReadMarker(dir)?.Kind);
+        Assert.Equal(["forced"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Publish_that_fails_leaves_the_folder_as_it_was_and_no_staging_folder()
+    {
+        string dir = Sub("earlier");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "report.md"), "old");
+        Assert.Throws<OperationCanceledException>(() => OutputFolder.Publish<int>(dir, OutputKind.Report, tmp =>
+        {
+            File.WriteAllText(Path.Combine(tmp, "report.md"), "half");
+            throw new OperationCanceledException();
+        }));
+        Assert.Equal(["report.md"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName));
+        Assert.Equal("old", File.ReadAllText(Path.Combine(dir, "report.md")));
+        Assert.Equal(["earlier"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName));
+        Assert.False(Directory.Exists(Sub("new")));
+        Assert.Throws<InvalidOperationException>(() => OutputFolder.Publish<int>(Sub("new"), OutputKind.Report, _ => throw new InvalidOperationException()));
+        Assert.Equal(["earlier"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName));
+    }
 }

@@ -206,6 +206,48 @@ public static class OutputFolder
         }
     }
 
+    /// <summary>
+    /// Writes files into <paramref name="dir"/> only once <paramref name="fill"/> has finished: it fills a
+    /// hidden sibling .NAME.tmp-PID-R (as <see cref="Replace{T}"/> does); a new DIR then arrives whole in one
+    /// rename, and into an existing DIR (an earlier report, or a folder --force allowed) each file is renamed
+    /// into place, replacing its namesake and leaving everything else there. If <paramref name="fill"/> throws
+    /// (cancellation included), the sibling goes and DIR is as it was; a killed writer's sibling goes with the
+    /// next write (<see cref="StaleTemporaries"/>). <see cref="Check"/> must have passed.
+    /// </summary>
+    public static T Publish<T>(string dir, OutputKind kind, Func<string, T> fill)
+    {
+        ArgumentNullException.ThrowIfNull(fill);
+        string full = Path.GetFullPath(dir);
+        if (!Directory.Exists(full)) return Replace(dir, kind, fill);
+        string parent = Path.GetDirectoryName(full) ?? throw new IOException($"{dir} is the root of the file system");
+        string name = Path.GetFileName(full);
+        StaleTemporaries.Remove(parent);
+        string tag = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
+        string tmp = Path.Combine(parent, $".{name}.tmp-{tag}");
+        Directory.CreateDirectory(tmp);
+        if (new DirectoryInfo(tmp).LinkTarget is not null) throw new IOException($"{tmp}: appeared as a symbolic link while being created");
+        WriteMarker(tmp, kind);
+        try
+        {
+            T result = fill(tmp);
+            var staged = Directory.GetFiles(tmp, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+            if (ReadMarker(full)?.Kind != kind) WriteMarker(full, kind);
+            foreach (var file in staged)
+            {
+                string relative = Path.GetRelativePath(tmp, file);
+                if (relative == MarkerFile) continue;
+                string target = Path.Combine(full, relative);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Move(file, target, overwrite: true);
+            }
+            return result;
+        }
+        finally
+        {
+            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        }
+    }
+
     public static void Replace(string dir, OutputKind kind, Action<string> fill)
     {
         ArgumentNullException.ThrowIfNull(fill);

@@ -226,7 +226,7 @@ public static class ResultsWriter
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
-            w.WriteString("run_date", p.RunDate.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", Inv));
+            w.WriteString("run_date", p.RunDateText);
             w.WriteString("lab_version", p.LabVersion);
             w.WriteString("commit", p.Commit);
             w.WriteString("host", p.Host);

@@ -55,6 +55,12 @@ public sealed record RunSet(
 /// <summary>Facts about a run that are not a function of its inputs: kept apart from the deterministic files.</summary>
 public sealed record Provenance(DateTimeOffset RunDate, string LabVersion, string Commit, string Host, string Command)
 {
+    /// <summary>provenance.json's run_date format: UTC to the second.</summary>
+    public const string RunDateFormat = "yyyy-MM-ddTHH:mm:ssZ";
+
+    /// <summary><see cref="RunDate"/> as provenance.json and the reports write it.</summary>
+    public string RunDateText => RunDate.UtcDateTime.ToString(RunDateFormat, System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Where the run's costs came from ("costs: measured on ...; assumed: ..."), one line per element that takes costs.</summary>
     public IReadOnlyList<string> Costs { get; init; } = [];
 }

@@ -1,5 +1,3 @@
-using MathNet.Numerics.Distributions;
-
 namespace Lab.Results;
 
 /// <summary>A metric across replications: mean, sample standard deviation and a 95% Student-t confidence interval.</summary>
@@ -19,8 +17,7 @@ public sealed record Summary(double Mean, double StdDev, double Ci95Low, double 
         foreach (var v in values) ss += (v - mean) * (v - mean);
         double sd = Math.Sqrt(ss / (n - 1));
         // Two-sided 95%: the 0.975 quantile of Student's t with n - 1 degrees of freedom.
-        double t = StudentT.InvCDF(0, 1, n - 1, 0.975);
-        double half = t * sd / Math.Sqrt(n);
+        double half = StudentT95.HalfWidth(sd, n);
         return new Summary(mean, sd, mean - half, mean + half, n);
     }
 }

@@ -55,7 +55,7 @@ public sealed unsafe class AfPacketSocket : IDisposable
     public static AfPacketSocket Open(string iface, string? netns, AfPacketOptions options)
     {
         if (iface.Length is 0 or > 15)
-            throw new LabInputException($"--iface: expected an interface name of 1 to 15 characters, found '{iface}'");
+            throw new ParameterException("iface", $"expected an interface name of 1 to 15 characters, found '{iface}'");
         return NetworkNamespace.Run(netns, () => OpenHere(iface, netns, options));
     }
 
@@ -78,9 +78,9 @@ public sealed unsafe class AfPacketSocket : IDisposable
             {
                 int errno = Marshal.GetLastPInvokeError();
                 string where = netns is null ? "this network namespace" : $"network namespace '{netns}'";
-                throw new LabInputException(errno == Libc.ENODEV
-                    ? $"--iface: no interface '{iface}' in {where}"
-                    : $"--iface: cannot look up '{iface}' in {where}: {Libc.ErrorText(errno)}");
+                throw new ParameterException("iface", errno == Libc.ENODEV
+                    ? $"no interface '{iface}' in {where}"
+                    : $"cannot look up '{iface}' in {where}: {Libc.ErrorText(errno)}");
             }
             var sa = new Libc.SockaddrLl { Family = Libc.AF_PACKET, Protocol = protoBe, IfIndex = req.IfIndex };
             Check(Libc.Bind(fd, &sa, sizeof(Libc.SockaddrLl)), $"bind to {iface}");

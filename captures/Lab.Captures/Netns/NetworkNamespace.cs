@@ -25,9 +25,9 @@ public static class NetworkNamespace
     {
         if (name is null) return action();
         if (name.Length == 0 || name.Contains('/') || name is "." or "..")
-            throw new LabInputException($"--netns: expected the name of a network namespace under {RunDirectory}, found '{name}'");
+            throw new ParameterException("netns", $"expected the name of a network namespace under {RunDirectory}, found '{name}'");
         if (!Exists(name))
-            throw new LabInputException($"--netns: no network namespace '{name}' ({PathOf(name)} does not exist; create it with 'ip netns add {name}')");
+            throw new ParameterException("netns", $"no network namespace '{name}' ({PathOf(name)} does not exist; create it with 'ip netns add {name}')");
         T result = default!;
         ExceptionDispatchInfo? failure = null;
         var thread = new Thread(() =>

@@ -30,14 +30,14 @@ public sealed record ReplayOptions
     /// <summary>--src-mac: the source of synthesised Ethernet headers, and of Ethernet frames (rewritten).</summary>
     public MacAddress? SourceMac { get; init; }
 
-    /// <summary>Throws <see cref="LabInputException"/> with one line per bad flag.</summary>
+    /// <summary>Throws <see cref="ParameterException"/> with one problem per bad option.</summary>
     public void Validate()
     {
-        var problems = new List<string>();
-        if (Loop < 0) problems.Add($"--loop: expected a whole number >= 0 (0 repeats until interrupted), found {Loop}");
-        if (Count < 0) problems.Add($"--count: expected a whole number >= 1, found {Count}");
-        if (Batch is < 1 or > 1024) problems.Add($"--batch: expected 1 to 1024 frames per sendmmsg call, found {Batch}");
-        if (problems.Count > 0) throw new LabInputException(problems);
+        var problems = new List<ParameterProblem>();
+        if (Loop < 0) problems.Add(new("loop", [$"expected a whole number >= 0 (0 repeats until interrupted), found {Loop}"]));
+        if (Count < 0) problems.Add(new("count", [$"expected a whole number >= 1, found {Count}"]));
+        if (Batch is < 1 or > 1024) problems.Add(new("batch", [$"expected 1 to 1024 frames per sendmmsg call, found {Batch}"]));
+        if (problems.Count > 0) throw new ParameterException(problems);
     }
 }
 

@@ -51,11 +51,11 @@ public readonly record struct ReplayTiming(ReplayTimingKind Kind, double Rate)
                 bool pps = kind == "pps";
                 (double min, double max, string unit) = pps ? (MinPacketsPerSecond, MaxPacketsPerSecond, "packets/s") : (MinMegabitsPerSecond, MaxMegabitsPerSecond, "Mbit/s");
                 if (rate < min || rate > max)
-                    throw new LabInputException(string.Create(CultureInfo.InvariantCulture, $"--timing: expected {kind}:N with N from {min:G} to {max:G} {unit}, found '{text}'"));
+                    throw new ParameterException("timing", string.Create(CultureInfo.InvariantCulture, $"expected {kind}:N with N from {min:G} to {max:G} {unit}, found '{text}'"));
                 return new ReplayTiming(pps ? ReplayTimingKind.PacketsPerSecond : ReplayTimingKind.MegabitsPerSecond, rate);
             }
         }
-        throw new LabInputException($"--timing: expected original, topspeed, pps:N or mbps:N with N a number above 0, found '{text}'");
+        throw new ParameterException("timing", $"expected original, topspeed, pps:N or mbps:N with N a number above 0, found '{text}'");
     }
 
     public override string ToString() => Kind switch

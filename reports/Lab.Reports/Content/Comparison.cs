@@ -1,3 +1,4 @@
+using Lab.Results;
 using Lab.Reports.Reading;
 
 namespace Lab.Reports.Content;

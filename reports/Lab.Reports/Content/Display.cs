@@ -1,4 +1,5 @@
 using System.Globalization;
+using Lab.Results;
 using Lab.Reports.Figures;
 using Lab.Reports.Reading;
 using Lab.Reports.Stats;
@@ -15,7 +16,7 @@ public static class Display
     /// <summary>The 95% interval of a summarised metric: the summary's, or Student t over its values when absent.</summary>
     public static (double Low, double High) Ci(MetricSummary m)
     {
-        if (!double.IsNaN(m.Ci95Low) && !double.IsNaN(m.Ci95High)) return (m.Ci95Low, m.Ci95High);
+        if (!double.IsNaN(m.Stats.Ci95Low) && !double.IsNaN(m.Stats.Ci95High)) return (m.Stats.Ci95Low, m.Stats.Ci95High);
         double h = Welch.Ci95HalfWidth(m.Values);
         return (m.Mean - h, m.Mean + h);
     }

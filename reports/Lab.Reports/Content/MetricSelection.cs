@@ -24,9 +24,9 @@ public static class MetricSelection
             if (r is not null) foreach (var p in r.Summary.Points) available.UnionWith(p.Metrics.Keys);
         var unknown = requested.Where(m => !available.Contains(m)).ToList();
         if (requested.Count == 0)
-            throw new LabInputException($"--metrics: expected a comma-separated list of metric names, found none; available: {string.Join(", ", available)}");
+            throw new ParameterException("metrics", $"expected a comma-separated list of metric names, found none; available: {string.Join(", ", available)}");
         if (unknown.Count > 0)
-            throw new LabInputException($"--metrics: no metric {string.Join(", ", unknown.Select(u => $"'{u}'"))} in the results; available: {string.Join(", ", available)}");
+            throw new ParameterException("metrics", $"no metric {string.Join(", ", unknown.Select(u => $"'{u}'"))} in the results; available: {string.Join(", ", available)}");
     }
 
     /// <summary>The selected metrics of one section, in order, each present in it.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Lab.Results;
 using Lab.Core;
 using Lab.Reports.Reading;
 
@@ -31,7 +32,7 @@ public static class ReportBuilder
 
         var provenance = roles.Select(x => new ProvenanceLine(x.Role, x.Set.Name, x.Set.Summary.Scenario.Hash,
             x.Set.Summary.Run.Seed.ToString(CultureInfo.InvariantCulture), x.Set.Summary.Run.Replications,
-            x.Set.Provenance.LabVersion, x.Set.Provenance.Commit, x.Set.Provenance.RunDate)).ToList();
+            x.Set.Provenance.LabVersion, x.Set.Provenance.Commit, x.Set.Provenance.RunDateText)).ToList();
 
         var first = results[0];
         string docTitle = title ?? (baseline is null ? string.Join(", ", results.Select(r => r.Name).Distinct()) : $"{first.Name}: before and after");
@@ -85,7 +86,7 @@ public static class ReportBuilder
                 list.Add(new(prefix + "Validation", $"{r.Validation.Count(v => v.Agree)} of {r.Validation.Count} kernel counters agree"));
         }
         if (baseline is not null)
-            list.Add(new("Baseline", $"{baseline.Name}, run {baseline.Provenance.RunDate}, commit {baseline.Provenance.Commit}"));
+            list.Add(new("Baseline", $"{baseline.Name}, run {baseline.Provenance.RunDateText}, commit {baseline.Provenance.Commit}"));
         return list;
     }
 

@@ -1,3 +1,4 @@
+using Lab.Results;
 using Lab.Reports.Figures;
 
 namespace Lab.Reports.Content;

@@ -1,3 +1,4 @@
+using Lab.Results;
 using Lab.Reports.Figures;
 using Lab.Reports.Reading;
 using Lab.Reports.Stats;

@@ -1,3 +1,4 @@
+using Lab.Results;
 using Lab.Reports.Figures;
 using Lab.Reports.Reading;
 using Lab.Reports.Stats;
@@ -28,7 +29,7 @@ public static class Tables
             {
                 var row = new List<string> { p.Index.ToString(System.Globalization.CultureInfo.InvariantCulture) };
                 row.AddRange(p.Parameters.Select(kv => kv.Value));
-                row.AddRange([name, m.Unit, m.N.ToString(System.Globalization.CultureInfo.InvariantCulture), Display.Raw(m.Mean), Display.Raw(m.Stddev), Display.Raw(m.Ci95Low), Display.Raw(m.Ci95High)]);
+                row.AddRange([name, m.Unit, m.N.ToString(System.Globalization.CultureInfo.InvariantCulture), Display.Raw(m.Mean), Display.Raw(m.Stats.StdDev), Display.Raw(m.Stats.Ci95Low), Display.Raw(m.Stats.Ci95High)]);
                 csvRows.Add(row);
             }
         }
@@ -164,7 +165,7 @@ public static class Tables
             rows.Add([role.Length > 0 ? role : Path.GetFileName(s.Folder), s.Name, s.Summary.Scenario.Hash,
                 s.Summary.Run.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 s.Summary.Run.Replications.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                s.Provenance.LabVersion, s.Provenance.Commit, s.Provenance.RunDate, s.Provenance.Host, s.Provenance.Command]);
+                s.Provenance.LabVersion, s.Provenance.Commit, s.Provenance.RunDateText, s.Provenance.Host, s.Provenance.Command]);
         }
         return new ReportTable(n.Table("provenance"), "Results folders", header, rows, header, rows) { FirstNumericColumn = header.Length };
     }

@@ -1,3 +1,5 @@
+using Lab.Results;
+
 namespace Lab.Reports.Reading;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Lab.Reports.Reading;
 /// </summary>
 public sealed record ResultsSet(
     string Folder,
-    Summary Summary,
+    ResultsSummary Summary,
     Provenance Provenance,
     MetricsTable Metrics,
     TimeSeriesTable TimeSeries,
@@ -20,32 +22,6 @@ public sealed record ResultsSet(
     /// <summary>The scenario name, or the folder name when the summary has none.</summary>
     public string Name => Summary.Scenario.Name.Length > 0 ? Summary.Scenario.Name : Path.GetFileName(Folder);
 }
-
-public sealed record Summary(int Format, ScenarioIdentity Scenario, RunControl Run, IReadOnlyList<string> SweepParameters, IReadOnlyList<SweepPoint> Points)
-{
-    /// <summary>key_metrics: the metrics the scenario's models declare as its key ones; empty in older folders.</summary>
-    public IReadOnlyList<string> KeyMetrics { get; init; } = [];
-}
-
-public sealed record ScenarioIdentity(string Name, string Description, string Hash);
-
-public sealed record RunControl(double DurationS, double WarmupS, long Seed, int Replications);
-
-/// <summary>A sweep point. <see cref="Parameters"/> is in sweep order; <see cref="Metrics"/> is sorted ordinally.</summary>
-public sealed record SweepPoint(int Index, IReadOnlyList<KeyValuePair<string, string>> Parameters, IReadOnlyDictionary<string, MetricSummary> Metrics)
-{
-    public string Parameter(string name)
-    {
-        foreach (var p in Parameters) if (p.Key == name) return p.Value;
-        return "";
-    }
-
-    /// <summary>"a=1, b=2", or "" without a sweep: the key that matches points across results.</summary>
-    public string Key => string.Join(", ", Parameters.Select(p => $"{p.Key}={p.Value}"));
-}
-
-/// <summary>A metric over replications: mean, sample standard deviation, 95% confidence interval.</summary>
-public sealed record MetricSummary(string Unit, double Mean, double Stddev, double Ci95Low, double Ci95High, int N, IReadOnlyList<double> Values);
 
 /// <summary>metrics.csv: one row per (point, replication, metric).</summary>
 public sealed record MetricsTable(IReadOnlyList<string> ParameterColumns, IReadOnlyList<MetricRow> Rows);
@@ -84,6 +60,3 @@ public sealed record ValidationRow(string Check, string Metric, double Simulated
 /// </summary>
 public sealed record TimingRow(string Point, double OfferedPps, double ModelNs, double KernelNs, double ErrorPercent, double BaselineNs,
     double ModelDeliveredPps, double KernelForwardedPps, double ModelLoss, double KernelLoss, bool Emulated);
-
-/// <summary>provenance.json: when and by which build the results were made.</summary>
-public sealed record Provenance(string RunDate, string LabVersion, string Commit, string Host, string Command);

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Lab.Core;
+using Lab.Results;
 
 namespace Lab.Reports.Reading;
 
@@ -42,7 +44,7 @@ public static class ResultsReader
     static byte[] WithoutBom(byte[] bytes) =>
         bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? bytes[3..] : bytes;
 
-    public static Summary ReadSummary(string name, byte[] bytes)
+    public static ResultsSummary ReadSummary(string name, byte[] bytes)
     {
         var root = PositionedJson.Parse(name, WithoutBom(bytes));
         root.AsObject("the summary");
@@ -87,7 +89,7 @@ public static class ResultsReader
             points.Add(new SweepPoint((int)index, parameters, metrics));
         }
         if (points.Count == 0) throw new LabInputException($"{root.Required("points", "the summary").Where}: expected at least one point, found none");
-        return new Summary((int)format, scenario, run, sweepParameters, points) { KeyMetrics = keyMetrics };
+        return new ResultsSummary((int)format, scenario, run, sweepParameters, points) { KeyMetrics = keyMetrics };
     }
 
     static List<KeyValuePair<string, string>> ReadParameters(JsonValue? value, List<string> sweep, JsonValue point)
@@ -126,11 +128,12 @@ public static class ResultsReader
             throw new LabInputException($"{nValue.Where}: {what} has n = {n} but {values.Count} values");
         return new MetricSummary(
             m.Required("unit", what).AsString($"the unit of {what}"),
-            m.Required("mean", what).AsDouble($"the mean of {what}"),
-            m.Optional("stddev")?.AsDouble($"the stddev of {what}") ?? double.NaN,
-            m.Optional("ci95_low")?.AsDouble($"the ci95_low of {what}") ?? double.NaN,
-            m.Optional("ci95_high")?.AsDouble($"the ci95_high of {what}") ?? double.NaN,
-            n,
+            new Summary(
+                m.Required("mean", what).AsDouble($"the mean of {what}"),
+                m.Optional("stddev")?.AsDouble($"the stddev of {what}") ?? double.NaN,
+                m.Optional("ci95_low")?.AsDouble($"the ci95_low of {what}") ?? double.NaN,
+                m.Optional("ci95_high")?.AsDouble($"the ci95_high of {what}") ?? double.NaN,
+                n),
             values);
     }
 
@@ -159,15 +162,22 @@ public static class ResultsReader
     {
         var root = PositionedJson.Parse(name, WithoutBom(bytes));
         root.AsObject("the provenance");
+        var dateValue = root.Required("run_date", "the provenance");
+        string date = dateValue.AsString("the run date");
+        if (!DateTimeOffset.TryParseExact(date, Provenance.RunDateFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var runDate))
+            throw new LabInputException($"{dateValue.Where}: expected the run date as {Provenance.RunDateFormat} (UTC), found '{date}'");
+        var costs = new List<string>();
+        if (root.Optional("costs") is { } lines)
+            foreach (var line in lines.AsArray("the cost sources")) costs.Add(line.AsString("a cost source"));
         return new Provenance(
-            root.Required("run_date", "the provenance").AsString("the run date"),
+            runDate,
             root.Required("lab_version", "the provenance").AsString("the lab version"),
             root.Required("commit", "the provenance").AsString("the commit"),
             root.Optional("host")?.AsString("the host") ?? "",
-            root.Optional("command")?.AsString("the command line") ?? "");
+            root.Optional("command")?.AsString("the command line") ?? "") { Costs = costs };
     }
 
-    public static MetricsTable ReadMetrics(string name, string text, Summary summary)
+    public static MetricsTable ReadMetrics(string name, string text, ResultsSummary summary)
     {
         var csv = CsvFile.Parse(name, text);
         var expected = new List<string> { "point" };
@@ -194,7 +204,7 @@ public static class ResultsReader
         return new MetricsTable(summary.SweepParameters, rows);
     }
 
-    public static TimeSeriesTable ReadTimeSeries(string name, string text, Summary summary)
+    public static TimeSeriesTable ReadTimeSeries(string name, string text, ResultsSummary summary)
     {
         var csv = CsvFile.Parse(name, text);
         csv.ExpectHeader(TimeSeriesKeys, exact: false);
@@ -221,7 +231,7 @@ public static class ResultsReader
         return new TimeSeriesTable(series.Select(c => csv.Header[c].Text).ToArray(), rows);
     }
 
-    public static IReadOnlyList<CdfPoint> ReadLatencyCdf(string name, string text, Summary summary)
+    public static IReadOnlyList<CdfPoint> ReadLatencyCdf(string name, string text, ResultsSummary summary)
     {
         var csv = CsvFile.Parse(name, text);
         csv.ExpectHeader(["point", "replication", "quantile", "latency_us"], exact: true);
@@ -247,14 +257,14 @@ public static class ResultsReader
         return rows;
     }
 
-    static int Point(CsvFile csv, CsvField f, Summary summary)
+    static int Point(CsvFile csv, CsvField f, ResultsSummary summary)
     {
         int point = csv.Integer(f, "point");
         return point < summary.Points.Count ? point
             : throw new LabInputException($"{csv.Name}:{f.Line}:{f.Column}: expected a point index below {summary.Points.Count} (the points in summary.json), found {point}");
     }
 
-    static int Replication(CsvFile csv, CsvField f, Summary summary)
+    static int Replication(CsvFile csv, CsvField f, ResultsSummary summary)
     {
         int replication = csv.Integer(f, "replication");
         return replication < summary.Run.Replications ? replication

@@ -1,4 +1,4 @@
-using MathNet.Numerics.Distributions;
+using Lab.Results;
 
 namespace Lab.Reports.Stats;
 
@@ -32,7 +32,7 @@ public static class Welch
         }
         double t = (mb - ma) / Math.Sqrt(se2);
         double df = se2 * se2 / (sa * sa / (na - 1) + sb * sb / (nb - 1));
-        double p = 2 * (1 - StudentT.CDF(0, 1, df, Math.Abs(t)));
+        double p = StudentT95.TwoSidedP(t, df);
         return new WelchResult(t, df, Math.Clamp(p, 0, 1));
     }
 
@@ -52,6 +52,6 @@ public static class Welch
     {
         if (xs.Count < 2) return 0;
         var (_, v) = MeanVariance(xs);
-        return StudentT.InvCDF(0, 1, xs.Count - 1, 0.975) * Math.Sqrt(v / xs.Count);
+        return StudentT95.Critical(xs.Count - 1) * Math.Sqrt(v / xs.Count);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Lab.Results;
 using Lab.Reports.Content;
 
 namespace Lab.Reports.Writers;

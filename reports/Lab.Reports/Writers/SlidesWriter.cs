@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Lab.Results;
 using Lab.Reports.Content;
 
 namespace Lab.Reports.Writers;

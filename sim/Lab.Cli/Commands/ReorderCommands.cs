@@ -78,7 +78,7 @@ public static class ReorderCommands
                 using var reader = new StreamReader(path);
                 trace = ReorderReport.ReadText(reader, path);
             }
-            ReorderReport.Write(trace, new ReorderReportOptions(list, tgt, d, b), new KernelReplayWindow(m), pr.InvocationConfiguration.Output);
+            ReorderReport.Write(trace, new ReorderReportOptions(list, tgt, d, b) { ArrivalTimesHint = "give 'SEQ TIME' lines, or --pcap" }, new KernelReplayWindow(m), pr.InvocationConfiguration.Output);
             return LabCommand.Ok;
         });
         return cmd;

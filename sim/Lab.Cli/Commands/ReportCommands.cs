@@ -28,7 +28,10 @@ public static class ReportCommands
         {
             results, outDir, compare, title, metrics, bench, suite, last, mode, db, force,
         };
-        cmd.SetAction(parse =>
+        cmd.SetAction((parse, cancellation) => Task.FromResult(Report(parse, cancellation)));
+        return cmd;
+
+        int Report(ParseResult parse, CancellationToken cancellation)
         {
             var folders = parse.GetValue(results) ?? [];
             if (parse.GetValue(bench))
@@ -52,13 +55,13 @@ public static class ReportCommands
             {
                 if (parse.GetResult(option) is { Implicit: false }) throw new LabInputException($"{name}: only with --bench");
             }
+            if (folders.Length == 0) throw new LabInputException("lab report: expected at least one RESULTS folder (or --bench for the benchmark history)");
             var options = new ReportOptions(folders, parse.GetValue(outDir), parse.GetValue(compare), parse.GetValue(title), parse.GetValue(force))
             {
                 Metrics = parse.GetValue(metrics) is { } list ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : null,
             };
-            ReportGenerator.Generate(options, parse.InvocationConfiguration.Output);
+            ReportGenerator.Generate(options, parse.InvocationConfiguration.Output, cancellation);
             return LabCommand.Ok;
-        });
-        return cmd;
+        }
     }
 }

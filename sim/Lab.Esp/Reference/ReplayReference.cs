@@ -42,14 +42,14 @@ public static class ReplayReference
 {
     const int MaxReportedProblems = 20;
 
-    /// <summary>Problems with the options, phrased for the command line's flags, or empty.</summary>
-    public static IReadOnlyList<string> Validate(ReplayReferenceOptions o)
+    /// <summary>Problems with the options, by parameter (the front end names them), or empty.</summary>
+    public static IReadOnlyList<ParameterProblem> Validate(ReplayReferenceOptions o)
     {
-        var problems = new List<string>();
+        var problems = new List<ParameterProblem>();
         if (o.Mode != XfrmReplayMode.Esn && o.InitSeqHi != 0)
-            problems.Add($"--init-seq-hi: only ESN SAs have a seq_hi; use --mode esn (found {o.InitSeqHi})");
+            problems.Add(new("init-seq-hi", ["only ESN SAs have a seq_hi; use ", new ParameterName("mode"), $" esn (found {o.InitSeqHi})"]));
         var kernel = XfrmReplay.Validate(o.Mode, o.Window, 0);
-        if (kernel is not null) problems.Add($"--window: {kernel}");
+        if (kernel is not null) problems.Add(new("window", [kernel]));
         return problems;
     }
 
@@ -57,7 +57,7 @@ public static class ReplayReference
     public static void Run(ReplayReferenceOptions options, TextReader input, string inputName, TextWriter output)
     {
         var optionProblems = Validate(options);
-        if (optionProblems.Count > 0) throw new LabInputException(optionProblems);
+        if (optionProblems.Count > 0) throw new ParameterException(optionProblems);
         var seqs = ReadSequenceNumbers(input, inputName, options.Mode == XfrmReplayMode.Esn);
 
         var replay = XfrmReplay.Create(options.Mode, options.Window, options.InitSeq, options.InitSeqHi);

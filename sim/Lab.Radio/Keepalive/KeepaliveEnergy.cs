@@ -28,14 +28,14 @@ public static class KeepaliveEnergy
     /// <summary>Keepalives one report may simulate: a day at 10 ms is 8.64 million.</summary>
     public const long MaxKeepalives = 10_000_000;
 
-    /// <summary>Refuses an --interval so short against --duration that the keepalive list would not fit (1ps over a day: 8.64e16).</summary>
+    /// <summary>Refuses an interval so short against the duration that the keepalive list would not fit (1ps over a day: 8.64e16).</summary>
     public static void CheckCount(long interval, long duration)
     {
         if (interval <= 0 || duration <= 0) return;
         long count = duration / interval + 1;
         if (count <= MaxKeepalives) return;
-        throw new LabInputException(string.Create(CultureInfo.InvariantCulture,
-            $"--interval: expected at most {MaxKeepalives} keepalives over --duration {SimTime.Format(duration)}, found {count} at {SimTime.Format(interval)}; use an interval of at least {SimTime.Format(duration / MaxKeepalives + 1)}"));
+        throw new ParameterException("interval", string.Create(CultureInfo.InvariantCulture, $"expected at most {MaxKeepalives} keepalives over "), new ParameterName("duration"),
+            string.Create(CultureInfo.InvariantCulture, $" {SimTime.Format(duration)}, found {count} at {SimTime.Format(interval)}; use an interval of at least {SimTime.Format(duration / MaxKeepalives + 1)}"));
     }
 
     /// <summary>The keepalive times 0, interval, 2 interval, ... before <paramref name="duration"/>.</summary>

@@ -12,10 +12,10 @@ public static class KeepaliveReport
 {
     public static void Write(TextWriter output, KeepaliveReportOptions o)
     {
-        if (o.Interval <= 0) throw new LabInputException($"--interval: expected a positive duration, found {SimTime.Format(o.Interval)}");
-        if (o.Duration <= 0) throw new LabInputException($"--duration: expected a positive duration, found {SimTime.Format(o.Duration)}");
-        if (o.Bytes <= 0) throw new LabInputException($"--size: expected a positive packet size, found {o.Bytes}B");
-        if (o.BatteryMj is <= 0) throw new LabInputException("--battery: expected a positive energy such as 15Wh");
+        if (o.Interval <= 0) throw new ParameterException("interval", $"expected a positive duration, found {SimTime.Format(o.Interval)}");
+        if (o.Duration <= 0) throw new ParameterException("duration", $"expected a positive duration, found {SimTime.Format(o.Duration)}");
+        if (o.Bytes <= 0) throw new ParameterException("bytes", $"expected a positive packet size, found {o.Bytes}B");
+        if (o.BatteryMj is <= 0) throw new ParameterException("battery", "expected a positive energy such as 15Wh");
         KeepaliveEnergy.CheckCount(o.Interval, o.Duration);
         var profile = RrcProfiles.For(o.Radio);
         var isolated = KeepaliveEnergy.Isolated(profile, o.Bytes);

@@ -29,11 +29,11 @@ public static class KeepaliveSweepReport
 {
     public static void Write(TextWriter output, KeepaliveSweepOptions o)
     {
-        if (o.Duration <= 0) throw new LabInputException($"--duration: expected a positive duration, found {SimTime.Format(o.Duration)}");
-        if (o.BatteryMj is <= 0) throw new LabInputException("--battery: expected a positive energy such as 15Wh");
+        if (o.Duration <= 0) throw new ParameterException("duration", $"expected a positive duration, found {SimTime.Format(o.Duration)}");
+        if (o.BatteryMj is <= 0) throw new ParameterException("battery", "expected a positive energy such as 15Wh");
         foreach (long interval in o.Intervals)
         {
-            if (interval <= 0) throw new LabInputException($"--interval: expected positive durations, found {SimTime.Format(interval)}");
+            if (interval <= 0) throw new ParameterException("interval", $"expected positive durations, found {SimTime.Format(interval)}");
             KeepaliveEnergy.CheckCount(interval, o.Duration);
         }
         var profile = RrcProfiles.For(o.Radio);
@@ -47,7 +47,7 @@ public static class KeepaliveSweepReport
         long best = -1;
         foreach (long interval in o.Intervals)
         {
-            if (interval <= 0) throw new LabInputException($"--interval: expected positive durations, found {SimTime.Format(interval)}");
+            if (interval <= 0) throw new ParameterException("interval", $"expected positive durations, found {SimTime.Format(interval)}");
             var strategy = new KeepaliveStrategy(o.Kind, interval, o.Suppress);
             var r = KeepaliveSession.Run(profile, strategy, nat, [], o.Duration, RandomStream.For(o.Seed, 0, "nat-timeout"));
             double seconds = o.Duration / (double)SimTime.Second;
@@ -78,26 +78,26 @@ public static class KeepaliveSweepReport
     /// </summary>
     public static NatTimeout ParseNatTimeout(string text)
     {
-        const string Flag = "--nat-timeout";
+        const string Flag = "nat-timeout";
         if (text.StartsWith("uniform:", StringComparison.Ordinal))
         {
             var parts = text["uniform:".Length..].Split("..");
-            if (parts.Length != 2) throw new LabInputException($"{Flag}: expected uniform:MIN..MAX such as uniform:30s..300s, found '{text}'");
+            if (parts.Length != 2) throw new ParameterException(Flag, $"expected uniform:MIN..MAX such as uniform:30s..300s, found '{text}'");
             long min = Duration(Flag, parts[0]), max = Duration(Flag, parts[1]);
-            if (min <= 0 || max < min) throw new LabInputException($"{Flag}: expected 0 < MIN <= MAX, found '{text}'");
+            if (min <= 0 || max < min) throw new ParameterException(Flag, $"expected 0 < MIN <= MAX, found '{text}'");
             return new NatTimeout.Uniform(min, max);
         }
         if (text.StartsWith("empirical:", StringComparison.Ordinal))
         {
             var values = text["empirical:".Length..].Split(',').Select(v => Duration(Flag, v.Trim())).ToArray();
-            if (values.Any(v => v <= 0)) throw new LabInputException($"{Flag}: expected positive timeouts, found '{text}'");
+            if (values.Any(v => v <= 0)) throw new ParameterException(Flag, $"expected positive timeouts, found '{text}'");
             return new NatTimeout.Empirical(values);
         }
         long fixedTimeout = Duration(Flag, text);
-        if (fixedTimeout <= 0) throw new LabInputException($"{Flag}: expected a positive timeout, found '{text}'");
+        if (fixedTimeout <= 0) throw new ParameterException(Flag, $"expected a positive timeout, found '{text}'");
         return new NatTimeout.Fixed(fixedTimeout);
     }
 
-    static long Duration(string flag, string text) =>
-        SimTime.TryParse(text, out long ps, out string error) ? ps : throw new LabInputException($"{flag}: {error}");
+    static long Duration(string parameter, string text) =>
+        SimTime.TryParse(text, out long ps, out string error) ? ps : throw new ParameterException(parameter, error);
 }

@@ -15,7 +15,7 @@ public static class RrcProfiles
         "lte" => Lte(),
         "3g" => Umts(),
         "nr" => Nr(),
-        _ => throw new LabInputException($"--radio: expected lte, 3g or nr, found '{radio}'"),
+        _ => throw new ParameterException("radio", $"expected lte, 3g or nr, found '{radio}'"),
     };
 
     // ---- LTE: Huang et al., "A Close Examination of Performance and Power Characteristics of 4G LTE

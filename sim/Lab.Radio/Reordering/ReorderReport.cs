@@ -31,7 +31,11 @@ public interface IReplayWindowModel
 public sealed record ArrivalTrace(string Name, long[] Sequence, long[]? Times);
 
 /// <summary>Options of <c>lab reorder</c>.</summary>
-public sealed record ReorderReportOptions(IReadOnlyList<uint> Windows, long Target, int DisplacementThreshold, int BufferThreshold);
+public sealed record ReorderReportOptions(IReadOnlyList<uint> Windows, long Target, int DisplacementThreshold, int BufferThreshold)
+{
+    /// <summary>How the user can supply arrival times, as the front end names its inputs; the rule of thumb's n/a line ends with it in parentheses.</summary>
+    public string? ArrivalTimesHint { get; init; }
+}
 
 /// <summary>
 /// <c>lab reorder</c>: RFC 4737 and RFC 5236 metrics of a measured arrival sequence, the anti-replay
@@ -92,7 +96,7 @@ public static class ReorderReport
             ? string.Create(c, $"minimum window      {minimum} (drops <= {o.Target})")
             : string.Create(c, $"minimum window      none up to {replay.MaxWindow} (drops stay above {o.Target}{(replay.ModeName == "legacy" ? "; legacy clamps the window to 32: use bmp or esn" : "")})"));
 
-        output.WriteLine(RuleOfThumb(s, timed, minimum, replay, o.Target));
+        output.WriteLine(RuleOfThumb(s, timed, minimum, replay, o.Target, o.ArrivalTimesHint));
     }
 
     /// <summary>
@@ -113,11 +117,11 @@ public static class ReorderReport
         return lo;
     }
 
-    static string RuleOfThumb(ReorderSummary s, bool timed, long minimum, IReplayWindowModel replay, long target)
+    static string RuleOfThumb(ReorderSummary s, bool timed, long minimum, IReplayWindowModel replay, long target, string? hint)
     {
         var c = CultureInfo.InvariantCulture;
         const string Head = "rule of thumb       ";
-        if (!timed) return Head + "n/a: the input has no arrival times (give 'SEQ TIME' lines, or --pcap)";
+        if (!timed) return Head + "n/a: the input has no arrival times" + (hint is null ? "" : $" ({hint})");
         long span = s.LastArrival - s.FirstArrival;
         if (s.Received < 2 || span <= 0) return Head + "n/a: fewer than two arrival times";
         double rate = (s.Received - 1) * (double)SimTime.Second / span;
