@@ -151,6 +151,26 @@ public sealed class CostProfileScenarioTests : IDisposable
     }
 
     [Fact]
+    public void A_sweep_prints_and_records_the_same_cost_lines_as_a_run()
+    {
+        File.WriteAllText(Path.Combine(_dir, "box.yaml"), Profile);
+        string f = Path.Combine(_dir, "sweep.yaml");
+        File.WriteAllText(f, Saturated("costs: box.yaml") + "\nsweep:\n  path.forward.rules: [0, 10]\n");
+        string outDir = Path.Combine(_dir, "sweep-out");
+        var (code, stdout, err) = ScenarioRun.Lab("sweep", f, "--out", outDir, "--no-store", "--jobs", "1");
+        Assert.True(code == 0, err);
+        // The profile line is the run's. The warning joins the points' charged keys: point 0 (no rules) as a run, then
+        // per_linear_rule from point 1 (10 rules).
+        const string line = "costs: measured on test box, kernel 6.18.0-test (2 keys); assumed: flowtable_lookup, fast_path_xmit, conntrack_lookup, "
+            + "conntrack_create, dnat, routing, forward_chain, per_linear_rule, per_set_lookup, snat, nat_setup, per_nat_attempt, confirm, flow_offload_add, per_byte; "
+            + "profile box.yaml of 2026-12-06T06:00:00Z";
+        Assert.Contains("\n" + line + "\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("note: the cores are saturated, so this throughput depends on assumed costs (forward: conntrack_lookup, conntrack_create, dnat, routing, forward_chain, confirm, per_byte, per_linear_rule)", stdout, StringComparison.Ordinal);
+        Assert.True(stdout.IndexOf(line, StringComparison.Ordinal) < stdout.IndexOf("\nresults: ", StringComparison.Ordinal));
+        Assert.Contains(line, File.ReadAllText(Path.Combine(outDir, "provenance.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_run_without_a_profile_marks_every_cost_assumed()
     {
         string f = Path.Combine(_dir, "s.yaml");
