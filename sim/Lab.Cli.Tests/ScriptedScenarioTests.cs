@@ -333,13 +333,14 @@ public sealed class ScriptedScenarioTests : IDisposable
     }
 
     [Fact]
-    public void Lab_validate_refuses_a_script_for_now_with_its_position()
+    public void Lab_validate_refuses_a_script_outside_the_kernels_test_network_with_its_position()
     {
         string f = Path.Combine(_dir, "v.yaml");
         File.WriteAllText(f, "name: v\ntraffic:\n  - { name: s, kind: script, packets: [ { at: 0s, flow: a, proto: udp, src: 10.0.0.1:1, dst: 10.0.0.2:2 } ] }\npath:\n  - forward: { protocol: udp }\n");
         var (code, _, err) = ScenarioRun.Lab("validate", f, "--kernel", "host", "--out", Path.Combine(_dir, "vout"));
         Assert.Equal(2, code);
-        Assert.Contains("v.yaml:3:5: lab validate: script traffic is simulated (lab run) but not yet played into a kernel", err, StringComparison.Ordinal);
+        // The DUT routes 198.18.0.0/15 to the server side (ForwardDutScripts): 10.0.0.2 is a client address there.
+        Assert.Contains("v.yaml:3:5: lab validate: packet udp 10.0.0.1:1 -> 10.0.0.2:2: the kernel's test network puts clients in 10.0.0.0/8 and servers in 198.18.0.0/15", err, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_dir, "vout")));
     }
 

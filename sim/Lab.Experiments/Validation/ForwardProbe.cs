@@ -18,7 +18,8 @@ namespace Lab.Experiments.Validation;
 /// simulation runs with warm-up 0, so the path's counters count from the first packet.
 /// Allocates per packet (a list entry): validation traces are thousands of packets, not a benchmark.
 /// </summary>
-public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlows) : IForwardPathObserver
+/// <param name="isClient">Which packets enter on the client side; default: a source among the address plan's subscribers (script traffic passes its own rule).</param>
+public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlows, Func<FlowTuple, bool>? isClient = null) : IForwardPathObserver
 {
     readonly List<ForwardTracePacket> _packets = [];
     readonly Dictionary<FlowTuple, int> _flows = [];
@@ -47,7 +48,7 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
         if (Capped) return;
         bool chain = path.ForwardChainPackets != _lastChain;
         var plan = stage.Config.Addresses;
-        bool client = tuple.SrcIp - FlowAddressPlan.ClientBase < (uint)plan.Subscribers;
+        bool client = isClient?.Invoke(tuple) ?? tuple.SrcIp - FlowAddressPlan.ClientBase < (uint)plan.Subscribers;
         FlowTuple key = conntrack >= 0 ? path.Conntrack.Entry(conntrack).Orig : client ? tuple : tuple.Invert();
         if (!_flows.TryGetValue(key, out int flow))
         {

@@ -49,9 +49,8 @@ public static class ValidateRunner
         if (options.Kernel is not ("host" or "vm"))
             throw new LabInputException($"--kernel: expected host or vm, found '{options.Kernel}'");
         var loaded = ScenarioLoading.Load(options.Scenario, [.. options.Sets ?? []], null, null);
-        if (loaded.First.Traffic.FirstOrDefault(t => t.Kind == "script") is { } script)
-            throw new LabInputException($"{script.Pos}: lab validate: script traffic is simulated (lab run) but not yet played into a kernel; validate a scenario with generated, sequence or pcap traffic");
         options.Folder(loaded.First.Name);
+        if (loaded.First.Traffic.Any(t => t.Kind == "script")) return ScriptValidation.Run(options, loaded, output, progress, cancellation: cancellation);
         if (ForwardDutSpec.Applies(loaded.First)) return ForwardValidation.Run(options, loaded, output, progress, cancellation: cancellation);
         var points = ValidationSimulation.Run(loaded, progress, cancellation);
         string dir = options.Folder(loaded.First.Name);

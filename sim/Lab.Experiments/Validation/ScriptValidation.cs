@@ -1,0 +1,229 @@
+using System.Globalization;
+using Lab.Core;
+using Lab.KernelLab.ForwardValidation;
+using Lab.KernelLab.ScriptValidation;
+using Lab.KernelLab.Validation;
+using Lab.KernelLab.Vm;
+using Lab.Netfilter;
+using Lab.Netfilter.Stages;
+using Lab.Results;
+using Lab.Scenarios;
+using Lab.Simulation.Running;
+
+namespace Lab.Experiments.Validation;
+
+/// <summary>The kernel's half of a scripted validation, or why it stopped.</summary>
+public sealed record ScriptKernelOutcome(string Kernel, IReadOnlyList<ScriptCheck> Checks, ScriptKernelRun? Run, string? Failure)
+{
+    public bool AllAgree => Failure is null && Checks.All(c => c.Agree);
+}
+
+/// <summary>
+/// <c>lab validate</c> for a scenario with <c>kind: script</c> traffic through a <c>forward</c>
+/// element (issue 18, item 4): simulates the script (one point, replication 0) with a
+/// <see cref="ForwardProbe"/> and its <c>probes:</c>, plays the same packets into the kernel at the same
+/// instants in real time (<see cref="ScriptKernelPlayer"/>: one simulated second is one real second,
+/// so timeouts in whole seconds are compared as they run), takes <c>conntrack -L</c> and
+/// <c>conntrack -S</c> at the probe instants, and compares packet by packet, row by row and counter by
+/// counter (<see cref="ScriptComparison"/>). Writes the simulation's results, probes.csv (the model's),
+/// kernel-probes.txt (the tools' parsed output), script-validation.csv (every compared fact) and
+/// report.md. What the kernels here cannot be given is refused before anything runs: ESP scripts
+/// (esp_in: the host kernel has no ESP, the VM path for scripts is not built), a flowtable (the host
+/// kernel has none; the VM path for scripts is not built), sweeps, <c>--kernel vm</c>.
+/// </summary>
+public static class ScriptValidation
+{
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Lateness above which the summary warns that timing-dependent facts may differ for that reason.</summary>
+    public const long LateWarningNanoseconds = 100_000_000;
+
+    public static int Run(ValidateOptions options, LoadedScenario loaded, TextWriter output, TextWriter? progress,
+        Func<string, IDeviceUnderTest>? dutFactory = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loaded);
+        ArgumentNullException.ThrowIfNull(output);
+        var spec = Check(options, loaded);
+        // Addresses are checked on a first simulation, before any namespace is built.
+        CheckAddresses(loaded.First, Simulate(loaded, spec, cancellation).Trace);
+
+        IDeviceUnderTest dut;
+        try
+        {
+            progress?.Write("\r  building namespaces ...   ");
+            dut = dutFactory?.Invoke(options.Kernel) ?? HostDeviceUnderTest.Create(cancellation);
+        }
+        catch (VmUnavailableException e)
+        {
+            throw new LabInputException($"--kernel {options.Kernel}: cannot run here: {e.Message}");
+        }
+        using var owned = dutFactory is null ? dut : null;
+
+        var version = KernelVersion.FromRelease(dut.KernelRelease);
+        var sets = new List<string>(options.Sets ?? []) { $"path.{spec.Element}.kernel={version}" };
+        loaded = ScenarioLoading.Load(options.Scenario, [.. sets], null, null);
+        var (trace, result) = Simulate(loaded, spec, cancellation);
+        CheckAddresses(loaded.First, trace);
+
+        string dir = options.Folder(loaded.First.Name);
+        return ValidateRunner.WriteFolder(dir, tmp =>
+        {
+            var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,
+                "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+            var first = loaded.First;
+            ResultsWriter.WriteFiles(tmp, new RunSet(first.Name, first.Description, ResolvedScenario.Yaml(loaded),
+                SimTime.ToSeconds(first.Run.Duration), 0, first.Run.Seed, 1, loaded.SweptParameters,
+                [new PointResult(0, loaded.Points[0].Parameters, [result])]) { KeyMetrics = KeyMetrics.Of(first) }, provenance);
+            File.WriteAllText(Path.Combine(tmp, "simulated.csv"), ForwardFiles.SimulatedCsv([trace]));
+            var probeTimes = first.Probes.Select(t => t / SimTime.Nanosecond).ToList();
+            var outcome = RunKernel(dut, trace, probeTimes, result.Probes ?? [], spec.Element, progress, cancellation);
+            File.WriteAllText(Path.Combine(tmp, "script-validation.csv"), ScriptComparison.Csv(outcome.Checks));
+            if (outcome.Run is { } run) File.WriteAllText(Path.Combine(tmp, "kernel-probes.txt"), KernelProbesText(run));
+            File.WriteAllText(Path.Combine(tmp, "report.md"), Report(first, version, outcome));
+            return () => Summarize(output, first.Name, outcome);
+        }, output);
+    }
+
+    /// <summary>Refuses what cannot be played here, naming the scenario's position.</summary>
+    static ForwardDutSpec Check(ValidateOptions options, LoadedScenario loaded)
+    {
+        var s = loaded.First;
+        var script = s.Traffic.First(t => t.Kind == "script");
+        if (s.Path.OfType<ModelStageElement>().FirstOrDefault(e => e.Type == "esp_in") is { } esp)
+            throw new LabInputException($"{esp.Pos}: lab validate: an ESP script is not played into a kernel yet: the host kernel here has no ESP (xfrm), and the VM path for scripts is not built; validate its ESP element with a sequence or generated scenario and --kernel vm");
+        if (options.Kernel == "vm")
+            throw new LabInputException($"--kernel vm: scripted scenarios are played into the host kernel only so far (--kernel host)");
+        if (loaded.Points.Count > 1)
+            throw new LabInputException($"{s.SourceFile}: lab validate: a scripted scenario is validated at one point, found a sweep of {loaded.Points.Count}");
+        if (s.Traffic.Any(t => t.Kind != "script"))
+            throw new LabInputException($"{script.Pos}: lab validate: a scripted scenario is validated with script traffic only, found other traffic beside it");
+        var spec = ForwardDutSpec.From(s);
+        if (spec.Model.Flowtable)
+            throw new LabInputException($"{spec.Pos}: {spec.Element}.flowtable: the host kernel here has no nftables flowtable and the VM path for scripts is not built; validate a copy without the flowtable");
+        return spec;
+    }
+
+    /// <summary>
+    /// The DUT routes 10.0.0.0/8 to the client link and 198.18.0.0/15 to the server link
+    /// (<see cref="ForwardDutScripts"/>): client packets must come from the first and go to the second.
+    /// </summary>
+    static void CheckAddresses(Scenario s, ForwardTrace trace)
+    {
+        var pos = s.Traffic.First(t => t.Kind == "script").Pos;
+        foreach (var p in trace.Packets)
+        {
+            uint server = p.Side == ForwardSide.Client ? p.Destination : p.Source;
+            if (server >> 17 != FlowTuple.Ip(198, 18, 0, 0) >> 17)
+                throw new LabInputException($"{pos}: lab validate: packet {p.Describe()}: the kernel's test network puts clients in 10.0.0.0/8 and servers in 198.18.0.0/15; write the script's addresses there");
+        }
+    }
+
+    static (ForwardTrace Trace, ReplicationResult Result) Simulate(LoadedScenario loaded, ForwardDutSpec spec, CancellationToken cancellation)
+    {
+        var scenario = loaded.First with { Run = loaded.First.Run with { Warmup = 0 } };
+        ForwardProbe? probe = null;
+        var result = ScenarioRunner.Run(scenario, 0, PcapTraffic.Load, stage =>
+        {
+            if (stage is ForwardStage f && f.Name == spec.Element)
+            {
+                // Script packets from 10.0.0.0/8 enter on the client side (ForwardDutScripts.ClientNet).
+                probe = new ForwardProbe(f, ushort.MaxValue + 1, int.MaxValue, t => t.SrcIp >> 24 == 10);
+                f.Path.Observer = probe;
+            }
+            return stage;
+        }, cancellation);
+        if (probe is null) throw new InvalidOperationException($"no forward stage '{spec.Element}' was built");
+        probe.Finish();
+        if (probe.Capped) throw new LabInputException($"{scenario.SourceFile}: lab validate: a script carries at most 65536 packets");
+        var trace = new ForwardTrace(scenario.Name, probe.Packets, probe.Counters!, spec.Kernel(scenario.Run.Seed, 0, raiseTimeouts: false));
+        return (trace, result);
+    }
+
+    static ScriptKernelOutcome RunKernel(IDeviceUnderTest dut, ForwardTrace trace, IReadOnlyList<long> probeTimes, IReadOnlyList<ProbeRecord> modelProbes,
+        string element, TextWriter? progress, CancellationToken cancellation)
+    {
+        try
+        {
+            var run = new ScriptKernelPlayer(dut).Run(trace, probeTimes, progress, cancellation);
+            return new ScriptKernelOutcome(dut.Description, ScriptComparison.Compare(trace, [], modelProbes, element, run), run, null);
+        }
+        catch (Exception e) when (e is ValidationHarnessException or VmException or TimeoutException or IOException or FormatException)
+        {
+            return new ScriptKernelOutcome(dut.Description, [], null, e.Message);
+        }
+    }
+
+    static string KernelProbesText(ScriptKernelRun run)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var p in run.Probes)
+        {
+            sb.Append(string.Create(Inv, $"# probe at {p.AtNanoseconds / 1e9:0.######} s, tools ran at {p.TakenNanoseconds / 1e9:0.######} s\n"));
+            foreach (var e in p.Entries)
+                sb.Append(string.Create(Inv, $"{e.Protocol} {e.TimeoutSeconds} {e.State} {e.Original} {e.Reply}{(e.Unreplied ? " [UNREPLIED]" : "")}{(e.Assured ? " [ASSURED]" : "")}\n"));
+            sb.Append(string.Join(' ', p.Stats.Select(kv => $"{kv.Key}={kv.Value.ToString(Inv)}"))).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    static string Report(Scenario s, KernelVersion version, ScriptKernelOutcome o)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append(Inv, $"# Validation of {s.Name} (script) on {o.Kernel}\n\nModel kernel version: {version}. The script was played in real time (1 simulated s = 1 s).\n\n");
+        if (o.Run is { } run)
+        {
+            sb.Append(Inv, $"Largest lateness of a packet or probe behind its instant: {run.LateNanoseconds / 1e6:0.###} ms.\n\n");
+            foreach (var n in run.Notes) sb.Append("- note: ").Append(n).Append('\n');
+        }
+        if (o.Failure is { } f) sb.Append("FAILED: ").Append(f).Append('\n');
+        sb.Append(Inv, $"\n{o.Checks.Count(c => c.Agree)}/{o.Checks.Count} facts agree.\n");
+        foreach (var c in o.Checks.Where(c => c.Documented is not null))
+            sb.Append(Inv, $"- documented difference at {c.AtSeconds:0.###} s: {c.Kind} {c.Key}: model {c.Model}, kernel {c.Kernel}: {c.Documented}\n");
+        var bad = o.Checks.Where(c => !c.Agree).ToList();
+        if (bad.Count > 0)
+        {
+            sb.Append("\n| time_s | what | field | model | kernel |\n|---|---|---|---|---|\n");
+            foreach (var c in bad) sb.Append(Inv, $"| {c.AtSeconds:0.###} | {c.Key} | {c.Field} | {c.Model} | {c.Kernel} |\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The terminal summary and the exit code: 0 when every fact agrees, 1 otherwise.</summary>
+    public static int Summarize(TextWriter o, string name, ScriptKernelOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(outcome);
+        o.WriteLine($"validate: {name} (script) on {outcome.Kernel}");
+        if (outcome.Failure is { } failure)
+        {
+            o.WriteLine($"FAILED: the kernel run did not complete: {failure}");
+            return ExitCodes.CheckFailed;
+        }
+        foreach (var kind in new[] { "packet", "conntrack", "conntrack_stats" })
+        {
+            var c = outcome.Checks.Where(x => x.Kind == kind).ToList();
+            o.WriteLine(string.Create(Inv, $"  {kind}: {c.Count(x => x.Agree)}/{c.Count} agree"));
+        }
+        if (outcome.Run is { } run)
+        {
+            o.WriteLine(string.Create(Inv, $"  replay lateness at most {run.LateNanoseconds / 1e6:0.###} ms"));
+            if (run.LateNanoseconds > LateWarningNanoseconds)
+                o.WriteLine(string.Create(Inv, $"  warning: the replay fell more than {LateWarningNanoseconds / 1e6:0} ms behind the script (a busy host): a packet sent late can change a timing-dependent verdict (UDP ASSURED after 2 s, an expiry); run again on a quieter host before trusting a disagreement near such an instant"));
+            foreach (var n in run.Notes) o.WriteLine("  note: " + n);
+        }
+        var documented = outcome.Checks.Where(c => c.Documented is not null).ToList();
+        foreach (var g in documented.GroupBy(c => (c.Kind, c.Key)))
+            o.WriteLine(string.Create(Inv, $"  documented difference: {g.Key.Kind} {g.Key.Key} at {g.Count()} probes (first at {g.First().AtSeconds:0.###} s: model {g.First().Model}, kernel {g.First().Kernel}): {g.First().Documented}"));
+        var bad = outcome.Checks.Where(c => !c.Agree).ToList();
+        if (bad.Count == 0)
+        {
+            o.WriteLine(string.Create(Inv, $"result: all {outcome.Checks.Count} facts agree"));
+            return ExitCodes.Ok;
+        }
+        o.WriteLine(string.Create(Inv, $"DISAGREE: {bad.Count} of {outcome.Checks.Count} facts differ"));
+        foreach (var line in ScriptComparison.Table(bad.Take(40))) o.WriteLine(line);
+        if (bad.Count > 40) o.WriteLine(string.Create(Inv, $"  ... {bad.Count - 40} more in script-validation.csv"));
+        return ExitCodes.CheckFailed;
+    }
+}
