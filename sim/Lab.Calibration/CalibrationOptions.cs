@@ -9,6 +9,12 @@ public sealed record CalibrationOptions
     /// <summary>Passes; every window runs once per pass.</summary>
     public int Repeat { get; init; } = 5;
 
+    /// <summary>
+    /// Blocks per pass: each window's packets are split into this many blocks and the windows alternate block by
+    /// block, a stage's value per pass being the median of its paired block differences (<see cref="PairedDifferences"/>).
+    /// </summary>
+    public int Blocks { get; init; } = 4;
+
     /// <summary>Stage names to measure (null: all).</summary>
     public IReadOnlyList<string>? Only { get; init; }
 

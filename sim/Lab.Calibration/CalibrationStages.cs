@@ -3,24 +3,37 @@ using Lab.Scenarios.Profiles;
 
 namespace Lab.Calibration;
 
-/// <summary>One kind of measurement window: a router configuration and whether the traffic opens a new flow per packet (or per pair).</summary>
-public sealed record CalibrationWindow(string Name, RouterConfig Config, bool NewFlows = false, int PacketsPerNewFlow = 1)
+/// <summary>
+/// One kind of measurement window: a router configuration, whether the traffic opens a new flow per packet (or per
+/// pair), and the frame size (null: the calibration's <see cref="CalibrationOptions.FrameBytes"/>).
+/// </summary>
+public sealed record CalibrationWindow(string Name, RouterConfig Config, bool NewFlows = false, int PacketsPerNewFlow = 1, int? FrameBytes = null)
 {
     public override string ToString() => Name;
 }
 
 /// <summary>
 /// A stage: (<see cref="Test"/> minus <see cref="Reference"/>) busy ns per packet, divided by <see cref="Divisor"/>
-/// (rules per packet, ...), or <see cref="Test"/> alone for the baseline. Both windows run in the same pass, so a
-/// stage's value per pass is a paired difference and slow drift of the machine cancels.
+/// (rules per packet, ...), or <see cref="Test"/> alone for the baseline. With <see cref="LessTest"/> and
+/// <see cref="LessReference"/> it is a double difference, (Test - Reference) - (LessTest - LessReference); with
+/// <see cref="PerFrameByte"/> the divisor is the frame growth, <see cref="CalibrationStages.LargeFrame"/> minus the
+/// calibration's frame. All windows run block by block in the same pass, so a stage's value per pass is a median of
+/// paired differences and slow drift of the machine cancels.
 /// </summary>
-public sealed record CalibrationStage(string Name, string Description, CalibrationWindow Test, CalibrationWindow? Reference, double Divisor, string Unit);
+public sealed record CalibrationStage(string Name, string Description, CalibrationWindow Test, CalibrationWindow? Reference, double Divisor, string Unit,
+    CalibrationWindow? LessTest = null, CalibrationWindow? LessReference = null, bool PerFrameByte = false);
 
 /// <summary>The stages of <c>lab calibrate</c>, in the order of <see cref="CostProfileSchema.StageNames"/>.</summary>
 public static class CalibrationStages
 {
     /// <summary>Rules in the linear-rule window: enough that their cost stands well above the noise, few enough to keep the window short.</summary>
     public const int LinearRules = 200;
+
+    /// <summary>
+    /// The large frame of the per-byte stage (with FCS): 1400 B, as the held-out 1400 B timing scenario; 1514 B + FCS would
+    /// be the Ethernet maximum, 1400 B stays clear of any MTU question on the veths.
+    /// </summary>
+    public const int LargeFrame = 1400;
 
     /// <summary>Set-lookup rules in the set-lookup window.</summary>
     public const int SetLookups = 50;
@@ -41,12 +54,17 @@ public static class CalibrationStages
     public static readonly CalibrationWindow Sets = new($"{SetLookups} set lookups", new RouterConfig { SetLookups = SetLookups });
     public static readonly CalibrationWindow FastPath = new("flowtable", FtAdd);
     public static readonly CalibrationWindow FlowPairs = new("flowtable, new flow pairs", Ft, NewFlows: true, PacketsPerNewFlow: 2);
+    public static readonly CalibrationWindow BaselineLarge = new($"baseline, {LargeFrame}B", RouterConfig.Baseline, FrameBytes: LargeFrame);
+    public static readonly CalibrationWindow PlainLarge = new($"forward, {LargeFrame}B", RouterConfig.Plain, FrameBytes: LargeFrame);
     public static readonly CalibrationWindow FlowPairsAdd = new("flowtable+flow add, new flow pairs", FtAdd, NewFlows: true, PacketsPerNewFlow: 2);
 
     public static readonly IReadOnlyList<CalibrationStage> All =
     [
         new("baseline", "injection, veth and the sink's ingress drop (subtracted from the others)", Baseline, null, 1, "ns/packet"),
         new("forward", "router: receive, routing, forward chain, transmit", Plain, Baseline, 1, "ns/packet"),
+        // The router's part only: the injection, veth and sink's per-byte work is in both baselines and cancels.
+        new("forward_per_byte", $"router forwarding, per byte of frame beyond the calibration's frame ({LargeFrame}B against it, each less its baseline)",
+            PlainLarge, BaselineLarge, 1, "ns/byte", Plain, Baseline, PerFrameByte: true),
         new("conntrack_lookup", "conntrack lookup of an established entry (ct state rule)", Conntrack, Plain, 1, "ns/packet"),
         new("conntrack_new", "conntrack creation and confirm, a new flow per packet", ConntrackNew, PlainNew, 1, "ns/packet"),
         new("nat_established", "masquerade on an established entry, beyond conntrack", Masquerade, Conntrack, 1, "ns/packet"),

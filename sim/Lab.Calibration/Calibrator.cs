@@ -11,9 +11,10 @@ namespace Lab.Calibration;
 public sealed record CalibrationResult(IReadOnlyList<ProfileStage> Stages, IReadOnlyList<MeterSample> Samples, TimeSpan Elapsed, int? InjectorCpu);
 
 /// <summary>
-/// Runs the calibration: every window a selected stage needs runs once per pass, in one order on even passes and the
-/// reverse on odd ones (ABBA: drift within a pass cancels too); each stage's value per pass is the paired
-/// difference of its two windows of that pass; over the passes it gets a mean and a 95% Student-t interval
+/// Runs the calibration: every window a selected stage needs runs in every pass, split into
+/// <see cref="CalibrationOptions.Blocks"/> short blocks, the windows alternating block by block in one order and
+/// then the reverse (ABBA); each stage's value per pass is the median over the blocks of the paired differences of
+/// its windows (<see cref="PairedDifferences"/>), so drift within a pass cancels; over the passes it gets a mean and a 95% Student-t interval
 /// (<see cref="Summary.Of"/>). A stage whose configuration the kernel refuses is not measured, with the kernel's words.
 /// </summary>
 public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions options, Action<string>? progress = null)
@@ -40,29 +41,34 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
         foreach (var s in selected)
         {
             var why = Windows(s).Select(w => refused.GetValueOrDefault(w)).FirstOrDefault(r => r is not null);
+            if (s.PerFrameByte && options.FrameBytes >= CalibrationStages.LargeFrame)
+                why ??= $"the calibration's frame ({options.FrameBytes}B) is not below the per-byte stage's large frame ({CalibrationStages.LargeFrame}B)";
             if (why is null) runnable.Add(s);
             else notMeasured[s.Name] = why;
         }
 
         var windows = runnable.SelectMany(Windows).Distinct().ToList();
         int? cpu = options.Pin ? meter.SuggestedInjectorCpu : null;
-        var perPass = new List<Dictionary<CalibrationWindow, MeterSample>>();
+        int blocks = Math.Max(1, options.Blocks);
+        var perPass = new List<Dictionary<CalibrationWindow, List<MeterSample>>>();
         var samples = new List<MeterSample>();
         for (int pass = 0; pass < options.Repeat; pass++)
         {
-            var order = pass % 2 == 0 ? windows : Enumerable.Reverse(windows).ToList();
-            var got = new Dictionary<CalibrationWindow, MeterSample>();
-            foreach (var w in order)
+            var got = windows.ToDictionary(w => w, _ => new List<MeterSample>());
+            for (int block = 0; block < blocks; block++)
             {
-                ct.ThrowIfCancellationRequested();
-                var load = LoadFor(w, cpu);
-                var s = meter.Measure(w.Config, load, ct);
-                if (s.Forwarded == 0)
-                    throw new InvalidOperationException($"window '{w}': none of {s.Sent} packets reached the sink; the topology is broken");
-                got[w] = s;
-                samples.Add(s);
-                progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                    $"pass {pass + 1}/{options.Repeat}  {w.Name,-36} {s.Forwarded,9:N0} packets  {Cost(s),8:F1} ns/packet  {s.ForwardedPps / 1e6,6:F3} Mpps  ({clock.Elapsed:mm\\:ss})"));
+                foreach (var w in PairedDifferences.Order(windows, pass, blocks, block))
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var load = LoadFor(w, cpu, blocks);
+                    var s = meter.Measure(w.Config, load, ct);
+                    if (s.Forwarded == 0)
+                        throw new InvalidOperationException($"window '{w}': none of {s.Sent} packets reached the sink; the topology is broken");
+                    got[w].Add(s);
+                    samples.Add(s);
+                    progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
+                        $"pass {pass + 1}/{options.Repeat} block {block + 1}/{blocks}  {w.Name,-36} {s.Forwarded,9:N0} packets  {Cost(s),8:F1} ns/packet  {s.ForwardedPps / 1e6,6:F3} Mpps  ({clock.Elapsed:mm\\:ss})"));
+                }
             }
             perPass.Add(got);
         }
@@ -92,20 +98,30 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
         return new CalibrationResult(stages, samples, clock.Elapsed, cpu);
     }
 
-    static double Value(CalibrationStage s, Dictionary<CalibrationWindow, MeterSample> pass, Func<MeterSample, double> f) =>
-        (f(pass[s.Test]) - (s.Reference is null ? 0 : f(pass[s.Reference]))) / s.Divisor;
-
-    MeterLoad LoadFor(CalibrationWindow w, int? cpu) => new()
+    /// <summary>A stage's value in one pass: the median over the blocks of its paired (double) differences, per divisor unit.</summary>
+    double Value(CalibrationStage s, Dictionary<CalibrationWindow, List<MeterSample>> pass, Func<MeterSample, double> f)
     {
-        Packets = w.NewFlows ? Math.Min(options.Packets, Math.Min(options.NewFlowPacketCap, meter.MaxNewFlowsPerWindow)) : options.Packets,
-        FrameBytes = options.FrameBytes,
+        double[] Of(CalibrationWindow w) => [.. pass[w].Select(f)];
+        double[] perBlock = s.Reference is null ? Of(s.Test) : PairedDifferences.Of(Of(s.Test), Of(s.Reference));
+        if (s.LessTest is not null && s.LessReference is not null)
+            perBlock = PairedDifferences.Of(perBlock, PairedDifferences.Of(Of(s.LessTest), Of(s.LessReference)));
+        return PairedDifferences.Median(perBlock) / Divisor(s);
+    }
+
+    double Divisor(CalibrationStage s) => s.PerFrameByte ? CalibrationStages.LargeFrame - options.FrameBytes : s.Divisor;
+
+    MeterLoad LoadFor(CalibrationWindow w, int? cpu, int blocks) => new()
+    {
+        Packets = Math.Max(1, (w.NewFlows ? Math.Min(options.Packets, Math.Min(options.NewFlowPacketCap, meter.MaxNewFlowsPerWindow)) : options.Packets) / blocks),
+        FrameBytes = w.FrameBytes ?? options.FrameBytes,
         Flows = options.Flows,
         NewFlows = w.NewFlows,
         PacketsPerNewFlow = w.PacketsPerNewFlow,
         InjectorCpu = cpu,
     };
 
-    static IEnumerable<CalibrationWindow> Windows(CalibrationStage s) => s.Reference is null ? [s.Test] : [s.Test, s.Reference];
+    static IEnumerable<CalibrationWindow> Windows(CalibrationStage s) =>
+        new[] { s.Test, s.Reference, s.LessTest, s.LessReference }.OfType<CalibrationWindow>();
 
     /// <summary>The measurable stages named by --only (all when null); unknown names are bad input.</summary>
     public static IReadOnlyList<CalibrationStage> Select(IReadOnlyList<string>? only)

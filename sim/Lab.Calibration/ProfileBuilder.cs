@@ -28,8 +28,10 @@ public static class ProfileBuilder
               "not other processes' time nor work deferred to other CPUs) over the injection window, divided by the packets counted at the sink's ingress; "
             : $"busy = user+nice+system+irq+softirq from /proc/stat of the measured kernel (USER_HZ ticks; steal, idle and iowait excluded), " +
               $"summed over all {cpus} CPUs over the injection window, divided by the packets counted at the sink's ingress; ") +
-            $"AF_PACKET sendmmsg injection at top speed (PACKET_QDISC_BYPASS), UDP over IPv4; each stage is the paired difference of two " +
-            $"configurations measured in the same pass, passes in alternating order (ABBA); windows with a new flow per packet have " +
+            $"AF_PACKET sendmmsg injection at top speed (PACKET_QDISC_BYPASS), UDP over IPv4; each window is split into {Math.Max(1, options.Blocks)} blocks " +
+            $"and the configurations alternate block by block within a pass (ABBA); a stage's value per pass is the median of its paired block " +
+            $"differences, over the passes a mean with a 95% Student-t interval; forward_per_byte is ({CalibrationStages.LargeFrame}B forward - its baseline) - " +
+            $"({options.FrameBytes}B forward - its baseline) over the {CalibrationStages.LargeFrame - options.FrameBytes} bytes between; windows with a new flow per packet have " +
             $"min(packets, {options.NewFlowPacketCap}) packets and start from an empty conntrack table";
         return new CostProfile
         {
@@ -66,6 +68,9 @@ public static class ProfileBuilder
         }
 
         Split("forward", ("rx_ingress", d.RxIngress), ("routing", d.Routing), ("forward_chain", d.ForwardChainBase), ("xmit", d.Xmit));
+        if (byName.TryGetValue("forward_per_byte", out var perByte))
+            costs.Add(Cost("per_byte", perByte.Ns, perByte.Ci95Low, perByte.Ci95High, ["forward_per_byte"],
+                "ns per byte of frame beyond 64 B, charged on both paths", label));
         Split("conntrack_lookup", ("conntrack_lookup", d.ConntrackLookup));
         Split("conntrack_new", ("conntrack_create", d.ConntrackCreate), ("confirm", d.Confirm));
         if (byName.TryGetValue("nat_established", out var nat))

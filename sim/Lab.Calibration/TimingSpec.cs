@@ -62,6 +62,8 @@ public sealed record TimingSpec(string Element, string Traffic, TimingWorkload W
             FrameBytes = frame,
             Flows = Math.Min(t.Spec.Flows, 60_000),
             NewFlowPerPacket = newFlows,
+            // New flows are set up in the window: NAT's port search depends on the tuples, so the kernel gets the model's.
+            Addresses = newFlows ? new ScenarioAddressPlan(cfg.Addresses) : null,
             Replies = cfg.UdpReplies,
             LinearRules = cfg.Rules.LinearRules,
             SetLookups = cfg.Rules.SetLookups,

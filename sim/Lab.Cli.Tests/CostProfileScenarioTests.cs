@@ -91,6 +91,19 @@ public sealed class CostProfileScenarioTests : IDisposable
     }
 
     [Fact]
+    public void The_per_byte_cost_is_charged_on_the_bytes_beyond_64()
+    {
+        // per_byte 500 ps: a 1400 B frame pays 450 ns (defaults, as above) + (1400 - 64) x 0.5 ns = 450 + 668 = 1118 ns;
+        // a 64 B frame pays nothing more (450 ns), and without the key (the assumed 0) a 1400 B frame pays 450 ns.
+        var large = Run(Saturated("", ", costs: { per_byte: 500ps }").Replace("size: 64B", "size: 1400B", StringComparison.Ordinal));
+        Assert.Equal(1118, large[(0, "forward.cost_per_packet_ns")], 9);
+        var small = Run(Saturated("", ", costs: { per_byte: 500ps }"));
+        Assert.Equal(450, small[(0, "forward.cost_per_packet_ns")], 9);
+        var assumed = Run(Saturated("").Replace("size: 64B", "size: 1400B", StringComparison.Ordinal));
+        Assert.Equal(450, assumed[(0, "forward.cost_per_packet_ns")], 9);
+    }
+
+    [Fact]
     public void Costs_given_in_the_scenario_or_by_set_win_over_the_profile()
     {
         // xmit from the scenario (150 ns) wins over the profile's 250 ns: 200 + 90 + 30 + 60 + 40 + 150 = 570 ns.
@@ -120,12 +133,12 @@ public sealed class CostProfileScenarioTests : IDisposable
         var (code, stdout, err) = ScenarioRun.Lab("run", f, "--out", outDir, "--no-store");
         Assert.True(code == 0, err);
         const string line = "costs: measured on test box, kernel 6.18.0-test (2 keys); assumed: flowtable_lookup, fast_path_xmit, conntrack_lookup, "
-            + "conntrack_create, dnat, routing, forward_chain, per_linear_rule, per_set_lookup, snat, nat_setup, per_nat_attempt, confirm, flow_offload_add; "
+            + "conntrack_create, dnat, routing, forward_chain, per_linear_rule, per_set_lookup, snat, nat_setup, per_nat_attempt, confirm, flow_offload_add, per_byte; "
             + "profile box.yaml of 2026-12-06T06:00:00Z";
         Assert.Contains(line + "\n", stdout, StringComparison.Ordinal);
         // The core is saturated (14.88 Mpps offered, 1.49 Mpps served): the throughput rests on the assumed costs it charges
         // (established UDP, no rules, no NAT, no flowtable: ForwardBinder.CostKeysCharged).
-        Assert.Contains("note: the cores are saturated, so this throughput depends on assumed costs (forward: conntrack_lookup, conntrack_create, dnat, routing, forward_chain, confirm)", stdout, StringComparison.Ordinal);
+        Assert.Contains("note: the cores are saturated, so this throughput depends on assumed costs (forward: conntrack_lookup, conntrack_create, dnat, routing, forward_chain, confirm, per_byte)", stdout, StringComparison.Ordinal);
         string resolved = File.ReadAllText(Path.Combine(outDir, "scenario.yaml"));
         Assert.Contains("costs:\n  file: box.yaml\n  machine: test box\n  kernel: 6.18.0-test\n  measured: \"2026-12-06T06:00:00Z\"\n", resolved, StringComparison.Ordinal);
         Assert.Contains("      costs:\n        rx_ingress: 200ns\n        xmit: 250ns\n", resolved, StringComparison.Ordinal);
@@ -138,6 +151,26 @@ public sealed class CostProfileScenarioTests : IDisposable
     }
 
     [Fact]
+    public void A_sweep_prints_and_records_the_same_cost_lines_as_a_run()
+    {
+        File.WriteAllText(Path.Combine(_dir, "box.yaml"), Profile);
+        string f = Path.Combine(_dir, "sweep.yaml");
+        File.WriteAllText(f, Saturated("costs: box.yaml") + "\nsweep:\n  path.forward.rules: [0, 10]\n");
+        string outDir = Path.Combine(_dir, "sweep-out");
+        var (code, stdout, err) = ScenarioRun.Lab("sweep", f, "--out", outDir, "--no-store", "--jobs", "1");
+        Assert.True(code == 0, err);
+        // The profile line is the run's. The warning joins the points' charged keys: point 0 (no rules) as a run, then
+        // per_linear_rule from point 1 (10 rules).
+        const string line = "costs: measured on test box, kernel 6.18.0-test (2 keys); assumed: flowtable_lookup, fast_path_xmit, conntrack_lookup, "
+            + "conntrack_create, dnat, routing, forward_chain, per_linear_rule, per_set_lookup, snat, nat_setup, per_nat_attempt, confirm, flow_offload_add, per_byte; "
+            + "profile box.yaml of 2026-12-06T06:00:00Z";
+        Assert.Contains("\n" + line + "\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("note: the cores are saturated, so this throughput depends on assumed costs (forward: conntrack_lookup, conntrack_create, dnat, routing, forward_chain, confirm, per_byte, per_linear_rule)", stdout, StringComparison.Ordinal);
+        Assert.True(stdout.IndexOf(line, StringComparison.Ordinal) < stdout.IndexOf("\nresults: ", StringComparison.Ordinal));
+        Assert.Contains(line, File.ReadAllText(Path.Combine(outDir, "provenance.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_run_without_a_profile_marks_every_cost_assumed()
     {
         string f = Path.Combine(_dir, "s.yaml");
@@ -145,7 +178,7 @@ public sealed class CostProfileScenarioTests : IDisposable
         var (code, stdout, err) = ScenarioRun.Lab("run", f, "--out", Path.Combine(_dir, "out"), "--no-store");
         Assert.True(code == 0, err);
         Assert.Contains("costs: no measured profile; assumed: rx_ingress, flowtable_lookup, fast_path_xmit, conntrack_lookup, conntrack_create, dnat, routing, "
-            + "forward_chain, per_linear_rule, per_set_lookup, snat, nat_setup, per_nat_attempt, confirm, xmit, flow_offload_add\n", stdout, StringComparison.Ordinal);
+            + "forward_chain, per_linear_rule, per_set_lookup, snat, nat_setup, per_nat_attempt, confirm, xmit, flow_offload_add, per_byte\n", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -198,8 +231,8 @@ public sealed class CostProfileScenarioTests : IDisposable
             + "    value: 200ns, 95% interval [190, 210] ns: MEASURED, stage forward; measured on test box, kernel 6.18.0-test, 2026-12-06T06:00:00Z\n", stdout, StringComparison.Ordinal);
         Assert.Contains("costs.dnat\n    prerouting nat hook\n    unit: time   default: 30ns   range: 0..100us\n"
             + "    value: 30ns: ASSUMPTION (model default; the profile does not measure dnat)\n", stdout, StringComparison.Ordinal);
-        Assert.Contains("\ncosts: 2 measured (measured on test box, kernel 6.18.0-test, 2026-12-06T06:00:00Z); 14 assumed: flowtable_lookup, fast_path_xmit, conntrack_lookup, "
-            + "conntrack_create, dnat, routing, forward_chain, per_linear_rule, per_set_lookup, snat, nat_setup, per_nat_attempt, confirm, flow_offload_add\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("\ncosts: 2 measured (measured on test box, kernel 6.18.0-test, 2026-12-06T06:00:00Z); 15 assumed: flowtable_lookup, fast_path_xmit, conntrack_lookup, "
+            + "conntrack_create, dnat, routing, forward_chain, per_linear_rule, per_set_lookup, snat, nat_setup, per_nat_attempt, confirm, flow_offload_add, per_byte\n", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -208,9 +241,9 @@ public sealed class CostProfileScenarioTests : IDisposable
         var (code, stdout, err) = ScenarioRun.Lab("describe", "forward");
         Assert.True(code == 0, err);
         var values = Regex.Matches(stdout, @"^costs\.(\w+)\n.*\n.*\n    value: (.*)$", RegexOptions.Multiline);
-        Assert.Equal(16, values.Count); // the 16 ForwardingCosts keys
+        Assert.Equal(17, values.Count); // the 17 ForwardingCosts keys
         foreach (Match m in values) Assert.Contains(": ASSUMPTION (model default;", m.Groups[2].Value, StringComparison.Ordinal);
-        Assert.Contains("\ncosts: no profile given; 16 assumed: rx_ingress,", stdout, StringComparison.Ordinal);
+        Assert.Contains("\ncosts: no profile given; 17 assumed: rx_ingress,", stdout, StringComparison.Ordinal);
         var (flow, flowOut, _) = ScenarioRun.Lab("describe", "flowtable");
         Assert.Equal(0, flow);
         Assert.Contains("cost.rx_ingress\n    driver RX, GRO, ingress hook entry (both paths)\n    unit: time   default: 80ns   range: 0..100us\n    value: 80ns: ASSUMPTION", flowOut, StringComparison.Ordinal);

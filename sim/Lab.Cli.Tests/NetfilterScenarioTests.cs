@@ -326,7 +326,7 @@ public sealed class NetfilterScenarioTests : IDisposable
                   hw_offload: { capacity: 9, latency: 2ms }
                   snat: { address: 192.0.2.10, addresses: 4, ports: 2000-2999, random: true, fully_random: true, persistent: true }
                   timeouts: { udp: 1s, udp_stream: 2s, tcp_syn_sent: 3s, tcp_syn_recv: 4s, tcp_established: 5s, tcp_fin_wait: 6s, tcp_close_wait: 7s, tcp_last_ack: 8s, tcp_time_wait: 9s, tcp_close: 10s, tcp_unack: 11s, flowtable_tcp: 12s, flowtable_udp: 13s }
-                  costs: { rx_ingress: 1ns, flowtable_lookup: 2ns, fast_path_xmit: 3ns, conntrack_lookup: 4ns, conntrack_create: 5ns, dnat: 6ns, routing: 7ns, forward_chain: 8ns, per_linear_rule: 9ns, per_set_lookup: 10ns, snat: 11ns, nat_setup: 12ns, per_nat_attempt: 13ns, confirm: 14ns, xmit: 15ns, flow_offload_add: 16ns }
+                  costs: { rx_ingress: 1ns, flowtable_lookup: 2ns, fast_path_xmit: 3ns, conntrack_lookup: 4ns, conntrack_create: 5ns, dnat: 6ns, routing: 7ns, forward_chain: 8ns, per_linear_rule: 9ns, per_set_lookup: 10ns, snat: 11ns, nat_setup: 12ns, per_nat_attempt: 13ns, confirm: 14ns, xmit: 15ns, flow_offload_add: 16ns, per_byte: 17ps }
             """, "keys.yaml");
         var e = Assert.IsType<ModelStageElement>(loaded.First.Path[0]);
         Assert.Equal("box", e.Name);
@@ -351,7 +351,7 @@ public sealed class NetfilterScenarioTests : IDisposable
         {
             RxIngress = 1 * ns, FlowtableLookup = 2 * ns, FastPathXmit = 3 * ns, ConntrackLookup = 4 * ns, ConntrackCreate = 5 * ns,
             Dnat = 6 * ns, Routing = 7 * ns, ForwardChainBase = 8 * ns, PerLinearRule = 9 * ns, PerSetLookup = 10 * ns, Snat = 11 * ns,
-            NatSetup = 12 * ns, PerNatAttempt = 13 * ns, Confirm = 14 * ns, Xmit = 15 * ns, FlowOffloadAdd = 16 * ns,
+            NatSetup = 12 * ns, PerNatAttempt = 13 * ns, Confirm = 14 * ns, Xmit = 15 * ns, FlowOffloadAdd = 16 * ns, PerByte = 17,
         }, c.Costs);
     }
 
@@ -361,7 +361,7 @@ public sealed class NetfilterScenarioTests : IDisposable
         // The costs section is derived from ForwardingCosts.Parameters(): a new cost in the model is a new key.
         var keys = ForwardBinder.Parameters.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var p in ForwardingCosts.Parameters()) Assert.Contains("costs." + p.Key["cost.".Length..], keys);
-        Assert.Equal(16, ForwardingCosts.Parameters().Count);
+        Assert.Equal(17, ForwardingCosts.Parameters().Count);
     }
 
     (int Code, string Out, string Err) LabRun(string yaml, params string[] extra)

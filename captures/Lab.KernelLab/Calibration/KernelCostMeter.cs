@@ -28,7 +28,13 @@ public sealed class KernelCostMeter : IKernelCostMeter
     const string Inside = "r0";
     const string Outside = "r1";
     const string SinkTable = "labsink";
-    const string RouterInsideAddress = "10.0.0.1";
+    // Not in 10.0.0.0/8: a scenario's address plan sends from 10.0.0.1 on, and a source the router owns is martian
+    // (fib_validate_source). The inside hosts are behind a gateway whose neighbour is the injector.
+    const string RouterInsideAddress = "172.16.0.1";
+    const string InsideGateway = "172.16.0.2";
+    const string InsideHosts = "10.0.0.0/8";
+    /// <summary>Where a scenario's address plan sends (198.18.0.0/15, RFC 2544), routed to the sink.</summary>
+    const string PlanDestinations = "198.18.0.0/15";
     const string RouterOutsideAddress = "198.51.100.1";
 
     public static readonly IPAddress Source = IPAddress.Parse("10.0.0.2");
@@ -72,10 +78,12 @@ public sealed class KernelCostMeter : IKernelCostMeter
             _topology.AddVethPair(RouterNamespace, Outside, SinkNamespace, "s0", RouterOutsideMac, SinkMac);
             _topology.AddVethPair(InjectorNamespace, "i1", SinkNamespace, "s1", DirectInjectorMac, DirectSinkMac);
 
-            _topology.Ip(RouterNamespace, "addr", "add", RouterInsideAddress + "/8", "dev", Inside);
+            _topology.Ip(RouterNamespace, "addr", "add", RouterInsideAddress + "/24", "dev", Inside);
             _topology.Ip(RouterNamespace, "addr", "add", RouterOutsideAddress + "/24", "dev", Outside);
             _topology.Ip(RouterNamespace, "neigh", "replace", Destination.ToString(), "lladdr", SinkMac.ToString(), "dev", Outside, "nud", "permanent");
-            _topology.Ip(RouterNamespace, "neigh", "replace", Source.ToString(), "lladdr", InjectorMac.ToString(), "dev", Inside, "nud", "permanent");
+            _topology.Ip(RouterNamespace, "neigh", "replace", InsideGateway, "lladdr", InjectorMac.ToString(), "dev", Inside, "nud", "permanent");
+            _topology.Ip(RouterNamespace, "route", "add", InsideHosts, "via", InsideGateway, "dev", Inside);
+            _topology.Ip(RouterNamespace, "route", "add", PlanDestinations, "via", Destination.ToString(), "dev", Outside);
             _topology.Exec(RouterNamespace, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1",
                 "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0", $"net.ipv4.conf.{Inside}.rp_filter=0", $"net.ipv4.conf.{Outside}.rp_filter=0");
             LoadRuleset(SinkNamespace, $$"""
@@ -191,6 +199,8 @@ public sealed class KernelCostMeter : IKernelCostMeter
         var warmLoad = load with { OfferedPps = null };
         long warm = load.NewFlows ? Math.Min(load.Packets, 20_000) : Math.Max(load.Flows, Math.Min(load.Packets, 20_000));
         int windowBase = load.NewFlows ? NextDestinationBase(warmBase, warm / load.PacketsPerNewFlow + 1) : warmBase;
+        // With an address plan the flows are numbered as the simulation numbers them: warm-up first, the window after.
+        long windowFirst = load.NewFlows && load.Addresses is null ? 0 : warm;
         UdpInjector.OnThread(load.InjectorCpu, () => injector.Send(warmLoad, 0, warm, warmBase, ct));
         if (!load.NewFlows && load.Replies && config.Forward && config.TracksConnections) SendReplies(config, load);
 
@@ -205,7 +215,7 @@ public sealed class KernelCostMeter : IKernelCostMeter
             cpuBefore = ProcStat.Read();
             long t0 = UdpInjector.ThreadCpuNanoseconds();
             clock.Start();
-            injector.Send(load, load.NewFlows ? 0 : warm, load.Packets, windowBase, ct);
+            injector.Send(load, windowFirst, load.Packets, windowBase, ct);
             clock.Stop();
             threadNs = UdpInjector.ThreadCpuNanoseconds() - t0;
             cpuAfter = ProcStat.Read();

@@ -23,6 +23,16 @@ public sealed record MeterSample(RouterConfig Config, MeterLoad Load, long Offer
     /// <summary><see cref="InjectorThreadCpu"/> per delivered packet: unlike /proc/stat it leaves out what other processes ran meanwhile.</summary>
     public double InjectorThreadNsPerPacket => InjectorThreadCpu is TimeSpan t && Forwarded > 0 ? t.Ticks * 100.0 / Forwarded : double.NaN;
 
+    /// <summary>
+    /// Busy time per packet sent into the router, dropped ones included: the denominator of the model's
+    /// NAME.cost_per_packet_ns (every packet the forward stage processed). Equals <see cref="BusyNsPerPacket"/> when
+    /// nothing is dropped; differs where the router drops (NAT exhaustion: nf_nat_setup_info returns NF_DROP).
+    /// </summary>
+    public double BusyNsPerSentPacket => Sent > 0 ? ProcStat.TicksToNanoseconds(Total.Busy) / Sent : double.NaN;
+
+    /// <summary><see cref="InjectorThreadCpu"/> per packet sent, as <see cref="BusyNsPerSentPacket"/>.</summary>
+    public double InjectorThreadNsPerSentPacket => InjectorThreadCpu is TimeSpan t && Sent > 0 ? t.Ticks * 100.0 / Sent : double.NaN;
+
     /// <summary>Sent but not delivered: dropped by the router (or its queues) on the way.</summary>
     public long Dropped => Math.Max(0, Sent - Forwarded);
 

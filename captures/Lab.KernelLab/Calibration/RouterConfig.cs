@@ -84,6 +84,12 @@ public sealed record MeterLoad
     /// <summary>Frames per sendmmsg call.</summary>
     public int Batch { get; init; } = 64;
 
+    /// <summary>
+    /// With <see cref="NewFlows"/>: the addresses and ports of each new flow (a scenario's address plan), numbered from the
+    /// warm-up's first flow on; null: the meter's own tuples (10.0.0.2 to 198.51.100.2, a distinct port pair per flow).
+    /// </summary>
+    public IMeterAddressPlan? Addresses { get; init; }
+
     /// <summary>Throws for values the meter cannot produce.</summary>
     public void Validate()
     {

@@ -18,6 +18,7 @@ public sealed unsafe class UdpInjector : IDisposable
     public const ushort BasePort = 1024;
     const int PortSpan = 64_000;
     const int UdpPortsOffset = PacketHeaders.EthernetLength + PacketHeaders.Ipv4Length;
+    const int IpOffset = PacketHeaders.EthernetLength;
 
     readonly AfPacketSender _sender;
     readonly byte[] _frame;
@@ -62,9 +63,20 @@ public sealed unsafe class UdpInjector : IDisposable
         long start = MonotonicClock.NowNanoseconds();
         double nsPerPacket = load.OfferedPps is double pps ? 1e9 / pps : 0;
         long sentHere = 0;
+        var plan = load.NewFlows ? load.Addresses : null;
         for (long i = first; i < first + count; i++)
         {
-            var (sp, dp) = Ports(load, i, destinationBase);
+            ushort sp, dp;
+            if (plan is null) (sp, dp) = Ports(load, i, destinationBase);
+            else
+            {
+                // The scenario's tuple of this flow: addresses change too, and with them the IP header checksum.
+                var t = plan.Tuple(i / load.PacketsPerNewFlow);
+                (sp, dp) = (t.SourcePort, t.DestinationPort);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame[(IpOffset + 12)..], t.Source);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame[(IpOffset + 16)..], t.Destination);
+                PacketHeaders.FixIpv4Checksum(frame[IpOffset..]);
+            }
             frame[UdpPortsOffset] = (byte)(sp >> 8);
             frame[UdpPortsOffset + 1] = (byte)sp;
             frame[UdpPortsOffset + 2] = (byte)(dp >> 8);

@@ -119,6 +119,8 @@ public sealed class VmCostMeter : IKernelCostMeter
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(load);
         load.Validate();
+        if (load.NewFlows && load.Addresses is not null)
+            throw new InvalidOperationException("the VM meter sends its own tuples; it does not follow a scenario's address plan (routes in the guest are not set up for one)");
         if (_applied != config && TryConfigure(config) is string refused) throw new InvalidOperationException(refused);
         _vm.Run("conntrack -F 2>/dev/null; true");
 

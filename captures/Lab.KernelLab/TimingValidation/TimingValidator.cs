@@ -12,11 +12,14 @@ namespace Lab.KernelLab.TimingValidation;
 /// <param name="ThreadAccounting">Count the injecting thread's CPU time (which holds the forwarding softirqs) instead of every CPU's busy time from /proc/stat, as lab calibrate --accounting thread does.</param>
 public sealed record TimingOptions(long Packets, int Repeat, IReadOnlyList<double> Factors, double TolerancePercent, int? InjectorCpu, bool ThreadAccounting = false)
 {
-    /// <summary>The busy CPU per forwarded packet of one measurement, as <see cref="ThreadAccounting"/> says.</summary>
+    /// <summary>
+    /// The busy CPU per packet sent into the router (dropped ones included, as the model's cost_per_packet_ns counts
+    /// them) of one measurement, as <see cref="ThreadAccounting"/> says.
+    /// </summary>
     public double Cost(MeterSample s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return ThreadAccounting ? s.InjectorThreadNsPerPacket : s.BusyNsPerPacket;
+        return ThreadAccounting ? s.InjectorThreadNsPerSentPacket : s.BusyNsPerSentPacket;
     }
 
     public static IReadOnlyList<double> DefaultFactors { get; } = [0.5, 0.8, 1.0, 1.2];

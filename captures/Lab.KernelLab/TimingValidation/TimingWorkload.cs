@@ -23,6 +23,12 @@ public sealed record TimingWorkload
     /// <summary>Each established flow is answered once before the measurement (UDP <c>replies: true</c>).</summary>
     public bool Replies { get; init; } = true;
 
+    /// <summary>
+    /// With <see cref="NewFlowPerPacket"/>: the scenario's address plan, so the kernel's NAT does the port searches the
+    /// model's does (null: the meter's own tuples, one per distinct port pair).
+    /// </summary>
+    public IMeterAddressPlan? Addresses { get; init; }
+
     public int LinearRules { get; init; }
     public int SetLookups { get; init; }
     public bool Masquerade { get; init; }
@@ -48,6 +54,7 @@ public sealed record TimingWorkload
         Flows = Flows,
         NewFlows = NewFlowPerPacket,
         PacketsPerNewFlow = 1,
+        Addresses = NewFlowPerPacket ? Addresses : null,
         Replies = Replies,
         OfferedPps = offeredPps,
         InjectorCpu = injectorCpu,
@@ -59,7 +66,7 @@ public sealed record TimingWorkload
         var parts = new List<string>
         {
             string.Create(CultureInfo.InvariantCulture, $"UDP {FrameBytes} B"),
-            NewFlowPerPacket ? "a new flow per packet" : string.Create(CultureInfo.InvariantCulture, $"{Flows} flows"),
+            NewFlowPerPacket ? "a new flow per packet" + (Addresses is null ? "" : $" ({Addresses.Describe()})") : string.Create(CultureInfo.InvariantCulture, $"{Flows} flows"),
             "conntrack",
         };
         if (Masquerade) parts.Add("masquerade");

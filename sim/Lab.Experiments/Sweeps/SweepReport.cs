@@ -51,6 +51,10 @@ public static class SweepReport
         if (o.Unused > 0) sb.Append(Inv, $"note: {o.Unused} run file(s) beyond the replications needed were left unused\n");
         if (o.AlreadyRecorded) sb.Append("note: nothing new ran and this sweep is already in the results store; not recorded again\n");
         sb.Append('\n').Append(Table(o.Set!, metrics, m.Precision));
+        // As lab run prints them: which costs are measured, given or assumed, and whether a saturated core rests on assumed ones.
+        var costs = CostNotes.Lines(req.Loaded, o.Set!);
+        if (costs.Count > 0) sb.Append('\n');
+        foreach (var line in costs) sb.Append(line).Append('\n');
         sb.Append(Inv, $"\nresults: {req.OutDir}\n");
         return sb.ToString();
     }

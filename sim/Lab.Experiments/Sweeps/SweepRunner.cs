@@ -81,7 +81,10 @@ public static class SweepRunner
             for (int p = 0; p < manifest.Points; p++)
                 points.Add(scheduler.Point(p, manifest.PointParameters[p]) ?? throw new InvalidOperationException($"point {p} incomplete after the sweep"));
             set = manifest.ToRunSet(points);
-            var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName, req.Command);
+            var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName, req.Command)
+            {
+                Costs = CostNotes.Lines(req.Loaded, set),
+            };
             folder.WriteResults(set, provenance);
             if (req.Store)
             {

@@ -60,6 +60,19 @@ public sealed record ForwardingCosts
     /// <summary>nft_flow_offload_eval when it offloads: route lookups, flow_offload_alloc, flow_offload_add.</summary>
     public long FlowOffloadAdd { get; init; } = 400 * SimTime.Nanosecond;
 
+    /// <summary>
+    /// Per byte of frame beyond the 64 B minimum (the frame the per-packet costs above are calibrated at), both paths:
+    /// what grows with the packet (skb data touched on receive and transmit, the veth or driver's copy). ASSUMPTION: 0,
+    /// no size-dependent cost, unless measured (lab calibrate's forward_per_byte stage sets it from a profile).
+    /// </summary>
+    public long PerByte { get; init; }
+
+    /// <summary>The whole per-byte charge for a frame of <paramref name="frameBytes"/> (with FCS, as traffic sizes count).</summary>
+    public long SizeCost(int frameBytes) => PerByte * Math.Max(0, frameBytes - MinimumFrame);
+
+    /// <summary>The frame (with FCS) the per-packet costs are for; <see cref="PerByte"/> is charged beyond it.</summary>
+    public const int MinimumFrame = 64;
+
     public static IReadOnlyList<ParameterSpec> Parameters()
     {
         var d = new ForwardingCosts();
@@ -82,6 +95,8 @@ public sealed record ForwardingCosts
             P("cost.confirm", d.Confirm, "conntrack confirm of a new connection"),
             P("cost.xmit", d.Xmit, "slow path output and driver TX"),
             P("cost.flow_offload_add", d.FlowOffloadAdd, "flow add @ft when it offloads a connection"),
+            new("cost.per_byte", "time", SimTime.Format(d.PerByte), "0..100us",
+                "ASSUMPTION: 0 (no size-dependent cost) unless measured: lab calibrate's forward_per_byte stage", "per byte of frame beyond 64 B, both paths"),
         ];
 
         static ParameterSpec P(string key, long ps, string what) =>

@@ -108,7 +108,8 @@ public sealed partial class ForwardStage : IPacketStage, IResettable
         var outcome = Path.Process(tuple, flags, now);
         Packets++;
         ByVerdict[(int)outcome.Verdict]++;
-        long cost = outcome.CostPs;
+        // Hardware-forwarded packets cost no CPU at all; every other one pays for its size on top of the per-packet stages.
+        long cost = outcome.CostPs + (outcome.Verdict == ForwardVerdict.Hardware ? 0 : _cfg.Costs.SizeCost(packet.Size));
         if (outcome.Verdict == ForwardVerdict.Dropped)
         {
             if (first) _seen.Unset(packet.Flow); // the client retries: its next packet is a SYN (a new UDP entry) again

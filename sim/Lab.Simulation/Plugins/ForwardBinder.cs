@@ -101,7 +101,7 @@ public sealed class ForwardBinder : IPathElementBinder
     public IReadOnlyList<string> CostKeysCharged(PathElement element)
     {
         var cfg = (ForwardStageConfig)((ModelStageElement)element).Config;
-        var keys = new List<string> { "rx_ingress", "conntrack_lookup", "conntrack_create", "dnat", "routing", "forward_chain", "confirm", "xmit" };
+        var keys = new List<string> { "rx_ingress", "conntrack_lookup", "conntrack_create", "dnat", "routing", "forward_chain", "confirm", "xmit", "per_byte" };
         if (cfg.Rules.LinearRules > 0) keys.Add("per_linear_rule");
         if (cfg.Rules.SetLookups > 0) keys.Add("per_set_lookup");
         if (cfg.Snat is not null) keys.AddRange(["snat", "nat_setup", "per_nat_attempt"]);
@@ -311,6 +311,7 @@ public sealed class ForwardBinder : IPathElementBinder
             Confirm = cr.Duration("confirm", d.Confirm),
             Xmit = cr.Duration("xmit", d.Xmit),
             FlowOffloadAdd = cr.Duration("flow_offload_add", d.FlowOffloadAdd),
+            PerByte = cr.Duration("per_byte", d.PerByte),
         };
     }
 }
