@@ -1,6 +1,5 @@
 using System.Globalization;
 using Lab.Core;
-using MathNet.Numerics.Distributions;
 
 namespace Lab.Benchmarking;
 

@@ -1,6 +1,5 @@
 using Lab.Core;
 using Lab.Reports.Bench;
-using MathNet.Numerics.Distributions;
 
 namespace Lab.Benchmarking;
 
