@@ -1,5 +1,5 @@
 using System.Reflection;
-using Lab.Captures.Netns;
+using Lab.KernelLab.Netns;
 
 namespace Lab.Bench;
 

@@ -3,9 +3,9 @@ using System.Net;
 using BenchmarkDotNet.Attributes;
 using Lab.Captures.AfPacket;
 using Lab.Captures.Frames;
-using Lab.Captures.Netns;
 using Lab.Captures.Pcap;
 using Lab.Captures.Replay;
+using Lab.KernelLab.Netns;
 
 namespace Lab.Bench;
 

@@ -4,6 +4,7 @@ using Lab.Captures.Pcap;
 using Lab.Captures.Replay;
 using Lab.Captures.Tests.Support;
 using Lab.Core;
+using Lab.KernelLab.Netns;
 
 namespace Lab.Captures.Tests;
 

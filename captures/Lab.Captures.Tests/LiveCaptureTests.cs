@@ -2,10 +2,10 @@ using System.Buffers.Binary;
 using System.Globalization;
 using Lab.Captures.AfPacket;
 using Lab.Captures.Frames;
-using Lab.Captures.Netns;
 using Lab.Captures.Pcap;
 using Lab.Captures.Replay;
 using Lab.Captures.Tests.Support;
+using Lab.KernelLab.Netns;
 using PacketDotNet;
 
 namespace Lab.Captures.Tests;

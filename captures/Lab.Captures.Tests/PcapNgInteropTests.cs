@@ -1,9 +1,9 @@
 using System.Globalization;
-using Lab.Captures.Netns;
 using Lab.Captures.Pcap;
 using Lab.Captures.Tests.Support;
-using SharpPcap;
+using Lab.KernelLab.Netns;
 using SharpPcap.LibPcap;
+using SharpPcap;
 
 namespace Lab.Captures.Tests;
 

@@ -4,9 +4,9 @@ using System.Net;
 using Lab.Captures.AfPacket;
 using Lab.Captures.EspFrames;
 using Lab.Captures.Frames;
-using Lab.Captures.Netns;
 using Lab.Captures.Pcap;
 using Lab.Captures.Tests.Support;
+using Lab.KernelLab.Netns;
 
 namespace Lab.Captures.Tests;
 

@@ -1,4 +1,4 @@
-using Lab.Captures.Calibration;
+using Lab.KernelLab.Calibration;
 using Lab.Core;
 using Lab.Results;
 using Lab.Scenarios.Profiles;

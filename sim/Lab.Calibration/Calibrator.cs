@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Lab.Captures.Calibration;
+using Lab.KernelLab.Calibration;
 using Lab.Results;
 using Lab.Scenarios.Profiles;
 using Lab.Core;

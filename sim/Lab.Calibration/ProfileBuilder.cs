@@ -1,5 +1,5 @@
 using System.Globalization;
-using Lab.Captures.Calibration;
+using Lab.KernelLab.Calibration;
 using Lab.Core;
 using Lab.Netfilter.Flowtable;
 using Lab.Scenarios.Profiles;

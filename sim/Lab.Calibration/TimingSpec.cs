@@ -1,5 +1,5 @@
 using System.Globalization;
-using Lab.Captures.TimingValidation;
+using Lab.KernelLab.TimingValidation;
 using Lab.Core;
 using Lab.Netfilter;
 using Lab.Netfilter.Stages;

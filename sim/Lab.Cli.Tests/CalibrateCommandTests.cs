@@ -1,6 +1,6 @@
 using Lab.Calibration;
-using Lab.Captures.Calibration;
-using Lab.Captures.Vm;
+using Lab.KernelLab.Calibration;
+using Lab.KernelLab.Vm;
 using Lab.Results;
 using Lab.Scenarios.Profiles;
 

@@ -1,11 +1,11 @@
-using Lab.Simulation.Running;
 using System.Globalization;
 using System.Net;
-using Lab.Captures.ForwardValidation;
 using Lab.Captures.Frames;
-using Lab.Captures.KernelChecks;
 using Lab.Captures.Pcap;
 using Lab.Experiments.Validation;
+using Lab.KernelLab.ForwardValidation;
+using Lab.KernelLab.Netfilter;
+using Lab.Simulation.Running;
 
 namespace Lab.Cli.Tests;
 

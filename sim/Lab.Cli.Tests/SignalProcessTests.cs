@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using Lab.Captures.Cleanup;
 using Lab.Captures.Netns;
 using Lab.Captures.Pcap;
+using Lab.KernelLab.Cleanup;
+using Lab.KernelLab.Netns;
 
 namespace Lab.Cli.Tests;
 

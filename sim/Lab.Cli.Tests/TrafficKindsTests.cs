@@ -1,6 +1,7 @@
 using System.Globalization;
 using Lab.Captures.Pcap;
 using Lab.Cli;
+using Lab.KernelLab.Netns;
 
 namespace Lab.Cli.Tests;
 
@@ -73,9 +74,9 @@ public sealed class TrafficKindsTests : IDisposable
         }
         var files = new List<string> { "sll2.pcap" };
         // editcap (Wireshark) writes the same records as pcapng, when it is installed.
-        if (Lab.Captures.Netns.CommandRunner.FindOnPath("editcap") is not null)
+        if (CommandRunner.FindOnPath("editcap") is not null)
         {
-            var r = Lab.Captures.Netns.CommandRunner.Run("editcap", ["-F", "pcapng", pcap, Path.Combine(_dir, "sll2.pcapng")]);
+            var r = CommandRunner.Run("editcap", ["-F", "pcapng", pcap, Path.Combine(_dir, "sll2.pcapng")]);
             Assert.True(r.Succeeded, r.StandardError);
             files.Add("sll2.pcapng");
         }

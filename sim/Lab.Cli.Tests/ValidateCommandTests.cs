@@ -3,12 +3,13 @@ using System.Text;
 using Lab.Captures.EspFrames;
 using Lab.Captures.Netns;
 using Lab.Captures.Pcap;
-using Lab.Captures.Validation;
-using Lab.Captures.Vm;
-using Lab.Experiments.Validation;
 using Lab.Engine;
-using Lab.Esp;
 using Lab.Esp.Replay;
+using Lab.Esp;
+using Lab.Experiments.Validation;
+using Lab.KernelLab.Netns;
+using Lab.KernelLab.Validation;
+using Lab.KernelLab.Vm;
 
 namespace Lab.Cli.Tests;
 

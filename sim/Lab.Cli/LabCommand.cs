@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Lab.Captures.Cleanup;
+using Lab.KernelLab.Cleanup;
 using Lab.Core;
 
 namespace Lab.Cli;

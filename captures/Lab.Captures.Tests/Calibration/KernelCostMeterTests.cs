@@ -1,4 +1,4 @@
-using Lab.Captures.Calibration;
+using Lab.KernelLab.Calibration;
 using Lab.Captures.Netns;
 using Lab.Captures.Tests.KernelChecks;
 using Lab.Captures.Tests.Support;

@@ -1,7 +1,8 @@
 using System.Diagnostics;
-using Lab.Captures.Cleanup;
 using Lab.Captures.Netns;
 using Lab.Captures.Tests.Support;
+using Lab.KernelLab.Cleanup;
+using Lab.KernelLab.Netns;
 
 namespace Lab.Captures.Tests.Cleanup;
 

@@ -1,5 +1,5 @@
-using Lab.Captures.KernelChecks;
-using Lab.Captures.Vm;
+using Lab.KernelLab.TestSupport;
+using Lab.KernelLab.Vm;
 
 namespace Lab.Captures.Tests.KernelChecks;
 

@@ -1,10 +1,10 @@
-using Lab.Captures.KernelChecks;
 using Lab.Captures.Tests.Vm;
-using Lab.Captures.Vm;
 using Lab.Core;
-using Lab.Netfilter;
+using Lab.KernelLab.TestSupport;
+using Lab.KernelLab.Vm;
 using Lab.Netfilter.Conntrack;
 using Lab.Netfilter.Flowtable;
+using Lab.Netfilter;
 using Xunit.Abstractions;
 
 namespace Lab.Captures.Tests.KernelChecks;

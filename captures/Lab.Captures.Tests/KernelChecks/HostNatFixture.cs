@@ -1,4 +1,4 @@
-using Lab.Captures.KernelChecks;
+using Lab.KernelLab.Netfilter;
 
 namespace Lab.Captures.Tests.KernelChecks;
 

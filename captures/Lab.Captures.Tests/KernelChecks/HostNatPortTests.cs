@@ -1,6 +1,7 @@
 using System.Net;
-using Lab.Captures.KernelChecks;
 using Lab.Captures.Tests.Support;
+using Lab.KernelLab.Netfilter;
+using Lab.KernelLab.TestSupport;
 using Lab.Netfilter;
 using Xunit.Abstractions;
 using Lab.Core;

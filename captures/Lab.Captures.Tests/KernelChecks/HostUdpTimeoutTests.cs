@@ -1,5 +1,6 @@
-using Lab.Captures.KernelChecks;
 using Lab.Captures.Tests.Support;
+using Lab.KernelLab.Netfilter;
+using Lab.KernelLab.TestSupport;
 
 namespace Lab.Captures.Tests.KernelChecks;
 

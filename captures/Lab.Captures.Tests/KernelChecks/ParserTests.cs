@@ -1,5 +1,5 @@
 using System.Net;
-using Lab.Captures.KernelChecks;
+using Lab.KernelLab.Netfilter;
 
 namespace Lab.Captures.Tests.KernelChecks;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
-using Lab.Captures.KernelChecks;
 using Lab.Core;
-using Lab.Netfilter;
+using Lab.KernelLab.TestSupport;
 using Lab.Netfilter.Conntrack;
+using Lab.Netfilter;
 
 namespace Lab.Captures.Tests.KernelChecks;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Lab.Captures.Netns;
+using Lab.KernelLab.Netns;
 
 namespace Lab.Captures.Tests.Support;
 

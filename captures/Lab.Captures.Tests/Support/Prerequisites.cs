@@ -1,4 +1,4 @@
-using Lab.Captures.Netns;
+using Lab.KernelLab.Netns;
 
 namespace Lab.Captures.Tests.Support;
 

@@ -1,5 +1,5 @@
-using Lab.Captures.Validation;
-using Lab.Captures.Vm;
+using Lab.KernelLab.Validation;
+using Lab.KernelLab.Vm;
 using Lab.Esp;
 using Lab.Esp.Replay;
 

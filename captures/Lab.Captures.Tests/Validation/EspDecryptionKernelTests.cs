@@ -1,6 +1,6 @@
 using Lab.Captures.EspFrames;
 using Lab.Captures.Tests.Vm;
-using Lab.Captures.Validation;
+using Lab.KernelLab.Validation;
 using Lab.Esp;
 using Lab.Esp.Replay;
 

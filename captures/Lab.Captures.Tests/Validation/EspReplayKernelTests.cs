@@ -1,5 +1,5 @@
 using Lab.Captures.EspFrames;
-using Lab.Captures.Validation;
+using Lab.KernelLab.Validation;
 using Lab.Engine;
 using Lab.Esp;
 using Lab.Esp.Replay;

@@ -2,7 +2,7 @@ using Lab.Captures.EspFrames;
 using Lab.Captures.Frames;
 using Lab.Captures.Pcap;
 using Lab.Captures.Tests.Support;
-using Lab.Captures.Validation;
+using Lab.KernelLab.Validation;
 using Lab.Esp;
 using Lab.Esp.Replay;
 using Lab.Core;

@@ -1,5 +1,5 @@
 using Lab.Captures.EspFrames;
-using Lab.Captures.Validation;
+using Lab.KernelLab.Validation;
 using Lab.Esp.Replay;
 
 namespace Lab.Captures.Tests.Validation;

@@ -1,6 +1,6 @@
-using Lab.Captures.ForwardValidation;
 using Lab.Captures.Frames;
-using Lab.Captures.KernelChecks;
+using Lab.KernelLab.ForwardValidation;
+using Lab.KernelLab.Netfilter;
 using PacketDotNet;
 using TcpFlags = Lab.Captures.Frames.TcpFlags;
 

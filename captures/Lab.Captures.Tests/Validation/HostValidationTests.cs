@@ -3,7 +3,8 @@ using System.Net;
 using Lab.Captures.Frames;
 using Lab.Captures.Netns;
 using Lab.Captures.Tests.Support;
-using Lab.Captures.Validation;
+using Lab.KernelLab.Netns;
+using Lab.KernelLab.Validation;
 
 namespace Lab.Captures.Tests.Validation;
 
@@ -87,7 +88,7 @@ public sealed class HostValidationTests
     [ToolFact("as", "binutils")]
     public void Listener_code_is_what_espinudp_S_assembles_to()
     {
-        string source = Path.Combine(RepoRoot(), "captures", "Lab.Captures", "Validation", "espinudp.S");
+        string source = Path.Combine(RepoRoot(), "captures", "Lab.KernelLab", "Validation", "espinudp.S");
         using var tmp = new TempDirectory();
         var asm = CommandRunner.Run("as", ["--64", "-o", tmp.File("e.o"), source]);
         Assert.True(asm.Succeeded, asm.StandardError);

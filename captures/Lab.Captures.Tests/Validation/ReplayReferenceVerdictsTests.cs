@@ -1,4 +1,4 @@
-using Lab.Captures.Validation;
+using Lab.KernelLab.Validation;
 using Lab.Esp;
 using Lab.Esp.Replay;
 

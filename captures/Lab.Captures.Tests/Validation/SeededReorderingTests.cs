@@ -1,5 +1,5 @@
 using CsCheck;
-using Lab.Captures.Validation;
+using Lab.KernelLab.Validation;
 using Lab.Engine;
 
 namespace Lab.Captures.Tests.Validation;

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using Lab.Captures.Vm;
+using Lab.KernelLab.Vm;
 
 namespace Lab.Captures.Tests.Vm;
 

@@ -1,4 +1,4 @@
-using Lab.Captures.Vm;
+using Lab.KernelLab.Vm;
 
 namespace Lab.Captures.Tests.Vm;
 

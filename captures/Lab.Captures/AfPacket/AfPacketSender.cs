@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Lab.Captures.Native;
 
 namespace Lab.Captures.AfPacket;
 

@@ -1,7 +1,8 @@
-using Lab.Captures.Frames;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using Lab.Captures.Frames;
+using Lab.Captures.Native;
 using Lab.Captures.Netns;
 using Lab.Core;
 

@@ -1,3 +1,5 @@
+using Lab.Captures.Native;
+
 namespace Lab.Captures.AfPacket;
 
 /// <summary>

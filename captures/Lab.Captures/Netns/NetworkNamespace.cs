@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using Lab.Captures.AfPacket;
+using Lab.Captures.Native;
 using Lab.Core;
 
 namespace Lab.Captures.Netns;

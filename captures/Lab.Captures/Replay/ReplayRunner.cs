@@ -1,6 +1,7 @@
 using System.Globalization;
 using Lab.Captures.AfPacket;
 using Lab.Captures.Frames;
+using Lab.Captures.Native;
 using Lab.Captures.Pcap;
 using Lab.Core;
 

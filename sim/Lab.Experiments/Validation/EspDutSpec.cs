@@ -1,6 +1,6 @@
 using System.Globalization;
 using Lab.Captures.EspFrames;
-using Lab.Captures.Validation;
+using Lab.KernelLab.Validation;
 using Lab.Simulation.Plugins;
 using Lab.Core;
 using Lab.Esp;

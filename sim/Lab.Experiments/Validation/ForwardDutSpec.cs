@@ -1,5 +1,5 @@
 using System.Globalization;
-using Lab.Captures.ForwardValidation;
+using Lab.KernelLab.ForwardValidation;
 using Lab.Core;
 using Lab.Netfilter;
 using Lab.Netfilter.Conntrack;

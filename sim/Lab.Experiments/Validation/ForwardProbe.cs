@@ -1,4 +1,4 @@
-using Lab.Captures.ForwardValidation;
+using Lab.KernelLab.ForwardValidation;
 using Lab.Core;
 using Lab.Netfilter;
 using Lab.Netfilter.Conntrack;

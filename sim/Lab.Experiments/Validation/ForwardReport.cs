@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Lab.Captures.ForwardValidation;
+using Lab.KernelLab.ForwardValidation;
 using Lab.Scenarios;
 
 namespace Lab.Experiments.Validation;

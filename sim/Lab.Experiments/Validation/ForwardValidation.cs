@@ -1,7 +1,7 @@
 using System.Globalization;
-using Lab.Captures.ForwardValidation;
-using Lab.Captures.Validation;
-using Lab.Captures.Vm;
+using Lab.KernelLab.ForwardValidation;
+using Lab.KernelLab.Validation;
+using Lab.KernelLab.Vm;
 using Lab.Simulation.Running;
 using Lab.Core;
 using Lab.Netfilter;

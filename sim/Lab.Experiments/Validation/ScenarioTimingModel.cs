@@ -1,6 +1,6 @@
 using System.Globalization;
 using Lab.Calibration;
-using Lab.Captures.TimingValidation;
+using Lab.KernelLab.TimingValidation;
 using Lab.Simulation.Running;
 using Lab.Core;
 using Lab.Results;

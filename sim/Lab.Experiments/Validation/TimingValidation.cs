@@ -1,8 +1,8 @@
 using System.Globalization;
 using Lab.Calibration;
-using Lab.Captures.Calibration;
-using Lab.Captures.TimingValidation;
-using Lab.Captures.Vm;
+using Lab.KernelLab.Calibration;
+using Lab.KernelLab.TimingValidation;
+using Lab.KernelLab.Vm;
 using Lab.Simulation.Running;
 using Lab.Core;
 using Lab.Reports.Content;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Lab.Captures.Validation;
+using Lab.KernelLab.Validation;
 using Lab.Esp;
 using Lab.Scenarios;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Lab.Captures.Validation;
+using Lab.KernelLab.Validation;
 using Lab.Simulation.Running;
 using Lab.Core;
 using Lab.Esp.Path;

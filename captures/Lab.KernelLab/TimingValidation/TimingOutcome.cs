@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+
+namespace Lab.KernelLab.TimingValidation;
+
+/// <summary>One point: an offered rate (null: top speed), the model's and the kernel's figures.</summary>
+/// <param name="Label">"top" or the factor of the predicted saturation ("0.5x").</param>
+/// <param name="OfferedPps">Offered packets per second, null at top speed.</param>
+/// <param name="ModelNs">The model's CPU per packet (forward element's charged cost).</param>
+/// <param name="KernelNs">The kernel's CPU per packet: router minus baseline busy time per forwarded packet.</param>
+/// <param name="BaselineNs">The injection/veth/sink baseline's busy time per packet at this rate.</param>
+/// <param name="ModelDeliveredPps">Packets per second the simulation delivered.</param>
+/// <param name="KernelForwardedPps">Packets per second the sink counted.</param>
+/// <param name="ModelLoss">Share of the offered packets the simulation did not deliver.</param>
+/// <param name="KernelLoss">Share of the offered packets the kernel did not forward (not sent in time or dropped); at top speed the dropped share of the sent.</param>
+public sealed record TimingPoint(string Label, double? OfferedPps, double ModelNs, double KernelNs, double BaselineNs,
+    double ModelDeliveredPps, double KernelForwardedPps, double ModelLoss, double KernelLoss)
+{
+    /// <summary>(model - kernel) / kernel in percent.</summary>
+    public double ErrorPercent => TimingOutcome.Error(ModelNs, KernelNs);
+
+    public static TimingPoint From(string label, double? offered, KernelPoint k, TimingPrediction m)
+    {
+        ArgumentNullException.ThrowIfNull(k);
+        ArgumentNullException.ThrowIfNull(m);
+        double kernelLoss = offered is double o && o > 0 ? Math.Max(0, 1 - k.ForwardedPps / o) : k.DroppedShare;
+        double modelLoss = offered is null ? 0 : m.Loss;
+        return new TimingPoint(label, offered, m.NsPerPacket, k.RouterNs, k.BaselineNs, m.DeliveredPps, k.ForwardedPps, modelLoss, kernelLoss);
+    }
+}
+
+/// <summary>
+/// The result of a timing validation: the points, the saturation rates (model: the simulation's delivered
+/// rate when offered far more than it can do; kernel: forwarded at top speed), the drop onsets, and the
+/// verdict against the tolerance. <see cref="Refused"/> says why the kernel could not be configured.
+/// </summary>
+public sealed record TimingOutcome(TimingWorkload Workload, string Kernel, bool Emulated, IReadOnlyList<TimingPoint> Points, string? Refused)
+{
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static double Error(double model, double kernel) => kernel != 0 && double.IsFinite(kernel) && double.IsFinite(model) ? (model - kernel) / Math.Abs(kernel) * 100 : double.NaN;
+
+    TimingPoint? Top => Points.FirstOrDefault(p => p.OfferedPps is null);
+
+    public double ModelSaturationPps => Top?.ModelDeliveredPps ?? double.NaN;
+    public double KernelSaturationPps => Top?.KernelForwardedPps ?? double.NaN;
+    public double SaturationErrorPercent => Error(ModelSaturationPps, KernelSaturationPps);
+
+    /// <summary>The lowest offered point whose loss exceeds <see cref="TimingValidator.LossOnset"/>, or null (no loss up to the highest point).</summary>
+    public TimingPoint? ModelDropOnset => Points.Where(p => p.OfferedPps is not null && p.ModelLoss > TimingValidator.LossOnset).MinBy(p => p.OfferedPps);
+
+    public TimingPoint? KernelDropOnset => Points.Where(p => p.OfferedPps is not null && p.KernelLoss > TimingValidator.LossOnset).MinBy(p => p.OfferedPps);
+
+    /// <summary>The errors that exceed the tolerance: each CPU-per-packet point and the saturation rate. NaN (no packet forwarded) exceeds it.</summary>
+    public IReadOnlyList<string> Exceeding(double tolerancePercent)
+    {
+        var list = new List<string>();
+        foreach (var p in Points)
+            if (!(Math.Abs(p.ErrorPercent) <= tolerancePercent)) list.Add(string.Create(Inv, $"CPU per packet at {p.Label}: {Pct(p.ErrorPercent)}"));
+        if (Points.Count > 0 && !(Math.Abs(SaturationErrorPercent) <= tolerancePercent))
+            list.Add($"saturation: {Pct(SaturationErrorPercent)}");
+        return list;
+    }
+
+    /// <summary>"timing: model X ns/packet, kernel Y ns/packet, error Z%".</summary>
+    public static string Line(TimingPoint p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return string.Create(Inv, $"timing: model {p.ModelNs:0.#} ns/packet, kernel {p.KernelNs:0.#} ns/packet, error {Pct(p.ErrorPercent)}");
+    }
+
+    public string SaturationLine() => string.Create(Inv,
+        $"saturation: model {Mpps(ModelSaturationPps)}, kernel {Mpps(KernelSaturationPps)} forwarded at top speed, error {Pct(SaturationErrorPercent)}");
+
+    public string DropOnsetLine()
+    {
+        string highest = Points.Where(p => p.OfferedPps is not null).Select(p => p.Label).LastOrDefault() ?? "-";
+        static string At(TimingPoint? p, string highest) => p is null ? $"none up to {highest}" : $"{p.Label} ({Mpps(p.OfferedPps!.Value)} offered)";
+        return $"drop onset: model {At(ModelDropOnset, highest)}, kernel {At(KernelDropOnset, highest)} (loss above {TimingValidator.LossOnset * 100:0}% of the offered packets)";
+    }
+
+    public static string Pct(double v) => double.IsFinite(v) ? v.ToString("+0.0;-0.0;0.0", Inv) + "%" : "n/a";
+
+    public static string Mpps(double pps) => double.IsFinite(pps) ? (pps / 1e6).ToString("0.000", Inv) + " Mpps" : "n/a";
+
+    /// <summary>timing.csv: one row per point (format in captures/VALIDATION.md).</summary>
+    public string Csv()
+    {
+        var sb = new StringBuilder("point,offered_pps,model_ns_per_packet,kernel_ns_per_packet,error_percent,baseline_ns_per_packet,model_delivered_pps,kernel_forwarded_pps,model_loss,kernel_loss,emulated\n");
+        foreach (var p in Points)
+        {
+            sb.Append(p.Label).Append(',')
+              .Append(p.OfferedPps is double o ? N(o) : "").Append(',')
+              .Append(N(p.ModelNs)).Append(',').Append(N(p.KernelNs)).Append(',').Append(N(p.ErrorPercent)).Append(',')
+              .Append(N(p.BaselineNs)).Append(',').Append(N(p.ModelDeliveredPps)).Append(',').Append(N(p.KernelForwardedPps)).Append(',')
+              .Append(N(p.ModelLoss)).Append(',').Append(N(p.KernelLoss)).Append(',').Append(Emulated ? "true" : "false").Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    static string N(double v) => double.IsFinite(v) ? v.ToString("R", Inv) : "";
+}
