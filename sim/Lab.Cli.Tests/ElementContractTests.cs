@@ -191,6 +191,40 @@ public sealed partial class ElementContractTests : IDisposable
         Assert.True(checkedKeys > 120, $"only {checkedKeys} keys checked");
     }
 
+    [GeneratedRegex(@"^(-?[0-9.]+)\.\.([0-9.]+)$")]
+    private static partial Regex NumericRange();
+
+    [Fact]
+    public void Every_described_numeric_range_is_the_one_the_binding_enforces_with_a_position()
+    {
+        int ranges = 0;
+        foreach (var element in ModelCatalog.Elements)
+        {
+            foreach (var p in element.Parameters)
+            {
+                if (p.Unit is not ("integer" or "number" or "count" or "port" or "flows" or "seconds") || NumericRange().Match(p.Range) is not { Success: true } m) continue;
+                double min = double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                double max = double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+                int dot = p.Key.IndexOf('.', StringComparison.Ordinal);
+                string extra = p.Key.StartsWith("hw_offload.", StringComparison.Ordinal) ? "flowtable: true, " : "";
+                foreach (double bad in new[] { min - 1, max + 1 })
+                {
+                    string value = bad.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    string body = dot < 0 ? $"{{ {p.Key}: {value} }}" : $"{{ {extra}{p.Key[..dot]}: {{ {p.Key[(dot + 1)..]}: {value} }} }}";
+                    File.WriteAllText(Path.Combine(_dir, "s.yaml"), Scenario(element.Type, body));
+                    var (code, _, err) = Lab("check", Path.Combine(_dir, "s.yaml"));
+                    Assert.True(code == 2, $"{element.Type}.{p.Key}: {value} is outside the described range {p.Range} but checks");
+                    // The scenario's last line holds the element: its value's position is named.
+                    int line = Scenario(element.Type, body).Split('\n').Length - 1;
+                    Assert.Contains($"s.yaml:{line}:", err, StringComparison.Ordinal);
+                    Assert.Contains(p.Key[(dot + 1)..], err, StringComparison.Ordinal);
+                }
+                ranges++;
+            }
+        }
+        Assert.True(ranges > 25, $"only {ranges} ranges checked");
+    }
+
     /// <summary>A default as a YAML scalar: a string default like "" or a hex key stays as written.</summary>
     static string YamlScalar(string text) => text.Length == 0 ? "\"\"" : text;
 
