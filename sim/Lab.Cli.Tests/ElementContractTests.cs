@@ -45,7 +45,11 @@ public sealed partial class ElementContractTests : IDisposable
             .Where(f => !Path.GetFileName(Path.GetDirectoryName(f)!).Equals("profiles", StringComparison.Ordinal))
             .Select(f => (Name: f, Text: File.ReadAllText(f))).ToList();
         foreach (Match m in YamlBlock().Matches(File.ReadAllText(Path.Combine(root, "README.md"))))
+        {
             texts.Add(("README.md", m.Groups[1].Value));
+            // A fragment (a list of path elements without the document around it) names its elements too.
+            foreach (Match item in FragmentElement().Matches(m.Groups[1].Value)) names.Add(item.Groups[1].Value);
+        }
         foreach (var (name, text) in texts)
         {
             YMap map;
@@ -66,6 +70,10 @@ public sealed partial class ElementContractTests : IDisposable
 
     [GeneratedRegex("```yaml\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex YamlBlock();
+
+    /// <summary>A list item whose one key opens a mapping (<c>- forward: {</c> or <c>- forward:</c> at the end of the line).</summary>
+    [GeneratedRegex(@"^\s*- ([a-z_]+):\s*(\{|$)", RegexOptions.Multiline)]
+    private static partial Regex FragmentElement();
 
     [Fact]
     public void Every_element_name_used_in_yaml_is_described_under_that_name()
