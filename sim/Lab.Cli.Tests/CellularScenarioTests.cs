@@ -13,7 +13,8 @@ public sealed class CellularScenarioTests : IDisposable
 
     Dictionary<(int Point, string Metric), double> RunScenario(string yaml) => ScenarioRun.Metrics(_dir, yaml);
 
-    // 1230 B frames at 80 Mbit/s: 10,000 wire bits each, one every 125 us, 8 per 1 ms TTI. The carrier
+    // NR with LTE's timing (1 ms slots at numerology 0, 8 processes, 8 ms round trip): out-of-order delivery is
+    // NR's (LTE delivers in order and refuses it). 1230 B frames at 80 Mbit/s: 10,000 wire bits each, one every 125 us, 8 per 1 ms TTI. The carrier
     // (1 Gbit/s: 10^6 bits per block) takes each TTI's 8 packets in one block at the next 1 ms tick: ESP
     // sequence numbers 8j-7 .. 8j go in the block of tick j and arrive 1 ms later. Every 10th block fails
     // once and arrives 8 ms later, at j + 9 ms. At tick j + 8 all 8 HARQ processes are busy (block j's
@@ -33,7 +34,7 @@ public sealed class CellularScenarioTests : IDisposable
           - { name: t, kind: cbr, rate: 80Mbit/s, size: 1230B }
         path:
           - esp_out:  { mode: tunnel }
-          - cellular: { delivery: out-of-order, rate: 1Gbit/s, retransmission_probability: 0, retransmit_every: 10, base_delay: 0s }
+          - cellular: { radio: nr, numerology: 0, harq_rtt: 8ms, harq_processes: 8, delivery: out-of-order, rate: 1Gbit/s, retransmission_probability: 0, retransmit_every: 10, base_delay: 0s }
           - reorder_probe: {}
           - esp_in:   { window: 32, per_packet: 10ns, cycles_per_byte: 0 }
         outputs: { timeseries: 0s }

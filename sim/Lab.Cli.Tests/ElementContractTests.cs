@@ -182,10 +182,10 @@ public sealed partial class ElementContractTests : IDisposable
                 // A nested key goes into its mapping; the baseline has the mapping too (snat: {} turns SNAT on),
                 // and hardware offload needs a flowtable.
                 int dot = p.Key.IndexOf('.', StringComparison.Ordinal);
-                string extra = p.Key.StartsWith("hw_offload.", StringComparison.Ordinal) ? "flowtable: true, " : "";
-                string baseline = dot < 0 ? "{}" : $"{{ {extra}{p.Key[..dot]}: {{}} }}";
+                string extra = Needs(element.Type, p.Key);
+                string baseline = dot < 0 ? $"{{ {extra.TrimEnd(' ', ',')} }}" : $"{{ {extra}{p.Key[..dot]}: {{}} }}";
                 string value = YamlScalar(p.Default);
-                string body = dot < 0 ? $"{{ {p.Key}: {value} }}" : $"{{ {extra}{p.Key[..dot]}: {{ {p.Key[(dot + 1)..]}: {value} }} }}";
+                string body = dot < 0 ? $"{{ {extra}{p.Key}: {value} }}" : $"{{ {extra}{p.Key[..dot]}: {{ {p.Key[(dot + 1)..]}: {value} }} }}";
 
                 File.WriteAllText(Path.Combine(_dir, "s.yaml"), Scenario(element.Type, body));
                 var (code, _, err) = Lab("check", Path.Combine(_dir, "s.yaml"));
@@ -214,11 +214,11 @@ public sealed partial class ElementContractTests : IDisposable
                 double min = double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
                 double max = double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
                 int dot = p.Key.IndexOf('.', StringComparison.Ordinal);
-                string extra = p.Key.StartsWith("hw_offload.", StringComparison.Ordinal) ? "flowtable: true, " : "";
+                string extra = Needs(element.Type, p.Key);
                 foreach (double bad in new[] { min - 1, max + 1 })
                 {
                     string value = bad.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    string body = dot < 0 ? $"{{ {p.Key}: {value} }}" : $"{{ {extra}{p.Key[..dot]}: {{ {p.Key[(dot + 1)..]}: {value} }} }}";
+                    string body = dot < 0 ? $"{{ {extra}{p.Key}: {value} }}" : $"{{ {extra}{p.Key[..dot]}: {{ {p.Key[(dot + 1)..]}: {value} }} }}";
                     File.WriteAllText(Path.Combine(_dir, "s.yaml"), Scenario(element.Type, body));
                     var (code, _, err) = Lab("check", Path.Combine(_dir, "s.yaml"));
                     Assert.True(code == 2, $"{element.Type}.{p.Key}: {value} is outside the described range {p.Range} but checks");
@@ -232,6 +232,14 @@ public sealed partial class ElementContractTests : IDisposable
         }
         Assert.True(ranges > 25, $"only {ranges} ranges checked");
     }
+
+    /// <summary>What a key needs beside it: hardware offload a flowtable, an NR numerology radio: nr (LTE refuses it).</summary>
+    static string Needs(string type, string key) => (type, key) switch
+    {
+        ("forward", _) when key.StartsWith("hw_offload.", StringComparison.Ordinal) => "flowtable: true, ",
+        ("cellular", "numerology") => "radio: nr, ",
+        _ => "",
+    };
 
     /// <summary>A default as a YAML scalar: a string default like "" or a hex key stays as written.</summary>
     static string YamlScalar(string text) => text.Length == 0 ? "\"\"" : text;

@@ -89,6 +89,16 @@ public static class LabCommand
     {
         var root = new RootCommand("lab: packet-path simulator and benchmark lab for the Linux xfrm and netfilter datapaths");
         foreach (var c in Subcommands()) root.Subcommands.Add(c);
+        if (args.Length == 0)
+        {
+            stdout.Write(CommandList.Format(root));
+            return Ok;
+        }
+        if (CommandList.UnknownCommand(root, args) is { } unknown)
+        {
+            stderr.WriteLine($"lab: error: {unknown}");
+            return BadInput;
+        }
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -48,7 +48,9 @@ public static class ParameterPath
                     current = child;
                     break;
                 case YSeq seq:
-                    var item = FindItem(seq, seg);
+                    var (item, ambiguous) = FindItem(seq, seg);
+                    if (ambiguous is not null)
+                        return $"ambiguous parameter '{path}': {ambiguous}; name the one you mean: {string.Join(" or ", NamesOfType(seq, seg).Select(n => string.Join(".", [.. parts[..i], n, .. parts[(i + 1)..]])))}";
                     if (item is null)
                     {
                         var names = seq.Items.Select(ItemName).Where(n => n is not null).ToList();
@@ -66,19 +68,35 @@ public static class ParameterPath
 
     static readonly string[] TopLevel = ["name", "description", "costs", "run", "traffic", "path", "outputs"];
 
-    static YNode? FindItem(YSeq seq, string seg)
+    /// <summary>
+    /// A list item by index, by name, or (a path element) by its type. A type that more than one
+    /// element has is ambiguous (a two-sided path's rss tx and rss rx): the first one would be set
+    /// alone, silently, so it is refused with the names to use instead.
+    /// </summary>
+    static (YNode? Item, string? Ambiguous) FindItem(YSeq seq, string seg)
     {
-        if (int.TryParse(seg, out int index)) return index >= 0 && index < seq.Items.Count ? Inner(seq.Items[index]) : null;
+        if (int.TryParse(seg, out int index)) return (index >= 0 && index < seq.Items.Count ? Inner(seq.Items[index]) : null, null);
         foreach (var it in seq.Items)
         {
-            if (it is YMap m && m["name"] is YScalar n && n.Value == seg) return m;
+            if (it is YMap m && m["name"] is YScalar n && n.Value == seg) return (m, null);
         }
         foreach (var it in seq.Items)
         {
-            if (it is YMap m && m.Entries.Count == 1 && m.Entries[0].Value is YMap inner
-                && (m.Entries[0].Key.Value == seg || (inner["name"] is YScalar n2 && n2.Value == seg))) return inner;
+            if (it is YMap m && m.Entries.Count == 1 && m.Entries[0].Value is YMap inner && inner["name"] is YScalar n2 && n2.Value == seg) return (inner, null);
         }
-        return null;
+        var ofType = seq.Items.OfType<YMap>().Where(m => m.Entries.Count == 1 && m.Entries[0].Key.Value == seg && m.Entries[0].Value is YMap).ToList();
+        if (ofType.Count > 1) return (null, $"{ofType.Count} '{seg}' elements");
+        return (ofType.Count == 1 ? (YMap)ofType[0].Entries[0].Value : null, null);
+    }
+
+    /// <summary>The names the elements of one type go by (their name: key, else their position).</summary>
+    static IEnumerable<string> NamesOfType(YSeq seq, string type)
+    {
+        for (int i = 0; i < seq.Items.Count; i++)
+        {
+            if (seq.Items[i] is YMap m && m.Entries.Count == 1 && m.Entries[0].Key.Value == type && m.Entries[0].Value is YMap inner)
+                yield return inner["name"] is YScalar n ? n.Value : i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     static YNode Inner(YNode item) => item is YMap m && m.Entries.Count == 1 && m.Entries[0].Value is YMap inner && m["name"] is null ? inner : item;

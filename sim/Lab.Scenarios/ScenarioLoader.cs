@@ -69,6 +69,7 @@ public sealed class ScenarioLoader
         root.Remove("sweep");
         var baseTree = (YMap)root.Clone();
         var sweep = SweepExpander.Parse(sweepNode, problems);
+        SweptOverrides.Check(overrides, sweep, problems);
         problems.ThrowIfAny();
 
         // Bind the base first: a problem in the scenario itself is reported once, not once per point.
@@ -177,7 +178,7 @@ public sealed class ScenarioLoader
         bool cdf = outR?.Boolean("latency_cdf", true) ?? true;
 
         var ipv6Flows = new List<(string Label, SourcePos Pos)>();
-        var traffic = BindTraffic(root["traffic"], root.Pos, file, problems, ipv6Flows);
+        var traffic = BindTraffic(root["traffic"], root.Pos, file, problems, ipv6Flows, duration, reps);
         var path = BindPath(root["path"], root.Pos, problems);
         var probes = ProbeTimes.Bind(root["probes"], duration, problems);
         if (path.OfType<ModelStageElement>().FirstOrDefault(e => e.Type == "forward") is { } fwd)
@@ -215,7 +216,7 @@ public sealed class ScenarioLoader
         return why is null ? null : $"'{named}' is not a usable pcap: {why}";
     }
 
-    List<TrafficElement> BindTraffic(YNode? node, SourcePos rootPos, string file, Problems problems, List<(string Label, SourcePos Pos)> ipv6Flows)
+    List<TrafficElement> BindTraffic(YNode? node, SourcePos rootPos, string file, Problems problems, List<(string Label, SourcePos Pos)> ipv6Flows, long duration, int reps)
     {
         var list = new List<TrafficElement>();
         if (node is null)
@@ -273,6 +274,8 @@ public sealed class ScenarioLoader
             }
             var process = kind switch { "cbr" => ArrivalProcess.ConstantBitRate, "onoff" => ArrivalProcess.OnOff, _ => ArrivalProcess.Poisson };
             var spec = new TrafficSpec(name, process, rate, sizes, flows, churn, alpha, meanPackets, on, off, dscp, start, stop);
+            if (needsRate && r.Has("rate") && PacketBudget.Check($"traffic[{i}]", (r.Node("rate") as YScalar)?.Value ?? "", spec, duration, reps) is { } tooMany)
+                problems.Add(r.PosOf("rate"), tooMany);
             list.Add(new TrafficElement(spec, kind, packets, pcap, item.Pos) { Script = script });
         }
         return list;

@@ -108,9 +108,12 @@ public static class EspCommands
             if (problems.Count > 0) throw new LabInputException(problems);
 
             var options = new ReplayReferenceOptions(m, w, seq, seqHi);
+            // On stderr: stdout holds the verdicts, which scripts compare.
+            if (XfrmReplay.ClampNote(m, w) is { } clamped) pr.InvocationConfiguration.Error.WriteLine($"lab: note: {clamped}");
             var path = pr.GetValue(file)!;
             if (path == "-")
             {
+                StdinNotice.IfTerminal(pr.InvocationConfiguration.Error, "lab esp replay", "sequence numbers, one per line");
                 ReplayReference.Run(options, Console.In, "<stdin>", pr.InvocationConfiguration.Output);
             }
             else

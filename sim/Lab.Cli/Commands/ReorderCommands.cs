@@ -67,7 +67,11 @@ public static class ReorderCommands
                 if (path == "-") throw new LabInputException("FILE: --pcap needs a file name, not stdin");
                 trace = EspArrivalTraces.ReadPcap(path, spiValue, m == XfrmReplayMode.Esn);
             }
-            else if (path == "-") trace = ReorderReport.ReadText(Console.In, "<stdin>");
+            else if (path == "-")
+            {
+                StdinNotice.IfTerminal(pr.InvocationConfiguration.Error, "lab reorder", "arrival sequence numbers, one per line");
+                trace = ReorderReport.ReadText(Console.In, "<stdin>");
+            }
             else
             {
                 if (!File.Exists(path)) throw new LabInputException($"FILE: {path}: no such file");

@@ -1,3 +1,4 @@
+using Lab.Core;
 using Lab.Esp.Replay;
 using Lab.Esp.Sa;
 using Lab.Models;
@@ -102,10 +103,15 @@ public sealed partial class EspInputStage : IPacketStage, IResettable
         return sa.InputResume(ticket, ticket.IcvMatches((ulong)packet.Seq, sa.Esn), packet.InnerBytes, Mib);
     }
 
+    /// <summary>replay_window drops behind a legacy window the kernel clamped: the configured window never took effect.</summary>
+    DropCause? ClampCause() => XfrmReplay.ClampNote(_cfg.Mode, _cfg.Window) is { } note
+        ? new DropCause($"replay window clamped: {note}", $"set path.{Name}.replay: bmp (or esn with esn: true) to get the window of {_cfg.Window}")
+        : null;
+
     public int DropId(DropReason r)
     {
         int i = (int)r;
-        if (_drop[i] < 0) _drop[i] = _ctx.Drops.Register($"{Name}.{r.CounterName()}");
+        if (_drop[i] < 0) _drop[i] = _ctx.Drops.Register($"{Name}.{r.CounterName()}", r == DropReason.ReplayWindow ? ClampCause() : null);
         return _drop[i];
     }
 

@@ -1,3 +1,4 @@
+using Lab.Core;
 using Lab.Esp.Replay;
 using Lab.Esp.Sa;
 using Lab.Esp.Wire;
@@ -47,7 +48,9 @@ public sealed class EspOutputStage : IPacketStage, IResettable
         _cfg = cfg;
         _ctx = ctx;
         for (int i = 0; i < _drop.Length; i++) _drop[i] = -1;
-        _dropMtu = ctx.Drops.Register($"{name}.XfrmOutStateModeError");
+        // xfrm4_tunnel_check_size / xfrm_output: an inner packet with DF that does not fit the path MTU after ESP is refused.
+        _dropMtu = ctx.Drops.Register($"{name}.XfrmOutStateModeError",
+            new DropCause("packets over the MTU", $"raise path.{name}.mtu, set path.{name}.df: false, or lower the traffic size"));
         ctx.OnWarmupEnd(this);
     }
 

@@ -113,6 +113,17 @@ public partial struct XfrmReplay
         return null;
     }
 
+    /// <summary>
+    /// The clamp of a legacy window above 32, said with its source, or null when the window takes effect
+    /// as given: net/xfrm/xfrm_user.c copy_from_user_state sets x->props.replay_window to
+    /// min(replay_window, sizeof(x->replay.bitmap) * 8) = 32; iproute2 (ip/xfrm_state.c) avoids it by sending a
+    /// window above 32 as XFRMA_REPLAY_ESN_VAL, the bmp variant.
+    /// </summary>
+    public static string? ClampNote(XfrmReplayMode mode, uint window) =>
+        mode == XfrmReplayMode.Legacy && window > LegacyBitmapBits
+            ? $"legacy window {window} clamped to {LegacyBitmapBits} (net/xfrm/xfrm_user.c copy_from_user_state: min(replay_window, sizeof(x->replay.bitmap) * 8)); iproute2 sends a window above {LegacyBitmapBits} as XFRMA_REPLAY_ESN_VAL (bmp) instead"
+            : null;
+
     /// <summary>Number of 32-bit bitmap words (replay_esn->bmp_len); 0 for legacy.</summary>
     public readonly int BmpLen => Bmp.Length;
 

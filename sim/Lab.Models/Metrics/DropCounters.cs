@@ -1,3 +1,5 @@
+using Lab.Core;
+
 namespace Lab.Models.Metrics;
 
 /// <summary>
@@ -8,10 +10,13 @@ namespace Lab.Models.Metrics;
 public sealed class DropCounters
 {
     readonly List<string> _names = [];
+    readonly Dictionary<string, DropCause> _causes = new(StringComparer.Ordinal);
     long[] _counts = new long[16];
 
-    public int Register(string reason)
+    /// <param name="cause">When the reason is a configured limit (an MTU, a ring, a clamped window): what it means and the key to change.</param>
+    public int Register(string reason, DropCause? cause = null)
     {
+        if (cause is not null) _causes.TryAdd(reason, cause);
         int i = _names.IndexOf(reason);
         if (i >= 0) return i;
         _names.Add(reason);
@@ -53,6 +58,9 @@ public sealed class DropCounters
         for (int i = 0; i < _names.Count; i++) list.Add((_names[i], _counts[i]));
         return list;
     }
+
+    /// <summary>The configuration causes declared with the reasons, by reason.</summary>
+    public IReadOnlyDictionary<string, DropCause> Causes => _causes;
 
     public void Reset() => Array.Clear(_counts);
 }

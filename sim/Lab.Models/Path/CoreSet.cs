@@ -1,3 +1,4 @@
+using Lab.Core;
 using Lab.Engine;
 
 namespace Lab.Models.Path;
@@ -19,7 +20,8 @@ public sealed class CoreSet : IEventTarget, IPacketReceiver, IResettable
     readonly long[] _busySince;
     readonly int _dropRingFull;
 
-    public CoreSet(SimulationContext ctx, string name, int cores, int ringPackets, IReadOnlyList<IPacketStage> stages)
+    /// <param name="rssElement">The group is an rss element's (its cores and ring are keys of it), not the single core of stages without one.</param>
+    public CoreSet(SimulationContext ctx, string name, int cores, int ringPackets, IReadOnlyList<IPacketStage> stages, bool rssElement = true)
     {
         if (cores < 1) throw new ArgumentOutOfRangeException(nameof(cores));
         _ctx = ctx;
@@ -32,12 +34,17 @@ public sealed class CoreSet : IEventTarget, IPacketReceiver, IResettable
         _busySince = new long[cores];
         BusyTime = new long[cores];
         Processed = new long[cores];
-        _dropRingFull = ctx.Drops.Register($"{name}.rx_ring_full");
+        _dropRingFull = ctx.Drops.Register($"{name}.rx_ring_full", RingFull(name, rssElement));
         Name = name;
         ctx.OnWarmupEnd(this);
     }
 
     public string Name { get; }
+
+    /// <summary>Why rx_ring_full drops: the group's cores fall behind the offered load, or the ring is too short for its bursts.</summary>
+    public static DropCause RingFull(string name, bool rssElement) => new("receive ring full: the group's cores are saturated or its ring too short",
+        rssElement ? $"raise path.{name}.cores or path.{name}.ring, or lower the offered load"
+                   : $"put an rss element before {name} (rss: {{cores, ring}}) to give it more cores or a longer ring, or lower the offered load");
     public IPacketReceiver Next { get; set; } = null!;
     public int Cores => _rings.Length;
 

@@ -38,7 +38,8 @@ public sealed class Link : IEventTarget, IPacketReceiver, IResettable
         _psPerBit = SimTime.Second % bitsPerSecond == 0 ? SimTime.Second / bitsPerSecond : 0;
         _delay = delay;
         _queue = new PacketQueue(queuePackets, queueBytes);
-        _dropQueueFull = ctx.Drops.Register($"{name}.queue_full");
+        _dropQueueFull = ctx.Drops.Register($"{name}.queue_full",
+            new DropCause("link queue full: more offered than the link's rate, or a queue too short for the bursts", $"raise path.{name}.rate or path.{name}.queue, or lower the offered load"));
         Name = name;
         ctx.OnWarmupEnd(this);
     }

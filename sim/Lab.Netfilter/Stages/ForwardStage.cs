@@ -59,9 +59,11 @@ public sealed partial class ForwardStage : IPacketStage, IResettable
         var flowtable = config.Flowtable ? new FlowTable(config.FlowtableConfig(ctConfig.Max), Conntrack) : null;
         var nat = config.Snat is null ? null : new NatPortAllocator(Conntrack, ctx.Seed, ctx.Replication);
         Path = new ForwardPath(Conntrack, flowtable, config.Costs, config.Rules, nat, config.Snat);
-        _dropTableFull = ctx.Drops.Register($"{name}.table_full");
+        _dropTableFull = ctx.Drops.Register($"{name}.table_full",
+            new DropCause("conntrack table full (nf_conntrack_max reached, early_drop found nothing to evict)", $"raise path.{name}.conntrack_max (or path.{name}.memory), or shorten path.{name}.timeouts"));
         _dropInsertFailed = ctx.Drops.Register($"{name}.insert_failed");
-        _dropNatExhausted = ctx.Drops.Register($"{name}.nat_exhausted");
+        _dropNatExhausted = ctx.Drops.Register($"{name}.nat_exhausted",
+            new DropCause("NAT found no free source port (nf_nat_l4proto_unique_tuple gave up)", $"widen the port range (path.{name}.snat.ports or path.{name}.masquerade.ports), add path.{name}.snat.addresses, or raise path.{name}.destinations"));
         _dropChainTooLong = ctx.Drops.Register($"{name}.chaintoolong");
         _dropInvalid = ctx.Drops.Register($"{name}.invalid");
         ctx.OnWarmupEnd(this);

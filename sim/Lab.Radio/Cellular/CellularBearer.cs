@@ -1,3 +1,4 @@
+using Lab.Core;
 using Lab.Engine;
 using Lab.Models;
 using Lab.Models.Path;
@@ -64,7 +65,8 @@ public sealed class CellularBearer : IEventTarget, IPacketReceiver, IResettable
         _blockBits = new long[config.Carriers.Count];
         for (int c = 0; c < _blockBits.Length; c++) _blockBits[c] = config.BlockBits(c);
         _processBusyUntil = new long[config.Carriers.Count * config.Harq.Processes];
-        _dropQueueFull = ctx.Drops.Register($"{name}.queue_full");
+        _dropQueueFull = ctx.Drops.Register($"{name}.queue_full",
+            new DropCause("bearer transmit buffer full: more offered than the carriers carry", $"raise path.{name}.rate, path.{name}.carriers or path.{name}.queue, or lower the offered load"));
         _dropHarq = ctx.Drops.Register($"{name}.harq_failure");
         _dropLate = ctx.Drops.Register($"{name}.pdcp_discard");
         ctx.OnWarmupEnd(this);

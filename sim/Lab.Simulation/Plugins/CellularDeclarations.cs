@@ -79,6 +79,8 @@ public sealed class CellularDeclaration : ComponentDeclaration<CellularBearerCon
             ForcedFailures = (int)r.Integer("retransmit_count", 1, 0, 32),
         };
         if (cfg.Validate() is { } problem) r.Problems.Add(r.Map.Pos, $"{r.Section}: {problem}");
+        if (RadioSettings.DeliveryProblem(nr, delivery) is { } d) r.Problems.Add(r.PosOf("delivery"), $"{r.Section}.delivery: {d}");
+        if (RadioSettings.NumerologyProblem(nr, r.Has("numerology")) is { } n) r.Problems.Add(r.PosOf("numerology"), $"{r.Section}.numerology: {n}");
         return cfg;
     }
 

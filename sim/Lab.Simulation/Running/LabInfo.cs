@@ -12,7 +12,26 @@ public static class LabInfo
 
     public static string Commit => CommitLazy.Value;
 
-    static string ReadCommit()
+    /// <summary>
+    /// The commit the build embedded (the SDK's SourceRevisionId, after the '+' of the informational version, as
+    /// lab --version prints it), so provenance knows it wherever the scenario and the working directory are; git
+    /// in the binary's folder only when the build did not embed one.
+    /// </summary>
+    static string ReadCommit() => EmbeddedCommit(InformationalVersion) ?? GitCommit();
+
+    static string? InformationalVersion => typeof(LabInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+
+    /// <summary>The first 12 hex digits after '+' in an informational version such as 0.1.0+15349db486..., or null.</summary>
+    public static string? EmbeddedCommit(string? informationalVersion)
+    {
+        int plus = informationalVersion?.IndexOf('+', StringComparison.Ordinal) ?? -1;
+        if (plus < 0) return null;
+        string sha = informationalVersion![(plus + 1)..];
+        if (sha.Length < 12 || !sha.All(char.IsAsciiHexDigit)) return null;
+        return sha[..12].ToLowerInvariant();
+    }
+
+    static string GitCommit()
     {
         try
         {

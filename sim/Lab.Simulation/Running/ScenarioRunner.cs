@@ -132,6 +132,7 @@ public static class ScenarioRunner
         return new ReplicationResult(replication, metrics, series, cdf, ctx.Sim.EventsExecuted)
         {
             Probes = probes?.Log.Rows.Select(r => new ProbeRecord(SimTime.ToSeconds(r.At), r.Element, r.Table, r.Cells)).ToList(),
+            DropCauses = new Dictionary<string, DropCause>(ctx.Drops.Causes, StringComparer.Ordinal),
         };
     }
 
@@ -175,9 +176,10 @@ public static class ScenarioRunner
                 i++;
                 continue;
             }
-            // A core group: an rss element (or an implicit single core) and the stages after it.
-            string name = "cpu";
-            int cores = 1, ring = 1024;
+            // A core group: an rss element and the stages after it, or stages without one: a single core with the
+            // default ring, named after the stage that starts it (scenarios/README.md, "Core groups").
+            string name = CoreGroups.ImplicitName(e.Name);
+            int cores = 1, ring = CoreGroups.ImplicitRing;
             if (e is RssElement r)
             {
                 (name, cores, ring) = (r.Name, r.Cores, r.RingPackets);
@@ -199,7 +201,7 @@ public static class ScenarioRunner
             }
             // Two core groups must not share a name: their per-core metrics would collide.
             if (coreSets.Any(c => c.Name == name)) name += (coreSets.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var set = new CoreSet(ctx, name, cores, ring, stages);
+            var set = new CoreSet(ctx, name, cores, ring, stages, rssElement: e is RssElement);
             coreSets.Add(set);
             receivers.Add(set);
         }

@@ -40,6 +40,7 @@ public static class SummaryTable
             int w1 = rows.Max(r => r.Item1.Length), w2 = rows.Max(r => r.Item2.Length);
             sb.Append("  ").Append("metric".PadRight(w1)).Append("  ").Append("mean".PadLeft(w2)).Append("  95% CI\n");
             foreach (var (a, b, c) in rows) sb.Append("  ").Append(a.PadRight(w1)).Append("  ").Append(b.PadLeft(w2)).Append("  ").Append(c).Append('\n');
+            if (DropDiagnosis.Of(point) is { } why) sb.Append("  ").Append(why).Append('\n');
         }
         return sb.ToString();
     }
@@ -103,6 +104,10 @@ public static class SummaryTable
             sb.Append('\n');
         }
         if (set.Replications > 1) sb.Append("±: 95% confidence half-width relative to the mean, over replications.\n");
+        foreach (var point in set.Points)
+        {
+            if (DropDiagnosis.Of(point) is { } why) sb.Append(Inv, $"point {point.Index}: {why}\n");
+        }
         if (zero.Count > 0) sb.Append("zero at every point: ").Append(string.Join(", ", zero)).Append('\n');
         int count = points.Count == 0 ? 0 : points.Max(p => p.Count);
         sb.Append(Inv, $"key metrics of the scenario's model; all {count} metrics per point: lab run --all, or summary.json and metrics.csv in the results folder\n");
