@@ -137,7 +137,7 @@ public sealed class CostProfileScenarioTests : IDisposable
             + "profile box.yaml of 2026-12-06T06:00:00Z";
         Assert.Contains(line + "\n", stdout, StringComparison.Ordinal);
         // The core is saturated (14.88 Mpps offered, 1.49 Mpps served): the throughput rests on the assumed costs it charges
-        // (established UDP, no rules, no NAT, no flowtable: ForwardBinder.CostKeysCharged).
+        // (established UDP, no rules, no NAT, no flowtable: ForwardDeclaration.ChargedCostKeys).
         Assert.Contains("note: the cores are saturated, so this throughput depends on assumed costs (forward: conntrack_lookup, conntrack_create, dnat, routing, forward_chain, confirm, per_byte)", stdout, StringComparison.Ordinal);
         string resolved = File.ReadAllText(Path.Combine(outDir, "scenario.yaml"));
         Assert.Contains("costs:\n  file: box.yaml\n  machine: test box\n  kernel: 6.18.0-test\n  measured: \"2026-12-06T06:00:00Z\"\n", resolved, StringComparison.Ordinal);

@@ -5,7 +5,7 @@ using Lab.Simulation.Running;
 namespace Lab.Cli.Tests;
 
 /// <summary>
-/// Key metrics: each model declares them once (IModelPlugin.KeyMetrics), summary.json carries the
+/// Key metrics: each model declares them once (ElementDeclaration.KeyMetrics), summary.json carries the
 /// scenario's list, `lab run` prints a sweep as one row per point with them (--all: every metric),
 /// and `lab report --metrics` refuses a name the results do not have.
 /// </summary>

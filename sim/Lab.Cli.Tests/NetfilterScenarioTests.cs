@@ -359,7 +359,7 @@ public sealed class NetfilterScenarioTests : IDisposable
     public void Every_cost_parameter_of_the_model_is_a_key()
     {
         // The costs section is derived from ForwardingCosts.Parameters(): a new cost in the model is a new key.
-        var keys = ForwardBinder.Parameters.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+        var keys = ModelCatalog.Find("forward")!.Parameters.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var p in ForwardingCosts.Parameters()) Assert.Contains("costs." + p.Key["cost.".Length..], keys);
         Assert.Equal(17, ForwardingCosts.Parameters().Count);
     }

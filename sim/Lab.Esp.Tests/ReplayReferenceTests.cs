@@ -1,3 +1,4 @@
+using Lab.Esp.Path;
 using Lab.Core;
 using Lab.Esp.Reference;
 using Lab.Esp.Replay;
@@ -97,13 +98,29 @@ public class ReplayReferenceTests
     }
 
     [Fact]
-    public void Describe_declares_every_parameter_once_with_a_source()
+    public void Describe_names_the_kernel_and_leaves_the_keys_to_the_path_elements()
     {
         var d = EspModel.Describe();
         Assert.Equal("esp", d.Name);
         Assert.Contains(KernelReference.Version, d.KernelCounterpart, StringComparison.Ordinal);
-        Assert.Equal(d.Parameters.Count, d.Parameters.Select(p => p.Key).Distinct().Count());
-        Assert.All(d.Parameters, p => Assert.False(string.IsNullOrWhiteSpace(p.Source)));
-        Assert.Contains(d.Parameters, p => p.Key == "esp.replay.window" && p.Default == "32");
+        // Keys are declared once, on esp_out/esp_in/esp_crypto (Lab.Simulation); lab describe esp lists them from there.
+        Assert.Empty(d.Parameters);
+    }
+
+    [Fact]
+    public void Cost_parameters_carry_the_defaults_the_model_runs_with()
+    {
+        // EspCosts' defaults: 3100 ns fixed per packet each way, 1.0 cycles/byte at 3.0 GHz, 60 ns lock hold,
+        // 120 ns cache-line bounce, 0.6 batchable.
+        var outbound = EspCosts.Parameters(outbound: true).ToDictionary(p => p.Key, p => p.Default);
+        var inbound = EspCosts.Parameters(outbound: false).ToDictionary(p => p.Key, p => p.Default);
+        Assert.Equal("3.1us", outbound["per_packet"]);
+        Assert.Equal("3.1us", inbound["per_packet"]);
+        Assert.Equal("1", outbound["cycles_per_byte"]);
+        Assert.Equal("3", outbound["core_ghz"]);
+        Assert.Equal("60ns", outbound["sa_lock_hold"]);
+        Assert.Equal("120ns", outbound["cache_line_bounce"]);
+        Assert.Equal("0.6", outbound["batchable_share"]);
+        Assert.All(EspCosts.Parameters(true), p => Assert.False(string.IsNullOrWhiteSpace(p.Source)));
     }
 }

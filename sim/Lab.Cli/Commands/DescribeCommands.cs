@@ -15,7 +15,8 @@ public static class DescribeCommands
     {
         var model = new Argument<string?>("MODEL") { Description = "Model name (omit to list them)", Arity = ArgumentArity.ZeroOrOne };
         var costs = new Option<string?>("--costs") { Description = "A cost profile (lab calibrate): show which costs it measured and which stay assumptions" };
-        var cmd = new Command("describe", "Show a model's parameters: unit, default, range and source") { model, costs };
+        var markdown = new Option<bool>("--markdown") { Description = "Print the parameters as the Markdown table of scenarios/README.md" };
+        var cmd = new Command("describe", "Show a model's parameters: unit, default, range and source") { model, costs, markdown };
         cmd.SetAction(pr =>
         {
             var output = pr.InvocationConfiguration.Output;
@@ -44,7 +45,7 @@ public static class DescribeCommands
                 var flag = SourcePos.Flag("--costs " + costsFile);
                 profile = ProfilePath.Read(Path.GetFullPath(costsFile), costsFile, flag, null);
             }
-            output.Write(ModelDescriptions.Format(found, profile));
+            output.Write(pr.GetValue(markdown) ? ModelDescriptions.Markdown(found) : ModelDescriptions.Format(found, profile));
             return LabCommand.Ok;
         });
         return cmd;

@@ -40,19 +40,27 @@ public sealed record EspCosts
     public long Fixed(long perPacket, int batch) =>
         batch <= 1 ? perPacket : (long)Math.Round(perPacket * (1 - BatchableShare) + perPacket * BatchableShare / batch);
 
-    public static IReadOnlyList<ParameterSpec> Parameters()
+    /// <summary>
+    /// The cost keys of an esp_out (<paramref name="outbound"/>) or esp_in element, with the defaults
+    /// above: the one declaration of ESP's CPU costs. The cipher cost is the same cycles_per_byte for
+    /// every transform (the model does not vary it by cipher).
+    /// </summary>
+    public static IReadOnlyList<ParameterSpec> Parameters(bool outbound)
     {
         var d = new EspCosts();
         const string calibrated = "[A] calibrated so one core moves ~3.3 Gbit/s of 1500 B packets (linux-ipsec.org 2025 pCPU tests, REFERENCES.md); the split between fixed and per-byte cost is an assumption";
         return
         [
-            new("cost.out_per_packet", "duration", SimTime.Format(d.OutPerPacket), ">= 0", calibrated, "fixed outbound cost per packet (xfrm_output, esp_output without the cipher)"),
-            new("cost.in_per_packet", "duration", SimTime.Format(d.InPerPacket), ">= 0", calibrated, "fixed inbound cost per packet (xfrm_input, esp_input without the cipher)"),
-            new("cost.batchable_share", "ratio", "0.6", "0..1", "assumption: share of the fixed cost a GSO/GRO batch pays once", "bulking amortises this share over the batch"),
-            new("cost.cycles_per_byte", "cycles/B", "1.0", "> 0", "[A] AES-GCM with AES-NI and PCLMULQDQ, about 1 cycle/byte for large buffers (Gueron, 2013; not re-checked)", "cipher cost per encrypted byte"),
-            new("cost.core_ghz", "GHz", "3.0", "> 0", "assumption", "core clock converting cycles to time"),
-            new("cost.sa_lock_hold", "duration", SimTime.Format(d.SaLockHold), ">= 0", "assumption: x->lock critical section (sequence number, replay, lifetime)", "serialised per packet when one SA is shared by cores"),
-            new("cost.cache_line_bounce", "duration", SimTime.Format(d.CacheLineBounce), ">= 0", "assumption: a contended cache-line transfer between cores (~100 ns on x86 servers)", "added when the SA lock moves to another core"),
+            outbound
+                ? new("per_packet", "duration", SimTime.Format(d.OutPerPacket), ">= 0", calibrated, "Fixed outbound cost per packet (xfrm_output, esp_output without the cipher).")
+                : new("per_packet", "duration", SimTime.Format(d.InPerPacket), ">= 0", calibrated, "Fixed inbound cost per packet (xfrm_input, esp_input without the cipher)."),
+            new("cycles_per_byte", "cycles/B", Text(d.CyclesPerByte), "0..1000", "[A] AES-GCM with AES-NI and PCLMULQDQ, about 1 cycle/byte for large buffers (Gueron, 2013; not re-checked)", "Cipher cost in CPU cycles per encrypted byte, whatever the transform."),
+            new("core_ghz", "GHz", Text(d.CoreGhz), "0.1..10", "assumption", "Core clock converting cycles to time."),
+            new("sa_lock_hold", "duration", SimTime.Format(d.SaLockHold), ">= 0", "assumption: x->lock critical section (sequence number, replay, lifetime)", "Critical section under the SA lock per packet, serialised when one SA is shared by cores."),
+            new("cache_line_bounce", "duration", SimTime.Format(d.CacheLineBounce), ">= 0", "assumption: a contended cache-line transfer between cores (~100 ns on x86 servers)", "Extra time when the SA lock moves to another core."),
+            new("batchable_share", "number", Text(d.BatchableShare), "0..1", "assumption: share of the fixed cost a GSO/GRO batch pays once", "Share of the fixed cost a bulked batch pays once."),
         ];
     }
+
+    static string Text(double v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -24,7 +24,7 @@ public static class CostNotes
         {
             foreach (var e in point.Scenario.Path.OfType<ModelStageElement>())
             {
-                if (ModelCatalog.Find(e.Type)?.Binder is not { } b || b.CostKeys.Count == 0) continue;
+                if (ModelCatalog.Find(e.Type) is not { } b || b.CostKeys.Count == 0) continue;
                 var keys = b.CostKeysCharged(e);
                 charged[e.Name] = charged.TryGetValue(e.Name, out var had) ? [.. had.Union(keys)] : keys;
             }

@@ -4,7 +4,7 @@ namespace Lab.Simulation.Running;
 
 /// <summary>
 /// A scenario's key metrics (summary.json key_metrics): the headline ones every run has, the busiest
-/// core of each rss core group, then what each path element's model declares (<see cref="IModelPlugin.KeyMetrics"/>).
+/// core of each rss core group, then what each path element's model declares (<see cref="ElementDeclaration.KeyMetrics"/>).
 /// </summary>
 public static class KeyMetrics
 {

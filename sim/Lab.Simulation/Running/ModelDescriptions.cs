@@ -8,10 +8,10 @@ namespace Lab.Simulation.Running;
 /// <summary>Every model as <c>lab describe</c> shows it: the scenario format, each plugin, and the models that are not path elements.</summary>
 public static class ModelDescriptions
 {
-    /// <summary>Descriptions from models that are not path elements (radio, cellular, ...).</summary>
+    /// <summary>Descriptions from models that are not path elements (radio, netfilter tables); the cellular model is the cellular element's.</summary>
     static IEnumerable<ModelDescription> Standalone()
     {
-        foreach (var name in new[] { "radio-lte", "radio-3g", "radio-nr", "cellular" })
+        foreach (var name in new[] { "radio-lte", "radio-3g", "radio-nr" })
         {
             if (Lab.Radio.RadioModelCatalog.Describe(name) is { } d) yield return d;
         }
@@ -21,21 +21,64 @@ public static class ModelDescriptions
         }
     }
 
+    /// <summary>
+    /// Models that span several path elements, by name, with their elements: <c>lab describe esp</c>
+    /// lists the keys of esp_out, esp_in and esp_crypto as ELEMENT.KEY, from the elements' declarations.
+    /// </summary>
+    public static IReadOnlyList<(string Name, string[] Elements)> Composites { get; } =
+    [
+        ("esp", ["esp_out", "esp_in", "esp_crypto"]),
+        ("iptfs", ["iptfs_out", "iptfs_in"]),
+    ];
+
     public static IReadOnlyList<ModelDescription> All()
     {
         var list = new List<ModelDescription> { ScenarioDescription() };
-        list.AddRange(ModelCatalog.Plugins.Select(WithKeyMetrics));
+        foreach (var element in ModelCatalog.Elements)
+        {
+            foreach (var (name, elements) in Composites)
+            {
+                if (elements[0] == element.Type) list.Add(Composite(name, elements));
+            }
+            list.Add(element.Describe());
+        }
         list.AddRange(Standalone());
         return list;
     }
 
-    static ModelDescription WithKeyMetrics(IModelPlugin plugin)
+    static ModelDescription Composite(string name, string[] elements)
     {
-        var d = plugin.Describe();
-        if (plugin.KeyMetrics.Count == 0) return d;
-        string keys = string.Join(", ", plugin.KeyMetrics.Select(k => "NAME." + k));
-        return d with { Notes = [.. d.Notes, $"Key metrics (lab run's table for a sweep, lab report's slides): {keys}."] };
+        var model = name == "esp" ? Lab.Esp.EspModel.Describe() : Lab.Esp.IpTfs.IpTfsModel.Describe();
+        var parameters = new List<ParameterSpec>();
+        foreach (var type in elements)
+        {
+            var element = ModelCatalog.Find(type) ?? throw new InvalidOperationException($"no path element '{type}'");
+            parameters.AddRange(element.Parameters.Select(p => p with { Key = type + "." + p.Key }));
+        }
+        return model with
+        {
+            Parameters = parameters,
+            Notes = [.. model.Notes, $"Path elements: {string.Join(", ", elements)} (lab describe ELEMENT shows one; its keys are the ELEMENT.KEY rows here)."],
+        };
     }
+
+    /// <summary>
+    /// An element's parameters as the Markdown table scenarios/README.md carries (a test keeps the two identical):
+    /// <c>lab describe ELEMENT --markdown</c> prints it.
+    /// </summary>
+    public static string Markdown(ModelDescription d)
+    {
+        var sb = new StringBuilder();
+        sb.Append("| key | unit | default | range | meaning | source |\n|---|---|---|---|---|---|\n");
+        foreach (var p in d.Parameters)
+        {
+            sb.Append("| `").Append(p.Key).Append("` | ").Append(Cell(p.Unit)).Append(" | ").Append(Cell(p.Default)).Append(" | ")
+                .Append(Cell(p.Range)).Append(" | ").Append(Cell(p.Description)).Append(" | ").Append(Cell(p.Source)).Append(" |\n");
+        }
+        return sb.ToString();
+    }
+
+    static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 
     static ModelDescription ScenarioDescription()
     {

@@ -29,9 +29,8 @@ public static class ScenarioRunner
         var sink = new Sink(ctx);
         var links = new List<Link>();
         var coreSets = new List<CoreSet>();
-        var stageOwners = new List<(IModelPlugin Plugin, IPacketStage Stage)>();
-        var elementOwners = new List<(IModelPlugin Plugin, IPacketReceiver Element)>();
-        var receivers = BuildPath(scenario, ctx, sink, links, coreSets, stageOwners, elementOwners, probe);
+        var built = new List<(object Element, Func<double, IEnumerable<MetricValue>> Metrics)>();
+        var receivers = BuildPath(scenario, ctx, sink, links, coreSets, built, probe);
         IPacketReceiver entry = receivers.Count > 0 ? receivers[0] : sink;
 
         // Built before the sources: a probe at t runs before any packet at t.
@@ -39,8 +38,7 @@ public static class ScenarioRunner
         if (scenario.Probes.Count > 0)
         {
             var targets = new List<IProbeable>();
-            foreach (var (_, stage) in stageOwners) if (stage is IProbeable p) targets.Add(p);
-            foreach (var (_, element) in elementOwners) if (element is IProbeable p) targets.Add(p);
+            foreach (var (element, _) in built) if (element is IProbeable p) targets.Add(p);
             probes = new ProbeSampler(ctx, scenario.Probes, targets);
         }
 
@@ -122,8 +120,7 @@ public static class ScenarioRunner
             metrics.Add(new($"{cs.Name}.utilization_mean", "ratio", sum / cs.Cores));
             metrics.Add(new($"{cs.Name}.utilization_max", "ratio", max));
         }
-        foreach (var (plugin, stage) in stageOwners) metrics.AddRange(plugin.Metrics(stage, seconds));
-        foreach (var (plugin, element) in elementOwners) metrics.AddRange(plugin.ElementMetrics(element, seconds));
+        foreach (var (_, elementMetrics) in built) metrics.AddRange(elementMetrics(seconds));
         metrics.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
 
         var cdf = new List<(double, double)>();
@@ -149,25 +146,25 @@ public static class ScenarioRunner
         return n;
     }
 
+    /// <param name="built">Each model element as built (stage or component) with its metrics, in path order.</param>
     static List<IPacketReceiver> BuildPath(Scenario scenario, SimulationContext ctx, Sink sink, List<Link> links, List<CoreSet> coreSets,
-        List<(IModelPlugin, IPacketStage)> stageOwners, List<(IModelPlugin, IPacketReceiver)> elementOwners,
-        Func<IPacketStage, IPacketStage>? probe)
+        List<(object Element, Func<double, IEnumerable<MetricValue>> Metrics)> built, Func<IPacketStage, IPacketStage>? probe)
     {
         var receivers = new List<IPacketReceiver>();
-        var connectors = new Dictionary<IPacketReceiver, IModelPlugin>();
+        var connectors = new Dictionary<IPacketReceiver, Action<IPacketReceiver>>();
         var byName = new Dictionary<string, object>(StringComparer.Ordinal);
         var elements = scenario.Path;
         int i = 0;
         while (i < elements.Count)
         {
             var e = elements[i];
-            if (e is ModelStageElement me && ModelCatalog.Find(me.Type) is { IsStage: false } elementPlugin)
+            if (e is ModelStageElement me && Declaration(me) is IComponentDeclaration componentDeclaration)
             {
-                var element = elementPlugin.CreateElement(me, ctx, n => byName.GetValueOrDefault(n));
-                connectors[element] = elementPlugin;
-                elementOwners.Add((elementPlugin, element));
-                byName[me.Name] = element;
-                receivers.Add(element);
+                var component = componentDeclaration.Build(me, ctx, n => byName.GetValueOrDefault(n));
+                connectors[component.Receiver] = component.Connect;
+                built.Add((component.Receiver, component.Metrics));
+                byName[me.Name] = component.Receiver;
+                receivers.Add(component.Receiver);
                 i++;
                 continue;
             }
@@ -189,17 +186,16 @@ public static class ScenarioRunner
                 i++;
             }
             var stages = new List<IPacketStage>();
-            while (i < elements.Count && (elements[i] is StageElement || (elements[i] is ModelStageElement ms && ModelCatalog.Find(ms.Type) is not { IsStage: false })))
+            while (i < elements.Count && (elements[i] is StageElement || (elements[i] is ModelStageElement ms && Declaration(ms) is IStageDeclaration)))
             {
                 if (elements[i] is StageElement s) stages.Add(new FixedCostStage(s.Name, s.Cost, ctx.Random("stage." + s.Name)));
                 else
                 {
                     var m = (ModelStageElement)elements[i];
-                    var plugin = ModelCatalog.Find(m.Type) ?? throw new InvalidOperationException($"no model for path element '{m.Type}'");
-                    var stage = plugin.CreateStage(m, ctx);
-                    stages.Add(probe is null ? stage : probe(stage));
-                    byName[m.Name] = stage;
-                    stageOwners.Add((plugin, stage));
+                    var stage = ((IStageDeclaration)Declaration(m)).Build(m, ctx);
+                    stages.Add(probe is null ? stage.Stage : probe(stage.Stage));
+                    byName[m.Name] = stage.Stage;
+                    built.Add((stage.Stage, stage.Metrics));
                 }
                 i++;
             }
@@ -216,11 +212,14 @@ public static class ScenarioRunner
             {
                 case Link link: link.Next = next; break;
                 case CoreSet cs: cs.Next = next; break;
-                default: connectors[receivers[k]].Connect(receivers[k], next); break;
+                default: connectors[receivers[k]](next); break;
             }
         }
         return receivers;
     }
+
+    static ElementDeclaration Declaration(ModelStageElement element) =>
+        ModelCatalog.Find(element.Type) ?? throw new InvalidOperationException($"no model for path element '{element.Type}'");
 
     static double[] BuildQuantiles()
     {

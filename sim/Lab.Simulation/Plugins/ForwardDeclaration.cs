@@ -1,4 +1,7 @@
 using Lab.Core;
+using Lab.Models.Path;
+using Lab.Results;
+using Lab.Simulation.Running;
 using Lab.Models;
 using Lab.Netfilter;
 using Lab.Netfilter.Conntrack;
@@ -10,20 +13,27 @@ using Lab.Scenarios.Yaml;
 
 namespace Lab.Simulation.Plugins;
 
-/// <summary>Binds <c>- forward: {...}</c> into a <see cref="ForwardStageConfig"/>; every key is declared once in <see cref="Parameters"/>.</summary>
-public sealed class ForwardBinder : IPathElementBinder
+/// <summary>
+/// The <c>forward</c> path element: a Linux forwarding box with conntrack, optional SNAT and an
+/// optional flowtable (<see cref="ForwardStage"/>). Every key is declared once in <see cref="Parameters"/>.
+/// </summary>
+public sealed class ForwardDeclaration : StageDeclaration<ForwardStageConfig, ForwardStage>
 {
+    public const string Name = "forward";
+
     const string Lab = "lab address plan (Lab.Netfilter.Stages.FlowAddressPlan)";
     const string CtCore = "net/netfilter/nf_conntrack_core.c nf_conntrack_init_start";
     const string Tcp = "nf_conntrack_proto_tcp.c tcp_timeouts[]";
 
-    public static readonly IReadOnlyList<ParameterSpec> Parameters = BuildParameters();
+    static readonly IReadOnlyList<ParameterSpec> Declared = BuildParameters();
+
+    public override IReadOnlyList<ParameterSpec> Parameters => Declared;
 
     static List<ParameterSpec> BuildParameters()
     {
         var p = new List<ParameterSpec>
         {
-            new("name", "string", ForwardPlugin.Type, "", "scenario", "Element name: prefix of its metrics and drop reasons."),
+            new("name", "string", Name, "", "scenario", "Element name: prefix of its metrics and drop reasons."),
             new("protocol", "tcp|udp", "tcp", "tcp|udp", "scenario", "Transport protocol of every flow through this element."),
             new("subscribers", "count", "65536", $"1..{FlowAddressPlan.MaxSubscribers}", Lab, "Client addresses (10.0.0.1 + flow mod N); each walks ip_local_port_range 32768-60999 for its source ports."),
             new("destinations", "count", "1", $"1..{FlowAddressPlan.MaxDestinations}", Lab, "Server addresses (198.18.0.1 + hash(flow) mod N); NAT ports run out per destination."),
@@ -79,28 +89,39 @@ public sealed class ForwardBinder : IPathElementBinder
         return p;
     }
 
-    static readonly KeySpec[] TopKeys = BinderHelpers.Keys(Parameters, "");
-    static readonly KeySpec[] HwKeys = BinderHelpers.Keys(Parameters, "hw_offload.");
-    static readonly KeySpec[] SnatKeys = BinderHelpers.Keys(Parameters, "snat.");
-    static readonly KeySpec[] MasqueradeKeys = BinderHelpers.Keys(Parameters, "masquerade.");
-    static readonly KeySpec[] TimeoutKeys = BinderHelpers.Keys(Parameters, "timeouts.");
-    static readonly KeySpec[] CostKeySpecs = BinderHelpers.Keys(Parameters, "costs.");
+    static readonly KeySpec[] HwKeys = BinderHelpers.Keys(Declared, "hw_offload.");
+    static readonly KeySpec[] SnatKeys = BinderHelpers.Keys(Declared, "snat.");
+    static readonly KeySpec[] MasqueradeKeys = BinderHelpers.Keys(Declared, "masquerade.");
+    static readonly KeySpec[] TimeoutKeys = BinderHelpers.Keys(Declared, "timeouts.");
+    static readonly KeySpec[] CostKeySpecs = BinderHelpers.Keys(Declared, "costs.");
 
-    public string Type => ForwardPlugin.Type;
+    public override string Type => Name;
 
-    public string Summary => "Linux forwarding box: conntrack, SNAT, forward-chain rules, flowtable (see lab describe forward)";
+    public override string Summary => "Forwarding box in the packet path: conntrack, SNAT/masquerade, forward-chain rules, flowtable fast path and hardware offload, with per-stage CPU costs.";
 
-    public IReadOnlyList<KeySpec> Keys => TopKeys;
+    public override string KernelCounterpart => "net/netfilter/nf_conntrack_core.c, nf_nat_core.c, nf_flow_table_core.c, nf_flow_table_ip.c, nft_flow_offload.c (kernel 6.12; version-dependent behaviour by the kernel key)";
+
+    public override IReadOnlyList<string> Notes { get; } =
+        [
+            "Flow ids become tuples: client 10.0.0.1 + flow mod subscribers, source port 32768 + (flow div subscribers) mod 28232, server 198.18.0.1 + hash(flow) mod destinations.",
+            "TCP: a flow's first packet (FlowFirst, or the first packet of an unseen flow id) is the SYN; the stage synthesizes the SYN/ACK and the handshake ACK, so the flow is offloaded on that ACK. FlowLast carries FIN/ACK; the server's FIN/ACK and the last ACK are synthesized (TIME_WAIT).",
+            "UDP: with replies: true the server answers the first packet once; with false the entry stays unreplied (30 s).",
+            "Script traffic (kind: script) carries its own tuples, directions and TCP flags: nothing is synthesized and the address plan is not used; a reply goes to the client's translated address and port (the entry's reply tuple). IPv4 only.",
+            "probes: lists conntrack (conntrack -L), conntrack_stats (conntrack -S), nat (mapping per entry) and flowtable entries into probes.csv.",
+            "Synthesized original-direction packets are charged to the core, reply-direction ones only with reply_cost: true; all count in the kernel counters (forward chain counts both directions as nft does).",
+            "Hardware-forwarded packets cost no CPU but still pass the core group's receive ring in this path model.",
+            "Drops: NAME.table_full (conntrack drop), NAME.nat_exhausted and NAME.insert_failed (insert_failed), NAME.chaintoolong, NAME.invalid.",
+            "Metrics: NAME.path.{slow,slow_new,fast,hw,dropped} (simulated packets), NAME.fast_path_share, NAME.cost_per_packet_ns, NAME.core_capacity_mpps, NAME.forward_chain.packets, NAME.flowtable.*, NAME.conntrack.* (conntrack -S names, entries, peak_entries, memory_bytes), NAME.nat.*.",
+            "Costs and the lifecycle come from the flowtable and conntrack models: see lab describe flowtable, conntrack, nat.",
+            "costs.*: measured values come from a cost profile (scenario key costs: FILE, lab calibrate); lab describe forward --costs FILE shows which.",
+        ];
 
     /// <summary>A cost profile's <c>costs.forward</c> section holds the <see cref="ForwardingCosts"/> keys.</summary>
-    public string? CostProfileSection => ForwardPlugin.Type;
-
-    public IReadOnlyList<string> CostKeys { get; } = [.. CostKeySpecs.Select(k => k.Key)];
+    public override string? CostProfileSection => Name;
 
     /// <summary>The costs <see cref="ForwardPath"/> charges for this configuration (ForwardPath.Handle).</summary>
-    public IReadOnlyList<string> CostKeysCharged(PathElement element)
+    protected override IReadOnlyList<string> ChargedCostKeys(ForwardStageConfig cfg)
     {
-        var cfg = (ForwardStageConfig)((ModelStageElement)element).Config;
         var keys = new List<string> { "rx_ingress", "conntrack_lookup", "conntrack_create", "dnat", "routing", "forward_chain", "confirm", "xmit", "per_byte" };
         if (cfg.Rules.LinearRules > 0) keys.Add("per_linear_rule");
         if (cfg.Rules.SetLookups > 0) keys.Add("per_set_lookup");
@@ -110,9 +131,8 @@ public sealed class ForwardBinder : IPathElementBinder
         return [.. CostKeys.Where(keys.Contains)];
     }
 
-    public PathElement Bind(MapReader r, string defaultName)
+    protected override ForwardStageConfig BindConfig(MapReader r)
     {
-        string name = r.String("name") ?? defaultName;
         var proto = r.Choice("protocol", "tcp", "tcp", "udp") == "udp" ? IpProto.Udp : IpProto.Tcp;
         var version = KernelVersion.Default;
         if (r.String("kernel") is { } kv)
@@ -178,8 +198,11 @@ public sealed class ForwardBinder : IPathElementBinder
         int sized = config.ConntrackConfig(1, 0).Max;
         if (sized > ForwardStageConfig.MaxEntries)
             r.Problems.Add(r.PosOf("memory"), $"{r.Section}.memory: gives nf_conntrack_max {sized}, above the lab's limit {ForwardStageConfig.MaxEntries}; set conntrack_max");
-        return new ModelStageElement(Type, name, config, r.Map.Pos);
+        return config;
     }
+
+    protected override ForwardStage CreateStage(string name, ForwardStageConfig config, SimulationContext ctx) => new(name, config, ctx);
+
 
     static readonly uint DefaultNatAddress = FlowTuple.Ip(203, 0, 113, 1);
 
@@ -314,4 +337,66 @@ public sealed class ForwardBinder : IPathElementBinder
             PerByte = cr.Duration("per_byte", d.PerByte),
         };
     }
+
+    /// <summary>Share of packets the flowtable (software or hardware) forwarded, and the CPU cost per packet.</summary>
+    public override IReadOnlyList<string> KeyMetrics { get; } = ["fast_path_share", "cost_per_packet_ns"];
+
+    protected override IEnumerable<MetricValue> Metrics(ForwardStage s, double measuredSeconds)
+    {
+        string n = s.Name + ".";
+        var ct = s.Conntrack;
+        var list = new List<MetricValue>
+        {
+            new(n + "packets", "packets", s.Packets),
+            new(n + "path.slow", "packets", s.ByVerdict[(int)ForwardVerdict.SlowPath]),
+            new(n + "path.slow_new", "packets", s.ByVerdict[(int)ForwardVerdict.SlowPathNew]),
+            new(n + "path.fast", "packets", s.ByVerdict[(int)ForwardVerdict.FastPath]),
+            new(n + "path.hw", "packets", s.ByVerdict[(int)ForwardVerdict.Hardware]),
+            new(n + "path.dropped", "packets", s.ByVerdict[(int)ForwardVerdict.Dropped]),
+            new(n + "fast_path_share", "ratio", Ratio(s.ByVerdict[(int)ForwardVerdict.FastPath] + s.ByVerdict[(int)ForwardVerdict.Hardware], s.Packets)),
+            new(n + "hw_share", "ratio", Ratio(s.ByVerdict[(int)ForwardVerdict.Hardware], s.Packets)),
+            new(n + "cost_per_packet_ns", "ns", Ratio(s.ChargedCost, s.Packets) / SimTime.Nanosecond),
+            new(n + "core_capacity_mpps", "Mpps", s.ChargedCost > 0 ? s.Packets * 1e6 / s.ChargedCost : 0),
+            new(n + "synthesized_packets", "packets", s.Synthesized),
+            new(n + "forward_chain.packets", "packets", s.Path.ForwardChainPackets),
+            new(n + "conntrack.found", "count", ct.Stats.found),
+            new(n + "conntrack.invalid", "count", ct.Stats.invalid),
+            new(n + "conntrack.insert", "count", ct.Stats.insert),
+            new(n + "conntrack.insert_failed", "count", ct.Stats.insert_failed),
+            new(n + "conntrack.drop", "count", ct.Stats.drop),
+            new(n + "conntrack.early_drop", "count", ct.Stats.early_drop),
+            new(n + "conntrack.clash_resolve", "count", ct.Stats.clash_resolve),
+            new(n + "conntrack.chaintoolong", "count", ct.Stats.chaintoolong),
+            new(n + "conntrack.entries", "entries", ct.Count),
+            new(n + "conntrack.peak_entries", "entries", s.PeakEntries),
+            new(n + "conntrack.max", "entries", ct.Config.Max),
+            new(n + "conntrack.buckets", "buckets", ct.Buckets),
+            new(n + "conntrack.memory_bytes", "bytes", ConntrackSizing.MemoryBytes(s.PeakEntries, ct.Buckets)),
+        };
+        if (s.Path.Flowtable is { } ft)
+        {
+            list.Add(new(n + "flowtable.lab_sw_packets", "packets", s.Path.FastPathPackets));
+            list.Add(new(n + "flowtable.lab_hw_packets", "packets", s.Path.HardwarePackets));
+            list.Add(new(n + "flowtable.entries", "entries", ft.Count));
+            list.Add(new(n + "flowtable.hw_entries", "entries", ft.HardwareCount));
+            list.Add(new(n + "flowtable.lab_added", "count", ft.Stats.LabAdded));
+            list.Add(new(n + "flowtable.lab_torn_down", "count", ft.Stats.LabTornDown));
+            list.Add(new(n + "flowtable.lab_expired_by_gc", "count", ft.Stats.LabExpiredByGc));
+            list.Add(new(n + "flowtable.lab_hw_installed", "count", ft.Stats.LabHwInstalled));
+            list.Add(new(n + "flowtable.lab_hw_install_failed", "count", ft.Stats.LabHwInstallFailed));
+            list.Add(new(n + "flowtable.wq_add", "count", ft.Stats.wq_add));
+        }
+        if (s.Path.Nat is { } nat)
+        {
+            list.Add(new(n + "nat.lab_setups", "count", nat.Stats.LabSetups));
+            list.Add(new(n + "nat.lab_attempts_per_setup", "checks", Ratio(nat.Stats.LabAttempts, nat.Stats.LabSetups)));
+            list.Add(new(n + "nat.lab_max_attempts", "checks", nat.Stats.LabMaxAttempts));
+            list.Add(new(n + "nat.lab_kept_port", "count", nat.Stats.LabKeptPort));
+            list.Add(new(n + "nat.lab_exhausted", "count", nat.Stats.LabExhausted));
+            list.Add(new(n + "nat.lab_evicted_closing", "count", nat.Stats.LabEvictedClosing));
+        }
+        return list;
+    }
+
+    static double Ratio(long a, long b) => b == 0 ? 0 : a / (double)b;
 }

@@ -1,4 +1,3 @@
-using Lab.Simulation.Running;
 using Lab.Core;
 using Lab.Esp;
 using Lab.Esp.IpTfs;
@@ -9,22 +8,35 @@ using Lab.Models.Path;
 using Lab.Results;
 using Lab.Scenarios;
 
+using Lab.Simulation.Running;
+
 namespace Lab.Simulation.Plugins;
+
+/// <summary>One element's rows of <see cref="IpTfsModel.Parameters"/>, under the keys its YAML mapping takes.</summary>
+static class IpTfsParameters
+{
+    public static ParameterSpec[] Of(string element) =>
+        [.. IpTfsModel.Parameters.Where(p => p.Key.StartsWith(element + ".", StringComparison.Ordinal)).Select(p => p with { Key = p.Key[(element.Length + 1)..] })];
+}
 
 /// <summary>
 /// <c>- iptfs_out: {...}</c>: the ingress of an IP-TFS SA (not per-core work: a queue and a timer of
 /// its own, like esp_crypto). Outer packets go to the next element; an iptfs_in later in the path
 /// must name it as its sender.
 /// </summary>
-public sealed class IpTfsOutPlugin : IModelPlugin, IPathElementBinder
+public sealed class IpTfsOutDeclaration : ComponentDeclaration<IpTfsOutConfig, IpTfsSender>
 {
-    public IPathElementBinder Binder => this;
-    public string Type => "iptfs_out";
-    public string Summary => "IP-TFS sender (RFC 9347): queue, aggregation and fragmentation into outer ESP packets; demand (Linux), constant rate, TFRC, or plain tunnel";
-    public bool IsStage => false;
-    public IReadOnlyList<KeySpec> Keys { get; } = BinderHelpers.Keys(IpTfsModel.Parameters, "iptfs_out.");
+    public override string Type => "iptfs_out";
+    public override string Summary => "IP-TFS sender (RFC 9347): queue, aggregation and fragmentation into outer ESP packets; demand (Linux), constant rate, TFRC, or plain tunnel";
+    public override string KernelCounterpart => IpTfsModel.Describe().KernelCounterpart;
 
-    public PathElement Bind(MapReader r, string defaultName)
+    /// <summary>The iptfs_out rows of the IP-TFS model's declaration (<see cref="IpTfsModel.Parameters"/>).</summary>
+    public override IReadOnlyList<ParameterSpec> Parameters { get; } = IpTfsParameters.Of("iptfs_out");
+
+    public override IReadOnlyList<string> Notes { get; } =
+        ["See `lab describe iptfs` for the whole model. No Debian kernel here has IP-TFS, so the kernel validation cannot cover it."];
+
+    protected override IpTfsOutConfig BindConfig(MapReader r)
     {
         var mode = r.Choice("mode", "demand", "demand", "constant", "cc", "tunnel") switch
         {
@@ -48,24 +60,19 @@ public sealed class IpTfsOutPlugin : IModelPlugin, IPathElementBinder
             r.Duration("reverse_delay", 10 * SimTime.Millisecond),
             r.Duration("reverse_interval", SimTime.Millisecond, positive: true));
         if (cfg.Validate() is { } problem) r.Problems.Add(r.Map.Pos, $"{r.Section}: {problem}");
-        return new ModelStageElement(Type, r.String("name") ?? defaultName, cfg, r.Map.Pos);
+        return cfg;
     }
 
-    public ModelDescription Describe() => IpTfsModel.Describe();
+    protected override IpTfsSender Create(ModelStageElement element, IpTfsOutConfig config, SimulationContext ctx, Func<string, object?> byName) =>
+        new(ctx, element.Name, config);
 
-    public IPacketStage CreateStage(ModelStageElement element, SimulationContext ctx) => throw new NotSupportedException();
-
-    public IPacketReceiver CreateElement(ModelStageElement element, SimulationContext ctx, Func<string, object?> byName) =>
-        new IpTfsSender(ctx, element.Name, (IpTfsOutConfig)element.Config);
-
-    public void Connect(IPacketReceiver element, IPacketReceiver next) => ((IpTfsSender)element).Next = next;
+    protected override void Connect(IpTfsSender component, IPacketReceiver next) => component.Next = next;
 
     /// <summary>Inner bytes carried per outer wire byte.</summary>
-    public IReadOnlyList<string> KeyMetrics { get; } = ["wire_efficiency"];
+    public override IReadOnlyList<string> KeyMetrics { get; } = ["wire_efficiency"];
 
-    public IEnumerable<MetricValue> ElementMetrics(IPacketReceiver element, double measuredSeconds)
+    protected override IEnumerable<MetricValue> Metrics(IpTfsSender s, double measuredSeconds)
     {
-        var s = (IpTfsSender)element;
         string n = s.Name;
         yield return new($"{n}.outer_packets", "packets", s.OuterPackets);
         yield return new($"{n}.outer_pps", "pps", s.OuterPackets / measuredSeconds);
@@ -90,37 +97,24 @@ public sealed class IpTfsOutPlugin : IModelPlugin, IPathElementBinder
 }
 
 /// <summary><c>- iptfs_in: {...}</c>: the egress of the IP-TFS SA named by <c>sender</c>.</summary>
-public sealed class IpTfsInPlugin : IModelPlugin, IPathElementBinder
+public sealed class IpTfsInDeclaration : ComponentDeclaration<IpTfsInConfig, IpTfsReceiver>
 {
-    public IPathElementBinder Binder => this;
-    public string Type => "iptfs_in";
-    public string Summary => "IP-TFS receiver (xfrm_iptfs.c): reorder window, drop timer, reassembly; inner packets lost with every outer packet that held a piece of them";
-    public bool IsStage => false;
-    public IReadOnlyList<KeySpec> Keys { get; } = BinderHelpers.Keys(IpTfsModel.Parameters, "iptfs_in.");
+    public override string Type => "iptfs_in";
+    public override string Summary => "IP-TFS receiver (xfrm_iptfs.c): reorder window, drop timer, reassembly; inner packets lost with every outer packet that held a piece of them";
+    public override string KernelCounterpart => IpTfsModel.Describe().KernelCounterpart;
 
-    public PathElement Bind(MapReader r, string defaultName) =>
-        new ModelStageElement(Type, r.String("name") ?? defaultName,
-            new IpTfsInConfig(r.String("sender") ?? "iptfs_out", (int)r.Integer("reorder_window", IpTfsInConfig.DefaultReorderWindow, 0, ushort.MaxValue),
-                r.Duration("drop_time", IpTfsInConfig.DefaultDropTime, positive: true)),
-            r.Map.Pos);
+    /// <summary>The iptfs_in rows of the IP-TFS model's declaration (<see cref="IpTfsModel.Parameters"/>).</summary>
+    public override IReadOnlyList<ParameterSpec> Parameters { get; } = IpTfsParameters.Of("iptfs_in");
 
-    public ModelDescription Describe()
+    public override IReadOnlyList<string> Notes { get; } =
+        ["See `lab describe iptfs` for the whole model. No Debian kernel here has IP-TFS, so the kernel validation cannot cover it."];
+
+    protected override IpTfsInConfig BindConfig(MapReader r) =>
+        new(r.String("sender") ?? "iptfs_out", (int)r.Integer("reorder_window", IpTfsInConfig.DefaultReorderWindow, 0, ushort.MaxValue),
+            r.Duration("drop_time", IpTfsInConfig.DefaultDropTime, positive: true));
+
+    protected override IpTfsReceiver Create(ModelStageElement element, IpTfsInConfig cfg, SimulationContext ctx, Func<string, object?> byName)
     {
-        var d = IpTfsModel.Describe();
-        return d with
-        {
-            Name = "iptfs_in",
-            Summary = Summary,
-            Parameters = [.. d.Parameters.Where(p => p.Key.StartsWith("iptfs_in.", StringComparison.Ordinal))],
-            Notes = ["See `lab describe iptfs` for the whole model. No Debian kernel here has IP-TFS, so the kernel validation cannot cover it."],
-        };
-    }
-
-    public IPacketStage CreateStage(ModelStageElement element, SimulationContext ctx) => throw new NotSupportedException();
-
-    public IPacketReceiver CreateElement(ModelStageElement element, SimulationContext ctx, Func<string, object?> byName)
-    {
-        var cfg = (IpTfsInConfig)element.Config;
         if (byName(cfg.Sender) is not IpTfsSender sender)
             throw new LabInputException($"{element.Pos}: iptfs_in.sender: expected the name of an earlier iptfs_out element, found '{cfg.Sender}'");
         if (sender.Receiver is not null)
@@ -128,14 +122,13 @@ public sealed class IpTfsInPlugin : IModelPlugin, IPathElementBinder
         return new IpTfsReceiver(ctx, element.Name, cfg, sender);
     }
 
-    public void Connect(IPacketReceiver element, IPacketReceiver next) => ((IpTfsReceiver)element).Next = next;
+    protected override void Connect(IpTfsReceiver component, IPacketReceiver next) => component.Next = next;
 
     /// <summary>Inner packets lost: what outer loss costs once packets share outer packets.</summary>
-    public IReadOnlyList<string> KeyMetrics { get; } = ["inner_loss_ratio"];
+    public override IReadOnlyList<string> KeyMetrics { get; } = ["inner_loss_ratio"];
 
-    public IEnumerable<MetricValue> ElementMetrics(IPacketReceiver element, double measuredSeconds)
+    protected override IEnumerable<MetricValue> Metrics(IpTfsReceiver r, double measuredSeconds)
     {
-        var r = (IpTfsReceiver)element;
         string n = r.Name;
         yield return new($"{n}.outer_received", "packets", r.OuterReceived);
         yield return new($"{n}.outer_lost", "packets", r.OuterLost);
