@@ -210,6 +210,32 @@ public class RadixEventQueueTests
     }
 
     [Fact]
+    public void A_drain_pop_that_moves_the_last_time_into_a_lower_bucket_keeps_time_order()
+    {
+        // Found by the property above (CsCheck seed brdjBhzQGFo2). After 0x1FBCFFFD is popped,
+        // 0x1FBD1019 and 0x1FBD0002 share level 2's bucket 0xBD, small enough to be drained. The
+        // drain pops 0x1FBD0002; 0x1FBD10BB is then pushed on level 1 (bucket 0x10). When the
+        // drain pops 0x1FBD1019, the last time's byte 1 becomes 0x10 too, so 0x1FBD10BB no longer
+        // differs from it on level 1, and a later push of 0x1FBD10DB lands on level 0. Time order
+        // is 0x10BB before 0x10DB whatever the levels: 6, then 9 (pushed last), then 7.
+        var q = new RadixEventQueue(4);
+        long[] times = [0x1FBCFFFD, 0x1FBD1019, 0x1FBD0002, 0x1FBD10BB, 0x1FBD130F];
+        q.Push(new ScheduledEvent { Time = times[0], Arg = 0 });
+        Assert.True(q.TryPopBefore(long.MaxValue, out var e) && e.Arg == 0);
+        q.Push(new ScheduledEvent { Time = times[1], Arg = 2 });
+        q.Push(new ScheduledEvent { Time = times[2], Arg = 3 });
+        Assert.True(q.TryPopBefore(long.MaxValue, out e) && e.Arg == 3);
+        q.Push(new ScheduledEvent { Time = times[3], Arg = 6 });
+        q.Push(new ScheduledEvent { Time = times[4], Arg = 7 });
+        Assert.True(q.TryPopBefore(long.MaxValue, out e) && e.Arg == 2);
+        q.Push(new ScheduledEvent { Time = 0x1FBD10DB, Arg = 9 });
+        Assert.Equal(0x1FBD10BB, q.PeekTime());
+        var order = new List<int>();
+        while (q.TryPopBefore(long.MaxValue, out e)) order.Add(e.Arg);
+        Assert.Equal([6, 9, 7], order);
+    }
+
+    [Fact]
     public void A_push_tying_with_an_entry_of_a_bucket_being_drained_pops_after_it()
     {
         // 300, 400 and 500 ps differ from 0 first in bit 8: one bucket of level 1 (digit 1), small

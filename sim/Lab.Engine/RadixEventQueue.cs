@@ -200,6 +200,8 @@ public sealed class RadixEventQueue
         _last = min;
         for (int i = at + 1; i < n; i++) a[i - 1] = a[i];
         k.Count = --n;
+        int level = _drain >> 8;
+        if ((_levelMask & ((1u << level) - 1)) > 1) Resettle(level);
         if (n == 0)
         {
             ClearBit(_drain);
@@ -216,6 +218,23 @@ public sealed class RadixEventQueue
     }
 
     ScheduledEvent _drained;
+
+    /// <summary>
+    /// Restores the placement rule below a drained bucket after its pop moved the last popped
+    /// time forward. Entries pushed below it during the drain were placed against an earlier last
+    /// time; each level can now hold one bucket whose digit equals the new last time's (a bucket
+    /// that a plain radix heap never has, because it refills only the lowest level). Every entry
+    /// there is at or after the new last time (the drain pops only when it is the earliest), so it
+    /// belongs lower: moving it keeps equal times in one bucket, in push order.
+    /// </summary>
+    void Resettle(int drainLevel)
+    {
+        for (int level = drainLevel - 1; level >= 1; level--)
+        {
+            int index = (level << 8) | (int)((ulong)_last >> (level << 3)) & 0xFF;
+            if (BucketAt(index).Count != 0) Redistribute(index);
+        }
+    }
 
     /// <summary>The earliest time without removing it, or <see cref="long.MaxValue"/> when empty.</summary>
     public long PeekTime()
@@ -237,6 +256,14 @@ public sealed class RadixEventQueue
         long min = k.Min;
         if (min >= end) return false;
         _last = min;
+        Redistribute(index);
+        return true;
+    }
+
+    /// <summary>Empties a bucket into the levels below it, placing each entry against the last popped time.</summary>
+    void Redistribute(int index)
+    {
+        ref Bucket k = ref BucketAt(index);
         ScheduledEvent[] src = k.Items;
         int n = k.Count;
         k.Count = 0;
@@ -250,7 +277,6 @@ public sealed class RadixEventQueue
             _spares[SizeClass(src.Length)].Push(src);
             k.Items = Take(0);
         }
-        return true;
     }
 
     // A bucket index is level * 256 + digit, so it alone names the bitmap word (index / 64),
