@@ -86,18 +86,19 @@ public class SlideFigureTests
     [Fact]
     public void A_4_by_4_sweep_with_five_metrics_fits_one_table_slide()
     {
-        // Widths (DejaVu Sans advance widths at 24 px, 28 px padding): "2.2160 ± 0.0261" is 10 digits
-        // x 0.636 + 2 dots and 2 spaces x 0.34 + ± 0.838 = 8.558 em = 205.4 px + 28 = 233.4 px; the
-        // bold headers "window" (3.34 em x 1.1 x 24 = 88.2 + 28 = 116.2 px) and "cores" (2.74 em:
-        // 72.3 + 28 = 100.3 px) are the key columns, 216.5 px. Five metrics: 216.5 + 5 x 233.4 =
-        // 1383.5 px of the slide's 1480 px content width: one column group (the old 1380 px budget split it 3 + 2).
+        // Widths measured from DejaVu Sans at 24 px, plus 28 px padding: "2.2160 ± 0.0261" is 10 digits
+        // x 0.636 em + 2 dots and 2 spaces x 0.318 em + ± 0.838 em = 8.47 em = 203.3 px + 28 = 231.3 px;
+        // the key columns are their bold headers, "window" (about 4.3 em, 103 px + 28) and "cores"
+        // (about 3.3 em, 80 px + 28), about 239 px. Five metrics: 239 + 5 x 231.3 = 1396 px of the
+        // 1460 px budget (1480 px content width): one column group (the old 1380 px budget split it 3 + 2).
         var t = SweepTable(16, 5, "2.2160 ± 0.0261");
         var groups = SlideTable.ColumnGroups(t);
         Assert.True(groups.Count == 1, string.Join(" / ", groups.Select(g => string.Join(",", g))));
         Assert.Equal([0, 1, 2, 3, 4, 5, 6], groups[0]);
-        // 16 rows of 37 px and a 37 px header = 629 px of the 640 px budget: one slide (it was two of 8).
+        // 16 rows of 37 px and a 37 px header = 629 px of the 640 px budget: one slide (it was two of 8,
+        // and the old per-character header estimate wrapped "cores" onto a second line).
         Assert.Equal((0, 16), Assert.Single(SlideTable.RowGroups(t, t.Rows, [0, 1, 2, 3, 4, 5, 6], SlidesWriter.RowsPerSlide)));
-        // Six metrics are wider than a slide (1617 px): two groups of three, the keys on both.
+        // Six metrics are wider than a slide (239 + 6 x 231.3 = 1627 px): two groups of three, the keys on both.
         var six = SlideTable.ColumnGroups(SweepTable(16, 6, "2.2160 ± 0.0261"));
         Assert.Equal([[0, 1, 2, 3, 4], [0, 1, 5, 6, 7]], six.Select(g => g.ToArray()).ToArray());
     }

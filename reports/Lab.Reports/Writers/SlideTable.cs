@@ -5,8 +5,7 @@ namespace Lab.Reports.Writers;
 /// <summary>
 /// Splits a table's columns over slides: the key columns (sweep parameters, metric name) on every
 /// slide, the others added while the estimated width fits the slide. Widths are estimated from
-/// the text at the slides' 24 px DejaVu Sans (its advance widths: digits 0.636 em, narrow letters
-/// and punctuation about 0.34 em, others about 0.6 em; bold headers 10% wider; 28 px cell
+/// the text at the slides' 24 px DejaVu Sans, measured from the font (bold headers; 28 px cell
 /// padding); the browser test checks that no slide overflows.
 /// </summary>
 public static class SlideTable
@@ -20,23 +19,18 @@ public static class SlideTable
 
     const double FontPx = 24, CharPx = 15, PaddingPx = 28;
 
-    /// <summary>Estimated advance width of <paramref name="text"/> in em of DejaVu Sans.</summary>
-    static double Em(string text)
+    static readonly object FontLock = new();
+    static readonly SkiaSharp.SKFont Regular = new(SkiaSharp.SKTypeface.FromFamilyName("DejaVu Sans", SkiaSharp.SKFontStyle.Normal), 1000);
+    static readonly SkiaSharp.SKFont Bold = new(SkiaSharp.SKTypeface.FromFamilyName("DejaVu Sans", SkiaSharp.SKFontStyle.Bold), 1000);
+
+    /// <summary>
+    /// Advance width of <paramref name="text"/> in em of DejaVu Sans (the slides' first font), bold for
+    /// headers, measured from the font itself: a per-character table underestimated bold headers
+    /// ("reorder_probability") and the table ran past the slide.
+    /// </summary>
+    static double Em(string text, bool bold = false)
     {
-        double em = 0;
-        foreach (char ch in text)
-        {
-            em += ch switch
-            {
-                >= '0' and <= '9' => 0.636,
-                ' ' or '.' or ',' or ':' or ';' or '(' or ')' or 'i' or 'l' or 'j' or 't' or 'f' or 'r' => 0.34,
-                '±' or '−' or '+' or '=' or '<' or '>' => 0.838,
-                'm' or 'w' or 'M' or 'W' => 0.9,
-                >= 'A' and <= 'Z' => 0.7,
-                _ => 0.6,
-            };
-        }
-        return em;
+        lock (FontLock) return (bold ? Bold : Regular).MeasureText(text) / 1000.0;
     }
 
     /// <summary>Text cells wrap at spaces: estimate them at no more than this many characters.</summary>
@@ -135,7 +129,7 @@ public static class SlideTable
         int lines = 1;
         foreach (var word in t.Header[column].Split(' '))
         {
-            double w = Em(word) * FontPx * 1.1, space = used > 0 ? Em(" ") * FontPx * 1.1 : 0;
+            double w = Em(word, bold: true) * FontPx, space = used > 0 ? Em(" ", bold: true) * FontPx : 0;
             if (used > 0 && used + space + w > room + 0.5)
             {
                 lines++;
@@ -163,7 +157,7 @@ public static class SlideTable
     static double Width(ReportTable t, int column)
     {
         bool numeric = column >= t.FirstNumericColumn;
-        double header = t.Header[column].Split(' ').Max(w => Em(w)) * FontPx * 1.1;
+        double header = t.Header[column].Split(' ').Max(w => Em(w, bold: true)) * FontPx;
         double cells = 0;
         foreach (var row in t.SlideRows ?? t.Rows)
         {
