@@ -102,4 +102,38 @@ public class SlideFigureTests
         var six = SlideTable.ColumnGroups(SweepTable(16, 6, "2.2160 ± 0.0261"));
         Assert.Equal([[0, 1, 2, 3, 4], [0, 1, 5, 6, 7]], six.Select(g => g.ToArray()).ToArray());
     }
+
+    [Fact]
+    public void A_sweep_comparison_puts_only_its_16_largest_significant_changes_on_slides()
+    {
+        // sweep-2d against itself scaled by 1 + 0.1 x (point + 1): point 0 +10%, ..., point 8 +90%, every
+        // metric of a point alike, so the largest relative changes are those of the last points.
+        string after = TestPaths.CopyOfFixture("sweep-2d", "compare-many");
+        string path = Path.Combine(after, "summary.json");
+        var summary = JsonNode.Parse(File.ReadAllText(path))!;
+        foreach (var point in summary["points"]!.AsArray())
+        {
+            double f = 1 + 0.1 * (point!["index"]!.GetValue<int>() + 1);
+            foreach (var (_, m) in point["metrics"]!.AsObject())
+            {
+                foreach (var key in new[] { "mean", "stddev", "ci95_low", "ci95_high" }) m![key] = m[key]!.GetValue<double>() * f;
+                var values = m!["values"]!.AsArray();
+                for (int v = 0; v < values.Count; v++) values[v] = values[v]!.GetValue<double>() * f;
+            }
+        }
+        File.WriteAllText(path, summary.ToJsonString());
+        var c = new Comparison(ResultsReader.Read(after), ResultsReader.Read(TestPaths.Fixture("sweep-2d")));
+        var table = Tables.Compare(c, c.MetricNames(), new Numbering());
+
+        static double Change(IReadOnlyList<string> row) => Math.Abs(double.Parse(row[^3].TrimEnd('%'), System.Globalization.CultureInfo.InvariantCulture));
+        var significant = table.Rows.Where(r => r[^1] == "yes").ToList();
+        Assert.True(significant.Count > Tables.SlideSignificantRows, $"only {significant.Count} significant rows");
+        var shown = table.SlideRows!;
+        Assert.Equal(Tables.SlideSignificantRows, shown.Count);
+        Assert.All(shown, r => Assert.Equal("yes", r[^1]));
+        double smallestShown = shown.Min(Change);
+        double largestLeft = significant.Where(r => !shown.Contains(r)).Max(Change);
+        Assert.True(smallestShown >= largestLeft, $"a {largestLeft}% change was left off while {smallestShown}% is shown");
+        Assert.StartsWith($"The 16 largest relative changes of the {significant.Count} significant ones (p < 0.05) among {table.Rows.Count} rows;", table.SlideNote, StringComparison.Ordinal);
+    }
 }

@@ -219,7 +219,7 @@ public sealed partial class FirstHourTests : IDisposable
         Assert.Equal("", o);
         Assert.Equal(
             $"lab: error: {f}:6:39: path[0].cellular.delivery: expected in-order with radio: lte, found out-of-order: LTE delivers each radio bearer in sequence " +
-            "(RLC reordering, TS 36.322 sections 5.1.2.2 and 5.1.3.2; PDCP, TS 36.323 section 5.1.2.1), and outOfOrderDelivery is an NR PDCP option (TS 38.323 section 5.2.2.1); " +
+            "(RLC reordering, TS 36.322 sections 5.1.2.2 and 5.1.3.2; PDCP passes that order on, TS 36.323 sections 5.1.2.1.2 and 5.1.2.1.3), and outOfOrderDelivery is an NR PDCP option (TS 38.323 section 5.2.2.1); " +
             "use radio: nr, or reorder an SA on LTE across QoS bearers with priority_dscp (RFC 4301 section 4.1; scenarios/examples/cellular-lte-qos-reorder.yaml)\n" +
             $"lab: error: {f}:6:65: path[0].cellular.numerology: expected no numerology with radio: lte (LTE has 1 ms subframes only, TS 36.211 section 4), found one; numerology is for radio: nr\n", e);
         // The same bearer as NR is fine.
