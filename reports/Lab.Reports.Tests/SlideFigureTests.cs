@@ -95,7 +95,7 @@ public class SlideFigureTests
         var groups = SlideTable.ColumnGroups(t);
         Assert.True(groups.Count == 1, string.Join(" / ", groups.Select(g => string.Join(",", g))));
         Assert.Equal([0, 1, 2, 3, 4, 5, 6], groups[0]);
-        // 16 rows of 37 px and a 37 px header = 629 px of the 640 px budget: one slide (it was two of 8,
+        // 16 rows of 37 px and a 37 px header = 629 px of the 660 px budget: one slide (it was two of 8,
         // and the old per-character header estimate wrapped "cores" onto a second line).
         Assert.Equal((0, 16), Assert.Single(SlideTable.RowGroups(t, t.Rows, [0, 1, 2, 3, 4, 5, 6], SlidesWriter.RowsPerSlide)));
         // Six metrics are wider than a slide (239 + 6 x 231.3 = 1627 px): two groups of three, the keys on both.

@@ -78,9 +78,10 @@ public static class SlideTable
 
     /// <summary>
     /// Room for the table on a slide, px: 900 less the 40 px top padding, the heading (63 px), a caption
-    /// of up to three lines (76 px) and a two-line footer (50 px) is 671 px; 640 leaves a margin.
+    /// of up to three lines (76 px) and a two-line footer (50 px) is 671 px; 660 leaves a margin (a
+    /// 4 x 4 sweep's 16 rows with a two-line header need 657).
     /// </summary>
-    public const double HeightBudget = 640;
+    public const double HeightBudget = 660;
 
     /// <summary>A one-line row: 24 px type at DejaVu Sans's line height (1.164 em, 28 px), 2 x 4 px padding and a 1 px rule.</summary>
     const double RowPx = 37, LinePx = 28;
