@@ -15,7 +15,7 @@ public sealed class BenchCommandTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("lab-bench-").FullName;
 
-    public BenchCommandTests() => BenchHost.Current = new BdnBenchmarkHost();
+    readonly BdnBenchmarkHost _host = new();
 
     public void Dispose()
     {
@@ -27,7 +27,7 @@ public sealed class BenchCommandTests : IDisposable
     {
         var so = new StringWriter();
         var se = new StringWriter();
-        int code = LabCommand.Run(args, so, se);
+        int code = LabCommand.Run(args, so, se, _host);
         return (code, so.ToString(), se.ToString());
     }
 

@@ -7,7 +7,7 @@ namespace Lab.Cli.Commands;
 /// <summary><c>lab bench</c> (run, store, save, compare benchmark suites) and <c>lab bench history</c>.</summary>
 public static class BenchCommands
 {
-    public static Command Create()
+    public static Command Create(IBenchmarkHost? benchHost)
     {
         var suite = new Option<string[]>("--suite") { Description = "Suite to run (engine, packet-path, models, crypto, io, end-to-end); repeatable; default all" };
         var quick = new Option<bool>("--quick") { Description = "In process, few short iterations (minutes, not an hour)" };
@@ -36,7 +36,7 @@ public static class BenchCommands
             var output = pr.InvocationConfiguration.Output;
             if (pr.GetValue(quick) && pr.GetValue(dry)) throw new Lab.Core.LabInputException("--quick and --dry: choose one");
             double limit = BenchComparer.ParseThreshold(pr.GetValue(threshold)!);
-            var host = BenchHost.Current;
+            var host = benchHost;
             var mode = pr.GetValue(dry) ? BenchMode.Dry : pr.GetValue(quick) ? BenchMode.Quick : BenchMode.Full;
             if (host is null || !host.Measures(mode))
                 return ReleaseHostLauncher.Run(pr.Tokens.Select(t => t.Value).ToList(), output, pr.InvocationConfiguration.Error, cancellation);
