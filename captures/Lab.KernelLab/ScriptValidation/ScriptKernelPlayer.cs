@@ -67,44 +67,26 @@ public sealed class ScriptKernelPlayer
 
     internal static string ProbeScript => $"conntrack -L -p tcp 2>/dev/null; echo '{UdpMarker}'; conntrack -L -p udp 2>/dev/null; echo '{StatsMarker}'; conntrack -S 2>/dev/null; echo nf_conntrack_count=$(conntrack -C)";
 
+    /// <summary>One script played into the DUT in real time, over the links' <see cref="ForwardSegmentCollector"/>.</summary>
     sealed class Replay : IDisposable
     {
         readonly IDeviceUnderTest _dut;
         readonly ForwardTrace _trace;
-        readonly TapPort[] _ports = new TapPort[2];
-        readonly MacAddress[] _harnessMac, _dutMac;
-        readonly int[] _count;
-        readonly CapturedSegment?[] _first;
-        readonly Dictionary<int, (uint Address, ushort Port)> _translation = [];
+        readonly ForwardSegmentCollector _links;
         readonly byte[] _frame = new byte[256];
-        readonly byte[] _rx = new byte[2048];
 
         public Replay(IDeviceUnderTest dut, ForwardTrace trace)
         {
             _dut = dut;
             _trace = trace;
-            _harnessMac = [dut.HostIngressMac, dut.ReceiverMac];
-            _dutMac = [dut.DutIngressMac, dut.DutEgressMac];
-            _count = new int[trace.Packets.Count];
-            _first = new CapturedSegment?[trace.Packets.Count];
-            _ports[0] = TapPort.Open(dut.InjectNamespace, dut.InjectInterface);
-            try
-            {
-                _ports[1] = TapPort.Open(dut.CaptureNamespace, dut.CaptureInterface);
-            }
-            catch
-            {
-                _ports[0].Dispose();
-                throw;
-            }
+            _links = new ForwardSegmentCollector(dut, trace);
         }
 
         public List<string> Notes { get; } = [];
 
         public long Late { get; private set; }
 
-        public IReadOnlyList<ForwardPacketObservation> Observations =>
-            [.. Enumerable.Range(0, _count.Length).Select(i => new ForwardPacketObservation(_count[i], _first[i]))];
+        public IReadOnlyList<ForwardPacketObservation> Observations => _links.Observations;
 
         public List<KernelProbe> Run(IReadOnlyList<long> probeTimes, TextWriter? progress, CancellationToken cancellation)
         {
@@ -125,8 +107,8 @@ public sealed class ScriptKernelPlayer
                 Late = Math.Max(Late, now - at);
                 if (probe)
                 {
-                    Drain(0);
-                    Drain(1);
+                    _links.Drain(0, TimeSpan.Zero);
+                    _links.Drain(1, TimeSpan.Zero);
                     probes.Add(TakeProbe(at, Nanoseconds(clock)));
                     ti++;
                     progress?.Write(string.Create(CultureInfo.InvariantCulture, $"\r  {_trace.Check}: {at / 1e9:0.###} s, probe {ti}/{times.Count}   "));
@@ -138,17 +120,17 @@ public sealed class ScriptKernelPlayer
                 bool natReply = p.Side == ForwardSide.Server && (p.Destination != p.OutAddress || p.DestinationPort != p.OutPort);
                 if (natReply)
                 {
-                    Drain(1);
-                    if (_translation.TryGetValue(p.Flow, out var t)) destination = t;
+                    _links.Drain(1, TimeSpan.Zero);
+                    if (_links.TryTranslation(p.Flow, out var t)) destination = t;
                     else untranslated++;
                 }
-                int n = ForwardFrames.Write(_frame, p, seqs[pi], _harnessMac[side], _dutMac[side], destination);
-                _ports[side].Send(_frame.AsSpan(0, n));
+                int n = ForwardFrames.Write(_frame, p, seqs[pi], _links.HarnessMac(side), _links.DutMac(side), destination);
+                _links.Send(side, _frame.AsSpan(0, n));
                 pi++;
             }
             WaitUntil(clock, Nanoseconds(clock) + 200_000_000);
-            Drain(0);
-            Drain(1);
+            _links.Drain(0, TimeSpan.Zero);
+            _links.Drain(1, TimeSpan.Zero);
             if (untranslated > 0)
                 Notes.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{untranslated} replies of flows the kernel never forwarded went to the model's translated address and port"));
@@ -167,10 +149,8 @@ public sealed class ScriptKernelPlayer
                 if (left <= 0) return;
                 if (left > 2_000_000)
                 {
-                    var wait = TimeSpan.FromMilliseconds(Math.Min(50, (left - 1_000_000) / 1_000_000));
-                    int n = _ports[1].Receive(_rx, wait);
-                    if (n > 0) Capture(1, _rx.AsSpan(0, n));
-                    Drain(0);
+                    _links.ReceiveOne(1, TimeSpan.FromMilliseconds(Math.Min(50, (left - 1_000_000) / 1_000_000)));
+                    _links.Drain(0, TimeSpan.Zero);
                 }
                 else Thread.SpinWait(50);
             }
@@ -186,32 +166,6 @@ public sealed class ScriptKernelPlayer
             return new KernelProbe(at, taken, entries, stats);
         }
 
-        void Drain(int side)
-        {
-            while (true)
-            {
-                int n = _ports[side].Receive(_rx, TimeSpan.Zero);
-                if (n < 0) return;
-                Capture(side, _rx.AsSpan(0, n));
-            }
-        }
-
-        void Capture(int side, ReadOnlySpan<byte> f)
-        {
-            if (!CapturedSegment.TryParse(f, _harnessMac[side], out var s)) return;
-            int i = s.Identification;
-            if (i >= _count.Length) return;
-            var p = _trace.Packets[i];
-            if ((int)p.Side == side) return;
-            _count[i]++;
-            _first[i] ??= s;
-            if (p.Side == ForwardSide.Client) _translation.TryAdd(p.Flow, (s.Source, s.SourcePort));
-        }
-
-        public void Dispose()
-        {
-            _ports[0].Dispose();
-            _ports[1].Dispose();
-        }
+        public void Dispose() => _links.Dispose();
     }
 }
