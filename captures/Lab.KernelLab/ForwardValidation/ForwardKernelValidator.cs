@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using Lab.Captures.Frames;
 using Lab.KernelLab.Netfilter;
@@ -137,7 +136,6 @@ public sealed class ForwardKernelValidator
     {
         readonly ForwardTrace _trace;
         readonly ForwardSegmentCollector _links;
-        readonly uint[] _harnessIp, _dutIp;
         readonly byte[] _frame = new byte[256];
         readonly int[] _pending = new int[2];
         ushort _barrierSeq;
@@ -146,8 +144,6 @@ public sealed class ForwardKernelValidator
         public Replay(ForwardKernelValidator v, ForwardTrace trace)
         {
             _trace = trace;
-            _harnessIp = [Ip(ForwardDutScripts.ClientNextHop), Ip(ForwardDutScripts.ServerNextHop)];
-            _dutIp = [Ip(ForwardDutScripts.DutIngress), Ip(ForwardDutScripts.DutEgress)];
             _links = new ForwardSegmentCollector(v._dut, trace);
         }
 
@@ -211,30 +207,14 @@ public sealed class ForwardKernelValidator
             return true;
         }
 
-        /// <summary>An echo to the DUT on <paramref name="side"/>'s link; returns once its reply is back, reading both sides meanwhile.</summary>
+        /// <summary>An echo to the DUT on <paramref name="side"/>'s link (<see cref="ForwardSegmentCollector.Barrier"/>).</summary>
         void Barrier(int side)
         {
-            _barrierSeq++;
-            int n = EchoBarrierFrames.Write(_frame, _links.HarnessMac(side), _links.DutMac(side), ForwardFrames.Address(_harnessIp[side]), ForwardFrames.Address(_dutIp[side]), EchoId, _barrierSeq, identification: 0);
-            _links.Send(side, _frame.AsSpan(0, n));
+            _links.Barrier(side, EchoId, ++_barrierSeq, BarrierTimeout);
             Sent[side]++;
-            long deadline = Environment.TickCount64 + (long)BarrierTimeout.TotalMilliseconds;
-            while (true)
-            {
-                long left = deadline - Environment.TickCount64;
-                int len = left <= 0 ? -1 : _links.Receive(side, TimeSpan.FromMilliseconds(left));
-                if (len < 0)
-                    throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
-                        $"the DUT did not answer barrier echo {_barrierSeq} on the {(side == 0 ? "ingress" : "egress")} link within {BarrierTimeout.TotalSeconds:0} s"));
-                if (EchoBarrierFrames.IsReply(_links.LastFrame, EchoId, _barrierSeq)) break;
-                _links.Capture(side, _links.LastFrame);
-            }
             _pending[side] = 0;
-            _links.Drain(1 - side, TimeSpan.Zero);
         }
 
         public void Dispose() => _links.Dispose();
     }
-
-    static uint Ip(string a) => BinaryPrimitives.ReadUInt32BigEndian(System.Net.IPAddress.Parse(a).GetAddressBytes());
 }

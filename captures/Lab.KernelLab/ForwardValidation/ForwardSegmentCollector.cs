@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Globalization;
 using Lab.Captures.Frames;
 using Lab.KernelLab.Validation;
 using Lab.KernelLab.Vm;
@@ -89,6 +91,35 @@ internal sealed class ForwardSegmentCollector : IDisposable
         _first[i] ??= s;
         if (p.Side == ForwardSide.Client) _translation.TryAdd(p.Flow, (s.Source, s.SourcePort));
     }
+
+    static readonly uint[] HarnessIp = [Ip(ForwardDutScripts.ClientNextHop), Ip(ForwardDutScripts.ServerNextHop)];
+    static readonly uint[] DutIp = [Ip(ForwardDutScripts.DutIngress), Ip(ForwardDutScripts.DutEgress)];
+    readonly byte[] _echo = new byte[128];
+
+    /// <summary>
+    /// An ICMP echo to the DUT on <paramref name="side"/>'s link; returns once its reply is back, capturing what else
+    /// arrives meanwhile, then empties the other side's queue. The DUT (one CPU, in order) has handled everything sent
+    /// on that link before the echo.
+    /// </summary>
+    public void Barrier(int side, ushort echoId, ushort sequence, TimeSpan timeout)
+    {
+        int n = EchoBarrierFrames.Write(_echo, _harnessMac[side], _dutMac[side], ForwardFrames.Address(HarnessIp[side]), ForwardFrames.Address(DutIp[side]), echoId, sequence, identification: 0);
+        Send(side, _echo.AsSpan(0, n));
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (true)
+        {
+            long left = deadline - Environment.TickCount64;
+            int len = left <= 0 ? -1 : Receive(side, TimeSpan.FromMilliseconds(left));
+            if (len < 0)
+                throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
+                    $"the DUT did not answer barrier echo {sequence} on the {(side == 0 ? "ingress" : "egress")} link within {timeout.TotalSeconds:0} s"));
+            if (EchoBarrierFrames.IsReply(LastFrame, echoId, sequence)) break;
+            Capture(side, LastFrame);
+        }
+        Drain(1 - side, TimeSpan.Zero);
+    }
+
+    static uint Ip(string a) => BinaryPrimitives.ReadUInt32BigEndian(System.Net.IPAddress.Parse(a).GetAddressBytes());
 
     public void Dispose()
     {

@@ -16,51 +16,100 @@ public sealed record KernelProbe(long AtNanoseconds, long TakenNanoseconds, IRea
 /// <summary>The kernel's side of a timed script: per packet what came out of the DUT, and the probes.</summary>
 /// <param name="LateNanoseconds">The largest delay of any packet or probe behind its instant (the scheduling error of the replay).</param>
 public sealed record ScriptKernelRun(string Kernel, IReadOnlyList<ForwardPacketObservation> Packets, IReadOnlyList<KernelProbe> Probes,
-    long LateNanoseconds, IReadOnlyList<string> Notes);
+    long LateNanoseconds, IReadOnlyList<string> Notes)
+{
+    /// <summary>The skb:kfree_skb events between consecutive probes (and the end), with the packets sent in each; empty when not read.</summary>
+    public IReadOnlyList<DropInterval> DropIntervals { get; init; } = [];
+
+    /// <summary>Why the kernel's drop reasons were not read (not asked for, no tracefs), or null when they were.</summary>
+    public string? DropReasonsUnavailable { get; init; } = "not asked for";
+
+    /// <summary>Whether the ruleset had a flowtable (the trace asked for one and the kernel has it).</summary>
+    public bool FlowtableUsed { get; init; }
+}
 
 /// <summary>
 /// Plays a scripted forward trace into a device under test in real time: packet i leaves at its
 /// simulated instant (<see cref="ForwardTracePacket.AtNanoseconds"/>, one simulated second = one real
 /// second, so conntrack's timeouts in whole seconds run as in the model), and at every probe instant
 /// <c>conntrack -L</c> and <c>conntrack -S</c> run in the DUT. A probe at t runs before the packets at
-/// t, as the model's probes do. Unlike <see cref="ForwardKernelValidator"/> there are no echo barriers
-/// (they would add ICMP conntrack entries and move conntrack -S): between events both links are read,
-/// and a packet leaves the veth or virtio queue long before the next event (the replay's lateness is
-/// reported). Client packets go into the ingress link, server packets into the egress link; a reply of
+/// t, as the model's probes do. On the host there are no echo barriers (they would add ICMP conntrack
+/// entries and move conntrack -S): between events both links are read, and a packet leaves the veth
+/// queue long before the next event (the replay's lateness is reported). In the VM (TCG) a packet can
+/// still sit in the virtio queue when a probe's command runs, so before each probe an echo barrier on
+/// both links waits until the guest has handled everything sent; a raw-priority nft table marks the
+/// echoes notrack, so they create no conntrack entry and move no conntrack -S counter
+/// (nf_conntrack_in returns at once for an untracked skb). The guest also hands received packets up one
+/// at a time (net.core.gro_normal_batch 1), as <see cref="ForwardKernelValidator"/> explains. Client packets go into the ingress link, server packets into the egress link; a reply of
 /// a flow the kernel translated is addressed to the translation seen on the server side (the kernel
 /// picks a moved port at random, nf_nat_l4proto_unique_tuple).
 /// </summary>
 public sealed class ScriptKernelPlayer
 {
     readonly IDeviceUnderTest _dut;
+    readonly bool _barriers;
+    readonly List<string> _setupNotes = [];
 
     public ScriptKernelPlayer(IDeviceUnderTest dut)
     {
         ArgumentNullException.ThrowIfNull(dut);
         _dut = dut;
         dut.Run(ForwardDutScripts.Network(dut));
+        _barriers = dut is VmDeviceUnderTest;
+        if (_barriers)
+        {
+            dut.Run("echo 1 > /proc/sys/net/core/gro_normal_batch");
+            _setupNotes.Add("the guest hands received packets up one at a time (net.core.gro_normal_batch 1 instead of 8), as the model handles them; before each probe an untracked echo barrier waits for the guest to handle what was sent");
+        }
         var (code, output) = dut.TryRun("nft list tables >/dev/null && conntrack -L >/dev/null 2>&1");
         if (code != 0) throw new ValidationHarnessException($"the DUT has no working nft or conntrack: {output.Trim()}");
+        (code, output) = dut.TryRun(ForwardDutScripts.ProbeFlowtable(dut));
+        if (code != 0) FlowtableUnavailableReason = $"the {dut.KernelRelease} kernel refuses an nft flowtable ({output.Trim().Split('\n')[0]})";
     }
 
-    /// <summary>Configures the DUT for <paramref name="trace"/> (ruleset without a flowtable, sysctls), then plays it with its probes.</summary>
-    public ScriptKernelRun Run(ForwardTrace trace, IReadOnlyList<long> probeNanoseconds, TextWriter? progress = null, CancellationToken cancellation = default)
+    /// <summary>Null when this kernel has the nftables flowtable, else why not.</summary>
+    public string? FlowtableUnavailableReason { get; }
+
+    /// <summary>nft table whose raw-priority chains keep the probes' echo barriers out of conntrack.</summary>
+    const string BarrierTable = "table inet lab_barrier {\n chain pre { type filter hook prerouting priority raw; icmp type echo-request notrack; }\n chain out { type filter hook output priority raw; icmp type echo-reply notrack; }\n}";
+
+    /// <summary>
+    /// Configures the DUT for <paramref name="trace"/> (ruleset, with the flowtable when the trace asks for one, sysctls), then
+    /// plays it with its probes. With <paramref name="dropReasons"/> the skb:kfree_skb events are read at every probe and at the end.
+    /// </summary>
+    /// <exception cref="ValidationHarnessException">The trace asks for a flowtable this kernel lacks, or the DUT refused the configuration.</exception>
+    public ScriptKernelRun Run(ForwardTrace trace, IReadOnlyList<long> probeNanoseconds, TextWriter? progress = null, CancellationToken cancellation = default, bool dropReasons = false)
     {
         ArgumentNullException.ThrowIfNull(trace);
         ArgumentNullException.ThrowIfNull(probeNanoseconds);
         if (trace.Packets.Count > ushort.MaxValue + 1) throw new ArgumentException("a script carries at most 65536 packets (the index is the IPv4 identification)", nameof(trace));
-        var notes = new List<string>();
-        var (code, output) = _dut.TryRun(ForwardDutScripts.Configure(trace.Dut, ForwardDutScripts.Ruleset(_dut, trace.Dut, flowtable: false)));
+        if (trace.Dut.Flowtable && FlowtableUnavailableReason is { } noFlowtable) throw new ValidationHarnessException(noFlowtable);
+        var notes = new List<string>(_setupNotes);
+        string barrier = _barriers ? $"nft delete table inet lab_barrier 2>/dev/null; nft -f - <<'LAB_BARRIER_END' || exit 1\n{BarrierTable}\nLAB_BARRIER_END\n" : "";
+        var (code, output) = _dut.TryRun(barrier + ForwardDutScripts.Configure(trace.Dut, ForwardDutScripts.Ruleset(_dut, trace.Dut, trace.Dut.Flowtable)));
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (line.StartsWith("unsettable ", StringComparison.Ordinal)) notes.Add($"net.netfilter.{line["unsettable ".Length..]} cannot be set in this DUT; the kernel's own value stayed");
             else if (line.StartsWith("missing ", StringComparison.Ordinal)) notes.Add($"net.netfilter.{line["missing ".Length..]} does not exist in this kernel");
         }
         if (code != 0) throw new ValidationHarnessException($"the DUT refused the forward ruleset or sysctls: {output.Trim()}");
-        using var play = new Replay(_dut, trace);
-        var probes = play.Run(probeNanoseconds, progress, cancellation);
-        notes.AddRange(play.Notes);
-        return new ScriptKernelRun(_dut.Description, play.Observations, probes, play.Late, notes);
+        KernelDropTrace? drops = null;
+        string? unavailable = "not asked for";
+        if (dropReasons) drops = KernelDropTrace.Start(_dut, out unavailable);
+        try
+        {
+            using var play = new Replay(_dut, trace, _barriers, drops);
+            var probes = play.Run(probeNanoseconds, progress, cancellation);
+            notes.AddRange(play.Notes);
+            return new ScriptKernelRun(_dut.Description, play.Observations, probes, play.Late, notes)
+            {
+                DropIntervals = play.Intervals, DropReasonsUnavailable = unavailable, FlowtableUsed = trace.Dut.Flowtable,
+            };
+        }
+        finally
+        {
+            drops?.Stop();
+        }
     }
 
     internal const string UdpMarker = "--- udp", StatsMarker = "--- stats";
@@ -73,14 +122,22 @@ public sealed class ScriptKernelPlayer
         readonly IDeviceUnderTest _dut;
         readonly ForwardTrace _trace;
         readonly ForwardSegmentCollector _links;
+        readonly bool _barriers;
+        readonly KernelDropTrace? _drops;
         readonly byte[] _frame = new byte[256];
+        ushort _barrierSeq;
+        int _intervalStart;
 
-        public Replay(IDeviceUnderTest dut, ForwardTrace trace)
+        public Replay(IDeviceUnderTest dut, ForwardTrace trace, bool barriers, KernelDropTrace? drops)
         {
             _dut = dut;
             _trace = trace;
+            _barriers = barriers;
+            _drops = drops;
             _links = new ForwardSegmentCollector(dut, trace);
         }
+
+        public List<DropInterval> Intervals { get; } = [];
 
         public List<string> Notes { get; } = [];
 
@@ -107,9 +164,14 @@ public sealed class ScriptKernelPlayer
                 Late = Math.Max(Late, now - at);
                 if (probe)
                 {
+                    if (_barriers)
+                    {
+                        _links.Barrier(0, EchoId, ++_barrierSeq, BarrierTimeout);
+                        _links.Barrier(1, EchoId, ++_barrierSeq, BarrierTimeout);
+                    }
                     _links.Drain(0, TimeSpan.Zero);
                     _links.Drain(1, TimeSpan.Zero);
-                    probes.Add(TakeProbe(at, Nanoseconds(clock)));
+                    probes.Add(TakeProbe(at, Nanoseconds(clock), pi));
                     ti++;
                     progress?.Write(string.Create(CultureInfo.InvariantCulture, $"\r  {_trace.Check}: {at / 1e9:0.###} s, probe {ti}/{times.Count}   "));
                     continue;
@@ -129,8 +191,14 @@ public sealed class ScriptKernelPlayer
                 pi++;
             }
             WaitUntil(clock, Nanoseconds(clock) + 200_000_000);
+            if (_barriers)
+            {
+                _links.Barrier(0, EchoId, ++_barrierSeq, BarrierTimeout);
+                _links.Barrier(1, EchoId, ++_barrierSeq, BarrierTimeout);
+            }
             _links.Drain(0, TimeSpan.Zero);
             _links.Drain(1, TimeSpan.Zero);
+            if (_drops is not null) Intervals.Add(new DropInterval(_intervalStart, packets.Count, _drops.Read()));
             if (untranslated > 0)
                 Notes.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{untranslated} replies of flows the kernel never forwarded went to the model's translated address and port"));
@@ -156,9 +224,21 @@ public sealed class ScriptKernelPlayer
             }
         }
 
-        KernelProbe TakeProbe(long at, long taken)
+        const ushort EchoId = 0x4c53; // "LS"
+        static readonly TimeSpan BarrierTimeout = TimeSpan.FromSeconds(60);
+        const string DropsMarker = "--- kfree_skb";
+
+        KernelProbe TakeProbe(long at, long taken, int sent)
         {
-            string text = _dut.Run(ProbeScript);
+            string text = _dut.Run(ProbeScript + (_drops is null ? "" : $"; echo '{DropsMarker}'; {_drops.ReadScript}"));
+            if (_drops is not null)
+            {
+                int d = text.IndexOf(DropsMarker + "\n", StringComparison.Ordinal);
+                if (d < 0) throw new FormatException($"probe output without its drop section: {text}");
+                Intervals.Add(new DropInterval(_intervalStart, sent, KernelDropTrace.Parse(text[d..])));
+                _intervalStart = sent;
+                text = text[..d];
+            }
             int u = text.IndexOf(UdpMarker + "\n", StringComparison.Ordinal), s = text.IndexOf(StatsMarker + "\n", StringComparison.Ordinal);
             if (u < 0 || s < u) throw new FormatException($"probe output without its sections: {text}");
             var entries = ConntrackListing.Parse(text[..u]).Concat(ConntrackListing.Parse(text[(u + UdpMarker.Length + 1)..s])).ToList();

@@ -41,7 +41,8 @@ public static class ScriptComparison
         ArgumentNullException.ThrowIfNull(modelProbes);
         ArgumentNullException.ThrowIfNull(kernel);
         var checks = new List<ScriptCheck>();
-        for (int i = 0; i < trace.Packets.Count; i++) ComparePacket(checks, trace, trace.Packets[i], kernel.Packets[i], flowLabels);
+        for (int i = 0; i < trace.Packets.Count; i++) ComparePacket(checks, trace, trace.Packets[i], kernel.Packets[i], flowLabels, kernel.FlowtableUsed);
+        CompareDropReasons(checks, trace, kernel, flowLabels);
         foreach (var probe in kernel.Probes)
         {
             double at = probe.AtNanoseconds / 1e9;
@@ -52,21 +53,62 @@ public static class ScriptComparison
         return checks;
     }
 
-    static void ComparePacket(List<ScriptCheck> checks, ForwardTrace trace, ForwardTracePacket p, ForwardPacketObservation k, IReadOnlyList<string> labels)
+    static string PacketKey(ForwardTracePacket p, IReadOnlyList<string> labels) =>
+        string.Create(Inv, $"#{p.Index} {(p.Index < labels.Count ? labels[p.Index] : "")} {p.Describe()}");
+
+    static void ComparePacket(List<ScriptCheck> checks, ForwardTrace trace, ForwardTracePacket p, ForwardPacketObservation k, IReadOnlyList<string> labels, bool flowtable)
     {
         double at = p.AtNanoseconds / 1e9;
-        string label = p.Index < labels.Count ? labels[p.Index] : "";
-        string key = string.Create(Inv, $"#{p.Index} {label} {p.Describe()}");
+        string key = PacketKey(p, labels);
         string model = p.Forwarded ? "forwarded" : "dropped (" + p.DropReason + ")";
         string kern = k.Count > 0 ? "forwarded" : "dropped";
         checks.Add(new ScriptCheck(at, "packet", key, "verdict", model, kern, p.Forwarded == k.Count > 0));
         if (!p.Forwarded || k.First is not { } seen) return;
+        // With a flowtable: the forward chain marks what it sees (DSCP), the ingress fast path skips it.
+        if (flowtable && k.Classic is bool classic)
+        {
+            string mp = p.ForwardChain ? "classic" : "fast", kp = classic ? "classic" : "fast";
+            checks.Add(new ScriptCheck(at, "packet", key, "path", mp, kp, mp == kp));
+        }
         bool client = p.Side == ForwardSide.Client;
         var (addr, port) = client ? (seen.Source, seen.SourcePort) : (seen.Destination, seen.DestinationPort);
         ushort original = client ? p.SourcePort : p.DestinationPort;
         bool agree = addr == p.OutAddress && (client ? PortAgrees(trace, original, p.OutPort, port) : port == p.OutPort);
         checks.Add(new ScriptCheck(at, "packet", key, client ? "source at the server" : "destination at the client",
             Endpoint(p.OutAddress, p.OutPort), Endpoint(addr, port), agree));
+    }
+
+    /// <summary>
+    /// Each packet the kernel dropped, with the model's cause beside the skb drop reason the kernel recorded
+    /// (<see cref="DropReasonMap.ForForward"/>), paired in order within each probe interval (<see cref="KernelDropTrace.Pair"/>);
+    /// where the counts differ (a drop in another namespace shared the host's buffer) the reasons are shown unattributed
+    /// and the verdict check alone decides.
+    /// </summary>
+    static void CompareDropReasons(List<ScriptCheck> checks, ForwardTrace trace, ScriptKernelRun kernel, IReadOnlyList<string> labels)
+    {
+        if (kernel.DropReasonsUnavailable is not null) return;
+        foreach (var interval in kernel.DropIntervals)
+        {
+            var dropped = Enumerable.Range(interval.First, interval.End - interval.First).Where(i => kernel.Packets[i].Count == 0).ToList();
+            var paired = KernelDropTrace.Pair(interval.Drops, dropped.Count);
+            for (int j = 0; j < dropped.Count; j++)
+            {
+                var p = trace.Packets[dropped[j]];
+                string key = PacketKey(p, labels);
+                string model = p.Forwarded ? "forwarded" : "conntrack -S " + p.DropReason;
+                if (paired is null)
+                {
+                    checks.Add(new ScriptCheck(p.AtNanoseconds / 1e9, "drop_reason", key, "reason", model,
+                        $"unattributed: {interval.Drops.Count} events for {dropped.Count} drops ({string.Join(' ', interval.Drops.Select(d => d.Reason))})", true,
+                        "the trace buffer held another number of drops than packets dropped in this interval"));
+                    continue;
+                }
+                var k = paired[j];
+                var expected = DropReasonMap.ForForward(p.DropReason ?? "");
+                bool agree = !p.Forwarded && k.Reason == expected.Reason;
+                checks.Add(new ScriptCheck(p.AtNanoseconds / 1e9, "drop_reason", key, "reason", model, k.Location.Length > 0 ? $"{k.Reason} at {k.Location}" : k.Reason, agree));
+            }
+        }
     }
 
     /// <summary>See the class: a moved port agrees with any port of the same range, a kept one only with itself.</summary>

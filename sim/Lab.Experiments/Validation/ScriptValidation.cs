@@ -44,6 +44,11 @@ public static class ScriptValidation
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loaded);
         ArgumentNullException.ThrowIfNull(output);
+        if (IsEsp(loaded.First))
+        {
+            CheckEsp(options, loaded);
+            return ScriptEspValidation.Run(options, loaded, output, progress, dutFactory, cancellation);
+        }
         var spec = Check(options, loaded);
         // Addresses are checked on a first simulation, before any namespace is built.
         CheckAddresses(loaded.First, Simulate(loaded, spec, cancellation).Trace);
@@ -51,8 +56,8 @@ public static class ScriptValidation
         IDeviceUnderTest dut;
         try
         {
-            progress?.Write("\r  building namespaces ...   ");
-            dut = dutFactory?.Invoke(options.Kernel) ?? HostDeviceUnderTest.Create(cancellation);
+            progress?.Write(options.Kernel == "vm" ? "\r  booting the VM ...   " : "\r  building namespaces ...   ");
+            dut = dutFactory?.Invoke(options.Kernel) ?? (options.Kernel == "vm" ? VmDeviceUnderTest.Boot(cancellation) : HostDeviceUnderTest.Create(cancellation));
         }
         catch (VmUnavailableException e)
         {
@@ -85,22 +90,35 @@ public static class ScriptValidation
         }, output);
     }
 
-    /// <summary>Refuses what cannot be played here, naming the scenario's position.</summary>
-    static ForwardDutSpec Check(ValidateOptions options, LoadedScenario loaded)
+    static bool IsEsp(Scenario s) => s.Path.OfType<ModelStageElement>().Any(e => e.Type == "esp_in");
+
+    /// <summary>What any script needs: one point, script traffic only.</summary>
+    static void CheckShape(LoadedScenario loaded)
     {
         var s = loaded.First;
         var script = s.Traffic.First(t => t.Kind == "script");
-        if (s.Path.OfType<ModelStageElement>().FirstOrDefault(e => e.Type == "esp_in") is { } esp)
-            throw new LabInputException($"{esp.Pos}: lab validate: an ESP script is not played into a kernel yet: the host kernel here has no ESP (xfrm), and the VM path for scripts is not built; validate its ESP element with a sequence or generated scenario and --kernel vm");
-        if (options.Kernel == "vm")
-            throw new LabInputException($"--kernel vm: scripted scenarios are played into the host kernel only so far (--kernel host)");
         if (loaded.Points.Count > 1)
             throw new LabInputException($"{s.SourceFile}: lab validate: a scripted scenario is validated at one point, found a sweep of {loaded.Points.Count}");
         if (s.Traffic.Any(t => t.Kind != "script"))
             throw new LabInputException($"{script.Pos}: lab validate: a scripted scenario is validated with script traffic only, found other traffic beside it");
-        var spec = ForwardDutSpec.From(s);
-        if (spec.Model.Flowtable)
-            throw new LabInputException($"{spec.Pos}: {spec.Element}.flowtable: the host kernel here has no nftables flowtable and the VM path for scripts is not built; validate a copy without the flowtable");
+    }
+
+    static void CheckEsp(ValidateOptions options, LoadedScenario loaded)
+    {
+        var esp = loaded.First.Path.OfType<ModelStageElement>().First(e => e.Type == "esp_in");
+        if (options.Kernel != "vm")
+            throw new LabInputException($"{esp.Pos}: lab validate: the host kernel here has no ESP (xfrm); play an ESP script into the Debian VM with --kernel vm");
+        CheckShape(loaded);
+        ScriptEspValidation.Check(loaded.First);
+    }
+
+    /// <summary>Refuses what cannot be played here, naming the scenario's position.</summary>
+    static ForwardDutSpec Check(ValidateOptions options, LoadedScenario loaded)
+    {
+        CheckShape(loaded);
+        var spec = ForwardDutSpec.From(loaded.First);
+        if (spec.Model.Flowtable && options.Kernel != "vm")
+            throw new LabInputException($"{spec.Pos}: {spec.Element}.flowtable: the host kernel here has no nftables flowtable; play this script into the Debian VM with --kernel vm");
         return spec;
     }
 
@@ -145,7 +163,7 @@ public static class ScriptValidation
     {
         try
         {
-            var run = new ScriptKernelPlayer(dut).Run(trace, probeTimes, progress, cancellation);
+            var run = new ScriptKernelPlayer(dut).Run(trace, probeTimes, progress, cancellation, dropReasons: true);
             return new ScriptKernelOutcome(dut.Description, ScriptComparison.Compare(trace, [], modelProbes, element, run), run, null);
         }
         catch (Exception e) when (e is ValidationHarnessException or VmException or TimeoutException or IOException or FormatException)
@@ -200,7 +218,7 @@ public static class ScriptValidation
             o.WriteLine($"FAILED: the kernel run did not complete: {failure}");
             return ExitCodes.CheckFailed;
         }
-        foreach (var kind in new[] { "packet", "conntrack", "conntrack_stats" })
+        foreach (var kind in new[] { "packet", "conntrack", "conntrack_stats", "drop_reason" })
         {
             var c = outcome.Checks.Where(x => x.Kind == kind).ToList();
             o.WriteLine(string.Create(Inv, $"  {kind}: {c.Count(x => x.Agree)}/{c.Count} agree"));
@@ -210,7 +228,14 @@ public static class ScriptValidation
             o.WriteLine(string.Create(Inv, $"  replay lateness at most {run.LateNanoseconds / 1e6:0.###} ms"));
             if (run.LateNanoseconds > LateWarningNanoseconds)
                 o.WriteLine(string.Create(Inv, $"  warning: the replay fell more than {LateWarningNanoseconds / 1e6:0} ms behind the script (a busy host): a packet sent late can change a timing-dependent verdict (UDP ASSURED after 2 s, an expiry); run again on a quieter host before trusting a disagreement near such an instant"));
+            if (run.DropReasonsUnavailable is { } why) o.WriteLine("  kernel drop reasons not read: " + why);
             foreach (var n in run.Notes) o.WriteLine("  note: " + n);
+        }
+        var drops = ScriptEspComparison.DropTable(outcome.Checks).ToList();
+        if (drops.Count > 0)
+        {
+            o.WriteLine("who is dropping the packets:");
+            foreach (var line in drops) o.WriteLine(line);
         }
         var documented = outcome.Checks.Where(c => c.Documented is not null).ToList();
         foreach (var g in documented.GroupBy(c => (c.Kind, c.Key)))
