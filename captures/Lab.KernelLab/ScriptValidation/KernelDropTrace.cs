@@ -15,9 +15,12 @@ public sealed record KernelDrop(string Reason, string Location);
 /// function passed to kfree_skb_reason, NOT_SPECIFIED where it called plain kfree_skb. The events go into a tracing
 /// instance of the lab's own (tracefs <c>instances/lab-drops-PID</c>), so the global trace and other users' instances are
 /// untouched; tracefs is mounted where it is not (inside the DUT's mount namespace: on the host <c>ip netns exec</c>
-/// gives every command a private one, so nothing shows outside). Only IPv4 and IPv6 skbs are kept (protocol 0x0800,
-/// 0x86dd). The tracepoint is global: on a shared host, drops in other namespaces land in the same buffer, which is
-/// why the comparison pairs events with packets only when the counts match (<see cref="Pair"/>).
+/// gives every command a private one, so nothing shows outside). Only IPv4 (and, when asked, IPv6) skbs are kept. The
+/// tracepoint is global: on a shared host, drops in other namespaces would land in the same buffer. A frame the harness
+/// sends into a veth is handled in the sending thread's own softirq (veth_xmit, __netif_rx, then do_softirq when
+/// dev_queue_xmit re-enables bottom halves), so on the host the filter also keeps only events whose common_pid is the
+/// sending thread; a drop handled by ksoftirqd instead is then missed, and the comparison pairs events with packets
+/// only when the counts match (<see cref="Pair"/>).
 /// </summary>
 public sealed partial class KernelDropTrace
 {
@@ -33,14 +36,16 @@ public sealed partial class KernelDropTrace
     const string Mount = "T=/sys/kernel/tracing; [ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null || { echo 'no tracefs'; exit 3; }; ";
 
     /// <summary>Starts tracing drops in <paramref name="dut"/>; returns null with <paramref name="unavailable"/> saying why where the kernel has no tracefs or no kfree_skb tracepoint with a reason.</summary>
-    public static KernelDropTrace? Start(IDeviceUnderTest dut, out string? unavailable)
+    /// <param name="ipv6">Keep IPv6 skbs too.</param>
+    /// <param name="thread">Keep only events in this thread's context (the host's sending thread, <see cref="CurrentThreadId"/>); null: all.</param>
+    public static KernelDropTrace? Start(IDeviceUnderTest dut, out string? unavailable, bool ipv6 = true, int? thread = null)
     {
         ArgumentNullException.ThrowIfNull(dut);
         string dir = "/sys/kernel/tracing/instances/lab-drops-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         var (code, output) = dut.TryRun(Mount +
             "grep -q 'field:enum skb_drop_reason reason' $T/events/skb/kfree_skb/format 2>/dev/null || { echo 'no skb:kfree_skb tracepoint with a drop reason'; exit 3; }; " +
             $"D={dir}; [ -d $D ] || mkdir $D || exit 3; " +
-            "echo 'protocol == 2048 || protocol == 34525' > $D/events/skb/kfree_skb/filter && echo 1 > $D/events/skb/kfree_skb/enable && echo > $D/trace");
+            $"echo '{Filter(ipv6, thread)}' > $D/events/skb/kfree_skb/filter && echo 1 > $D/events/skb/kfree_skb/enable && echo > $D/trace");
         if (code != 0)
         {
             unavailable = $"the {dut.KernelRelease} kernel's drop reasons cannot be read: {output.Trim()}";
@@ -48,6 +53,19 @@ public sealed partial class KernelDropTrace
         }
         unavailable = null;
         return new KernelDropTrace(dut, dir);
+    }
+
+    static string Filter(bool ipv6, int? thread)
+    {
+        string protocol = ipv6 ? "(protocol == 2048 || protocol == 34525)" : "protocol == 2048";
+        return thread is int t ? string.Create(CultureInfo.InvariantCulture, $"{protocol} && common_pid == {t}") : protocol;
+    }
+
+    /// <summary>The kernel's id of the calling thread (what the tracepoint's common_pid shows for work done in its context).</summary>
+    public static int CurrentThreadId()
+    {
+        string target = new DirectoryInfo("/proc/thread-self").LinkTarget ?? throw new IOException("/proc/thread-self is not a link");
+        return int.Parse(target[(target.LastIndexOf('/') + 1)..], CultureInfo.InvariantCulture);
     }
 
     /// <summary>The shell text that prints the drops recorded since the last read and clears them (to be batched into a probe's command).</summary>

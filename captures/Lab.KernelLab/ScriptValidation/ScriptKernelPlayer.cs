@@ -24,6 +24,14 @@ public sealed record ScriptKernelRun(string Kernel, IReadOnlyList<ForwardPacketO
     /// <summary>Why the kernel's drop reasons were not read (not asked for, no tracefs), or null when they were.</summary>
     public string? DropReasonsUnavailable { get; init; } = "not asked for";
 
+    /// <summary>
+    /// The drop reason the harness's own namespaces record for each frame the DUT forwards to them, or null where their drops
+    /// are not traced (the VM's tap side is outside the guest). On the host the client and server namespaces do not forward:
+    /// after the capture socket has copied a frame (taps run first in __netif_receive_skb_core), their IPv4 input finds no
+    /// route for the foreign destination and ip_error frees it with IP_INADDRERRORS (net/ipv4/route.c), in the same softirq.
+    /// </summary>
+    public string? HarnessDropReason { get; init; }
+
     /// <summary>Whether the ruleset had a flowtable (the trace asked for one and the kernel has it).</summary>
     public bool FlowtableUsed { get; init; }
 }
@@ -95,7 +103,8 @@ public sealed class ScriptKernelPlayer
         if (code != 0) throw new ValidationHarnessException($"the DUT refused the forward ruleset or sysctls: {output.Trim()}");
         KernelDropTrace? drops = null;
         string? unavailable = "not asked for";
-        if (dropReasons) drops = KernelDropTrace.Start(_dut, out unavailable);
+        // On the host the frames are handled in this thread's softirq (see KernelDropTrace); the VM is the guest's own.
+        if (dropReasons) drops = KernelDropTrace.Start(_dut, out unavailable, ipv6: false, thread: _barriers ? null : KernelDropTrace.CurrentThreadId());
         try
         {
             using var play = new Replay(_dut, trace, _barriers, drops);
@@ -104,6 +113,7 @@ public sealed class ScriptKernelPlayer
             return new ScriptKernelRun(_dut.Description, play.Observations, probes, play.Late, notes)
             {
                 DropIntervals = play.Intervals, DropReasonsUnavailable = unavailable, FlowtableUsed = trace.Dut.Flowtable,
+                HarnessDropReason = _barriers ? null : "IP_INADDRERRORS",
             };
         }
         finally

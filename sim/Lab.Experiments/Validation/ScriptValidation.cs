@@ -179,9 +179,11 @@ public static class ScriptValidation
         {
             sb.Append(string.Create(Inv, $"# probe at {p.AtNanoseconds / 1e9:0.######} s, tools ran at {p.TakenNanoseconds / 1e9:0.######} s\n"));
             foreach (var e in p.Entries)
-                sb.Append(string.Create(Inv, $"{e.Protocol} {e.TimeoutSeconds} {e.State} {e.Original} {e.Reply}{(e.Unreplied ? " [UNREPLIED]" : "")}{(e.Assured ? " [ASSURED]" : "")}\n"));
+                sb.Append(string.Create(Inv, $"{e.Protocol} {e.TimeoutSeconds} {e.State} {e.Original} {e.Reply}{(e.Unreplied ? " [UNREPLIED]" : "")}{(e.Assured ? " [ASSURED]" : "")}{(e.Offload ? " [OFFLOAD]" : "")}{(e.HardwareOffload ? " [HW_OFFLOAD]" : "")}\n"));
             sb.Append(string.Join(' ', p.Stats.Select(kv => $"{kv.Key}={kv.Value.ToString(Inv)}"))).Append('\n');
         }
+        foreach (var d in run.DropIntervals.Where(d => d.End > d.First || d.Drops.Count > 0))
+            sb.Append(Inv, $"# kfree_skb while packets #{d.First}..#{d.End - 1} were handled: {(d.Drops.Count == 0 ? "none" : string.Join(", ", d.Drops.Select(x => x.Location.Length > 0 ? $"{x.Reason} at {x.Location}" : x.Reason)))}\n");
         return sb.ToString();
     }
 
