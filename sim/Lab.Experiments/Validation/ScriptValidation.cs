@@ -25,11 +25,12 @@ public sealed record ScriptKernelOutcome(string Kernel, IReadOnlyList<ScriptChec
 /// instants in real time (<see cref="ScriptKernelPlayer"/>: one simulated second is one real second,
 /// so timeouts in whole seconds are compared as they run), takes <c>conntrack -L</c> and
 /// <c>conntrack -S</c> at the probe instants, and compares packet by packet, row by row and counter by
-/// counter (<see cref="ScriptComparison"/>). Writes the simulation's results, probes.csv (the model's),
-/// kernel-probes.txt (the tools' parsed output), script-validation.csv (every compared fact) and
-/// report.md. What the kernels here cannot be given is refused before anything runs: ESP scripts
-/// (esp_in: the host kernel has no ESP, the VM path for scripts is not built), a flowtable (the host
-/// kernel has none; the VM path for scripts is not built), sweeps, <c>--kernel vm</c>.
+/// counter (<see cref="ScriptComparison"/>), with the kernel's skb drop reasons beside the model's drop causes.
+/// Writes the simulation's results, probes.csv (the model's), kernel-probes.txt (the tools' parsed output),
+/// script-validation.csv (every compared fact) and report.md. <c>--kernel vm</c> plays the script into the Debian
+/// VM (<see cref="VmDeviceUnderTest"/>), which also has a flowtable; a script through <c>esp_in</c> goes to
+/// <see cref="ScriptEspValidation"/> and needs the VM. What the chosen kernel cannot be given is refused before
+/// anything runs: ESP or a flowtable on the host, sweeps, other traffic beside the script.
 /// </summary>
 public static class ScriptValidation
 {
@@ -198,6 +199,9 @@ public static class ScriptValidation
         }
         if (o.Failure is { } f) sb.Append("FAILED: ").Append(f).Append('\n');
         sb.Append(Inv, $"\n{o.Checks.Count(c => c.Agree)}/{o.Checks.Count} facts agree.\n");
+        if (o.Run?.DropReasonsUnavailable is { } noReasons) sb.Append("\nKernel drop reasons: not read: ").Append(noReasons).Append('\n');
+        var drops = ScriptEspComparison.DropTable(o.Checks).ToList();
+        if (drops.Count > 0) sb.Append("\n## Who is dropping the packets\n\n```\n").AppendJoin('\n', drops).Append("\n```\n\n");
         foreach (var c in o.Checks.Where(c => c.Documented is not null))
             sb.Append(Inv, $"- documented difference at {c.AtSeconds:0.###} s: {c.Kind} {c.Key}: model {c.Model}, kernel {c.Kernel}: {c.Documented}\n");
         var bad = o.Checks.Where(c => !c.Agree).ToList();
