@@ -113,16 +113,4 @@ public static class ScriptEspComparison
     static string Hex(uint v) => "0x" + v.ToString("x", Inv);
 
     static Dictionary<string, string> Cells(ProbeRecord r) => r.Cells.ToDictionary(x => x.Key, x => x.Value, StringComparer.Ordinal);
-
-    /// <summary>"Who is dropping my packets": each packet either side dropped, the model's cause beside the kernel's reason.</summary>
-    public static IEnumerable<string> DropTable(IReadOnlyList<ScriptCheck> checks)
-    {
-        ArgumentNullException.ThrowIfNull(checks);
-        var rows = checks.Where(c => c.Kind == "drop_reason").ToList();
-        if (rows.Count == 0) yield break;
-        int wk = rows.Max(c => c.Key.Length), wm = Math.Max(11, rows.Max(c => c.Model.Length));
-        yield return string.Create(Inv, $"  {"time_s",8}  {"packet".PadRight(wk)}  {"model cause".PadRight(wm)}  kernel skb drop reason");
-        foreach (var c in rows)
-            yield return string.Create(Inv, $"  {c.AtSeconds,8:0.######}  {c.Key.PadRight(wk)}  {c.Model.PadRight(wm)}  {c.Kernel}{(c.Agree ? "" : "   <- differs")}");
-    }
 }

@@ -150,7 +150,7 @@ public static class ScriptEspValidation
         }
         if (o.Failure is { } f) sb.Append("FAILED: ").Append(f).Append('\n');
         sb.Append(Inv, $"\n{o.Checks.Count(c => c.Agree)}/{o.Checks.Count} facts agree.\n");
-        var drops = ScriptEspComparison.DropTable(o.Checks).ToList();
+        var drops = ScriptComparison.DropTable(o.Checks).ToList();
         if (drops.Count > 0) sb.Append("\n## Who is dropping the packets\n\n```\n").AppendJoin('\n', drops).Append("\n```\n");
         var bad = o.Checks.Where(c => !c.Agree).ToList();
         if (bad.Count > 0)
@@ -183,7 +183,7 @@ public static class ScriptEspValidation
             if (run.DropReasonsUnavailable is { } why) o.WriteLine("  kernel drop reasons not read: " + why);
             foreach (var n in run.Notes) o.WriteLine("  note: " + n);
         }
-        var drops = ScriptEspComparison.DropTable(outcome.Checks).ToList();
+        var drops = ScriptComparison.DropTable(outcome.Checks).ToList();
         if (drops.Count > 0)
         {
             o.WriteLine("who is dropping the packets:");

@@ -200,7 +200,7 @@ public static class ScriptValidation
         if (o.Failure is { } f) sb.Append("FAILED: ").Append(f).Append('\n');
         sb.Append(Inv, $"\n{o.Checks.Count(c => c.Agree)}/{o.Checks.Count} facts agree.\n");
         if (o.Run?.DropReasonsUnavailable is { } noReasons) sb.Append("\nKernel drop reasons: not read: ").Append(noReasons).Append('\n');
-        var drops = ScriptEspComparison.DropTable(o.Checks).ToList();
+        var drops = ScriptComparison.DropTable(o.Checks).ToList();
         if (drops.Count > 0) sb.Append("\n## Who is dropping the packets\n\n```\n").AppendJoin('\n', drops).Append("\n```\n\n");
         foreach (var c in o.Checks.Where(c => c.Documented is not null))
             sb.Append(Inv, $"- documented difference at {c.AtSeconds:0.###} s: {c.Kind} {c.Key}: model {c.Model}, kernel {c.Kernel}: {c.Documented}\n");
@@ -237,7 +237,7 @@ public static class ScriptValidation
             if (run.DropReasonsUnavailable is { } why) o.WriteLine("  kernel drop reasons not read: " + why);
             foreach (var n in run.Notes) o.WriteLine("  note: " + n);
         }
-        var drops = ScriptEspComparison.DropTable(outcome.Checks).ToList();
+        var drops = ScriptComparison.DropTable(outcome.Checks).ToList();
         if (drops.Count > 0)
         {
             o.WriteLine("who is dropping the packets:");
