@@ -208,6 +208,35 @@ public sealed class ScriptValidateCommandTests : IDisposable
             Assert.All(bad, c => Assert.Contains(c.Field, new[] { field, "source at the server" }));
         }
     }
+
+    [Fact]
+    public void Kfree_skb_lines_of_6_18_and_6_1_give_the_reason_and_where_printed_the_function()
+    {
+        // 6.18 prints the location with %pS; 6.1 with %p (a hashed pointer, or (____ptrval____) early after boot).
+        string trace = """
+            # tracer: nop
+            #           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION
+                     python3-6260    [000] ..s1. 21959.501675: kfree_skb: skbaddr=000000002132a553 rx_sk=0000000000000000 protocol=2048 location=nft_do_chain+0x46f/0x690 reason: NETFILTER_DROP
+                      <idle>-0       [000] ..s1.    25.000001: kfree_skb: skbaddr=00000000a1b2c3d4 protocol=2048 location=(____ptrval____) reason: NOT_SPECIFIED
+                      <idle>-0       [000] ..s1.    26.000001: kfree_skb: skbaddr=00000000a1b2c3d4 protocol=34525 location=00000000e2f1a0b9 reason: IPV6DISABLED
+            """;
+
+        var drops = KernelDropTrace.Parse(trace);
+
+        Assert.Equal([new KernelDrop("NETFILTER_DROP", "nft_do_chain"), new KernelDrop("NOT_SPECIFIED", ""), new KernelDrop("IPV6DISABLED", "")], drops);
+        // Paired only when there are as many events as dropped packets.
+        Assert.Same(drops, KernelDropTrace.Pair(drops, 3));
+        Assert.Null(KernelDropTrace.Pair(drops, 2));
+    }
+
+    [Fact]
+    public void Timeouts_allow_the_probes_and_the_replays_measured_lateness()
+    {
+        // Host: tools 1 ms after the instant, replay 6 ms late: the model's 29 or one less (rounded down).
+        Assert.Equal((28L, 29L), ScriptComparison.TimeoutBounds(29, new KernelProbe(2_000_000_000, 2_001_000_000, [], new Dictionary<string, long>()), 6_000_000));
+        // VM: tools 1.5 s late (one whole second more below), replay 1.5 s late (a late packet refreshes late: 2 s above).
+        Assert.Equal((27L, 31L), ScriptComparison.TimeoutBounds(29, new KernelProbe(2_000_000_000, 3_500_000_000, [], new Dictionary<string, long>()), 1_500_000_000));
+    }
 }
 
 /// <summary>Needs the host NAT rig and the skb:kfree_skb tracepoint with its drop reason (tracefs mounted in a private mount namespace); skipped with the reason otherwise.</summary>
