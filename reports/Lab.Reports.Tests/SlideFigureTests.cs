@@ -39,6 +39,20 @@ public class SlideFigureTests
         }
     }
 
+    [FontsFact]
+    public void Long_legend_labels_get_smaller_type_so_the_legend_leaves_the_data_most_of_the_width()
+    {
+        // Four benchmark names of up to 39 characters (the engine suite's): at the full 34 px the legend
+        // took two thirds of the slide (session-4 bench-trend screenshot).
+        string[] names = ["EngineTimerBenchmarks.ScheduleAndCancel", "EngineHoldBenchmarks.Hold(Pending=1000)",
+            "EngineHoldBenchmarks.Hold(Pending=100000)", "EngineHoldBenchmarks.Hold(Pending=1000000)"];
+        var plot = Charts.Lines("t", "x", "y", [.. names.Select((n, i) => new LineSeries(n, [0, 1], [1, 2], i))]);
+        plot.GetImage(FigureStyle.Width, FigureStyle.Height);
+        using var legend = plot.GetLegendImage();
+        Assert.True(legend.Width <= FigureStyle.Width * Charts.LegendShare, $"legend {legend.Width} px wide");
+        Assert.True(plot.RenderManager.LastRender.DataRect.Width >= FigureStyle.Width / 2.0, "the data area is less than half the figure");
+    }
+
     [Fact]
     public void Identical_series_share_one_legend_entry_that_names_the_group_values_once()
     {

@@ -1,5 +1,7 @@
 using ScottPlot;
 
+using static Lab.Reports.Figures.FigureStyle;
+
 namespace Lab.Reports.Figures;
 
 /// <summary>
@@ -76,7 +78,7 @@ public static class Charts
         }
         // The legend goes beside the data area, never over it: with several series (a sweep's
         // groups, before and after) an inset legend covered points in the upper right.
-        if (series.Count > 1 || (shaded is not null && shadedLabel.Length > 0)) LegendBeside(plot);
+        if (series.Count > 1 || (shaded is not null && shadedLabel.Length > 0)) LegendBeside(plot, series.Select(s => s.Label).Append(shadedLabel));
         else plot.HideLegend();
         plot.Axes.Margins(0.04, 0.1);
         if (zeroBased && series.Count > 0 && series.Any(s => s.Xs.Length > 0))
@@ -89,10 +91,20 @@ public static class Charts
         return plot;
     }
 
-    /// <summary>The legend in its own panel right of the data area, so that it covers no data.</summary>
-    public static void LegendBeside(Plot plot)
+    /// <summary>At most this share of the figure's width goes to a legend beside the data.</summary>
+    public const double LegendShare = 0.32;
+
+    /// <summary>
+    /// The legend in its own panel right of the data area, so that it covers no data; long labels
+    /// (benchmark names) get smaller type, down to 55%, so that the legend takes at most
+    /// <see cref="LegendShare"/> of the width (DejaVu Sans averages about 0.6 em a character, plus the symbol).
+    /// </summary>
+    public static void LegendBeside(Plot plot, IEnumerable<string>? labels = null)
     {
         plot.ShowLegend(Edge.Right);
+        int longest = labels?.Select(l => l.Length).DefaultIfEmpty(0).Max() ?? 0;
+        double room = Width * LegendShare - plot.Legend.SymbolWidth - 60;
+        if (longest > 0) plot.Legend.FontSize = (float)Math.Max(LegendSize * 0.55, Math.Min(LegendSize, room / (0.6 * longest)));
     }
 
     /// <summary>Grouped bars: one bar per group in each category, side by side.</summary>
@@ -128,7 +140,7 @@ public static class Charts
             plottable.LegendText = group.Label;
         }
         CategoryTicks(plot.Axes.Bottom, categories);
-        if (groups.Count > 1) LegendBeside(plot);
+        if (groups.Count > 1) LegendBeside(plot, groups.Select(g => g.Label));
         plot.Axes.Margins(bottom: 0, top: 0.15);
         return plot;
     }
@@ -151,7 +163,7 @@ public static class Charts
             plottable.LegendText = layers[l];
         }
         CategoryTicks(plot.Axes.Bottom, categories);
-        LegendBeside(plot);
+        LegendBeside(plot, layers);
         plot.Axes.Margins(bottom: 0, top: 0.2);
         return plot;
     }
