@@ -5,9 +5,13 @@ namespace Lab.Calibration;
 
 /// <summary>
 /// One kind of measurement window: a router configuration, whether the traffic opens a new flow per packet (or per
-/// pair), and the frame size (null: the calibration's <see cref="CalibrationOptions.FrameBytes"/>).
+/// pair), and the frame size (null: the calibration's <see cref="CalibrationOptions.FrameBytes"/>). With
+/// <see cref="Addresses"/> the new flows take those tuples instead of the meter's own. <see cref="RouterDrops"/>: the
+/// router drops every packet of the window by design (the nat_attempt windows), so it is costed per packet sent and a
+/// window that delivers nothing is not a broken topology.
 /// </summary>
-public sealed record CalibrationWindow(string Name, RouterConfig Config, bool NewFlows = false, int PacketsPerNewFlow = 1, int? FrameBytes = null)
+public sealed record CalibrationWindow(string Name, RouterConfig Config, bool NewFlows = false, int PacketsPerNewFlow = 1, int? FrameBytes = null,
+    IMeterAddressPlan? Addresses = null, bool RouterDrops = false)
 {
     public override string ToString() => Name;
 }
@@ -35,6 +39,17 @@ public static class CalibrationStages
     /// </summary>
     public const int LargeFrame = 1400;
 
+    /// <summary>
+    /// The two masquerade port ranges of the nat_attempt stage: a new connection checks every port of a full range
+    /// (<see cref="PortClashPlan"/>), so the windows differ by <see cref="MoreAttempts"/> - <see cref="FewerAttempts"/>
+    /// tuple checks per packet and nothing else. 128 is the most one search round checks (NF_NAT_MAX_ATTEMPTS); 8 keeps
+    /// the reference's fixed work (conntrack creation, the failed confirm) with few checks.
+    /// </summary>
+    public const int FewerAttempts = 8;
+
+    /// <inheritdoc cref="FewerAttempts"/>
+    public const int MoreAttempts = 128;
+
     /// <summary>Set-lookup rules in the set-lookup window.</summary>
     public const int SetLookups = 50;
 
@@ -56,7 +71,12 @@ public static class CalibrationStages
     public static readonly CalibrationWindow FlowPairs = new("flowtable, new flow pairs", Ft, NewFlows: true, PacketsPerNewFlow: 2);
     public static readonly CalibrationWindow BaselineLarge = new($"baseline, {LargeFrame}B", RouterConfig.Baseline, FrameBytes: LargeFrame);
     public static readonly CalibrationWindow PlainLarge = new($"forward, {LargeFrame}B", RouterConfig.Plain, FrameBytes: LargeFrame);
+    public static readonly CalibrationWindow ClashFew = Clash(FewerAttempts);
+    public static readonly CalibrationWindow ClashMany = Clash(MoreAttempts);
     public static readonly CalibrationWindow FlowPairsAdd = new("flowtable+flow add, new flow pairs", FtAdd, NewFlows: true, PacketsPerNewFlow: 2);
+
+    static CalibrationWindow Clash(int ports) => new($"masquerade, {ports} taken ports", Masq with { MasqueradePorts = ports },
+        NewFlows: true, Addresses: new PortClashPlan(ports), RouterDrops: true);
 
     public static readonly IReadOnlyList<CalibrationStage> All =
     [
@@ -69,6 +89,9 @@ public static class CalibrationStages
         new("conntrack_new", "conntrack creation and confirm, a new flow per packet", ConntrackNew, PlainNew, 1, "ns/packet"),
         new("nat_established", "masquerade on an established entry, beyond conntrack", Masquerade, Conntrack, 1, "ns/packet"),
         new("nat_setup", "a new masqueraded connection, beyond conntrack_new", MasqueradeNew, ConntrackNew, 1, "ns/packet"),
+        // nf_nat_l4proto_unique_tuple checking every port of a full range: 128 checks against 8, per check.
+        new("nat_attempt", $"one tuple check of the NAT port search (nf_nat_used_tuple), new connections that find every port of a full range taken ({MoreAttempts} checks against {FewerAttempts})",
+            ClashMany, ClashFew, MoreAttempts - FewerAttempts, "ns/attempt"),
         new("linear_rule", $"one non-matching rule ({LinearRules} rules against none)", Rules, Plain, LinearRules, "ns/rule"),
         new("set_lookup", $"one rule with a hash-set lookup ({SetLookups} rules against none)", Sets, Plain, SetLookups, "ns/lookup"),
         new("flowtable_fast_path", "a packet on the flowtable fast path (offloaded flows), router part", FastPath, Baseline, 1, "ns/packet"),

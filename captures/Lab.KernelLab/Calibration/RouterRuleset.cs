@@ -33,8 +33,12 @@ public static class RouterRuleset
         if (c.FlowAdd) sb.Append("    meta l4proto udp flow add @ft\n");
         sb.Append("  }\n");
         if (c.Masquerade)
-            sb.Append(CultureInfo.InvariantCulture, $"  chain postrouting {{\n    type nat hook postrouting priority srcnat; policy accept;\n    oifname \"{outside}\" masquerade\n  }}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"  chain postrouting {{\n    type nat hook postrouting priority srcnat; policy accept;\n    oifname \"{outside}\" masquerade{Ports(c)}\n  }}\n");
         sb.Append("}\n");
         return sb.ToString();
     }
+
+    static string Ports(RouterConfig c) => c.MasqueradePorts > 0
+        ? string.Create(CultureInfo.InvariantCulture, $" to :{PortClashPlan.RangeStart}-{PortClashPlan.RangeStart + c.MasqueradePorts - 1}")
+        : "";
 }

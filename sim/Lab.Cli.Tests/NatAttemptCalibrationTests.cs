@@ -1,0 +1,155 @@
+using Lab.Calibration;
+using Lab.KernelLab.Calibration;
+using Lab.Netfilter;
+using Lab.Netfilter.Conntrack;
+using Lab.Netfilter.Flowtable;
+using Lab.Netfilter.Nat;
+using Lab.Netfilter.Stages;
+using Lab.Scenarios.Profiles;
+
+namespace Lab.Cli.Tests;
+
+/// <summary>
+/// The nat_attempt calibration stage: the tuples its windows send make the model's NAT count exactly the checks the
+/// stage divides by, its slope estimator gives the exact per-check cost on synthetic samples, and the profile keys.
+/// </summary>
+public sealed class NatAttemptCalibrationTests
+{
+    static readonly uint RouterOutside = FlowTuple.Ip(198, 51, 100, 1);
+
+    /// <summary>
+    /// The model's forward path (conntrack, NatPortAllocator, confirm) fed the first <paramref name="flows"/> tuples of the
+    /// window's plan with the window's rule, <c>masquerade to :20000-(20000+ports-1)</c>. Returns each flow's checks and verdict.
+    /// </summary>
+    static (int[] Attempts, ForwardVerdict[] Verdicts, long[] Cost) RunModel(int ports, int flows, ForwardingCosts costs)
+    {
+        var plan = new PortClashPlan(ports);
+        var cfg = new ForwardStageConfig();
+        var ct = new ConntrackTable(cfg.ConntrackConfig(1, 0));
+        var nat = new NatPortAllocator(ct, 1, 0);
+        var range = NatRange.Snat(RouterOutside).WithPorts(PortClashPlan.RangeStart, (ushort)(PortClashPlan.RangeStart + ports - 1));
+        var path = new ForwardPath(ct, null, costs, cfg.Rules, nat, range);
+        var attempts = new int[flows];
+        var verdicts = new ForwardVerdict[flows];
+        var cost = new long[flows];
+        for (int k = 0; k < flows; k++)
+        {
+            var t = plan.Tuple(k);
+            var o = path.Process(new FlowTuple(t.Source, t.Destination, t.SourcePort, t.DestinationPort, IpProto.Udp), TcpFlags.None, 1_000L * k);
+            attempts[k] = nat.LastAttempts;
+            verdicts[k] = o.Verdict;
+            cost[k] = o.CostPs;
+        }
+        return (attempts, verdicts, cost);
+    }
+
+    [Theory]
+    [InlineData(CalibrationStages.FewerAttempts)]
+    [InlineData(CalibrationStages.MoreAttempts)]
+    public void Every_clashing_connection_makes_exactly_as_many_checks_as_the_range_has_ports(int ports)
+    {
+        // Flows 0..ports-1 come from 10.0.0.2 with source ports 20000.. (in the range, free): get_unique_tuple keeps each
+        // after one nf_nat_used_tuple check, and the range is full towards 198.18.0.1:443. Every later flow (source port
+        // 40000, outside the range: kept only if checked, and it is not) searches: min(ports, 128) = ports checks, all
+        // taken, no second round (attempts >= range_size); confirm then finds the reply tuple taken and drops it.
+        var (attempts, verdicts, _) = RunModel(ports, ports + 1000, new ForwardingCosts());
+        for (int k = 0; k < ports; k++)
+        {
+            Assert.Equal(1, attempts[k]);
+            Assert.Equal(ForwardVerdict.SlowPathNew, verdicts[k]);
+        }
+        for (int k = ports; k < ports + 1000; k++)
+        {
+            Assert.Equal(ports, attempts[k]);
+            Assert.Equal(ForwardVerdict.Dropped, verdicts[k]);
+        }
+    }
+
+    [Fact]
+    public void The_two_windows_differ_in_the_model_by_exactly_the_checks_the_stage_divides_by()
+    {
+        // With per_nat_attempt 13 ns and every other cost as the defaults, a clashing connection costs the same in both
+        // windows except for 128 - 8 = 120 checks: 120 x 13 ns = 1,560 ns, and the stage's divisor is 120.
+        var costs = new ForwardingCosts { PerNatAttempt = 13 * Lab.Core.SimTime.Nanosecond };
+        var few = RunModel(CalibrationStages.FewerAttempts, 200, costs).Cost[199];
+        var many = RunModel(CalibrationStages.MoreAttempts, 200, costs).Cost[199];
+        Assert.Equal(1_560_000L, many - few);
+        var stage = CalibrationStages.Find("nat_attempt")!;
+        Assert.Equal(120, stage.Divisor);
+        Assert.Equal((CalibrationStages.ClashMany, CalibrationStages.ClashFew), (stage.Test, stage.Reference));
+        Assert.True(stage.Test.RouterDrops && stage.Reference!.RouterDrops);
+    }
+
+    [Fact]
+    public void The_ruleset_masquerades_to_the_plans_range()
+    {
+        string rules = RouterRuleset.Build(CalibrationStages.ClashMany.Config, "r0", "r1");
+        Assert.Contains("oifname \"r1\" masquerade to :20000-20127\n", rules, StringComparison.Ordinal);
+        Assert.Contains("oifname \"r1\" masquerade\n", RouterRuleset.Build(CalibrationStages.MasqueradeNew.Config, "r0", "r1"), StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PortClashPlan(1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PortClashPlan(129));
+        // Flow 7 holds port 20007; flow 8 of the 8-port plan is the first clashing client, 10.1.0.1; flow 60,008 wraps to it.
+        var plan = new PortClashPlan(8);
+        Assert.Equal(new MeterTuple(FlowTuple.Ip(10, 0, 0, 2), FlowTuple.Ip(198, 18, 0, 1), 20007, 443), plan.Tuple(7));
+        Assert.Equal(new MeterTuple(FlowTuple.Ip(10, 1, 0, 9), FlowTuple.Ip(198, 18, 0, 1), 40000, 443), plan.Tuple(8));
+        Assert.Equal(plan.Tuple(8), plan.Tuple(60_008));
+    }
+
+    [Fact]
+    public void The_slope_is_the_per_check_cost_per_packet_sent_when_the_router_drops_everything()
+    {
+        // Synthetic kernel: a clashing connection costs 3,000 ns plus 40 ns per check, per packet SENT (the sink gets
+        // none). 1,000,000 packets per block: 8 checks -> 3,320 ns x 1e6 = 3.32 s busy = 332 ticks of 10 ms; 128 checks ->
+        // 8,120 ns -> 812 ticks. Difference 4,800 ns over 120 checks = 40 ns per check exactly, every pass.
+        var meter = new SyntheticMeter(w => w.MasqueradePorts > 0 ? 3000 + 40.0 * w.MasqueradePorts : double.NaN);
+        var options = new CalibrationOptions { Only = ["nat_attempt"], Repeat = 3, Blocks = 4, Packets = 4_000_000, NewFlowPacketCap = 4_000_000, Pin = false };
+        var result = new Calibrator(meter, options).Run();
+        var s = Assert.Single(result.Stages);
+        Assert.Equal(("nat_attempt", 40.0, 40.0, 40.0, 3), (s.Name, s.Ns, s.Ci95Low, s.Ci95High, s.N));
+        // 2 windows x 4 blocks x 3 passes, each 1,000,000 packets.
+        Assert.Equal(24, result.Samples.Count);
+        Assert.All(result.Samples, x => Assert.Equal((1_000_000L, 0L), (x.Sent, x.Forwarded)));
+    }
+
+    [Fact]
+    public void The_profile_charges_each_check_and_takes_the_nat_setup_windows_one_check_out_of_nat_setup()
+    {
+        ProfileStage S(string name, double ns, double half) => new(name, ns, ns - half, ns + half, null, 5);
+        var costs = ProfileBuilder.Costs([S("nat_setup", 1300, 130), S("nat_attempt", 50, 5)], label: null).ToDictionary(c => c.Key);
+        Assert.Equal(50_000L, costs["per_nat_attempt"].ValuePs);
+        Assert.Equal((45.0, 55.0), (costs["per_nat_attempt"].Ci95LowNs, costs["per_nat_attempt"].Ci95HighNs));
+        // 1,300 - 1 x 50 = 1,250 ns; interval 1,170 - 50 and 1,430 - 50.
+        Assert.Equal(1_250_000L, costs["nat_setup"].ValuePs);
+        Assert.Equal((1120.0, 1380.0), (costs["nat_setup"].Ci95LowNs, costs["nat_setup"].Ci95HighNs));
+        Assert.Equal(["nat_setup", "nat_attempt"], costs["nat_setup"].From);
+        // Without nat_attempt, nat_setup is the stage as measured and per_nat_attempt stays the model's assumption.
+        var alone = ProfileBuilder.Costs([S("nat_setup", 1300, 130)], label: null).ToDictionary(c => c.Key);
+        Assert.Equal(1_300_000L, alone["nat_setup"].ValuePs);
+        Assert.False(alone.ContainsKey("per_nat_attempt"));
+        Assert.Contains("nat_attempt", CostProfileSchema.StageNames);
+    }
+
+    /// <summary>A kernel whose busy time per packet sent is a function of the router configuration; it forwards nothing.</summary>
+    sealed class SyntheticMeter(Func<RouterConfig, double> nsPerPacket) : IKernelCostMeter
+    {
+        public string KernelRelease => "synthetic";
+        public string Where => "host";
+        public bool Emulated => false;
+        public (string Model, int Cpus) Cpu => ("synthetic", 1);
+        public int? SuggestedInjectorCpu => null;
+        public long MaxNewFlowsPerWindow => 10_000_000;
+        public string? TryConfigure(RouterConfig config) => null;
+        public string EspNotMeasuredReason() => "synthetic";
+
+        public MeterSample Measure(RouterConfig config, MeterLoad load, CancellationToken ct = default)
+        {
+            double ns = nsPerPacket(config) * load.Packets;
+            long ticks = (long)Math.Round(ns * ProcStat.TicksPerSecond / 1e9);
+            Assert.Equal(ns, ProcStat.TicksToNanoseconds(ticks), 3); // the synthetic costs are whole ticks
+            var cpu = new CpuTimes(0, 0, ticks, 0, 0, 0, 0, 0);
+            return new MeterSample(config, load, load.Packets, load.Packets, 0, 0, TimeSpan.FromSeconds(1), [cpu], null);
+        }
+
+        public void Dispose() { }
+    }
+}
