@@ -118,7 +118,7 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
     MeterLoad LoadFor(CalibrationWindow w, int? cpu, int blocks) => new()
     {
         Packets = Math.Max(1, Math.Min(w.PacketCap ?? long.MaxValue,
-            w.NewFlows ? Math.Min(options.Packets, Math.Min(options.NewFlowPacketCap, meter.MaxNewFlowsPerWindow)) : options.Packets) / blocks),
+            w.NewFlows ? Math.Min(options.Packets, Math.Min(options.NewFlowPacketCap, meter.MaxNewFlowsPerWindow)) : (long)(options.Packets * w.PacketShare)) / blocks),
         FrameBytes = w.FrameBytes ?? options.FrameBytes,
         Flows = options.Flows,
         NewFlows = w.NewFlows,

@@ -144,6 +144,18 @@ public sealed class NatAttemptCalibrationTests
         Assert.Contains("nat_attempt", CostProfileSchema.StageNames);
     }
 
+    [Fact]
+    public void The_stages_in_the_profiles_order_and_the_defaults()
+    {
+        Assert.Equal(["baseline", "forward", "forward_per_byte", "conntrack_lookup", "conntrack_new", "nat_established", "nat_setup", "nat_attempt",
+            "linear_rule", "set_lookup", "flowtable_fast_path", "flow_offload_add"], CalibrationStages.All.Select(s => s.Name));
+        Assert.Equal(CostProfileSchema.StageNames.Where(n => !n.StartsWith("esp_", StringComparison.Ordinal)), CalibrationStages.All.Select(s => s.Name));
+        // 12 passes of 4 blocks (the 5-minute budget: CalibrationOptions.Repeat), the linear-rule window a quarter of the packets.
+        var o = new CalibrationOptions();
+        Assert.Equal((12, 4, 1_000_000L), (o.Repeat, o.Blocks, o.Packets));
+        Assert.Equal(0.25, CalibrationStages.Rules.PacketShare);
+    }
+
     /// <summary>A kernel whose busy time per packet sent is a function of the router configuration; it forwards nothing.</summary>
     sealed class SyntheticMeter(Func<RouterConfig, double> nsPerPacket) : IKernelCostMeter
     {
