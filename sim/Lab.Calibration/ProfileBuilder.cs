@@ -38,7 +38,8 @@ public static class ProfileBuilder
             $"and the configurations alternate block by block within a pass (ABBA); a stage's value per pass is the median of its paired block " +
             $"differences, over the passes a mean with a 95% Student-t interval; forward_per_byte is ({CalibrationStages.LargeFrame}B forward - its baseline) - " +
             $"({options.FrameBytes}B forward - its baseline) over the {CalibrationStages.LargeFrame - options.FrameBytes} bytes between; windows with a new flow per packet have " +
-            $"min(packets, {options.NewFlowPacketCap}) packets and start from an empty conntrack table";
+            $"min(packets, {options.NewFlowPacketCap}) packets and start from an empty conntrack table; the nat_attempt windows " +
+            $"({CalibrationStages.ClashPackets} packets a pass after {Lab.KernelLab.Calibration.PortClashPlan.Holders} holding connections) are costed per packet sent, since the router drops them all";
         return new CostProfile
         {
             Machine = machine,
