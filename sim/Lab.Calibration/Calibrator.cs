@@ -69,6 +69,10 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
                     var s = meter.Measure(w.Config, load, ct);
                     if (s.Forwarded == 0 && !w.RouterDrops)
                         throw new InvalidOperationException($"window '{w}': none of {s.Sent} packets reached the sink; the topology is broken");
+                    // A window built so that the router drops every packet (each connection finding all its ports taken)
+                    // must deliver none, or its packets did not do the work the stage divides by.
+                    if (w.RouterDrops && s.Forwarded > 0)
+                        throw new InvalidOperationException($"window '{w}': {s.Forwarded} of {s.Sent} packets reached the sink, which the router should have dropped; the stage's work per packet is not what it divides by");
                     got[w].Add(s);
                     samples.Add(s);
                     progress?.Invoke(string.Create(CultureInfo.InvariantCulture,

@@ -156,8 +156,17 @@ public sealed class NatAttemptCalibrationTests
         Assert.Equal(0.25, CalibrationStages.Rules.PacketShare);
     }
 
-    /// <summary>A kernel whose busy time per packet sent is a function of the router configuration; it forwards nothing.</summary>
-    sealed class SyntheticMeter(Func<RouterConfig, double> nsPerPacket) : IKernelCostMeter
+    [Fact]
+    public void A_drop_window_whose_packets_reach_the_sink_is_refused()
+    {
+        // One packet in 10,000 delivered: that connection found a free port, so it did not make the checks the stage divides by.
+        var meter = new SyntheticMeter(w => 5000 + 1000.0 * w.MasqueradePorts, delivered: 1);
+        var e = Assert.Throws<InvalidOperationException>(() => new Calibrator(meter, new CalibrationOptions { Only = ["nat_attempt"], Repeat = 2, Pin = false }).Run());
+        Assert.Contains("1 of 10000 packets reached the sink, which the router should have dropped", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A kernel whose busy time per packet sent is a function of the router configuration; it delivers <paramref name="delivered"/> packets a window.</summary>
+    sealed class SyntheticMeter(Func<RouterConfig, double> nsPerPacket, long delivered = 0) : IKernelCostMeter
     {
         public string KernelRelease => "synthetic";
         public string Where => "host";
@@ -174,7 +183,7 @@ public sealed class NatAttemptCalibrationTests
             long ticks = (long)Math.Round(ns * ProcStat.TicksPerSecond / 1e9);
             Assert.Equal(ns, ProcStat.TicksToNanoseconds(ticks), 3); // the synthetic costs are whole ticks
             var cpu = new CpuTimes(0, 0, ticks, 0, 0, 0, 0, 0);
-            return new MeterSample(config, load, load.Packets, load.Packets, 0, 0, TimeSpan.FromSeconds(1), [cpu], null);
+            return new MeterSample(config, load, load.Packets, load.Packets, delivered, 0, TimeSpan.FromSeconds(1), [cpu], null);
         }
 
         public void Dispose() { }
