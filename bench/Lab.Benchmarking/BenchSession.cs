@@ -86,6 +86,7 @@ public static partial class BenchSession
         TextWriter log = o.Verbose ? output : TextWriter.Null;
         // Runs interleave: every suite once, then every suite again, so a spell of load from other tenants is spread over the runs.
         var results = new List<BenchHostResult>();
+        double? highestLoad = MachineLoad.OneMinute();
         var self = o.Runs > 1 ? SeparateProcessRuns.SelfCommand() : null;
         if (o.Runs > 1 && self is null)
             output.WriteLine($"note: --runs {o.Runs}: this host is not the lab binary, so the runs repeat in this process (their noise is less than between processes)");
@@ -93,6 +94,7 @@ public static partial class BenchSession
         {
             results.Add(self is { } cmd ? SeparateProcessRuns.RunOnce(cmd, o, suites, i, artifacts, log, cancellation)
                 : host.Run(new BenchRequest(suites, o.Mode, o.Filter, artifacts, log)));
+            highestLoad = Max(highestLoad, MachineLoad.OneMinute());
             if (o.Runs > 1) output.WriteLine($"run {i + 1} of {o.Runs} done");
             cancellation.ThrowIfCancellationRequested();
         }
@@ -142,6 +144,7 @@ public static partial class BenchSession
                 {
                     results.Add(self is { } cmd ? SeparateProcessRuns.RunOnce(cmd, again, confirmSuites, o.Runs + i, artifacts, log, cancellation)
                         : host.Run(new BenchRequest(confirmSuites, o.Mode, filter, artifacts, log)));
+                    highestLoad = Max(highestLoad, MachineLoad.OneMinute());
                     output.WriteLine($"confirmation run {i + 1} of {o.Confirm} done");
                     cancellation.ThrowIfCancellationRequested();
                 }
@@ -151,12 +154,15 @@ public static partial class BenchSession
                 comparison = BenchConfirmation.Combine(comparison, second);
             }
             if (machineWarning is not null) output.WriteLine(machineWarning);
+            if (MachineLoad.Warning(highestLoad, Environment.ProcessorCount) is { } busy) output.WriteLine(busy);
             if (baseline.Mode != run.Mode)
                 output.WriteLine($"note: the baseline is a {baseline.Mode.ToString().ToLowerInvariant()} run and this one {run.Mode.ToString().ToLowerInvariant()}: ratios compare, noise differs");
             if (comparison.Failed) exit = ExitCodes.CheckFailed;
         }
         return exit;
     }
+
+    static double? Max(double? a, double? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
 
     /// <summary>
     /// Kills this process's descendants when the run is interrupted: at once (the token's callback,

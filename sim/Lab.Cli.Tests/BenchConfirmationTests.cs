@@ -69,3 +69,16 @@ public sealed class BenchConfirmationTests
         Assert.Equal(BenchVerdict.Unchanged, BenchConfirmation.Combine(first, second).Deltas.Single(d => d.Key == "s/T.C").Verdict);
     }
 }
+
+public sealed class MachineLoadTests
+{
+    [Fact]
+    public void A_load_beyond_the_cores_and_the_benchmark_itself_is_named_with_both()
+    {
+        // 2 cores + 1 (the benchmark process) = 3: 3.0 is not beyond it, 3.1 is.
+        Assert.Null(MachineLoad.Warning(3.0, 2));
+        Assert.Null(MachineLoad.Warning(null, 2));
+        Assert.StartsWith("WARNING: load average 33.6 on 2 cores while measuring", MachineLoad.Warning(33.6, 2), StringComparison.Ordinal);
+        Assert.NotNull(MachineLoad.Warning(3.1, 2));
+    }
+}
