@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Lab.KernelLab.Cleanup;
 using Lab.KernelLab.Validation;
 
 namespace Lab.KernelLab.ScriptValidation;
@@ -26,11 +27,13 @@ public sealed partial class KernelDropTrace
 {
     readonly IDeviceUnderTest _dut;
     readonly string _dir;
+    readonly string _name;
 
-    KernelDropTrace(IDeviceUnderTest dut, string dir)
+    KernelDropTrace(IDeviceUnderTest dut, string dir, string name)
     {
         _dut = dut;
         _dir = dir;
+        _name = name;
     }
 
     const string Mount = "T=/sys/kernel/tracing; [ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null || { echo 'no tracefs'; exit 3; }; ";
@@ -41,18 +44,22 @@ public sealed partial class KernelDropTrace
     public static KernelDropTrace? Start(IDeviceUnderTest dut, out string? unavailable, bool ipv6 = true, int? thread = null)
     {
         ArgumentNullException.ThrowIfNull(dut);
-        string dir = "/sys/kernel/tracing/instances/lab-drops-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        string name = "lab-drops-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        string dir = "/sys/kernel/tracing/instances/" + name;
+        // A kill would leave the instance tracing (on the host; a guest's ends with its VM): the next lab run removes it.
+        OwnedResources.Mark(OwnedKind.TraceInstance, name);
         var (code, output) = dut.TryRun(Mount +
             "grep -q 'field:enum skb_drop_reason reason' $T/events/skb/kfree_skb/format 2>/dev/null || { echo 'no skb:kfree_skb tracepoint with a drop reason'; exit 3; }; " +
             $"D={dir}; [ -d $D ] || mkdir $D || exit 3; " +
             $"echo '{Filter(ipv6, thread)}' > $D/events/skb/kfree_skb/filter && echo 1 > $D/events/skb/kfree_skb/enable && echo > $D/trace");
         if (code != 0)
         {
+            OwnedResources.Unmark(OwnedKind.TraceInstance, name);
             unavailable = $"the {dut.KernelRelease} kernel's drop reasons cannot be read: {output.Trim()}";
             return null;
         }
         unavailable = null;
-        return new KernelDropTrace(dut, dir);
+        return new KernelDropTrace(dut, dir, name);
     }
 
     static string Filter(bool ipv6, int? thread)
@@ -75,7 +82,11 @@ public sealed partial class KernelDropTrace
     public IReadOnlyList<KernelDrop> Read() => Parse(_dut.Run(ReadScript));
 
     /// <summary>Removes the instance (its buffer and its enabled event).</summary>
-    public void Stop() => _dut.TryRun($"{Mount}rmdir {_dir}");
+    public void Stop()
+    {
+        _dut.TryRun($"{Mount}rmdir {_dir}");
+        OwnedResources.Unmark(OwnedKind.TraceInstance, _name);
+    }
 
     /// <summary>The kfree_skb lines of a trace buffer, in order; other lines (the header, comments) are skipped.</summary>
     public static IReadOnlyList<KernelDrop> Parse(string trace)
