@@ -42,8 +42,11 @@ public sealed class FuzzTests : IDisposable
                     int m = (t - s) % 1000;
                     Assert.True(t - s >= FuzzGrammar.MarginMs && Math.Min(m, 1000 - m) >= FuzzGrammar.MarginMs, $"case {i}: {s} ms and {t} ms\n{c.ToYaml()}");
                 }
-            // Every case ends with a probe after its last packet.
-            Assert.True(c.ProbesMs.Max() > c.Packets.Max(p => p.AtMs), c.ToYaml());
+            // A case ends with a probe 100-900 ms after its last packet unless every such instant is within
+            // the margin of a whole-second difference from an earlier one.
+            int last = c.Packets.Max(p => p.AtMs);
+            bool room = Enumerable.Range(last + 100, 801).Any(t => instants.All(s => Math.Abs(t - s) % 1000 is var m && Math.Min(m, 1000 - m) >= FuzzGrammar.MarginMs));
+            Assert.True(c.ProbesMs.Any(t => t > last) || !room, c.ToYaml());
         }
     }
 

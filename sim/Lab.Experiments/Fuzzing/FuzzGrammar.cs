@@ -18,7 +18,7 @@ public sealed record FuzzKernelCapabilities(bool Flowtable, bool ConntrackMax)
 /// masquerade or snat with small port ranges and the nft flags; short conntrack timeouts (1-3 s,
 /// so expiry and the UDP 2-second rule happen within a case); tcp_loose on or off; flowtable and
 /// nf_conntrack_max only where the kernel takes them (<see cref="FuzzKernelCapabilities"/>); probes at
-/// random instants and one after the last packet. A case spans 1 to 3 s of real time.
+/// random instants and one after the last packet (where the instants leave room for it). A case spans 1 to 3 s of real time.
 /// <para>
 /// Timing: the kernel plays in real time and its timeouts run in jiffies, so an event whose distance
 /// from an earlier event is within <see cref="MarginMs"/> of a whole second (a timeout boundary, the
@@ -65,9 +65,9 @@ public static class FuzzGrammar
 
         int last = packets.Max(p => p.AtMs);
         var probes = times.Draw(r.Next(4)).ToList();
-        // The closing probe: within 0.9 s of the last packet where the instants allow it, else later.
-        var closing = times.DrawAfter(last + 100, last + 900).ToList();
-        probes.AddRange(closing.Count > 0 ? closing : times.DrawAfter(last + 100, last + 2900));
+        // The closing probe, 0.1-0.9 s after the last packet, where the instants leave room for it: with
+        // many instants their 160 ms exclusion zones (mod 1 s) can cover every candidate.
+        probes.AddRange(times.DrawAfter(last + 100, last + 900));
         probes = [.. probes.Distinct().Order()];
 
         var timeouts = TimeoutKeys.Where(_ => r.Next(3) == 0).Select(k => new KeyValuePair<string, int>(k, 1 + r.Next(3))).ToList();
@@ -154,9 +154,21 @@ public static class FuzzGrammar
             return list;
         }
 
+        /// <summary>An instant in [from, to]: drawn at random, else the first that fits (a narrow gap the draws missed), else none.</summary>
         public IEnumerable<int> DrawAfter(int from, int to)
         {
-            if (Find(from, to) is { } t) yield return t;
+            if ((Find(from, to) ?? Scan(from, to)) is { } t) yield return t;
+        }
+
+        int? Scan(int from, int to)
+        {
+            for (int t = from; t <= to; t++)
+                if (_taken.All(s => Fits(t, s)))
+                {
+                    _taken.Add(t);
+                    return t;
+                }
+            return null;
         }
 
         int? Find(int from, int to)
