@@ -166,8 +166,10 @@ public sealed class BdnBenchmarkHost : IBenchmarkHost
     }
 
     /// <summary>A shell-style glob (* and ?) over the whole of Type.Method.</summary>
+    /// <summary>A glob over Type.Method (* and ?), or several separated by commas (any of them).</summary>
     public static Regex Glob(string pattern) =>
-        new("^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
+        new("^(?:" + string.Join('|', pattern.Split(',').Select(p =>
+            Regex.Escape(p.Trim()).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal))) + ")$",
             RegexOptions.CultureInvariant);
 
     static string Machine()

@@ -114,15 +114,14 @@ public sealed record BenchHostResult(IReadOnlyList<BenchMeasurement> Measurement
 }
 
 /// <summary>
-/// The benchmark host of this process, if any (the lab registers bench/Lab.Bench's for `lab
-/// bench`). Where it cannot measure the requested mode (<see cref="IBenchmarkHost.Measures"/>: a
-/// Debug <c>lab</c> asked for a quick run, which times code in this process), `lab bench` re-runs
-/// itself inside a Release build of sim/Lab.Cli (see <see cref="ReleaseHostLauncher"/>).
+/// What the benchmark hosts share. The host itself is passed to `lab bench` by the process that
+/// runs it (sim/Lab.Cli's Program registers bench/Lab.Bench's); where it cannot measure the
+/// requested mode (<see cref="IBenchmarkHost.Measures"/>: a Debug <c>lab</c> asked for a quick run,
+/// which times code in this process), `lab bench` re-runs itself inside a Release build of
+/// sim/Lab.Cli (see <see cref="ReleaseHostLauncher"/>).
 /// </summary>
 public static class BenchHost
 {
-    public static IBenchmarkHost? Current { get; set; }
-
     /// <summary>Environment variable of the test-only slowdown switch (read by the packet-path benchmark at its setup).</summary>
     public const string SlowdownVariable = "LAB_BENCH_SLOWDOWN";
 

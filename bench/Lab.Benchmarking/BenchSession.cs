@@ -23,6 +23,9 @@ public sealed record BenchOptions
     /// <summary>How many times to measure each suite (interleaved); from 3 on, each benchmark's run-to-run noise is recorded (<see cref="RunNoiseModel"/>).</summary>
     public int Runs { get; init; } = 1;
 
+    /// <summary>With <see cref="Compare"/>: how many more separate runs re-measure the benchmarks the first measurement flagged (0: none; <see cref="BenchConfirmation"/>).</summary>
+    public int Confirm { get; init; } = BenchConfirmation.DefaultRuns;
+
     /// <summary>Compare with a baseline from another CPU model anyway (ratios then mix code and machine).</summary>
     public bool CrossMachine { get; init; }
 }
@@ -73,6 +76,7 @@ public static partial class BenchSession
             baseline = BaselineFile.Load(baselinePath);
         }
         if (o.Runs < 1) throw new LabInputException($"--runs: expected a positive integer, found {o.Runs}");
+        if (o.Confirm is < 0 or > 50) throw new LabInputException($"--confirm: expected 0 to 50 runs, found {o.Confirm}");
         string? cpu = CpuModel.Current();
         string? machineWarning = baseline is null ? null : MachineCheck(baseline, baselinePath!, cpu, o.CrossMachine);
 
@@ -82,6 +86,7 @@ public static partial class BenchSession
         TextWriter log = o.Verbose ? output : TextWriter.Null;
         // Runs interleave: every suite once, then every suite again, so a spell of load from other tenants is spread over the runs.
         var results = new List<BenchHostResult>();
+        double? highestLoad = MachineLoad.OneMinute();
         var self = o.Runs > 1 ? SeparateProcessRuns.SelfCommand() : null;
         if (o.Runs > 1 && self is null)
             output.WriteLine($"note: --runs {o.Runs}: this host is not the lab binary, so the runs repeat in this process (their noise is less than between processes)");
@@ -89,6 +94,7 @@ public static partial class BenchSession
         {
             results.Add(self is { } cmd ? SeparateProcessRuns.RunOnce(cmd, o, suites, i, artifacts, log, cancellation)
                 : host.Run(new BenchRequest(suites, o.Mode, o.Filter, artifacts, log)));
+            highestLoad = Max(highestLoad, MachineLoad.OneMinute());
             if (o.Runs > 1) output.WriteLine($"run {i + 1} of {o.Runs} done");
             cancellation.ThrowIfCancellationRequested();
         }
@@ -130,13 +136,33 @@ public static partial class BenchSession
         {
             var comparison = BenchComparer.Compare(baseline.Rated(), run.Rated(), o.Threshold);
             output.Write(BenchReport.FormatComparison(comparison, baseline, baselinePath!));
+            if (comparison.Failed && o.Confirm > 0)
+            {
+                var (filter, confirmSuites) = BenchConfirmation.Selection(comparison);
+                var again = o with { Filter = filter };
+                for (int i = 0; i < o.Confirm; i++)
+                {
+                    results.Add(self is { } cmd ? SeparateProcessRuns.RunOnce(cmd, again, confirmSuites, o.Runs + i, artifacts, log, cancellation)
+                        : host.Run(new BenchRequest(confirmSuites, o.Mode, filter, artifacts, log)));
+                    highestLoad = Max(highestLoad, MachineLoad.OneMinute());
+                    output.WriteLine($"confirmation run {i + 1} of {o.Confirm} done");
+                    cancellation.ThrowIfCancellationRequested();
+                }
+                var merged = run with { Measurements = BenchRunMerge.Merge([.. results.Select(r => r.Measurements)]) };
+                var second = BenchComparer.Compare(baseline.Rated(), merged.Rated(), o.Threshold);
+                output.Write(BenchConfirmation.Format(comparison, second, o.Runs + o.Confirm));
+                comparison = BenchConfirmation.Combine(comparison, second);
+            }
             if (machineWarning is not null) output.WriteLine(machineWarning);
+            if (MachineLoad.Warning(highestLoad, Environment.ProcessorCount) is { } busy) output.WriteLine(busy);
             if (baseline.Mode != run.Mode)
                 output.WriteLine($"note: the baseline is a {baseline.Mode.ToString().ToLowerInvariant()} run and this one {run.Mode.ToString().ToLowerInvariant()}: ratios compare, noise differs");
             if (comparison.Failed) exit = ExitCodes.CheckFailed;
         }
         return exit;
     }
+
+    static double? Max(double? a, double? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
 
     /// <summary>
     /// Kills this process's descendants when the run is interrupted: at once (the token's callback,

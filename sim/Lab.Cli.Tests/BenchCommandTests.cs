@@ -15,7 +15,7 @@ public sealed class BenchCommandTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("lab-bench-").FullName;
 
-    public BenchCommandTests() => BenchHost.Current = new BdnBenchmarkHost();
+    readonly BdnBenchmarkHost _host = new();
 
     public void Dispose()
     {
@@ -27,7 +27,7 @@ public sealed class BenchCommandTests : IDisposable
     {
         var so = new StringWriter();
         var se = new StringWriter();
-        int code = LabCommand.Run(args, so, se);
+        int code = LabCommand.Run(args, so, se, _host);
         return (code, so.ToString(), se.ToString());
     }
 
@@ -122,12 +122,17 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("result: no benchmark got slower", again.Out, StringComparison.Ordinal);
 
         Environment.SetEnvironmentVariable(BenchHost.SlowdownVariable, "1");
-        var slowed = Lab(Common([.. quick, "--compare", "plain"]));
+        var slowed = Lab(Common([.. quick, "--compare", "plain", "--confirm", "1"]));
         Environment.SetEnvironmentVariable(BenchHost.SlowdownVariable, null);
         Assert.True(slowed.Code == 1, "the slowed build was not caught:\n" + slowed.Out + slowed.Err);
         Assert.Contains("LAB_BENCH_SLOWDOWN=1", slowed.Out, StringComparison.Ordinal);
-        var line = slowed.Out.Split('\n').Single(l => l.StartsWith("packet-path/PacketPathBenchmarks.Quickstart", StringComparison.Ordinal));
-        Assert.EndsWith("SLOWER", line.TrimEnd(), StringComparison.Ordinal);
+        // Its row in the comparison, then in the confirmation (--confirm 1), which measures the flagged
+        // benchmarks again in one more run: the switch slows that run too.
+        var rows = slowed.Out.Split('\n').Where(l => l.StartsWith("packet-path/PacketPathBenchmarks.Quickstart", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.EndsWith("SLOWER", rows[0].TrimEnd(), StringComparison.Ordinal);
+        Assert.EndsWith("SLOWER (confirmed)", rows[1].TrimEnd(), StringComparison.Ordinal);
+        Assert.Contains("confirmation run 1 of 1 done", slowed.Out, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -136,6 +141,7 @@ public sealed class BenchCommandTests : IDisposable
     [InlineData("--compare", "no-such-baseline")]
     [InlineData("--save", "../escape")]
     [InlineData("--runs", "0")]
+    [InlineData("--confirm", "-1")]
     public void Bad_input_exits_2_naming_the_flag(string flag, string value)
     {
         var (code, _, err) = Lab(Common("bench", "--quick", flag, value));

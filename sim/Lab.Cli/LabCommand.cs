@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lab.KernelLab.Cleanup;
+using Lab.Benchmarking;
 using Lab.Core;
 
 namespace Lab.Cli;
@@ -28,7 +29,7 @@ public static class LabCommand
 
     static int _interruptReported;
 
-    static IEnumerable<Command> Subcommands()
+    static IEnumerable<Command> Subcommands(IBenchmarkHost? benchHost)
     {
         yield return Commands.RunCommands.CreateRun();
         yield return Commands.RunCommands.CreateCheck();
@@ -41,7 +42,7 @@ public static class LabCommand
         yield return Commands.SweepCommands.Create();
         yield return Commands.SweepCommands.CreateMerge();
         yield return Commands.ReorderCommands.Create();
-        yield return Commands.BenchCommands.Create();
+        yield return Commands.BenchCommands.Create(benchHost);
         yield return Commands.RegressCommands.Create();
         yield return Commands.ValidateCommands.Create();
         yield return Commands.CalibrateCommands.Create();
@@ -52,14 +53,14 @@ public static class LabCommand
     /// The process's entry: Ctrl-C and SIGTERM cancel the command's work (<see cref="SignalCancellation"/>),
     /// and the process is marked as the lab's so that a later run removes what a SIGKILL left of it.
     /// </summary>
-    public static int Run(string[] args)
+    public static int Run(string[] args, IBenchmarkHost? benchHost = null)
     {
         using var signals = SignalCancellation.Install(InterruptGrace, () => ReportInterrupted(Console.Error));
         // What killed lab processes left (namespaces, temp folders, the runtime's diagnostic sockets), by their markers only.
         OwnedResources.RemoveStaleOnce();
         OwnedResources.MarkProcess();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => OwnedResources.UnmarkProcess();
-        int code = Run(args, Console.Out, Console.Error, signals.Token, () => ReportInterrupted(Console.Error));
+        int code = Run(args, Console.Out, Console.Error, signals.Token, () => ReportInterrupted(Console.Error), benchHost);
         signals.Finished();
         return signals.ExitCode != 0 ? signals.ExitCode : code;
     }
@@ -68,11 +69,18 @@ public static class LabCommand
 
     /// <summary>Runs a command; once <paramref name="cancellation"/> is cancelled, it ends with <see cref="InterruptedMessage"/> and <see cref="Interrupted"/>.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation) =>
-        Run(args, stdout, stderr, cancellation, () => stderr.WriteLine(InterruptedMessage));
+        Run(args, stdout, stderr, cancellation, () => stderr.WriteLine(InterruptedMessage), null);
 
-    static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation, Action reportInterrupted)
+    /// <summary>
+    /// Runs a command with <paramref name="benchHost"/> as the host of <c>lab bench</c>'s measurements
+    /// (null: <c>lab bench</c> relaunches itself in a Release build, see <see cref="ReleaseHostLauncher"/>).
+    /// </summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, IBenchmarkHost benchHost) =>
+        Run(args, stdout, stderr, CancellationToken.None, () => stderr.WriteLine(InterruptedMessage), benchHost);
+
+    static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation, Action reportInterrupted, IBenchmarkHost? benchHost)
     {
-        int code = Invoke(args, stdout, stderr, cancellation);
+        int code = Invoke(args, stdout, stderr, cancellation, benchHost);
         if (!cancellation.IsCancellationRequested) return code;
         reportInterrupted();
         return Interrupted;
@@ -86,10 +94,10 @@ public static class LabCommand
         stderr.Flush();
     }
 
-    static int Invoke(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    static int Invoke(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation, IBenchmarkHost? benchHost)
     {
         var root = new RootCommand("lab: packet-path simulator and benchmark lab for the Linux xfrm and netfilter datapaths");
-        foreach (var c in Subcommands()) root.Subcommands.Add(c);
+        foreach (var c in Subcommands(benchHost)) root.Subcommands.Add(c);
         if (args.Length == 0)
         {
             stdout.Write(CommandList.Format(root));

@@ -175,7 +175,7 @@ public static class OutputFolder
     {
         ArgumentNullException.ThrowIfNull(fill);
         string full = Path.GetFullPath(dir);
-        string parent = Path.GetDirectoryName(full) ?? throw new LabInputException($"--out: {dir} is the root of the file system");
+        string parent = Path.GetDirectoryName(full) ?? throw new IOException($"{dir} is the root of the file system (Check refuses it)");
         string name = Path.GetFileName(full);
         Directory.CreateDirectory(parent);
         StaleTemporaries.Remove(parent);

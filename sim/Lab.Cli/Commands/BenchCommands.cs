@@ -7,12 +7,12 @@ namespace Lab.Cli.Commands;
 /// <summary><c>lab bench</c> (run, store, save, compare benchmark suites) and <c>lab bench history</c>.</summary>
 public static class BenchCommands
 {
-    public static Command Create()
+    public static Command Create(IBenchmarkHost? benchHost)
     {
         var suite = new Option<string[]>("--suite") { Description = "Suite to run (engine, packet-path, models, crypto, io, end-to-end); repeatable; default all" };
         var quick = new Option<bool>("--quick") { Description = "In process, few short iterations (minutes, not an hour)" };
         var dry = new Option<bool>("--dry") { Description = "In process, every benchmark once: a smoke test (no usable numbers)" };
-        var filter = new Option<string?>("--filter") { Description = "Only benchmarks whose Type.Method matches this glob, e.g. '*PacketPath*'" };
+        var filter = new Option<string?>("--filter") { Description = "Only benchmarks whose Type.Method matches this glob, e.g. '*PacketPath*' (several: comma-separated)" };
         var compare = new Option<string?>("--compare") { Description = "Baseline JSON (a file, or a name under bench/baselines): exit 1 when a benchmark got slower" };
         var threshold = new Option<string>("--threshold") { Description = "Slowdown of the ratio to the reference that fails --compare", DefaultValueFactory = _ => "10%" };
         var save = new Option<string?>("--save") { Description = "Write this run as bench/baselines/NAME.json" };
@@ -22,10 +22,11 @@ public static class BenchCommands
         var artifacts = new Option<string?>("--artifacts") { Description = "BenchmarkDotNet's artifacts folder (logs, JSON export); default a temporary folder" };
         var verbose = new Option<bool>("--verbose") { Description = "Show BenchmarkDotNet's own log" };
         var runs = new Option<int>("--runs") { Description = "Measure each suite this many times, interleaved; from 3 on, --save records each benchmark's run-to-run noise", DefaultValueFactory = _ => 1 };
+        var confirm = new Option<int>("--confirm") { Description = "With --compare: re-measure the benchmarks flagged slower in this many more separate runs; a slowdown stands only when the median of all runs is still beyond its bar (0: off)", DefaultValueFactory = _ => BenchConfirmation.DefaultRuns };
         var crossMachine = new Option<bool>("--cross-machine") { Description = "Let --compare use a baseline from another CPU model (refused otherwise)" };
         var cmd = new Command("bench", "Run the BenchmarkDotNet suites, record them, save or compare a baseline (ratios to a reference benchmark)")
         {
-            suite, quick, dry, filter, compare, threshold, save, baselineDir, db, noStore, artifacts, verbose, runs, crossMachine,
+            suite, quick, dry, filter, compare, threshold, save, baselineDir, db, noStore, artifacts, verbose, runs, confirm, crossMachine,
         };
         cmd.SetAction((pr, cancellation) => Task.FromResult(Bench(pr, cancellation)));
         cmd.Subcommands.Add(CreateHistory());
@@ -36,7 +37,7 @@ public static class BenchCommands
             var output = pr.InvocationConfiguration.Output;
             if (pr.GetValue(quick) && pr.GetValue(dry)) throw new Lab.Core.LabInputException("--quick and --dry: choose one");
             double limit = BenchComparer.ParseThreshold(pr.GetValue(threshold)!);
-            var host = BenchHost.Current;
+            var host = benchHost;
             var mode = pr.GetValue(dry) ? BenchMode.Dry : pr.GetValue(quick) ? BenchMode.Quick : BenchMode.Full;
             if (host is null || !host.Measures(mode))
                 return ReleaseHostLauncher.Run(pr.Tokens.Select(t => t.Value).ToList(), output, pr.InvocationConfiguration.Error, cancellation);
@@ -54,6 +55,7 @@ public static class BenchCommands
                 ArtifactsDirectory = pr.GetValue(artifacts),
                 Verbose = pr.GetValue(verbose),
                 Runs = pr.GetValue(runs),
+                Confirm = pr.GetValue(confirm),
                 CrossMachine = pr.GetValue(crossMachine),
             }, output, cancellation);
         }

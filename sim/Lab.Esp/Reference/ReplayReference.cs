@@ -137,7 +137,7 @@ public static class ReplayReference
             if (!esn && v > uint.MaxValue)
             {
                 if (problems.Count < MaxReportedProblems)
-                    problems.Add($"{where}: {token} does not fit 32 bits; only ESN SAs (--mode esn) have 64-bit sequence numbers");
+                    problems.Add($"{where}: {token} does not fit 32 bits; only an ESN SA has 64-bit sequence numbers");
                 continue;
             }
             values.Add(v);
