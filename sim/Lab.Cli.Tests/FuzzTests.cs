@@ -6,7 +6,12 @@ using Lab.Results;
 
 namespace Lab.Cli.Tests;
 
-/// <summary>`lab fuzz` (issue 18, item 5): the grammar, a short host run, the shrinker on a planted model bug, and the kept regression files.</summary>
+/// <summary>
+/// `lab fuzz` (issue 18, item 5): the grammar, a short host run, the shrinker on a planted model bug, and the kept regression files.
+/// Alone, after the others: its cases play in real time (a busy core makes them late), and its namespaces
+/// must not meet another test's check that none of the process's are left.
+/// </summary>
+[Collection(KernelValidationCollection.Name)]
 public sealed class FuzzTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("lab-fuzz-test-").FullName;
