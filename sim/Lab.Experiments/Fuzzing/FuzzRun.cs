@@ -42,6 +42,8 @@ public static class FuzzRun
         ArgumentNullException.ThrowIfNull(runner);
         var clock = Stopwatch.StartNew();
         bool OutOfTime() => options.Budget is { } b && clock.Elapsed >= b;
+        // No case starts in the budget's last fifth: that is the shrinker's.
+        bool NoNewCase() => options.Budget is { } b && clock.Elapsed >= b * 0.8;
         var kernel = runner.Kernel;
         var results = new FuzzCaseResult?[options.Cases];
         int done = 0, agreeing = 0, disagreeing = 0;
@@ -49,7 +51,7 @@ public static class FuzzRun
         long lastShown = 0;
         Parallel.For(0, options.Cases, new ParallelOptions { MaxDegreeOfParallelism = kernel.Parallelism, CancellationToken = cancellation }, (i, state) =>
         {
-            if (OutOfTime())
+            if (NoNewCase())
             {
                 state.Break();
                 return;
