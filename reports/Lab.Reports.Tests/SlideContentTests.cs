@@ -32,10 +32,10 @@ public class SlideContentTests
     [Fact]
     public void A_wide_table_splits_its_columns_evenly_and_repeats_the_key_columns_on_each_slide()
     {
-        // "2.621 ± 0.021": 8 digits x 0.636 em + 2 dots and 2 spaces x 0.34 em + ± 0.838 em = 7.27 em,
-        // 174.5 px at 24 px, + 28 px padding = 202.5 px; the key column "32" 1.27 em = 30.5 + 28 = 58.5 px
-        // but its header "c0" is wider in bold (1.236 em x 1.1 x 24 = 32.6 + 28). Room: 1380 - 60.6 px
-        // = 6 cells per slide; 10 cells need 2 slides, shared 5 and 5.
+        // Widths measured from DejaVu Sans at 24 px: "2.621 ± 0.021" is 8 digits x 0.636 em + 2 dots and
+        // 2 spaces x 0.318 em + ± 0.838 em = 7.18 em, 172.3 px + 28 px padding = 200.3 px; the key column
+        // is its bold header "c0" (about 1.3 em, 31 px + 28 = 59 px). Room: 1460 - 59 = 1401 px = 6 cells
+        // per slide (7 would need 1402 px); 10 cells need 2 slides, shared 5 and 5.
         var groups = SlideTable.ColumnGroups(Table(11, "2.621 ± 0.021", 1));
         Assert.Equal(2, groups.Count);
         Assert.Equal([0, 1, 2, 3, 4, 5], groups[0]);

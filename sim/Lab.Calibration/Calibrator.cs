@@ -21,7 +21,12 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
 {
     bool byThread => options.Accounting == "thread";
 
-    double Cost(MeterSample s) => byThread ? s.InjectorThreadNsPerPacket : s.BusyNsPerPacket;
+    /// <summary>A window's busy ns per packet: per packet delivered, or per packet sent where the router drops them all by design.</summary>
+    double Cost(CalibrationWindow w, MeterSample s) => w.RouterDrops
+        ? (byThread ? s.InjectorThreadNsPerSentPacket : s.BusyNsPerSentPacket)
+        : (byThread ? s.InjectorThreadNsPerPacket : s.BusyNsPerPacket);
+
+    static double Softirq(CalibrationWindow w, MeterSample s) => w.RouterDrops ? s.SoftirqNsPerSentPacket : s.SoftirqNsPerPacket;
 
     public CalibrationResult Run(CancellationToken ct = default)
     {
@@ -62,12 +67,16 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
                     ct.ThrowIfCancellationRequested();
                     var load = LoadFor(w, cpu, blocks);
                     var s = meter.Measure(w.Config, load, ct);
-                    if (s.Forwarded == 0)
+                    if (s.Forwarded == 0 && !w.RouterDrops)
                         throw new InvalidOperationException($"window '{w}': none of {s.Sent} packets reached the sink; the topology is broken");
+                    // A window built so that the router drops every packet (each connection finding all its ports taken)
+                    // must deliver none, or its packets did not do the work the stage divides by.
+                    if (w.RouterDrops && s.Forwarded > 0)
+                        throw new InvalidOperationException($"window '{w}': {s.Forwarded} of {s.Sent} packets reached the sink, which the router should have dropped; the stage's work per packet is not what it divides by");
                     got[w].Add(s);
                     samples.Add(s);
                     progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                        $"pass {pass + 1}/{options.Repeat} block {block + 1}/{blocks}  {w.Name,-36} {s.Forwarded,9:N0} packets  {Cost(s),8:F1} ns/packet  {s.ForwardedPps / 1e6,6:F3} Mpps  ({clock.Elapsed:mm\\:ss})"));
+                        $"pass {pass + 1}/{options.Repeat} block {block + 1}/{blocks}  {w.Name,-36} {(w.RouterDrops ? s.Sent : s.Forwarded),9:N0} packets  {Cost(w, s),8:F1} ns/packet  {(w.RouterDrops ? s.SentPps : s.ForwardedPps) / 1e6,6:F3} Mpps{(w.RouterDrops ? " (sent; the router drops them)" : "")}  ({clock.Elapsed:mm\\:ss})"));
                 }
             }
             perPass.Add(got);
@@ -90,7 +99,7 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
                 continue;
             }
             var values = perPass.Select(p => Value(def, p, Cost)).ToList();
-            double? soft = byThread ? null : Summary.Of(perPass.Select(p => Value(def, p, s => s.SoftirqNsPerPacket)).ToList()).Mean;
+            double? soft = byThread ? null : Summary.Of(perPass.Select(p => Value(def, p, Softirq)).ToList()).Mean;
             var sum = Summary.Of(values);
             stages.Add(new ProfileStage(name, sum.Mean, sum.N > 1 ? sum.Ci95Low : sum.Mean, sum.N > 1 ? sum.Ci95High : sum.Mean,
                 soft, sum.N, null, meter.Emulated ? CostProfile.EmulatedLabel : null));
@@ -99,9 +108,9 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
     }
 
     /// <summary>A stage's value in one pass: the median over the blocks of its paired (double) differences, per divisor unit.</summary>
-    double Value(CalibrationStage s, Dictionary<CalibrationWindow, List<MeterSample>> pass, Func<MeterSample, double> f)
+    double Value(CalibrationStage s, Dictionary<CalibrationWindow, List<MeterSample>> pass, Func<CalibrationWindow, MeterSample, double> f)
     {
-        double[] Of(CalibrationWindow w) => [.. pass[w].Select(f)];
+        double[] Of(CalibrationWindow w) => [.. pass[w].Select(x => f(w, x))];
         double[] perBlock = s.Reference is null ? Of(s.Test) : PairedDifferences.Of(Of(s.Test), Of(s.Reference));
         if (s.LessTest is not null && s.LessReference is not null)
             perBlock = PairedDifferences.Of(perBlock, PairedDifferences.Of(Of(s.LessTest), Of(s.LessReference)));
@@ -112,11 +121,13 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
 
     MeterLoad LoadFor(CalibrationWindow w, int? cpu, int blocks) => new()
     {
-        Packets = Math.Max(1, (w.NewFlows ? Math.Min(options.Packets, Math.Min(options.NewFlowPacketCap, meter.MaxNewFlowsPerWindow)) : options.Packets) / blocks),
+        Packets = Math.Max(1, Math.Min(w.PacketCap ?? long.MaxValue,
+            w.NewFlows ? Math.Min(options.Packets, Math.Min(options.NewFlowPacketCap, meter.MaxNewFlowsPerWindow)) : (long)(options.Packets * w.PacketShare)) / blocks),
         FrameBytes = w.FrameBytes ?? options.FrameBytes,
         Flows = options.Flows,
         NewFlows = w.NewFlows,
         PacketsPerNewFlow = w.PacketsPerNewFlow,
+        Addresses = w.Addresses,
         InjectorCpu = cpu,
     };
 

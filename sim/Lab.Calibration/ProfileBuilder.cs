@@ -15,6 +15,12 @@ public static class ProfileBuilder
 {
     public const string Element = "forward";
 
+    /// <summary>
+    /// Tuple checks per connection in the nat_setup window, as the model counts them (NatPortAllocator.LastAttempts):
+    /// the meter's own tuples are unique, so get_unique_tuple keeps the port after one nf_nat_used_tuple.
+    /// </summary>
+    public const int NatSetupWindowAttempts = 1;
+
     public static CostProfile Build(CalibrationResult result, IKernelCostMeter meter, CalibrationOptions options, string machine,
         string labCommit, DateTimeOffset measured)
     {
@@ -32,7 +38,8 @@ public static class ProfileBuilder
             $"and the configurations alternate block by block within a pass (ABBA); a stage's value per pass is the median of its paired block " +
             $"differences, over the passes a mean with a 95% Student-t interval; forward_per_byte is ({CalibrationStages.LargeFrame}B forward - its baseline) - " +
             $"({options.FrameBytes}B forward - its baseline) over the {CalibrationStages.LargeFrame - options.FrameBytes} bytes between; windows with a new flow per packet have " +
-            $"min(packets, {options.NewFlowPacketCap}) packets and start from an empty conntrack table";
+            $"min(packets, {options.NewFlowPacketCap}) packets and start from an empty conntrack table; the nat_attempt windows " +
+            $"({CalibrationStages.ClashPackets} packets a pass after {Lab.KernelLab.Calibration.PortClashPlan.Holders} holding connections) are costed per packet sent, since the router drops them all";
         return new CostProfile
         {
             Machine = machine,
@@ -80,7 +87,22 @@ public static class ProfileBuilder
             costs.Add(Cost("dnat", 0, 0, 0, ["nat_established", "forward"],
                 "0: the model charges dnat on every packet, but the kernel runs no nat hook without a nat rule (forward and conntrack_lookup were measured without one) and nat_established is charged as snat", label));
         }
-        Split("nat_setup", ("nat_setup", d.NatSetup));
+        if (byName.TryGetValue("nat_attempt", out var attempt))
+        {
+            costs.Add(Cost("per_nat_attempt", attempt.Ns, attempt.Ci95Low, attempt.Ci95High, ["nat_attempt"],
+                "one nf_nat_used_tuple check; the model charges it per check NatPortAllocator counts", label));
+            // The nat_setup window's connections (one source, a distinct port pair each) keep their port after one check
+            // (get_unique_tuple: nf_nat_used_tuple on the unchanged tuple); the model charges that check as
+            // per_nat_attempt, so nat_setup carries the rest.
+            if (byName.TryGetValue("nat_setup", out var setup))
+                costs.Add(Cost("nat_setup", setup.Ns - NatSetupWindowAttempts * attempt.Ns,
+                    setup.Ci95Low - NatSetupWindowAttempts * attempt.Ns, setup.Ci95High - NatSetupWindowAttempts * attempt.Ns, ["nat_setup", "nat_attempt"],
+                    $"nat_setup less the {NatSetupWindowAttempts} tuple check its connections make (charged as per_nat_attempt)", label));
+        }
+        else
+        {
+            Split("nat_setup", ("nat_setup", d.NatSetup));
+        }
         Split("linear_rule", ("per_linear_rule", d.PerLinearRule));
         Split("set_lookup", ("per_set_lookup", d.PerSetLookup));
         if (byName.TryGetValue("flowtable_fast_path", out var fp))

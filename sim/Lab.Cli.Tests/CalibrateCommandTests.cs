@@ -83,6 +83,10 @@ public sealed class CalibrateCommandTests : IDisposable
         Assert.Equal(2, Lab("calibrate", "--compare", good, "--from", good, "--threshold", "ten").Code);
         Assert.Equal(2, Lab("calibrate", "--kernel", "qemu", "--no-store").Code);
         Assert.Equal(2, Lab("calibrate", "--from", good).Code);
+        var blocks = Lab("calibrate", "--blocks", "0", "--no-store", "--out", Path.Combine(_dir, "b.yaml"));
+        Assert.Equal(2, blocks.Code);
+        Assert.Contains("--blocks: expected 1 to 64 blocks per pass, found 0", blocks.Err, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "b.yaml")));
         string notes = Path.Combine(_dir, "notes.txt");
         File.WriteAllText(notes, "mine\n");
         var refused = Lab("calibrate", "--kernel", "host", "--no-store", "--out", notes);

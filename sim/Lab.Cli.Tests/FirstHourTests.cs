@@ -50,6 +50,55 @@ public sealed partial class FirstHourTests : IDisposable
     }
 
     [Fact]
+    public void A_sweep_says_which_key_to_change_as_run_does_and_its_run_files_keep_the_causes()
+    {
+        // The IMIX-over-MTU scenario swept over the MTU: at 1500 B only the 1518 B frames (1 in 12) grow past
+        // it once tunnel headers are added (100% of drops); at 9000 B everything fits and nothing drops.
+        string f = Write("mtu-sweep.yaml", """
+            name: mtu-sweep
+            run: { duration: 20ms, warmup: 2ms }
+            traffic:
+              - { name: bulk, kind: poisson, rate: 1Gbit/s, size: imix, flows: 10 }
+            path:
+              - esp_out: { mode: tunnel }
+              - link: { name: wire, rate: 10Gbit/s }
+            outputs: { timeseries: 0s }
+            sweep:
+              path.esp_out.mtu: [1500B, 9000B]
+            """);
+        string outDir = Path.Combine(_dir, "sweep");
+        var (code, o, e) = Lab("sweep", f, "--out", outDir, "--no-store", "--jobs", "1");
+        Assert.True(code == 0, e);
+        const string Note = "point 0: 100% of drops: esp_out.XfrmOutStateModeError (packets over the MTU): raise path.esp_out.mtu, set path.esp_out.df: false, or lower the traffic size\n";
+        Assert.Contains("\n" + Note, o, StringComparison.Ordinal);
+        Assert.DoesNotContain("point 1: ", o, StringComparison.Ordinal);
+
+        // The run file stores the causes its models declared: a resumed sweep prints the same note.
+        string run0 = Path.Combine(outDir, "runs", "p0-r0.json");
+        using (var doc = JsonDocument.Parse(File.ReadAllText(run0)))
+        {
+            var mtu = doc.RootElement.GetProperty("drop_causes").EnumerateArray().Single(c => c[0].GetString() == "esp_out.XfrmOutStateModeError");
+            Assert.Equal("packets over the MTU", mtu[1].GetString());
+        }
+        (code, o, e) = Lab("sweep", f, "--out", outDir, "--no-store", "--jobs", "1");
+        Assert.True(code == 0, e);
+        Assert.Contains("0 run(s) executed now", o, StringComparison.Ordinal);
+        Assert.Contains("\n" + Note, o, StringComparison.Ordinal);
+
+        // A run file written before drop_causes existed still reads: no causes, so no note, and no error.
+        foreach (var file in Directory.GetFiles(Path.Combine(outDir, "runs"), "*.json"))
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))!.AsObject();
+            Assert.True(node.Remove("drop_causes") || file.EndsWith("p1-r0.json", StringComparison.Ordinal), file);
+            File.WriteAllText(file, node.ToJsonString() + "\n");
+        }
+        (code, o, e) = Lab("sweep", f, "--out", outDir, "--no-store", "--jobs", "1");
+        Assert.True(code == 0, e);
+        Assert.Contains("0 run(s) executed now", o, StringComparison.Ordinal);
+        Assert.DoesNotContain("of drops:", o, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_run_without_drops_or_with_studied_drops_only_gets_no_note()
     {
         // 64 B frames fit the MTU: no drops at all, so nothing to explain.
@@ -170,7 +219,7 @@ public sealed partial class FirstHourTests : IDisposable
         Assert.Equal("", o);
         Assert.Equal(
             $"lab: error: {f}:6:39: path[0].cellular.delivery: expected in-order with radio: lte, found out-of-order: LTE delivers each radio bearer in sequence " +
-            "(RLC reordering, TS 36.322 sections 5.1.2.2 and 5.1.3.2; PDCP, TS 36.323 section 5.1.2.1), and outOfOrderDelivery is an NR PDCP option (TS 38.323 section 5.2.2.1); " +
+            "(RLC reordering, TS 36.322 sections 5.1.2.2 and 5.1.3.2; PDCP passes that order on, TS 36.323 sections 5.1.2.1.2 and 5.1.2.1.3), and outOfOrderDelivery is an NR PDCP option (TS 38.323 section 5.2.2.1); " +
             "use radio: nr, or reorder an SA on LTE across QoS bearers with priority_dscp (RFC 4301 section 4.1; scenarios/examples/cellular-lte-qos-reorder.yaml)\n" +
             $"lab: error: {f}:6:65: path[0].cellular.numerology: expected no numerology with radio: lte (LTE has 1 ms subframes only, TS 36.211 section 4), found one; numerology is for radio: nr\n", e);
         // The same bearer as NR is fine.

@@ -72,7 +72,7 @@ public sealed class FuzzTests : IDisposable
     {
         var (code, _, err) = ScenarioRun.Lab("fuzz", "--kernel", "vm", "--out", Path.Combine(_dir, "vm"));
         Assert.Equal(2, code);
-        Assert.Contains("--kernel vm: scripted scenarios are not played into the VM yet", err, StringComparison.Ordinal);
+        Assert.Contains("--kernel vm: not built yet: lab fuzz plays each case on a fresh device", err, StringComparison.Ordinal);
         (code, _, err) = ScenarioRun.Lab("fuzz", "--kernel", "host", "--cases", "0");
         Assert.Equal(2, code);
         Assert.Contains("--cases: expected 1 to 1000000 cases, found 0", err, StringComparison.Ordinal);

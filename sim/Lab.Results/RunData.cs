@@ -26,7 +26,7 @@ public sealed record ReplicationResult(
     /// <summary>State snapshots of a scenario with <c>probes:</c>; null when it has none (no probes.csv is written).</summary>
     public IReadOnlyList<ProbeRecord>? Probes { get; init; }
 
-    /// <summary>Drop reasons (without the drop. prefix) that a model declared as a configuration limit, with what to change; not written to the results folder.</summary>
+    /// <summary>Drop reasons (without the drop. prefix) that a model declared as a configuration limit, with what to change; kept in a sweep's run files (drop_causes), not in the results folder.</summary>
     public IReadOnlyDictionary<string, Lab.Core.DropCause> DropCauses { get; init; } = new Dictionary<string, Lab.Core.DropCause>();
 }
 

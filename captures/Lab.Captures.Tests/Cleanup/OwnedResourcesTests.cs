@@ -96,6 +96,40 @@ public sealed class OwnedResourcesTests
         Assert.False(File.Exists(Path.Combine(OwnedResources.OwnFolder, "netns." + liveNs)));
     }
 
+    static bool TraceInstanceExists(string name) =>
+        CommandRunner.Run("unshare", ["-m", "--", "sh", "-c", "T=/sys/kernel/tracing; [ -d $T/instances ] || mount -t tracefs nodev $T; test -d \"$T/instances/$1\"", "sh", name]).Succeeded;
+
+    [TracefsFact]
+    public void A_tracefs_instance_a_dead_owner_marked_is_removed_and_an_unmarked_one_stays()
+    {
+        string tag = Guid.NewGuid().ToString("N")[..8];
+        string stale = $"labtest-{tag}-dead", unmarked = $"labtest-{tag}-nomark";
+        var made = CommandRunner.Run("unshare", ["-m", "--", "sh", "-c",
+            "T=/sys/kernel/tracing; [ -d $T/instances ] || mount -t tracefs nodev $T || exit 1; mkdir \"$T/instances/$1\" \"$T/instances/$2\"", "sh", stale, unmarked]);
+        Assert.True(made.Succeeded, made.StandardError);
+        using var dead = Sleeper();
+        var owner = ProcessIdentity.Read(dead.Id)!.Value;
+        string folder = Path.Combine(OwnedResources.Root, owner.ToString());
+        try
+        {
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, "trace." + stale), "");
+            OwnedResources.RemoveStale();
+            Assert.True(TraceInstanceExists(stale));
+            End(dead);
+            Assert.Equal(1, OwnedResources.RemoveStale().TraceInstances);
+            Assert.False(TraceInstanceExists(stale));
+            Assert.True(TraceInstanceExists(unmarked));
+        }
+        finally
+        {
+            if (!dead.HasExited) End(dead);
+            if (Directory.Exists(folder)) Directory.Delete(folder, true);
+            CommandRunner.Run("unshare", ["-m", "--", "sh", "-c",
+                "T=/sys/kernel/tracing; [ -d $T/instances ] || mount -t tracefs nodev $T; rmdir \"$T/instances/$1\" \"$T/instances/$2\" 2>/dev/null; true", "sh", stale, unmarked]);
+        }
+    }
+
     [NetnsFact]
     public void A_marker_naming_a_link_or_a_path_outside_its_name_removes_nothing()
     {

@@ -11,6 +11,17 @@ public sealed class NetnsFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A test that needs root and tracefs instances (mounted in a private mount namespace); skipped with the reason otherwise.</summary>
+public sealed class TracefsFactAttribute : FactAttribute
+{
+    public TracefsFactAttribute()
+    {
+        if (NetnsTopology.UnavailableReason() is string reason) Skip = reason;
+        else if (!CommandRunner.Run("unshare", ["-m", "--", "sh", "-c", "T=/sys/kernel/tracing; [ -d $T/instances ] || mount -t tracefs nodev $T; test -d $T/instances"]).Succeeded)
+            Skip = "this kernel offers no tracefs instances (unshare -m, mount -t tracefs)";
+    }
+}
+
 /// <summary>A test that needs an external program (tcpdump, tshark); skipped with the reason when it is missing.</summary>
 public sealed class ToolFactAttribute : FactAttribute
 {

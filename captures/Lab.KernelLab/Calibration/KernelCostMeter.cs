@@ -197,7 +197,7 @@ public sealed class KernelCostMeter : IKernelCostMeter
         // New-flow warm-ups use destination ports above the window's, so the window's tuples are all new.
         int warmBase = _destinationBase;
         var warmLoad = load with { OfferedPps = null };
-        long warm = load.NewFlows ? Math.Min(load.Packets, 20_000) : Math.Max(load.Flows, Math.Min(load.Packets, 20_000));
+        long warm = load.NewFlows ? load.Addresses?.WarmupFlows ?? Math.Min(load.Packets, 20_000) : Math.Max(load.Flows, Math.Min(load.Packets, 20_000));
         int windowBase = load.NewFlows ? NextDestinationBase(warmBase, warm / load.PacketsPerNewFlow + 1) : warmBase;
         // With an address plan the flows are numbered as the simulation numbers them: warm-up first, the window after.
         long windowFirst = load.NewFlows && load.Addresses is null ? 0 : warm;

@@ -13,6 +13,9 @@ public interface IMeterAddressPlan
 {
     MeterTuple Tuple(long flow);
 
+    /// <summary>New flows the meter's warm-up sends (flows 0 .. WarmupFlows-1); null: the meter's default (20,000 at most).</summary>
+    long? WarmupFlows => null;
+
     /// <summary>For progress and reports, e.g. "65536 subscribers 10.0.0.1.., 1 destination 198.18.0.1:443".</summary>
     string Describe();
 }

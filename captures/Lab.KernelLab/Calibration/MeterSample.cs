@@ -30,6 +30,9 @@ public sealed record MeterSample(RouterConfig Config, MeterLoad Load, long Offer
     /// </summary>
     public double BusyNsPerSentPacket => Sent > 0 ? ProcStat.TicksToNanoseconds(Total.Busy) / Sent : double.NaN;
 
+    /// <summary>The softirq part of <see cref="BusyNsPerSentPacket"/>.</summary>
+    public double SoftirqNsPerSentPacket => Sent > 0 ? ProcStat.TicksToNanoseconds(Total.SoftIrq) / Sent : double.NaN;
+
     /// <summary><see cref="InjectorThreadCpu"/> per packet sent, as <see cref="BusyNsPerSentPacket"/>.</summary>
     public double InjectorThreadNsPerSentPacket => InjectorThreadCpu is TimeSpan t && Sent > 0 ? t.Ticks * 100.0 / Sent : double.NaN;
 

@@ -17,6 +17,13 @@ public sealed record RouterConfig
     /// <summary><c>oifname OUT masquerade</c> in a postrouting nat chain (implies conntrack).</summary>
     public bool Masquerade { get; init; }
 
+    /// <summary>
+    /// With <see cref="Masquerade"/>: 0 for the whole port range, else <c>masquerade to :B-(B+N-1)</c> with
+    /// B = <see cref="PortClashPlan.RangeStart"/>, a range of N ports (NF_NAT_RANGE_PROTO_SPECIFIED) that
+    /// <see cref="PortClashPlan"/> fills so that every later connection's port search checks all N and fails.
+    /// </summary>
+    public int MasqueradePorts { get; init; }
+
     /// <summary>Forward-chain rules that evaluate meta l4proto (matches) and ip saddr (does not match), so none ever matches.</summary>
     public int LinearRules { get; init; }
 
@@ -43,7 +50,7 @@ public sealed record RouterConfig
         if (!Forward) return "baseline";
         var parts = new List<string> { "forward" };
         if (Conntrack) parts.Add("ct");
-        if (Masquerade) parts.Add("masq");
+        if (Masquerade) parts.Add(MasqueradePorts > 0 ? $"masq to {MasqueradePorts} ports" : "masq");
         if (LinearRules > 0) parts.Add($"{LinearRules} rules");
         if (SetLookups > 0) parts.Add($"{SetLookups} set lookups");
         if (Flowtable) parts.Add(FlowAdd ? "flowtable+flow add" : "flowtable");

@@ -33,8 +33,20 @@ public static class RouterRuleset
         if (c.FlowAdd) sb.Append("    meta l4proto udp flow add @ft\n");
         sb.Append("  }\n");
         if (c.Masquerade)
-            sb.Append(CultureInfo.InvariantCulture, $"  chain postrouting {{\n    type nat hook postrouting priority srcnat; policy accept;\n    oifname \"{outside}\" masquerade\n  }}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"  chain postrouting {{\n    type nat hook postrouting priority srcnat; policy accept;\n{Holders(c, outside)}    oifname \"{outside}\" {Ports(c)}\n  }}\n");
         sb.Append("}\n");
         return sb.ToString();
     }
+
+    // The nat_attempt windows' holding client keeps its ports over the whole range (PortClashPlan); NAT statements end the chain.
+    static string Holders(RouterConfig c, string outside) => c.MasqueradePorts > 0
+        ? $"    ip saddr {FormatIp(PortClashPlan.HoldingClient)} oifname \"{outside}\" masquerade\n"
+        : "";
+
+    static string FormatIp(uint ip) => string.Create(CultureInfo.InvariantCulture, $"{ip >> 24}.{(ip >> 16) & 255}.{(ip >> 8) & 255}.{ip & 255}");
+
+    // nft takes a port mapping only after a transport protocol match.
+    static string Ports(RouterConfig c) => c.MasqueradePorts > 0
+        ? string.Create(CultureInfo.InvariantCulture, $"meta l4proto udp masquerade to :{PortClashPlan.RangeStart}-{PortClashPlan.RangeStart + c.MasqueradePorts - 1}")
+        : "masquerade";
 }

@@ -93,6 +93,9 @@ public sealed class VmCostMeter : IKernelCostMeter
     public string? TryConfigure(RouterConfig config)
     {
         _applied = null;
+        // The nat_attempt windows need the port-clash tuples (PortClashPlan), which the guest's routes do not carry.
+        if (config.MasqueradePorts > 0)
+            return "the VM meter sends its own tuples (one source, a distinct port pair per flow), not the port-clash plan this stage needs";
         string script = $"nft delete table ip {RouterRuleset.Table} 2>/dev/null; true";
         if (config.Forward && !config.IsPlainForwarding)
         {

@@ -16,12 +16,15 @@ public enum OwnedKind
 
     /// <summary>A file the process made in a temp folder (the marker holds its full path).</summary>
     TempFile,
+
+    /// <summary>A tracefs instance of the host kernel (instances/NAME), whose enabled event would keep tracing after a kill.</summary>
+    TraceInstance,
 }
 
 /// <summary>What <see cref="OwnedResources.RemoveStale"/> removed.</summary>
-public readonly record struct StaleRemoval(int Owners, int Namespaces, int TempEntries, int DiagnosticFiles)
+public readonly record struct StaleRemoval(int Owners, int Namespaces, int TempEntries, int DiagnosticFiles, int TraceInstances = 0)
 {
-    public int Total => Namespaces + TempEntries + DiagnosticFiles;
+    public int Total => Namespaces + TempEntries + DiagnosticFiles + TraceInstances;
 }
 
 /// <summary>
@@ -108,7 +111,7 @@ public static partial class OwnedResources
     public static StaleRemoval RemoveStale()
     {
         if (!Directory.Exists(Root) || new DirectoryInfo(Root).LinkTarget is not null) return default;
-        int owners = 0, namespaces = 0, temps = 0, diagnostics = 0;
+        int owners = 0, namespaces = 0, temps = 0, diagnostics = 0, traces = 0;
         string[] folders;
         try
         {
@@ -159,6 +162,7 @@ public static partial class OwnedResources
                 }
                 if (entry == ProcessMarker) diagnostics += RemoveDiagnosticFiles(owner, ReadLine(marker));
                 else if (entry.StartsWith("netns.", StringComparison.Ordinal)) namespaces += RemoveNamespace(entry["netns.".Length..]) ? 1 : 0;
+                else if (entry.StartsWith("trace.", StringComparison.Ordinal)) traces += RemoveTraceInstance(entry["trace.".Length..]) ? 1 : 0;
                 else if (entry.StartsWith("tmpdir.", StringComparison.Ordinal) || entry.StartsWith("tmpfile.", StringComparison.Ordinal))
                     temps += RemoveTemp(entry[(entry.IndexOf('.', StringComparison.Ordinal) + 1)..], ReadLine(marker), entry.StartsWith("tmpdir.", StringComparison.Ordinal)) ? 1 : 0;
                 TryDelete(marker);
@@ -172,7 +176,19 @@ public static partial class OwnedResources
                 // Another process sweeping at the same moment, or a marker it could not read: left for later.
             }
         }
-        return new StaleRemoval(owners, namespaces, temps, diagnostics);
+        return new StaleRemoval(owners, namespaces, temps, diagnostics, traces);
+    }
+
+    /// <summary>
+    /// Removes a tracefs instance of the host kernel (rmdir also disables its events). tracefs is
+    /// mounted in a private mount namespace of its own (unshare -m), as the lab mounts it for use,
+    /// so the host's mounts stay as they were.
+    /// </summary>
+    static bool RemoveTraceInstance(string name)
+    {
+        if (!SafeName().IsMatch(name)) return false;
+        return CommandRunner.Run("unshare", ["-m", "--", "sh", "-c",
+            "T=/sys/kernel/tracing; [ -d $T/instances ] || mount -t tracefs nodev $T 2>/dev/null; [ -d \"$T/instances/$1\" ] && rmdir \"$T/instances/$1\"", "sh", name]).Succeeded;
     }
 
     static bool RemoveNamespace(string name)
@@ -223,9 +239,9 @@ public static partial class OwnedResources
 
     static string? MarkerPath(OwnedKind kind, string name)
     {
-        string leaf = kind == OwnedKind.Netns ? name : Path.GetFileName(Path.TrimEndingDirectorySeparator(name));
+        string leaf = kind is OwnedKind.Netns or OwnedKind.TraceInstance ? name : Path.GetFileName(Path.TrimEndingDirectorySeparator(name));
         if (!SafeName().IsMatch(leaf)) return null;
-        string prefix = kind switch { OwnedKind.Netns => "netns.", OwnedKind.TempDirectory => "tmpdir.", _ => "tmpfile." };
+        string prefix = kind switch { OwnedKind.Netns => "netns.", OwnedKind.TempDirectory => "tmpdir.", OwnedKind.TraceInstance => "trace.", _ => "tmpfile." };
         return Path.Combine(OwnFolder, prefix + leaf);
     }
 

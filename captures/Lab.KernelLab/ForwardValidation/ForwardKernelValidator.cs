@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using Lab.Captures.Frames;
 using Lab.KernelLab.Netfilter;
@@ -132,52 +131,27 @@ public sealed class ForwardKernelValidator
         return nl < 0 ? t : t[..nl];
     }
 
-    /// <summary>One trace played into the DUT: both links' sockets, the barriers, and what came out.</summary>
+    /// <summary>One trace played into the DUT: the barriers, over the links' <see cref="ForwardSegmentCollector"/>.</summary>
     sealed class Replay : IDisposable
     {
-        readonly ForwardKernelValidator _v;
         readonly ForwardTrace _trace;
-        readonly TapPort[] _ports = new TapPort[2];
-        readonly MacAddress[] _harnessMac, _dutMac;
-        readonly uint[] _harnessIp, _dutIp;
-        readonly int[] _count;
-        readonly CapturedSegment?[] _first;
-        readonly Dictionary<int, (uint Address, ushort Port)> _translation = [];
+        readonly ForwardSegmentCollector _links;
         readonly byte[] _frame = new byte[256];
-        readonly byte[] _rx = new byte[2048];
         readonly int[] _pending = new int[2];
         ushort _barrierSeq;
         int _slowWaits;
 
         public Replay(ForwardKernelValidator v, ForwardTrace trace)
         {
-            _v = v;
             _trace = trace;
-            var d = v._dut;
-            _harnessMac = [d.HostIngressMac, d.ReceiverMac];
-            _dutMac = [d.DutIngressMac, d.DutEgressMac];
-            _harnessIp = [Ip(ForwardDutScripts.ClientNextHop), Ip(ForwardDutScripts.ServerNextHop)];
-            _dutIp = [Ip(ForwardDutScripts.DutIngress), Ip(ForwardDutScripts.DutEgress)];
-            _count = new int[trace.Packets.Count];
-            _first = new CapturedSegment?[trace.Packets.Count];
-            _ports[0] = TapPort.Open(d.InjectNamespace, d.InjectInterface);
-            try
-            {
-                _ports[1] = TapPort.Open(d.CaptureNamespace, d.CaptureInterface);
-            }
-            catch
-            {
-                _ports[0].Dispose();
-                throw;
-            }
+            _links = new ForwardSegmentCollector(v._dut, trace);
         }
 
         public long[] Sent { get; } = new long[2];
 
         public List<string> Notes { get; } = [];
 
-        public IReadOnlyList<ForwardPacketObservation> Observations =>
-            [.. Enumerable.Range(0, _count.Length).Select(i => new ForwardPacketObservation(_count[i], _first[i]))];
+        public IReadOnlyList<ForwardPacketObservation> Observations => _links.Observations;
 
         public void Run(TextWriter? progress)
         {
@@ -194,11 +168,11 @@ public sealed class ForwardKernelValidator
                 bool natReply = p.Side == ForwardSide.Server && (p.Destination != p.OutAddress || p.DestinationPort != p.OutPort);
                 if (natReply)
                 {
-                    if (_translation.TryGetValue(p.Flow, out var t) || WaitForTranslation(p.Flow, out t)) destination = t;
+                    if (_links.TryTranslation(p.Flow, out var t) || WaitForTranslation(p.Flow, out t)) destination = t;
                     else redirectedToModel++;
                 }
-                int n = ForwardFrames.Write(_frame, p, seqs[i], _harnessMac[side], _dutMac[side], destination);
-                _ports[side].Send(_frame.AsSpan(0, n));
+                int n = ForwardFrames.Write(_frame, p, seqs[i], _links.HarnessMac(side), _links.DutMac(side), destination);
+                _links.Send(side, _frame.AsSpan(0, n));
                 Sent[side]++;
                 if (++_pending[side] >= Window) Barrier(side);
                 last = side;
@@ -207,8 +181,8 @@ public sealed class ForwardKernelValidator
             }
             Barrier(0);
             Barrier(1);
-            Drain(0, TimeSpan.FromMilliseconds(200));
-            Drain(1, TimeSpan.FromMilliseconds(200));
+            _links.Drain(0, TimeSpan.FromMilliseconds(200));
+            _links.Drain(1, TimeSpan.FromMilliseconds(200));
             if (redirectedToModel > 0)
                 Notes.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{redirectedToModel} server packets of flows the kernel never forwarded went to the model's translated address and port"));
@@ -220,7 +194,7 @@ public sealed class ForwardKernelValidator
         {
             var limit = _slowWaits < 3 ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(50);
             long deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;
-            while (!_translation.TryGetValue(flow, out translation))
+            while (!_links.TryTranslation(flow, out translation))
             {
                 long left = deadline - Environment.TickCount64;
                 if (left <= 0)
@@ -228,64 +202,19 @@ public sealed class ForwardKernelValidator
                     _slowWaits++;
                     return false;
                 }
-                int n = _ports[1].Receive(_rx, TimeSpan.FromMilliseconds(left));
-                if (n > 0) Capture(1, _rx.AsSpan(0, n));
+                _links.ReceiveOne(1, TimeSpan.FromMilliseconds(left));
             }
             return true;
         }
 
-        /// <summary>An echo to the DUT on <paramref name="side"/>'s link; returns once its reply is back, reading both sides meanwhile.</summary>
+        /// <summary>An echo to the DUT on <paramref name="side"/>'s link (<see cref="ForwardSegmentCollector.Barrier"/>).</summary>
         void Barrier(int side)
         {
-            _barrierSeq++;
-            int n = EchoBarrierFrames.Write(_frame, _harnessMac[side], _dutMac[side], ForwardFrames.Address(_harnessIp[side]), ForwardFrames.Address(_dutIp[side]), EchoId, _barrierSeq, identification: 0);
-            _ports[side].Send(_frame.AsSpan(0, n));
+            _links.Barrier(side, EchoId, ++_barrierSeq, BarrierTimeout);
             Sent[side]++;
-            long deadline = Environment.TickCount64 + (long)BarrierTimeout.TotalMilliseconds;
-            while (true)
-            {
-                long left = deadline - Environment.TickCount64;
-                int len = left <= 0 ? -1 : _ports[side].Receive(_rx, TimeSpan.FromMilliseconds(left));
-                if (len < 0)
-                    throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
-                        $"the DUT did not answer barrier echo {_barrierSeq} on the {(side == 0 ? "ingress" : "egress")} link within {BarrierTimeout.TotalSeconds:0} s"));
-                var f = _rx.AsSpan(0, len);
-                if (EchoBarrierFrames.IsReply(f, EchoId, _barrierSeq)) break;
-                Capture(side, f);
-            }
             _pending[side] = 0;
-            Drain(1 - side, TimeSpan.Zero);
         }
 
-        void Drain(int side, TimeSpan quiet)
-        {
-            while (true)
-            {
-                int n = _ports[side].Receive(_rx, quiet);
-                if (n < 0) return;
-                Capture(side, _rx.AsSpan(0, n));
-            }
-        }
-
-        void Capture(int side, ReadOnlySpan<byte> f)
-        {
-            if (!CapturedSegment.TryParse(f, _harnessMac[side], out var s)) return;
-            int i = s.Identification;
-            if (i >= _count.Length) return;
-            var p = _trace.Packets[i];
-            // A copy on the side the packet was sent from is not the DUT's output.
-            if ((int)p.Side == side) return;
-            _count[i]++;
-            _first[i] ??= s;
-            if (p.Side == ForwardSide.Client) _translation.TryAdd(p.Flow, (s.Source, s.SourcePort));
-        }
-
-        public void Dispose()
-        {
-            _ports[0].Dispose();
-            _ports[1].Dispose();
-        }
+        public void Dispose() => _links.Dispose();
     }
-
-    static uint Ip(string a) => BinaryPrimitives.ReadUInt32BigEndian(System.Net.IPAddress.Parse(a).GetAddressBytes());
 }

@@ -16,98 +16,144 @@ public sealed record KernelProbe(long AtNanoseconds, long TakenNanoseconds, IRea
 /// <summary>The kernel's side of a timed script: per packet what came out of the DUT, and the probes.</summary>
 /// <param name="LateNanoseconds">The largest delay of any packet or probe behind its instant (the scheduling error of the replay).</param>
 public sealed record ScriptKernelRun(string Kernel, IReadOnlyList<ForwardPacketObservation> Packets, IReadOnlyList<KernelProbe> Probes,
-    long LateNanoseconds, IReadOnlyList<string> Notes);
+    long LateNanoseconds, IReadOnlyList<string> Notes)
+{
+    /// <summary>The skb:kfree_skb events between consecutive probes (and the end), with the packets sent in each; empty when not read.</summary>
+    public IReadOnlyList<DropInterval> DropIntervals { get; init; } = [];
+
+    /// <summary>Why the kernel's drop reasons were not read (not asked for, no tracefs), or null when they were.</summary>
+    public string? DropReasonsUnavailable { get; init; } = "not asked for";
+
+    /// <summary>
+    /// The drop reason the harness's own namespaces record for each frame the DUT forwards to them, or null where their drops
+    /// are not traced (the VM's tap side is outside the guest). On the host the client and server namespaces do not forward:
+    /// after the capture socket has copied a frame (taps run first in __netif_receive_skb_core), their IPv4 input finds no
+    /// route for the foreign destination and ip_error frees it with IP_INADDRERRORS (net/ipv4/route.c), in the same softirq.
+    /// </summary>
+    public string? HarnessDropReason { get; init; }
+
+    /// <summary>Whether the ruleset had a flowtable (the trace asked for one and the kernel has it).</summary>
+    public bool FlowtableUsed { get; init; }
+}
 
 /// <summary>
 /// Plays a scripted forward trace into a device under test in real time: packet i leaves at its
 /// simulated instant (<see cref="ForwardTracePacket.AtNanoseconds"/>, one simulated second = one real
 /// second, so conntrack's timeouts in whole seconds run as in the model), and at every probe instant
 /// <c>conntrack -L</c> and <c>conntrack -S</c> run in the DUT. A probe at t runs before the packets at
-/// t, as the model's probes do. Unlike <see cref="ForwardKernelValidator"/> there are no echo barriers
-/// (they would add ICMP conntrack entries and move conntrack -S): between events both links are read,
-/// and a packet leaves the veth or virtio queue long before the next event (the replay's lateness is
-/// reported). Client packets go into the ingress link, server packets into the egress link; a reply of
+/// t, as the model's probes do. On the host there are no echo barriers (they would add ICMP conntrack
+/// entries and move conntrack -S): between events both links are read, and a packet leaves the veth
+/// queue long before the next event (the replay's lateness is reported). In the VM (TCG) a packet can
+/// still sit in the virtio queue when a probe's command runs, so before each probe an echo barrier on
+/// both links waits until the guest has handled everything sent; a raw-priority nft table marks the
+/// echoes notrack, so they create no conntrack entry and move no conntrack -S counter
+/// (nf_conntrack_in returns at once for an untracked skb). The guest also hands received packets up one
+/// at a time (net.core.gro_normal_batch 1), as <see cref="ForwardKernelValidator"/> explains. Client packets go into the ingress link, server packets into the egress link; a reply of
 /// a flow the kernel translated is addressed to the translation seen on the server side (the kernel
 /// picks a moved port at random, nf_nat_l4proto_unique_tuple).
 /// </summary>
 public sealed class ScriptKernelPlayer
 {
     readonly IDeviceUnderTest _dut;
+    readonly bool _barriers;
+    readonly List<string> _setupNotes = [];
 
     public ScriptKernelPlayer(IDeviceUnderTest dut)
     {
         ArgumentNullException.ThrowIfNull(dut);
         _dut = dut;
         dut.Run(ForwardDutScripts.Network(dut));
+        _barriers = dut is VmDeviceUnderTest;
+        if (_barriers)
+        {
+            dut.Run("echo 1 > /proc/sys/net/core/gro_normal_batch");
+            _setupNotes.Add("the guest hands received packets up one at a time (net.core.gro_normal_batch 1 instead of 8), as the model handles them; before each probe an untracked echo barrier waits for the guest to handle what was sent");
+        }
         var (code, output) = dut.TryRun("nft list tables >/dev/null && conntrack -L >/dev/null 2>&1");
         if (code != 0) throw new ValidationHarnessException($"the DUT has no working nft or conntrack: {output.Trim()}");
+        (code, output) = dut.TryRun(ForwardDutScripts.ProbeFlowtable(dut));
+        if (code != 0) FlowtableUnavailableReason = $"the {dut.KernelRelease} kernel refuses an nft flowtable ({output.Trim().Split('\n')[0]})";
     }
 
-    /// <summary>Configures the DUT for <paramref name="trace"/> (ruleset without a flowtable, sysctls), then plays it with its probes.</summary>
-    public ScriptKernelRun Run(ForwardTrace trace, IReadOnlyList<long> probeNanoseconds, TextWriter? progress = null, CancellationToken cancellation = default)
+    /// <summary>Null when this kernel has the nftables flowtable, else why not.</summary>
+    public string? FlowtableUnavailableReason { get; }
+
+    /// <summary>nft table whose raw-priority chains keep the probes' echo barriers out of conntrack.</summary>
+    const string BarrierTable = "table inet lab_barrier {\n chain pre { type filter hook prerouting priority raw; icmp type echo-request notrack; }\n chain out { type filter hook output priority raw; icmp type echo-reply notrack; }\n}";
+
+    /// <summary>
+    /// Configures the DUT for <paramref name="trace"/> (ruleset, with the flowtable when the trace asks for one, sysctls), then
+    /// plays it with its probes. With <paramref name="dropReasons"/> the skb:kfree_skb events are read at every probe and at the end.
+    /// </summary>
+    /// <exception cref="ValidationHarnessException">The trace asks for a flowtable this kernel lacks, or the DUT refused the configuration.</exception>
+    public ScriptKernelRun Run(ForwardTrace trace, IReadOnlyList<long> probeNanoseconds, TextWriter? progress = null, CancellationToken cancellation = default, bool dropReasons = false)
     {
         ArgumentNullException.ThrowIfNull(trace);
         ArgumentNullException.ThrowIfNull(probeNanoseconds);
         if (trace.Packets.Count > ushort.MaxValue + 1) throw new ArgumentException("a script carries at most 65536 packets (the index is the IPv4 identification)", nameof(trace));
-        var notes = new List<string>();
-        var (code, output) = _dut.TryRun(ForwardDutScripts.Configure(trace.Dut, ForwardDutScripts.Ruleset(_dut, trace.Dut, flowtable: false)));
+        if (trace.Dut.Flowtable && FlowtableUnavailableReason is { } noFlowtable) throw new ValidationHarnessException(noFlowtable);
+        var notes = new List<string>(_setupNotes);
+        string barrier = _barriers ? $"nft delete table inet lab_barrier 2>/dev/null; nft -f - <<'LAB_BARRIER_END' || exit 1\n{BarrierTable}\nLAB_BARRIER_END\n" : "";
+        var (code, output) = _dut.TryRun(barrier + ForwardDutScripts.Configure(trace.Dut, ForwardDutScripts.Ruleset(_dut, trace.Dut, trace.Dut.Flowtable)));
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (line.StartsWith("unsettable ", StringComparison.Ordinal)) notes.Add($"net.netfilter.{line["unsettable ".Length..]} cannot be set in this DUT; the kernel's own value stayed");
             else if (line.StartsWith("missing ", StringComparison.Ordinal)) notes.Add($"net.netfilter.{line["missing ".Length..]} does not exist in this kernel");
         }
         if (code != 0) throw new ValidationHarnessException($"the DUT refused the forward ruleset or sysctls: {output.Trim()}");
-        using var play = new Replay(_dut, trace);
-        var probes = play.Run(probeNanoseconds, progress, cancellation);
-        notes.AddRange(play.Notes);
-        return new ScriptKernelRun(_dut.Description, play.Observations, probes, play.Late, notes);
+        KernelDropTrace? drops = null;
+        string? unavailable = "not asked for";
+        // On the host the frames are handled in this thread's softirq (see KernelDropTrace); the VM is the guest's own.
+        if (dropReasons) drops = KernelDropTrace.Start(_dut, out unavailable, ipv6: false, thread: _barriers ? null : KernelDropTrace.CurrentThreadId());
+        try
+        {
+            using var play = new Replay(_dut, trace, _barriers, drops);
+            var probes = play.Run(probeNanoseconds, progress, cancellation);
+            notes.AddRange(play.Notes);
+            return new ScriptKernelRun(_dut.Description, play.Observations, probes, play.Late, notes)
+            {
+                DropIntervals = play.Intervals, DropReasonsUnavailable = unavailable, FlowtableUsed = trace.Dut.Flowtable,
+                HarnessDropReason = _barriers ? null : "IP_INADDRERRORS",
+            };
+        }
+        finally
+        {
+            drops?.Stop();
+        }
     }
-
-    /// <summary>What the probe's four tool runs take on an idle host (measured about 20 ms here); beyond it a probe counts as late.</summary>
-    public const long ProbeToolsNanoseconds = 50_000_000;
 
     internal const string UdpMarker = "--- udp", StatsMarker = "--- stats";
 
     internal static string ProbeScript => $"conntrack -L -p tcp 2>/dev/null; echo '{UdpMarker}'; conntrack -L -p udp 2>/dev/null; echo '{StatsMarker}'; conntrack -S 2>/dev/null; echo nf_conntrack_count=$(conntrack -C)";
 
+    /// <summary>One script played into the DUT in real time, over the links' <see cref="ForwardSegmentCollector"/>.</summary>
     sealed class Replay : IDisposable
     {
         readonly IDeviceUnderTest _dut;
         readonly ForwardTrace _trace;
-        readonly TapPort[] _ports = new TapPort[2];
-        readonly MacAddress[] _harnessMac, _dutMac;
-        readonly int[] _count;
-        readonly CapturedSegment?[] _first;
-        readonly Dictionary<int, (uint Address, ushort Port)> _translation = [];
+        readonly ForwardSegmentCollector _links;
+        readonly bool _barriers;
+        readonly KernelDropTrace? _drops;
         readonly byte[] _frame = new byte[256];
-        readonly byte[] _rx = new byte[2048];
+        ushort _barrierSeq;
+        int _intervalStart;
 
-        public Replay(IDeviceUnderTest dut, ForwardTrace trace)
+        public Replay(IDeviceUnderTest dut, ForwardTrace trace, bool barriers, KernelDropTrace? drops)
         {
             _dut = dut;
             _trace = trace;
-            _harnessMac = [dut.HostIngressMac, dut.ReceiverMac];
-            _dutMac = [dut.DutIngressMac, dut.DutEgressMac];
-            _count = new int[trace.Packets.Count];
-            _first = new CapturedSegment?[trace.Packets.Count];
-            _ports[0] = TapPort.Open(dut.InjectNamespace, dut.InjectInterface);
-            try
-            {
-                _ports[1] = TapPort.Open(dut.CaptureNamespace, dut.CaptureInterface);
-            }
-            catch
-            {
-                _ports[0].Dispose();
-                throw;
-            }
+            _barriers = barriers;
+            _drops = drops;
+            _links = new ForwardSegmentCollector(dut, trace);
         }
+
+        public List<DropInterval> Intervals { get; } = [];
 
         public List<string> Notes { get; } = [];
 
         public long Late { get; private set; }
 
-        public IReadOnlyList<ForwardPacketObservation> Observations =>
-            [.. Enumerable.Range(0, _count.Length).Select(i => new ForwardPacketObservation(_count[i], _first[i]))];
+        public IReadOnlyList<ForwardPacketObservation> Observations => _links.Observations;
 
         public List<KernelProbe> Run(IReadOnlyList<long> probeTimes, TextWriter? progress, CancellationToken cancellation)
         {
@@ -128,11 +174,14 @@ public sealed class ScriptKernelPlayer
                 Late = Math.Max(Late, now - at);
                 if (probe)
                 {
-                    Drain(0);
-                    Drain(1);
-                    probes.Add(TakeProbe(at, Nanoseconds(clock)));
-                    // The tools read the table until they finish: a slow start (a busy host) is lateness too.
-                    Late = Math.Max(Late, Nanoseconds(clock) - at - ProbeToolsNanoseconds);
+                    if (_barriers)
+                    {
+                        _links.Barrier(0, EchoId, ++_barrierSeq, BarrierTimeout);
+                        _links.Barrier(1, EchoId, ++_barrierSeq, BarrierTimeout);
+                    }
+                    _links.Drain(0, TimeSpan.Zero);
+                    _links.Drain(1, TimeSpan.Zero);
+                    probes.Add(TakeProbe(at, Nanoseconds(clock), pi));
                     ti++;
                     progress?.Write(string.Create(CultureInfo.InvariantCulture, $"\r  {_trace.Check}: {at / 1e9:0.###} s, probe {ti}/{times.Count}   "));
                     continue;
@@ -143,17 +192,23 @@ public sealed class ScriptKernelPlayer
                 bool natReply = p.Side == ForwardSide.Server && (p.Destination != p.OutAddress || p.DestinationPort != p.OutPort);
                 if (natReply)
                 {
-                    Drain(1);
-                    if (_translation.TryGetValue(p.Flow, out var t)) destination = t;
+                    _links.Drain(1, TimeSpan.Zero);
+                    if (_links.TryTranslation(p.Flow, out var t)) destination = t;
                     else untranslated++;
                 }
-                int n = ForwardFrames.Write(_frame, p, seqs[pi], _harnessMac[side], _dutMac[side], destination);
-                _ports[side].Send(_frame.AsSpan(0, n));
+                int n = ForwardFrames.Write(_frame, p, seqs[pi], _links.HarnessMac(side), _links.DutMac(side), destination);
+                _links.Send(side, _frame.AsSpan(0, n));
                 pi++;
             }
             WaitUntil(clock, Nanoseconds(clock) + 200_000_000);
-            Drain(0);
-            Drain(1);
+            if (_barriers)
+            {
+                _links.Barrier(0, EchoId, ++_barrierSeq, BarrierTimeout);
+                _links.Barrier(1, EchoId, ++_barrierSeq, BarrierTimeout);
+            }
+            _links.Drain(0, TimeSpan.Zero);
+            _links.Drain(1, TimeSpan.Zero);
+            if (_drops is not null) Intervals.Add(new DropInterval(_intervalStart, packets.Count, _drops.Read()));
             if (untranslated > 0)
                 Notes.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{untranslated} replies of flows the kernel never forwarded went to the model's translated address and port"));
@@ -172,18 +227,28 @@ public sealed class ScriptKernelPlayer
                 if (left <= 0) return;
                 if (left > 2_000_000)
                 {
-                    var wait = TimeSpan.FromMilliseconds(Math.Min(50, (left - 1_000_000) / 1_000_000));
-                    int n = _ports[1].Receive(_rx, wait);
-                    if (n > 0) Capture(1, _rx.AsSpan(0, n));
-                    Drain(0);
+                    _links.ReceiveOne(1, TimeSpan.FromMilliseconds(Math.Min(50, (left - 1_000_000) / 1_000_000)));
+                    _links.Drain(0, TimeSpan.Zero);
                 }
                 else Thread.SpinWait(50);
             }
         }
 
-        KernelProbe TakeProbe(long at, long taken)
+        const ushort EchoId = 0x4c53; // "LS"
+        static readonly TimeSpan BarrierTimeout = TimeSpan.FromSeconds(60);
+        const string DropsMarker = "--- kfree_skb";
+
+        KernelProbe TakeProbe(long at, long taken, int sent)
         {
-            string text = _dut.Run(ProbeScript);
+            string text = _dut.Run(ProbeScript + (_drops is null ? "" : $"; echo '{DropsMarker}'; {_drops.ReadScript}"));
+            if (_drops is not null)
+            {
+                int d = text.IndexOf(DropsMarker + "\n", StringComparison.Ordinal);
+                if (d < 0) throw new FormatException($"probe output without its drop section: {text}");
+                Intervals.Add(new DropInterval(_intervalStart, sent, KernelDropTrace.Parse(text[d..])));
+                _intervalStart = sent;
+                text = text[..d];
+            }
             int u = text.IndexOf(UdpMarker + "\n", StringComparison.Ordinal), s = text.IndexOf(StatsMarker + "\n", StringComparison.Ordinal);
             if (u < 0 || s < u) throw new FormatException($"probe output without its sections: {text}");
             var entries = ConntrackListing.Parse(text[..u]).Concat(ConntrackListing.Parse(text[(u + UdpMarker.Length + 1)..s])).ToList();
@@ -191,32 +256,6 @@ public sealed class ScriptKernelPlayer
             return new KernelProbe(at, taken, entries, stats);
         }
 
-        void Drain(int side)
-        {
-            while (true)
-            {
-                int n = _ports[side].Receive(_rx, TimeSpan.Zero);
-                if (n < 0) return;
-                Capture(side, _rx.AsSpan(0, n));
-            }
-        }
-
-        void Capture(int side, ReadOnlySpan<byte> f)
-        {
-            if (!CapturedSegment.TryParse(f, _harnessMac[side], out var s)) return;
-            int i = s.Identification;
-            if (i >= _count.Length) return;
-            var p = _trace.Packets[i];
-            if ((int)p.Side == side) return;
-            _count[i]++;
-            _first[i] ??= s;
-            if (p.Side == ForwardSide.Client) _translation.TryAdd(p.Flow, (s.Source, s.SourcePort));
-        }
-
-        public void Dispose()
-        {
-            _ports[0].Dispose();
-            _ports[1].Dispose();
-        }
+        public void Dispose() => _links.Dispose();
     }
 }

@@ -82,13 +82,9 @@ public static class BenchTrendReport
         var plot = Charts.Lines(title, "Run (commit, oldest first)", log ? "Ratio to the reference (log scale)" : "Ratio to the reference",
             lines, [.. suite.Runs.Select(r => r.Label)]);
         if (log) LogAxis.Apply(plot.Axes.Left, min, max);
-        // The latest runs (right) are the point of the figure: a short legend goes top left, a long one beside the plot.
-        if (lines.Count > 4)
-        {
-            plot.ShowLegend(ScottPlot.Edge.Right);
-            plot.Legend.FontSize = FigureStyle.LegendSize * 0.75f;
-        }
-        else plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
+        // Charts.Lines puts the legend beside the plot (it never covers a run); a long one in smaller type.
+        if (lines.Count > 4) plot.Legend.FontSize = Math.Min(plot.Legend.FontSize ?? FigureStyle.LegendSize, FigureStyle.LegendSize * 0.75f);
+        if (lines.Count == 1) Charts.LegendBeside(plot, lines.Select(l => l.Label));
         // Half a category of room either side, so the first and last labels are not cut.
         plot.Axes.SetLimitsX(-0.5, suite.Runs.Count - 0.5);
         string caption = "Median per operation divided by the reference's median in the same run; lower is faster. "

@@ -59,6 +59,10 @@ public static class SweepFigures
                 if (p.Metrics.TryGetValue(metric, out var m)) max = Math.Max(max, Math.Max(Math.Abs(m.Mean), Math.Abs(Display.Ci(m).High is var h && double.IsNaN(h) ? 0 : h)));
         var yUnit = HumanUnit.For(unitName, max);
 
+        // Counts, rates, ratios, latencies and utilisations cannot be negative: a Student-t interval
+        // that reaches below zero is cut there, and the axis starts at zero.
+        bool nonNegative = c.Sides().All(s => s.Summary.Points.All(p => !p.Metrics.TryGetValue(metric, out var m) || m.Mean >= 0));
+        bool clipped = false;
         var groups = new List<string>();
         foreach (var p in c.After.Summary.Points)
         {
@@ -73,19 +77,18 @@ public static class SweepFigures
             if (c.Before is not null)
             {
                 var beforePoints = afterPoints.Select(c.BeforePoint).Where(b => b is not null && b.Metrics.ContainsKey(metric)).Select(b => b!).ToList();
-                if (beforePoints.Count > 0) series.Add(Series(Label(groups[gi], "before"), beforePoints, xAxis, metric, yUnit, gi, dashed: true));
+                if (beforePoints.Count > 0) series.Add(Series(Label(groups[gi], "before"), beforePoints, xAxis, metric, yUnit, gi, dashed: true, nonNegative, ref clipped));
             }
-            if (afterPoints.Count > 0) series.Add(Series(Label(groups[gi], c.Comparing ? "after" : ""), afterPoints, xAxis, metric, yUnit, gi, dashed: false));
+            if (afterPoints.Count > 0) series.Add(Series(Label(groups[gi], c.Comparing ? "after" : ""), afterPoints, xAxis, metric, yUnit, gi, dashed: false, nonNegative, ref clipped));
         }
         if (series.Count == 0) yield break;
         string coincide = Coinciding(series);
         string title = $"{MetricCatalog.Title(metric)} against {Display.ShortName(sweep[0])}";
-        bool nonNegative = series.All(s => s.Ys.All(y => y >= 0) && (s.Low?.All(y => y >= 0) ?? true));
         var plot = Charts.Lines(title, xAxis.Label, Display.WithUnit(MetricCatalog.Title(metric), yUnit), series, xAxis.Numeric ? null : xAxis.Values,
             xTicks: xAxis.Log2 ? (xAxis.Positions, xAxis.Values.ToArray()) : null, zeroBased: nonNegative);
         string others = sweep.Count > 1 ? $" One line per {string.Join(", ", sweep.Skip(1))}." : "";
         string compare = c.Comparing ? " Dashed, open markers: before (baseline); solid: after." : "";
-        string zero = nonNegative ? " The y axis starts at zero." : "";
+        string zero = !nonNegative ? "" : clipped ? " The y axis starts at zero; intervals reaching below zero are cut there (the quantity cannot be negative)." : " The y axis starts at zero.";
         string caption = $"Mean over {c.After.Summary.Run.Replications} replication(s); error bars: 95% confidence interval.{others}{compare}{zero}{coincide}";
         yield return new Figure(n.Figure($"{metric}-vs-{Display.ShortName(sweep[0])}"), title, caption, plot);
     }
@@ -113,10 +116,45 @@ public static class SweepFigures
             if (same.Count < 2) continue;
             var labels = same.Select(k => series[k].Label).ToList();
             notes.Add(string.Join(" and ", labels));
-            foreach (int k in same)
-                series[k] = series[k] with { Label = $"{series[k].Label} (= {string.Join(", ", labels.Where(l => l != series[k].Label))})" };
+            // One legend entry for the set, on the series drawn last (on top, the one visible).
+            foreach (int k in same) series[k] = series[k] with { Label = "" };
+            series[same[^1]] = series[same[^1]] with { Label = MergedLabel(labels) };
         }
         return notes.Count == 0 ? "" : " Identical values, drawn on top of each other: " + string.Join("; ", notes) + ".";
+    }
+
+    /// <summary>
+    /// A short legend entry for identical series: "cores=4, 8 (identical)", "cores=1 (before = after)",
+    /// "cores=4, 8 (before = after)"; labels of another shape are joined with " = ".
+    /// </summary>
+    public static string MergedLabel(IReadOnlyList<string> labels)
+    {
+        var parts = labels.Select(SplitSide).ToList();
+        var groups = parts.Select(p => p.Group).Distinct().ToList();
+        var sides = parts.Select(p => p.Side).Distinct().ToList();
+        bool product = groups.Count * sides.Count == parts.Count && parts.Distinct().Count() == parts.Count;
+        if (!product) return string.Join(" = ", labels);
+        string group = CompactGroups(groups);
+        if (sides.Count == 1 && sides[0].Length == 0) return $"{group} (identical)";
+        if (sides.Any(s => s.Length == 0)) return string.Join(" = ", labels);
+        return $"{group} ({string.Join(" = ", sides)})";
+    }
+
+    static (string Group, string Side) SplitSide(string label)
+    {
+        foreach (var side in new[] { "before", "after" })
+            if (label.EndsWith($" ({side})", StringComparison.Ordinal)) return (label[..^(side.Length + 3)], side);
+        return label is "before" or "after" ? ("", label) : (label, "");
+    }
+
+    /// <summary>"cores=1", "cores=4", "cores=8" as "cores=1, 4, 8" when every group is one key=value of the same key.</summary>
+    static string CompactGroups(List<string> groups)
+    {
+        if (groups.Count == 1) return groups[0];
+        var kv = groups.Select(g => g.Split('=')).ToList();
+        if (groups.All(g => !g.Contains(", ", StringComparison.Ordinal)) && kv.All(p => p.Length == 2) && kv.All(p => p[0] == kv[0][0]))
+            return $"{kv[0][0]}={string.Join(", ", kv.Select(p => p[1]))}";
+        return string.Join("; ", groups);
     }
 
     static string Label(string group, string side) =>
@@ -125,7 +163,7 @@ public static class SweepFigures
     static string GroupKey(SweepPoint p, IReadOnlyList<string> sweep) =>
         string.Join(", ", sweep.Skip(1).Select(s => $"{Display.ShortName(s)}={p.Parameter(s)}"));
 
-    static LineSeries Series(string label, List<SweepPoint> points, ParameterAxis x, string metric, HumanUnit y, int colour, bool dashed)
+    static LineSeries Series(string label, List<SweepPoint> points, ParameterAxis x, string metric, HumanUnit y, int colour, bool dashed, bool nonNegative, ref bool clipped)
     {
         var xs = new double[points.Count];
         var ys = new double[points.Count];
@@ -139,6 +177,11 @@ public static class SweepFigures
             xs[i] = x.Position(points[i].Parameter(x.Name));
             ys[i] = y.Apply(m.Mean);
             low[i] = y.Apply(double.IsNaN(l) ? m.Mean : l);
+            if (nonNegative && low[i] < 0)
+            {
+                low[i] = 0;
+                clipped = true;
+            }
             high[i] = y.Apply(double.IsNaN(h) ? m.Mean : h);
             spread |= low[i] != ys[i] || high[i] != ys[i];
         }

@@ -107,6 +107,7 @@ public static class Tables
         var header = summary.SweepParameters.Select(Display.ShortName).ToList();
         header.AddRange(["Metric", "Unit", "Before", "After", "Change", "Change %", "p", "Significant"]);
         var rows = new List<IReadOnlyList<string>>();
+        var magnitude = new List<double>();
         var byName = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var p in summary.Points)
         {
@@ -127,6 +128,7 @@ public static class Tables
                 row.AddRange([MetricCatalog.Title(name), unit.Label, Display.MeanCi(before, unit), Display.MeanCi(after, unit),
                     Display.Signed(unit.Apply(delta)), Display.Percent(before.Mean, after.Mean), Display.P(w), Display.Significance(w)]);
                 rows.Add(row);
+                magnitude.Add(before.Mean == 0 ? (delta == 0 ? 0 : double.PositiveInfinity) : Math.Abs(delta / before.Mean));
                 if (!sweep) byName[name] = row;
             }
         }
@@ -137,22 +139,34 @@ public static class Tables
             Note = $"Change = after − before. p: two-sided Welch t-test over replications; significant when p < 0.05. {IntervalNote}{unmatched}{missing}",
             FirstNumericColumn = summary.SweepParameters.Count + 2,
             KeyColumns = summary.SweepParameters.Count + 1,
-            SlideRows = sweep ? SignificantRows(rows) : SlideRowsOf(selected, byName, rows.Count),
+            SlideRows = sweep ? SignificantRows(rows, magnitude) : SlideRowsOf(selected, byName, rows.Count),
             SlideNote = !sweep ? $"The key metrics; all {rows.Count} are in report.html and the CSV."
-                : rows.Any(r => r[^1] == "yes") ? $"The {rows.Count(r => r[^1] == "yes")} significant changes (p < 0.05) of {rows.Count} rows; every row is in report.html and the CSV."
+                : SignificantCount(rows) > SlideSignificantRows ? $"The {SlideSignificantRows} largest relative changes of the {SignificantCount(rows)} significant ones (p < 0.05) among {rows.Count} rows; every row is in report.html and the CSV."
+                : rows.Any(r => r[^1] == "yes") ? $"The {SignificantCount(rows)} significant changes (p < 0.05) of {rows.Count} rows; every row is in report.html and the CSV."
                 : $"No change is significant (p < 0.05) at any point; all {rows.Count} rows are in report.html and the CSV.",
         };
     }
 
+    /// <summary>A sweep comparison's slides show at most this many significant changes: one slide of rows, not a listing.</summary>
+    public const int SlideSignificantRows = 16;
+
+    static int SignificantCount(List<IReadOnlyList<string>> rows) => rows.Count(r => r[^1] == "yes");
+
     /// <summary>
     /// A sweep's comparison has a row per point and metric, too many for slides: they show the
-    /// significant changes only. Null (every row) when no point has the replications for the test.
+    /// significant changes only, and of more than <see cref="SlideSignificantRows"/> the largest relative
+    /// ones. Null (every row) when no point has the replications for the test.
     /// </summary>
-    static List<IReadOnlyList<string>>? SignificantRows(List<IReadOnlyList<string>> rows)
+    static List<IReadOnlyList<string>>? SignificantRows(List<IReadOnlyList<string>> rows, List<double> magnitude)
     {
         if (rows.All(r => r[^1] == "n/a")) return null;
-        var significant = rows.Where(r => r[^1] == "yes").ToList();
-        return significant.Count == rows.Count ? null : significant;
+        var significant = Enumerable.Range(0, rows.Count).Where(i => rows[i][^1] == "yes").ToList();
+        if (significant.Count > SlideSignificantRows)
+        {
+            // The largest relative changes first (ties in table order), then back in table order (point by point).
+            significant = [.. significant.OrderByDescending(i => magnitude[i]).ThenBy(i => i).Take(SlideSignificantRows).Order()];
+        }
+        return significant.Count == rows.Count ? null : significant.Select(i => rows[i]).ToList();
     }
 
     /// <summary>Provenance of every results folder, in full (the footers abbreviate the hash).</summary>

@@ -1,5 +1,7 @@
 using ScottPlot;
 
+using static Lab.Reports.Figures.FigureStyle;
+
 namespace Lab.Reports.Figures;
 
 /// <summary>
@@ -44,8 +46,12 @@ public static class Charts
                         neg[i] = Math.Max(0, line.Ys[i] - low[i]);
                         pos[i] = Math.Max(0, high[i] - line.Ys[i]);
                     }
-                    var bars = new ScottPlot.Plottables.ErrorBar(line.Xs, line.Ys, null, null, neg, pos)
+                    // By name: the constructor's positional order is not (negative, positive), and an
+                    // interval cut at zero is asymmetric.
+                    var bars = new ScottPlot.Plottables.ErrorBar(line.Xs, line.Ys, null, null, null, null)
                     {
+                        YErrorNegative = neg,
+                        YErrorPositive = pos,
                         Color = colour,
                         LineWidth = 4,
                         CapSize = 24,
@@ -70,7 +76,9 @@ public static class Charts
             for (int i = 0; i < ticks.Positions.Length; i++) manual.AddMajor(ticks.Positions[i], ticks.Labels[i]);
             plot.Axes.Bottom.TickGenerator = manual;
         }
-        if (series.Count > 1 || (shaded is not null && shadedLabel.Length > 0)) plot.ShowLegend(Alignment.UpperRight);
+        // The legend goes beside the data area, never over it: with several series (a sweep's
+        // groups, before and after) an inset legend covered points in the upper right.
+        if (series.Count > 1 || (shaded is not null && shadedLabel.Length > 0)) LegendBeside(plot, series.Select(s => s.Label).Append(shadedLabel));
         else plot.HideLegend();
         plot.Axes.Margins(0.04, 0.1);
         if (zeroBased && series.Count > 0 && series.Any(s => s.Xs.Length > 0))
@@ -78,10 +86,25 @@ public static class Charts
             double xMin = series.Where(s => s.Xs.Length > 0).Min(s => s.Xs.Min()), xMax = series.Where(s => s.Xs.Length > 0).Max(s => s.Xs.Max());
             double yMax = series.Where(s => s.Ys.Length > 0).Max(s => Math.Max(s.Ys.Max(), s.High?.Max() ?? 0));
             double xPad = xMax > xMin ? (xMax - xMin) * 0.04 : 0.5;
-            // Room above the highest point for the legend in the upper right.
-            plot.Axes.SetLimits(xMin - xPad, xMax + xPad, 0, yMax > 0 ? yMax * (series.Count > 1 ? 1.35 : 1.1) : 1);
+            plot.Axes.SetLimits(xMin - xPad, xMax + xPad, 0, yMax > 0 ? yMax * 1.1 : 1);
         }
         return plot;
+    }
+
+    /// <summary>At most this share of the figure's width goes to a legend beside the data.</summary>
+    public const double LegendShare = 0.32;
+
+    /// <summary>
+    /// The legend in its own panel right of the data area, so that it covers no data; long labels
+    /// (benchmark names) get smaller type, down to 55%, so that the legend takes at most
+    /// <see cref="LegendShare"/> of the width (DejaVu Sans averages about 0.6 em a character, plus the symbol).
+    /// </summary>
+    public static void LegendBeside(Plot plot, IEnumerable<string>? labels = null)
+    {
+        plot.ShowLegend(Edge.Right);
+        int longest = labels?.Select(l => l.Length).DefaultIfEmpty(0).Max() ?? 0;
+        double room = Width * LegendShare - plot.Legend.SymbolWidth - 60;
+        if (longest > 0) plot.Legend.FontSize = (float)Math.Max(LegendSize * 0.55, Math.Min(LegendSize, room / (0.6 * longest)));
     }
 
     /// <summary>Grouped bars: one bar per group in each category, side by side.</summary>
@@ -117,7 +140,7 @@ public static class Charts
             plottable.LegendText = group.Label;
         }
         CategoryTicks(plot.Axes.Bottom, categories);
-        if (groups.Count > 1) plot.ShowLegend(Alignment.UpperLeft);
+        if (groups.Count > 1) LegendBeside(plot, groups.Select(g => g.Label));
         plot.Axes.Margins(bottom: 0, top: 0.15);
         return plot;
     }
@@ -140,7 +163,7 @@ public static class Charts
             plottable.LegendText = layers[l];
         }
         CategoryTicks(plot.Axes.Bottom, categories);
-        plot.ShowLegend(Alignment.UpperRight);
+        LegendBeside(plot, layers);
         plot.Axes.Margins(bottom: 0, top: 0.2);
         return plot;
     }

@@ -5,34 +5,32 @@ namespace Lab.Reports.Writers;
 /// <summary>
 /// Splits a table's columns over slides: the key columns (sweep parameters, metric name) on every
 /// slide, the others added while the estimated width fits the slide. Widths are estimated from
-/// the text at the slides' 24 px DejaVu Sans (its advance widths: digits 0.636 em, narrow letters
-/// and punctuation about 0.34 em, others about 0.6 em; bold headers 10% wider; 28 px cell
+/// the text at the slides' 24 px DejaVu Sans, measured from the font (bold headers; 28 px cell
 /// padding); the browser test checks that no slide overflows.
 /// </summary>
 public static class SlideTable
 {
-    /// <summary>The slide's content width (1600 px less 2 x 60 px padding) with a margin for the estimate's error.</summary>
-    public const double Budget = 1380;
+    /// <summary>
+    /// The slide's content width (1600 px less 2 x 60 px padding) less 20 px for the estimate's error:
+    /// digits and the ± are DejaVu Sans's own advance widths, so the estimate is close (the browser test
+    /// checks that nothing overflows).
+    /// </summary>
+    public const double Budget = 1460;
 
-    const double FontPx = 24, CharPx = 15, HeaderCharPx = 16.5, PaddingPx = 28;
+    const double FontPx = 24, CharPx = 15, PaddingPx = 28;
 
-    /// <summary>Estimated advance width of <paramref name="text"/> in em of DejaVu Sans.</summary>
-    static double Em(string text)
+    static readonly object FontLock = new();
+    static readonly SkiaSharp.SKFont Regular = new(SkiaSharp.SKTypeface.FromFamilyName("DejaVu Sans", SkiaSharp.SKFontStyle.Normal), 1000);
+    static readonly SkiaSharp.SKFont Bold = new(SkiaSharp.SKTypeface.FromFamilyName("DejaVu Sans", SkiaSharp.SKFontStyle.Bold), 1000);
+
+    /// <summary>
+    /// Advance width of <paramref name="text"/> in em of DejaVu Sans (the slides' first font), bold for
+    /// headers, measured from the font itself: a per-character table underestimated bold headers
+    /// ("reorder_probability") and the table ran past the slide.
+    /// </summary>
+    static double Em(string text, bool bold = false)
     {
-        double em = 0;
-        foreach (char ch in text)
-        {
-            em += ch switch
-            {
-                >= '0' and <= '9' => 0.636,
-                ' ' or '.' or ',' or ':' or ';' or '(' or ')' or 'i' or 'l' or 'j' or 't' or 'f' or 'r' => 0.34,
-                '±' or '−' or '+' or '=' or '<' or '>' => 0.838,
-                'm' or 'w' or 'M' or 'W' => 0.9,
-                >= 'A' and <= 'Z' => 0.7,
-                _ => 0.6,
-            };
-        }
-        return em;
+        lock (FontLock) return (bold ? Bold : Regular).MeasureText(text) / 1000.0;
     }
 
     /// <summary>Text cells wrap at spaces: estimate them at no more than this many characters.</summary>
@@ -78,10 +76,15 @@ public static class SlideTable
         return groups;
     }
 
-    /// <summary>Room for the table on a slide under its heading and above its caption, px.</summary>
-    public const double HeightBudget = 560;
+    /// <summary>
+    /// Room for the table on a slide, px: 900 less the 40 px top padding, the heading (63 px), a caption
+    /// of up to three lines (76 px) and a two-line footer (50 px) is 671 px; 660 leaves a margin (a
+    /// 4 x 4 sweep's 16 rows with a two-line header need 657).
+    /// </summary>
+    public const double HeightBudget = 660;
 
-    const double RowPx = 41, LinePx = 28;
+    /// <summary>A one-line row: 24 px type at DejaVu Sans's line height (1.164 em, 28 px), 2 x 4 px padding and a 1 px rule.</summary>
+    const double RowPx = 37, LinePx = 28;
 
     /// <summary>
     /// Splits <paramref name="rows"/> into slides of at most <paramref name="maxRows"/> rows whose
@@ -91,7 +94,7 @@ public static class SlideTable
     public static IReadOnlyList<(int Start, int Count)> RowGroups(ReportTable t, IReadOnlyList<IReadOnlyList<string>> rows, IReadOnlyList<int> columns, int maxRows)
     {
         var heights = rows.Select(r => RowPx + LinePx * (Lines(t, r, columns) - 1)).ToList();
-        double header = RowPx + LinePx * (columns.Max(c => (int)Math.Ceiling(t.Header[c].Length * HeaderCharPx / Math.Max(1, Width(t, c) - PaddingPx))) - 1);
+        double header = RowPx + LinePx * (columns.Max(c => HeaderLines(t, c)) - 1);
         var greedy = FillRows(heights, HeightBudget - header, maxRows);
         if (greedy.Count < 2) return greedy;
         var even = FillRows(heights, HeightBudget - header, (rows.Count + greedy.Count - 1) / greedy.Count);
@@ -117,6 +120,27 @@ public static class SlideTable
         return groups;
     }
 
+    /// <summary>
+    /// Lines a header takes, wrapped at spaces into its column's estimated width with the same bold
+    /// advance widths that sized the column (a per-character average wrapped "cores" over two lines).
+    /// </summary>
+    static int HeaderLines(ReportTable t, int column)
+    {
+        double room = Width(t, column) - PaddingPx, used = 0;
+        int lines = 1;
+        foreach (var word in t.Header[column].Split(' '))
+        {
+            double w = Em(word, bold: true) * FontPx, space = used > 0 ? Em(" ", bold: true) * FontPx : 0;
+            if (used > 0 && used + space + w > room + 0.5)
+            {
+                lines++;
+                used = w;
+            }
+            else used += space + w;
+        }
+        return lines;
+    }
+
     /// <summary>Lines the row's tallest cell takes: text wraps at the column's estimated width; numbers do not wrap.</summary>
     static int Lines(ReportTable t, IReadOnlyList<string> row, IReadOnlyList<int> columns)
     {
@@ -134,7 +158,7 @@ public static class SlideTable
     static double Width(ReportTable t, int column)
     {
         bool numeric = column >= t.FirstNumericColumn;
-        double header = t.Header[column].Split(' ').Max(w => Em(w)) * FontPx * 1.1;
+        double header = t.Header[column].Split(' ').Max(w => Em(w, bold: true)) * FontPx;
         double cells = 0;
         foreach (var row in t.SlideRows ?? t.Rows)
         {

@@ -13,7 +13,8 @@ namespace Lab.Reports.Writers;
 /// </summary>
 public static class SlidesWriter
 {
-    public const int RowsPerSlide = 10;
+    /// <summary>A 4 x 4 sweep's table fits one slide (16 rows of 37 px and the header in <see cref="SlideTable.HeightBudget"/>).</summary>
+    public const int RowsPerSlide = 16;
 
     const string Css = """
         @page { size: 1600px 900px; margin: 0; }
@@ -29,7 +30,7 @@ public static class SlidesWriter
         .slide svg.figure { height: 100%; width: auto; max-width: 100%; }
         .slide .caption { font-size: 20px; color: #555; margin: 6px 0 0; text-align: center; }
         .slide table { border-collapse: collapse; font-size: 24px; font-variant-numeric: tabular-nums; max-width: 100%; }
-        .slide th, .slide td { padding: 6px 14px; border-bottom: 1px solid #ccc; text-align: left; overflow-wrap: anywhere; }
+        .slide th, .slide td { padding: 4px 14px; border-bottom: 1px solid #ccc; text-align: left; overflow-wrap: anywhere; }
         .slide thead th { border-bottom: 3px solid #1a1a1a; }
         .slide .num { text-align: right; white-space: nowrap; }
         .slide .flag { color: #D55E00; font-weight: bold; }

@@ -16,7 +16,7 @@ public static class CalibrateCommands
         var kernel = new Option<string>("--kernel") { Description = "host: this machine's kernel in namespaces; vm: the Debian kernel under qemu (emulated: not a speed)", DefaultValueFactory = _ => "host" };
         var outPath = new Option<string?>("--out") { Description = "Profile file to write (default results/calibration-KERNEL-DATE.yaml); an existing file is replaced only if it is a cost profile" };
         var packets = new Option<long?>("--packets") { Description = "Packets per window (default 1000000 on the host, 20000 in the emulated vm; new-flow windows stop at 200,000)" };
-        var repeat = new Option<int>("--repeat") { Description = "Passes; every stage gets a 95% Student-t interval over them", DefaultValueFactory = _ => 5 };
+        var repeat = new Option<int>("--repeat") { Description = "Passes; every stage gets a 95% Student-t interval over them", DefaultValueFactory = _ => new CalibrationOptions().Repeat };
         var only = new Option<string?>("--only") { Description = "Stages to measure, comma-separated (baseline,forward,conntrack_lookup,...)" };
         var compare = new Option<string?>("--compare") { Description = "An earlier profile: print each stage's change with its 95% noise; exit 1 on a change beyond --threshold outside the noise" };
         var from = new Option<string?>("--from") { Description = "With --compare: compare this saved profile instead of measuring" };
@@ -25,10 +25,11 @@ public static class CalibrateCommands
         var frame = new Option<string>("--frame") { Description = "Frame size with FCS", DefaultValueFactory = _ => "64B" };
         var accounting = new Option<string>("--accounting") { Description = "proc-stat: busy time of all CPUs (/proc/stat; needs a quiet machine); thread: the injecting thread's CPU time, which holds the forwarding softirqs (host only; robust on a busy machine)", DefaultValueFactory = _ => "proc-stat" };
         var noStore = new Option<bool>("--no-store") { Description = "Do not record the calibration in the results store" };
+        var blocks = new Option<int>("--blocks") { Description = "Blocks per pass: each window is split into this many blocks and the configurations alternate block by block (ABBA); a stage's value per pass is the median of its paired block differences", DefaultValueFactory = _ => new CalibrationOptions().Blocks };
         var flows = new Option<int>("--flows") { Description = "Established flows the traffic cycles through", DefaultValueFactory = _ => 1000 };
         var cmd = new Command("calibrate", "Measure the kernel's CPU cost per packet of each stage the models charge for, and write a cost profile")
         {
-            kernel, outPath, packets, repeat, only, compare, from, threshold, machine, frame, flows, accounting, noStore,
+            kernel, outPath, packets, repeat, blocks, only, compare, from, threshold, machine, frame, flows, accounting, noStore,
         };
         cmd.SetAction(pr =>
         {
@@ -37,6 +38,7 @@ public static class CalibrateCommands
             {
                 Packets = pr.GetValue(packets) ?? (pr.GetValue(kernel) == "vm" ? 20_000 : 1_000_000),
                 Repeat = pr.GetValue(repeat),
+                Blocks = pr.GetValue(blocks),
                 Only = pr.GetValue(only) is string o ? [.. o.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] : null,
                 FrameBytes = FrameBytes(pr.GetValue(frame)!),
                 Flows = pr.GetValue(flows),

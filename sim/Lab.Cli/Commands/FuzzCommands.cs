@@ -46,7 +46,7 @@ public static class FuzzCommands
             IFuzzKernel fuzzKernel = k switch
             {
                 "host" => HostFuzzKernel.Open(j, cancellation),
-                "vm" => throw new LabInputException("--kernel vm: scripted scenarios are not played into the VM yet (lab validate of scripts runs on the host kernel only; the VM path is being built), so ESP flows and the flowtable cannot be fuzzed; use --kernel host"),
+                "vm" => throw new LabInputException("--kernel vm: not built yet: lab fuzz plays each case on a fresh device, and a VM runner (one booted guest reused across cases with its conntrack table and counters reset, behind IFuzzKernel) does not exist; ESP flows and the flowtable cannot be fuzzed yet; use --kernel host"),
                 _ => throw new LabInputException($"--kernel: expected host or vm, found '{k}'"),
             };
             var output = pr.InvocationConfiguration.Output;

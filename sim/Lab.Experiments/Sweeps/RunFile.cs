@@ -7,7 +7,7 @@ namespace Lab.Experiments.Sweeps;
 
 /// <summary>
 /// A finished run on disk: runs/p{point}-r{rep}.json holds everything the results folder needs
-/// from that run (metrics, time series, latency CDF, event count) and the hash of the scenario
+/// from that run (metrics, time series, latency CDF, event count, the declared drop causes) and the hash of the scenario
 /// it was made from. Written to a temporary name, flushed to disk and renamed, so the file
 /// exists if and only if the run finished: its presence is the completion record.
 /// Numbers are written in the shortest form that parses back to the same double, so results
@@ -86,6 +86,21 @@ public static class RunFile
                 }
                 w.WriteEndArray();
             }
+            if (result.DropCauses.Count > 0)
+            {
+                // [reason, what, remedy] per declared cause, in reason order (DropDiagnosis needs them to
+                // say why a point dropped; a run file without them, written before, reads as no causes).
+                w.WriteStartArray("drop_causes");
+                foreach (var (reason, cause) in result.DropCauses.OrderBy(c => c.Key, StringComparer.Ordinal))
+                {
+                    w.WriteStartArray();
+                    w.WriteStringValue(reason);
+                    w.WriteStringValue(cause.What);
+                    w.WriteStringValue(cause.Remedy);
+                    w.WriteEndArray();
+                }
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(ms.ToArray()) + "\n";
@@ -129,7 +144,10 @@ public static class RunFile
                     probes.Add(new ProbeRecord(Number(p[0]), p[1].GetString()!, p[2].GetString()!, cells));
                 }
             }
-            var result = new ReplicationResult(key.Replication, metrics, series, cdf, root.GetProperty("events").GetInt64()) { Probes = probes };
+            var causes = new Dictionary<string, DropCause>(StringComparer.Ordinal);
+            if (root.TryGetProperty("drop_causes", out var dc))
+                foreach (var c in dc.EnumerateArray()) causes[c[0].GetString()!] = new DropCause(c[1].GetString()!, c[2].GetString()!);
+            var result = new ReplicationResult(key.Replication, metrics, series, cdf, root.GetProperty("events").GetInt64()) { Probes = probes, DropCauses = causes };
             return new Contents(root.GetProperty("run_hash").GetString()!, key, result);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException)

@@ -106,6 +106,9 @@ public static class SweepReport
             }
             sb.Append('\n');
         }
+        // As lab run says it: a point whose drops are mostly one configured limit names the key to change.
+        foreach (var point in set.Points)
+            if (DropDiagnosis.Of(point) is { } why) sb.Append(Inv, $"point {point.Index}: {why}\n");
         return sb.ToString();
     }
 }

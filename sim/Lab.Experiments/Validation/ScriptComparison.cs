@@ -41,32 +41,89 @@ public static class ScriptComparison
         ArgumentNullException.ThrowIfNull(modelProbes);
         ArgumentNullException.ThrowIfNull(kernel);
         var checks = new List<ScriptCheck>();
-        for (int i = 0; i < trace.Packets.Count; i++) ComparePacket(checks, trace, trace.Packets[i], kernel.Packets[i], flowLabels);
+        for (int i = 0; i < trace.Packets.Count; i++) ComparePacket(checks, trace, trace.Packets[i], kernel.Packets[i], flowLabels, kernel.FlowtableUsed);
+        CompareDropReasons(checks, trace, kernel, flowLabels);
         foreach (var probe in kernel.Probes)
         {
             double at = probe.AtNanoseconds / 1e9;
             var rows = modelProbes.Where(r => r.Element == element && Math.Abs(r.TimeSeconds - at) < 1e-9).ToList();
-            CompareEntries(checks, trace, at, rows.Where(r => r.Table == "conntrack").ToList(), probe);
+            CompareEntries(checks, trace, at, rows.Where(r => r.Table == "conntrack").ToList(), probe, kernel.LateNanoseconds);
             CompareStats(checks, at, rows.Where(r => r.Table == "conntrack_stats").ToList(), probe, rows.Count(r => r.Table == "conntrack"));
         }
         return checks;
     }
 
-    static void ComparePacket(List<ScriptCheck> checks, ForwardTrace trace, ForwardTracePacket p, ForwardPacketObservation k, IReadOnlyList<string> labels)
+    static string PacketKey(ForwardTracePacket p, IReadOnlyList<string> labels) =>
+        string.Create(Inv, $"#{p.Index} {(p.Index < labels.Count ? labels[p.Index] : "")} {p.Describe()}");
+
+    static void ComparePacket(List<ScriptCheck> checks, ForwardTrace trace, ForwardTracePacket p, ForwardPacketObservation k, IReadOnlyList<string> labels, bool flowtable)
     {
         double at = p.AtNanoseconds / 1e9;
-        string label = p.Index < labels.Count ? labels[p.Index] : "";
-        string key = string.Create(Inv, $"#{p.Index} {label} {p.Describe()}");
+        string key = PacketKey(p, labels);
         string model = p.Forwarded ? "forwarded" : "dropped (" + p.DropReason + ")";
         string kern = k.Count > 0 ? "forwarded" : "dropped";
         checks.Add(new ScriptCheck(at, "packet", key, "verdict", model, kern, p.Forwarded == k.Count > 0));
         if (!p.Forwarded || k.First is not { } seen) return;
+        // With a flowtable: the forward chain marks what it sees (DSCP), the ingress fast path skips it.
+        if (flowtable && k.Classic is bool classic)
+        {
+            string mp = p.ForwardChain ? "classic" : "fast", kp = classic ? "classic" : "fast";
+            checks.Add(new ScriptCheck(at, "packet", key, "path", mp, kp, mp == kp));
+        }
         bool client = p.Side == ForwardSide.Client;
         var (addr, port) = client ? (seen.Source, seen.SourcePort) : (seen.Destination, seen.DestinationPort);
         ushort original = client ? p.SourcePort : p.DestinationPort;
         bool agree = addr == p.OutAddress && (client ? PortAgrees(trace, original, p.OutPort, port) : port == p.OutPort);
         checks.Add(new ScriptCheck(at, "packet", key, client ? "source at the server" : "destination at the client",
             Endpoint(p.OutAddress, p.OutPort), Endpoint(addr, port), agree));
+    }
+
+    /// <summary>
+    /// Each packet the kernel dropped, with the model's cause beside the skb drop reason the kernel recorded
+    /// (<see cref="DropReasonMap.ForForward"/>), paired in order within each probe interval (<see cref="KernelDropTrace.Pair"/>);
+    /// where the counts differ (a drop in another namespace shared the host's buffer) the reasons are shown unattributed
+    /// and the verdict check alone decides.
+    /// </summary>
+    static void CompareDropReasons(List<ScriptCheck> checks, ForwardTrace trace, ScriptKernelRun kernel, IReadOnlyList<string> labels)
+    {
+        if (kernel.DropReasonsUnavailable is not null) return;
+        foreach (var interval in kernel.DropIntervals)
+        {
+            var range = Enumerable.Range(interval.First, interval.End - interval.First).ToList();
+            var dropped = range.Where(i => kernel.Packets[i].Count == 0).ToList();
+            var paired = KernelDropTrace.Pair(WithoutHarness(interval.Drops, kernel.HarnessDropReason, range.Sum(i => kernel.Packets[i].Count)), dropped.Count);
+            for (int j = 0; j < dropped.Count; j++)
+            {
+                var p = trace.Packets[dropped[j]];
+                string key = PacketKey(p, labels);
+                string model = p.Forwarded ? "forwarded" : "conntrack -S " + p.DropReason;
+                if (paired is null)
+                {
+                    checks.Add(new ScriptCheck(p.AtNanoseconds / 1e9, "drop_reason", key, "reason", model,
+                        $"unattributed: {interval.Drops.Count} events for {dropped.Count} drops ({string.Join(' ', interval.Drops.Select(d => d.Reason))})", true,
+                        "the trace buffer held another number of drops than packets dropped in this interval"));
+                    continue;
+                }
+                var k = paired[j];
+                var expected = DropReasonMap.ForForward(p.DropReason ?? "");
+                bool agree = !p.Forwarded && k.Reason == expected.Reason;
+                checks.Add(new ScriptCheck(p.AtNanoseconds / 1e9, "drop_reason", key, "reason", model, k.Location.Length > 0 ? $"{k.Reason} at {k.Location}" : k.Reason, agree));
+            }
+        }
+    }
+
+    /// <summary>Removes one <paramref name="harnessReason"/> event per frame the DUT forwarded to the harness (<see cref="ScriptKernelRun.HarnessDropReason"/>).</summary>
+    static List<KernelDrop> WithoutHarness(IReadOnlyList<KernelDrop> events, string? harnessReason, int forwarded)
+    {
+        var left = new List<KernelDrop>(events);
+        if (harnessReason is null) return left;
+        for (int n = 0; n < forwarded; n++)
+        {
+            int i = left.FindIndex(d => d.Reason == harnessReason);
+            if (i < 0) break;
+            left.RemoveAt(i);
+        }
+        return left;
     }
 
     /// <summary>See the class: a moved port agrees with any port of the same range, a kept one only with itself.</summary>
@@ -78,7 +135,14 @@ public static class ScriptComparison
         return kernel >= min && kernel <= max;
     }
 
-    static void CompareEntries(List<ScriptCheck> checks, ForwardTrace trace, double at, List<ProbeRecord> model, KernelProbe probe)
+    /// <summary>
+    /// ctnetlink_fill_info (net/netfilter/nf_conntrack_netlink.c, 6.1 and 6.18) dumps no timeout and no protocol info for an
+    /// entry with IPS_OFFLOAD set, so conntrack -L prints neither for it; conntrack-tools prints one status word of
+    /// [OFFLOAD], [HW_OFFLOAD], [ASSURED], in that order of precedence (libnetfilter_conntrack, __snprintf_status_assured).
+    /// </summary>
+    public const string OffloadHidden = "the kernel dumps no state or timeout for an [OFFLOAD] entry (ctnetlink_fill_info), and conntrack prints [OFFLOAD] instead of [ASSURED]";
+
+    static void CompareEntries(List<ScriptCheck> checks, ForwardTrace trace, double at, List<ProbeRecord> model, KernelProbe probe, long lateNanoseconds)
     {
         var kernelByKey = new Dictionary<string, ConntrackEntry>(StringComparer.Ordinal);
         foreach (var e in probe.Entries) kernelByKey.TryAdd(EntryKey(e.Protocol, e.Original), e);
@@ -95,9 +159,12 @@ public static class ScriptComparison
                 continue;
             }
             checks.Add(new ScriptCheck(at, "conntrack", shown, "present", "listed", "listed", true));
+            bool offloaded = k.Offload || k.HardwareOffload;
             string ms = c.GetValueOrDefault("state") ?? "", ks = k.State ?? "";
-            if (k.Protocol == "tcp" || ms.Length > 0) checks.Add(new ScriptCheck(at, "conntrack", shown, "state", ms, ks, ms == ks));
+            if (offloaded && ks.Length == 0 && ms.Length > 0) checks.Add(new ScriptCheck(at, "conntrack", shown, "state", ms, ks, true, OffloadHidden));
+            else if (k.Protocol == "tcp" || ms.Length > 0) checks.Add(new ScriptCheck(at, "conntrack", shown, "state", ms, ks, ms == ks));
             string mf = Flags(c.GetValueOrDefault("flags") ?? ""), kf = Flags(k);
+            if (mf.Contains("OFFLOAD", StringComparison.Ordinal)) mf = string.Join(' ', mf.Split(' ').Where(f => f != "ASSURED"));
             checks.Add(new ScriptCheck(at, "conntrack", shown, "flags", mf, kf, mf == kf));
             var reply = k.Reply;
             string mr = $"src={c["reply_src"]} dst={c["reply_dst"]} sport={c["reply_sport"]} dport={c["reply_dport"]}";
@@ -107,7 +174,13 @@ public static class ScriptComparison
             checks.Add(new ScriptCheck(at, "conntrack", shown, "reply", mr, reply.ToString(), replyAgree));
             long mt = long.Parse(c["timeout"], Inv);
             string kt = k.TimeoutSeconds?.ToString(Inv) ?? "";
-            bool tAgree = k.TimeoutSeconds is int t && (t == mt || t == mt - 1);
+            if (offloaded && k.TimeoutSeconds is null)
+            {
+                checks.Add(new ScriptCheck(at, "conntrack", shown, "timeout", mt.ToString(Inv), kt, true, OffloadHidden));
+                continue;
+            }
+            var (low, high) = TimeoutBounds(mt, probe, lateNanoseconds);
+            bool tAgree = k.TimeoutSeconds is int t && t >= low && t <= high;
             checks.Add(new ScriptCheck(at, "conntrack", shown, "timeout", mt.ToString(Inv), kt, tAgree));
         }
         foreach (var (key, k) in kernelByKey)
@@ -115,6 +188,23 @@ public static class ScriptComparison
             if (seen.Contains(key)) continue;
             checks.Add(new ScriptCheck(at, "conntrack", key, "present", "absent", $"listed {k.State} {Flags(k)} {k.TimeoutSeconds}".Trim(), false));
         }
+    }
+
+    /// <summary>
+    /// The kernel timeouts that agree with the model's <paramref name="model"/> seconds at a probe. The tools run after the
+    /// instant (<see cref="KernelProbe.TakenNanoseconds"/>) and ctnetlink_dump_timeout rounds down, so the kernel may print
+    /// one second less, and one more for each whole second the probe ran late (an emulated guest needs 0.3-1 s per probe).
+    /// A packet sent late refreshes its entry's timeout late, so the kernel may print more: when the replay fell behind by
+    /// more than <see cref="ScriptValidation.LateWarningNanoseconds"/>, up to the replay's largest lateness, rounded up.
+    /// On the host (a few milliseconds late) this is the exact model value or one second less.
+    /// </summary>
+    public static (long Low, long High) TimeoutBounds(long model, KernelProbe probe, long lateNanoseconds)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        long probeLate = Math.Max(0, probe.TakenNanoseconds - probe.AtNanoseconds);
+        long low = model - 1 - probeLate / 1_000_000_000;
+        long high = model + (lateNanoseconds > ScriptValidation.LateWarningNanoseconds ? (lateNanoseconds + 999_999_999) / 1_000_000_000 : 0);
+        return (low, high);
     }
 
     static string EntryKey(string proto, ConntrackTupleText t) => string.Create(Inv, $"{proto} {t}");
@@ -190,6 +280,18 @@ public static class ScriptComparison
     }
 
     static string Quote(string s) => s.Contains(',', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal) ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+
+    /// <summary>"Who is dropping my packets": each packet either side dropped, the model's cause beside the kernel's reason.</summary>
+    public static IEnumerable<string> DropTable(IReadOnlyList<ScriptCheck> checks)
+    {
+        ArgumentNullException.ThrowIfNull(checks);
+        var rows = checks.Where(c => c.Kind == "drop_reason").ToList();
+        if (rows.Count == 0) yield break;
+        int wk = rows.Max(c => c.Key.Length), wm = Math.Max(11, rows.Max(c => c.Model.Length));
+        yield return string.Create(Inv, $"  {"time_s",8}  {"packet".PadRight(wk)}  {"model cause".PadRight(wm)}  kernel skb drop reason");
+        foreach (var c in rows)
+            yield return string.Create(Inv, $"  {c.AtSeconds,8:0.######}  {c.Key.PadRight(wk)}  {c.Model.PadRight(wm)}  {c.Kernel}{(c.Agree ? "" : "   <- differs")}");
+    }
 
     /// <summary>The side-by-side table of disagreements for the terminal.</summary>
     public static IEnumerable<string> Table(IEnumerable<ScriptCheck> disagreements)

@@ -34,11 +34,12 @@ public sealed record ScriptModelRun(ForwardTrace Trace, ReplicationResult Result
 /// instants in real time (<see cref="ScriptKernelPlayer"/>: one simulated second is one real second,
 /// so timeouts in whole seconds are compared as they run), takes <c>conntrack -L</c> and
 /// <c>conntrack -S</c> at the probe instants, and compares packet by packet, row by row and counter by
-/// counter (<see cref="ScriptComparison"/>). Writes the simulation's results, probes.csv (the model's),
-/// kernel-probes.txt (the tools' parsed output), script-validation.csv (every compared fact) and
-/// report.md. What the kernels here cannot be given is refused before anything runs: ESP scripts
-/// (esp_in: the host kernel has no ESP, the VM path for scripts is not built), a flowtable (the host
-/// kernel has none; the VM path for scripts is not built), sweeps, <c>--kernel vm</c>.
+/// counter (<see cref="ScriptComparison"/>), with the kernel's skb drop reasons beside the model's drop causes.
+/// Writes the simulation's results, probes.csv (the model's), kernel-probes.txt (the tools' parsed output),
+/// script-validation.csv (every compared fact) and report.md. <c>--kernel vm</c> plays the script into the Debian
+/// VM (<see cref="VmDeviceUnderTest"/>), which also has a flowtable; a script through <c>esp_in</c> goes to
+/// <see cref="ScriptEspValidation"/> and needs the VM. What the chosen kernel cannot be given is refused before
+/// anything runs: ESP or a flowtable on the host, sweeps, other traffic beside the script.
 /// </summary>
 public static class ScriptValidation
 {
@@ -54,15 +55,20 @@ public static class ScriptValidation
         ArgumentNullException.ThrowIfNull(loaded);
         ArgumentNullException.ThrowIfNull(output);
         if (options.Kernel == RecordedKernel) return RunRecorded(options, loaded, output, cancellation);
-        // Addresses are checked on a first simulation, before any namespace is built.
+        if (IsEsp(loaded.First))
+        {
+            CheckEsp(options, loaded);
+            return ScriptEspValidation.Run(options, loaded, output, progress, dutFactory, cancellation);
+        }
         var spec = Check(options.Kernel, loaded);
+        // Addresses are checked on a first simulation, before any namespace is built.
         CheckAddresses(loaded.First, Simulate(loaded, spec, cancellation).Trace);
 
         IDeviceUnderTest dut;
         try
         {
-            progress?.Write("\r  building namespaces ...   ");
-            dut = dutFactory?.Invoke(options.Kernel) ?? HostDeviceUnderTest.Create(cancellation);
+            progress?.Write(options.Kernel == "vm" ? "\r  booting the VM ...   " : "\r  building namespaces ...   ");
+            dut = dutFactory?.Invoke(options.Kernel) ?? (options.Kernel == "vm" ? VmDeviceUnderTest.Boot(cancellation) : HostDeviceUnderTest.Create(cancellation));
         }
         catch (VmUnavailableException e)
         {
@@ -133,7 +139,7 @@ public static class ScriptValidation
         ArgumentNullException.ThrowIfNull(model);
         try
         {
-            var run = new ScriptKernelPlayer(dut).Run(model.Trace, model.ProbeNanoseconds, progress, cancellation);
+            var run = new ScriptKernelPlayer(dut).Run(model.Trace, model.ProbeNanoseconds, progress, cancellation, dropReasons: true);
             return new ScriptKernelOutcome(dut.Description, ScriptComparison.Compare(model.Trace, [], model.Probes, model.Element, run), run, null);
         }
         catch (Exception e) when (e is ValidationHarnessException or VmException or TimeoutException or IOException or FormatException)
@@ -152,22 +158,35 @@ public static class ScriptValidation
         return new ScriptKernelOutcome(recorded.Kernel, ScriptComparison.Compare(model.Trace, [], model.Probes, model.Element, recorded), recorded, null);
     }
 
-    /// <summary>Refuses what cannot be played here, naming the scenario's position.</summary>
-    static ForwardDutSpec Check(string kernel, LoadedScenario loaded)
+    static bool IsEsp(Scenario s) => s.Path.OfType<ModelStageElement>().Any(e => e.Type == "esp_in");
+
+    /// <summary>What any script needs: one point, script traffic only.</summary>
+    static void CheckShape(LoadedScenario loaded)
     {
         var s = loaded.First;
         var script = s.Traffic.First(t => t.Kind == "script");
-        if (s.Path.OfType<ModelStageElement>().FirstOrDefault(e => e.Type == "esp_in") is { } esp)
-            throw new LabInputException($"{esp.Pos}: lab validate: an ESP script is not played into a kernel yet: the host kernel here has no ESP (xfrm), and the VM path for scripts is not built; validate its ESP element with a sequence or generated scenario and --kernel vm");
-        if (kernel == "vm")
-            throw new LabInputException($"--kernel vm: scripted scenarios are played into the host kernel only so far (--kernel host)");
         if (loaded.Points.Count > 1)
             throw new LabInputException($"{s.SourceFile}: lab validate: a scripted scenario is validated at one point, found a sweep of {loaded.Points.Count}");
         if (s.Traffic.Any(t => t.Kind != "script"))
             throw new LabInputException($"{script.Pos}: lab validate: a scripted scenario is validated with script traffic only, found other traffic beside it");
-        var spec = ForwardDutSpec.From(s);
-        if (spec.Model.Flowtable)
-            throw new LabInputException($"{spec.Pos}: {spec.Element}.flowtable: the host kernel here has no nftables flowtable and the VM path for scripts is not built; validate a copy without the flowtable");
+    }
+
+    static void CheckEsp(ValidateOptions options, LoadedScenario loaded)
+    {
+        var esp = loaded.First.Path.OfType<ModelStageElement>().First(e => e.Type == "esp_in");
+        if (options.Kernel != "vm")
+            throw new LabInputException($"{esp.Pos}: lab validate: the host kernel here has no ESP (xfrm); play an ESP script into the Debian VM with --kernel vm");
+        CheckShape(loaded);
+        ScriptEspValidation.Check(loaded.First);
+    }
+
+    /// <summary>Refuses what cannot be played here, naming the scenario's position.</summary>
+    static ForwardDutSpec Check(string kernel, LoadedScenario loaded)
+    {
+        CheckShape(loaded);
+        var spec = ForwardDutSpec.From(loaded.First);
+        if (spec.Model.Flowtable && kernel != "vm")
+            throw new LabInputException($"{spec.Pos}: {spec.Element}.flowtable: the host kernel here has no nftables flowtable; play this script into the Debian VM with --kernel vm");
         return spec;
     }
 
@@ -214,9 +233,11 @@ public static class ScriptValidation
         {
             sb.Append(string.Create(Inv, $"# probe at {p.AtNanoseconds / 1e9:0.######} s, tools ran at {p.TakenNanoseconds / 1e9:0.######} s\n"));
             foreach (var e in p.Entries)
-                sb.Append(string.Create(Inv, $"{e.Protocol} {e.TimeoutSeconds} {e.State} {e.Original} {e.Reply}{(e.Unreplied ? " [UNREPLIED]" : "")}{(e.Assured ? " [ASSURED]" : "")}\n"));
+                sb.Append(string.Create(Inv, $"{e.Protocol} {e.TimeoutSeconds} {e.State} {e.Original} {e.Reply}{(e.Unreplied ? " [UNREPLIED]" : "")}{(e.Assured ? " [ASSURED]" : "")}{(e.Offload ? " [OFFLOAD]" : "")}{(e.HardwareOffload ? " [HW_OFFLOAD]" : "")}\n"));
             sb.Append(string.Join(' ', p.Stats.Select(kv => $"{kv.Key}={kv.Value.ToString(Inv)}"))).Append('\n');
         }
+        foreach (var d in run.DropIntervals.Where(d => d.End > d.First || d.Drops.Count > 0))
+            sb.Append(Inv, $"# kfree_skb while packets #{d.First}..#{d.End - 1} were handled: {(d.Drops.Count == 0 ? "none" : string.Join(", ", d.Drops.Select(x => x.Location.Length > 0 ? $"{x.Reason} at {x.Location}" : x.Reason)))}\n");
         return sb.ToString();
     }
 
@@ -231,6 +252,9 @@ public static class ScriptValidation
         }
         if (o.Failure is { } f) sb.Append("FAILED: ").Append(f).Append('\n');
         sb.Append(Inv, $"\n{o.Checks.Count(c => c.Agree)}/{o.Checks.Count} facts agree.\n");
+        if (o.Run?.DropReasonsUnavailable is { } noReasons) sb.Append("\nKernel drop reasons: not read: ").Append(noReasons).Append('\n');
+        var drops = ScriptComparison.DropTable(o.Checks).ToList();
+        if (drops.Count > 0) sb.Append("\n## Who is dropping the packets\n\n```\n").AppendJoin('\n', drops).Append("\n```\n\n");
         foreach (var c in o.Checks.Where(c => c.Documented is not null))
             sb.Append(Inv, $"- documented difference at {c.AtSeconds:0.###} s: {c.Kind} {c.Key}: model {c.Model}, kernel {c.Kernel}: {c.Documented}\n");
         var bad = o.Checks.Where(c => !c.Agree).ToList();
@@ -253,7 +277,7 @@ public static class ScriptValidation
             o.WriteLine($"FAILED: the kernel run did not complete: {failure}");
             return ExitCodes.CheckFailed;
         }
-        foreach (var kind in new[] { "packet", "conntrack", "conntrack_stats" })
+        foreach (var kind in new[] { "packet", "conntrack", "conntrack_stats", "drop_reason" })
         {
             var c = outcome.Checks.Where(x => x.Kind == kind).ToList();
             o.WriteLine(string.Create(Inv, $"  {kind}: {c.Count(x => x.Agree)}/{c.Count} agree"));
@@ -263,7 +287,14 @@ public static class ScriptValidation
             o.WriteLine(string.Create(Inv, $"  replay lateness at most {run.LateNanoseconds / 1e6:0.###} ms"));
             if (run.LateNanoseconds > LateWarningNanoseconds)
                 o.WriteLine(string.Create(Inv, $"  warning: the replay fell more than {LateWarningNanoseconds / 1e6:0} ms behind the script (a busy host): a packet sent late can change a timing-dependent verdict (UDP ASSURED after 2 s, an expiry); run again on a quieter host before trusting a disagreement near such an instant"));
+            if (run.DropReasonsUnavailable is { } why) o.WriteLine("  kernel drop reasons not read: " + why);
             foreach (var n in run.Notes) o.WriteLine("  note: " + n);
+        }
+        var drops = ScriptComparison.DropTable(outcome.Checks).ToList();
+        if (drops.Count > 0)
+        {
+            o.WriteLine("who is dropping the packets:");
+            foreach (var line in drops) o.WriteLine(line);
         }
         var documented = outcome.Checks.Where(c => c.Documented is not null).ToList();
         foreach (var g in documented.GroupBy(c => (c.Kind, c.Key)))

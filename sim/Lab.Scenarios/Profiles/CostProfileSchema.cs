@@ -12,7 +12,7 @@ public static class CostProfileSchema
     public static readonly IReadOnlyList<string> StageNames =
     [
         "baseline", "forward", "forward_per_byte", "conntrack_lookup", "conntrack_new", "nat_established", "nat_setup",
-        "linear_rule", "set_lookup", "flowtable_fast_path", "flow_offload_add",
+        "nat_attempt", "linear_rule", "set_lookup", "flowtable_fast_path", "flow_offload_add",
         "esp_out_tunnel", "esp_out_tunnel_per_byte", "esp_in_tunnel", "esp_in_tunnel_per_byte",
         "esp_out_transport", "esp_out_transport_per_byte", "esp_in_transport", "esp_in_transport_per_byte",
     ];

@@ -1,0 +1,116 @@
+using System.Globalization;
+using Lab.Esp;
+using Lab.KernelLab.ScriptValidation;
+using Lab.Results;
+
+namespace Lab.Experiments.Validation;
+
+/// <summary>One scripted ESP packet as compared: the model's side and what the kernel was sent.</summary>
+/// <param name="Key">What the tables show: index, flow label, SPI and sequence number.</param>
+public sealed record ScriptEspCompared(string Key, double AtSeconds, DropReason Model);
+
+/// <summary>
+/// Compares an ESP script's model run with the kernel's (<see cref="ScriptEspKernelRun"/>): every packet (accepted:
+/// it came out of the DUT decrypted, once; dropped: it did not), the drop cause beside the kernel's skb drop reason
+/// (<see cref="DropReasonMap"/>), every SA row of <c>ip -s xfrm state</c> at every probe (replay-window, seq, seq-hi,
+/// oseq, oseq-hi, the bitmap as ip prints it, stats replay-window, replay, failed, lifetime packets and bytes) and the
+/// /proc/net/xfrm_stat counters the model keeps (their change since the first packet). No allowance: anti-replay state
+/// has no timers.
+/// </summary>
+public static class ScriptEspComparison
+{
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static IReadOnlyList<ScriptCheck> Compare(IReadOnlyList<ScriptEspCompared> packets, IReadOnlyList<ProbeRecord> modelProbes, string element,
+        ScriptEspKernelRun kernel)
+    {
+        ArgumentNullException.ThrowIfNull(packets);
+        ArgumentNullException.ThrowIfNull(modelProbes);
+        ArgumentNullException.ThrowIfNull(kernel);
+        var checks = new List<ScriptCheck>();
+        for (int i = 0; i < packets.Count; i++)
+        {
+            var p = packets[i];
+            int o = kernel.OutCount[i];
+            string model = p.Model == DropReason.None ? "accepted" : "dropped (" + p.Model.CounterName() + ")";
+            string kern = o switch { 0 => "dropped", 1 => "accepted", _ => string.Create(Inv, $"accepted x{o}") };
+            checks.Add(new ScriptCheck(p.AtSeconds, "packet", p.Key, "verdict", model, kern, p.Model == DropReason.None ? o == 1 : o == 0));
+        }
+        CompareDropReasons(checks, packets, kernel);
+        foreach (var probe in kernel.Probes)
+        {
+            double at = probe.AtNanoseconds / 1e9;
+            var rows = modelProbes.Where(r => r.Element == element && Math.Abs(r.TimeSeconds - at) < 1e-9).ToList();
+            foreach (var row in rows.Where(r => r.Table == "xfrm_state")) CompareState(checks, at, Cells(row), probe);
+            foreach (var row in rows.Where(r => r.Table == "xfrm_stat"))
+            {
+                var c = Cells(row);
+                string name = c["counter"];
+                string kv = probe.Stat.TryGetValue(name, out var v) ? v.ToString(Inv) : "absent";
+                checks.Add(new ScriptCheck(at, "xfrm_stat", name, "value", c["value"], kv, c["value"] == kv));
+            }
+        }
+        return checks;
+    }
+
+    /// <summary>
+    /// Each packet either side dropped, with the model's cause and the reason the kernel recorded for it. Events are
+    /// paired with the packets the kernel dropped in their interval (<see cref="KernelDropTrace.Pair"/>); where the
+    /// counts differ the reasons are shown unattributed, which is not counted as a disagreement (the verdict is).
+    /// </summary>
+    static void CompareDropReasons(List<ScriptCheck> checks, IReadOnlyList<ScriptEspCompared> packets, ScriptEspKernelRun kernel)
+    {
+        if (kernel.DropReasonsUnavailable is not null) return;
+        foreach (var interval in kernel.DropIntervals)
+        {
+            var dropped = Enumerable.Range(interval.First, interval.End - interval.First).Where(i => kernel.OutCount[i] == 0).ToList();
+            var paired = KernelDropTrace.Pair(interval.Drops, dropped.Count);
+            for (int j = 0; j < dropped.Count; j++)
+            {
+                var p = packets[dropped[j]];
+                string model = p.Model == DropReason.None ? "accepted" : p.Model.CounterName();
+                var expected = DropReasonMap.ForEsp(p.Model);
+                if (paired is null)
+                {
+                    string all = string.Join(' ', interval.Drops.Select(d => d.Reason));
+                    checks.Add(new ScriptCheck(p.AtSeconds, "drop_reason", p.Key, "reason", model, $"unattributed: {interval.Drops.Count} events for {dropped.Count} drops ({all})", true,
+                        "the trace buffer held another number of drops than packets dropped in this interval"));
+                    continue;
+                }
+                var k = paired[j];
+                string kern = k.Location.Length > 0 ? $"{k.Reason} at {k.Location}" : k.Reason;
+                bool agree = p.Model != DropReason.None && k.Reason == expected.Reason;
+                checks.Add(new ScriptCheck(p.AtSeconds, "drop_reason", p.Key, "reason", model, kern, agree,
+                    agree && !expected.Specific ? "no skb_drop_reason of its own: " + expected.Source : null));
+            }
+        }
+    }
+
+    static void CompareState(List<ScriptCheck> checks, double at, Dictionary<string, string> c, KernelEspProbe probe)
+    {
+        uint spi = uint.Parse(c["spi"].AsSpan(2), NumberStyles.HexNumber, Inv);
+        string key = "spi " + c["spi"];
+        var k = probe.States.FirstOrDefault(s => s.Spi == spi);
+        if (k is null)
+        {
+            checks.Add(new ScriptCheck(at, "xfrm_state", key, "present", "listed", "absent", false));
+            return;
+        }
+        void Field(string field, string kernelValue) => checks.Add(new ScriptCheck(at, "xfrm_state", key, field, c[field], kernelValue, c[field] == kernelValue));
+        Field("replay_window", k.WindowSize.ToString(Inv));
+        Field("seq", Hex((uint)k.Seq));
+        Field("seq_hi", Hex((uint)(k.Seq >> 32)));
+        Field("oseq", Hex((uint)k.OutSeq));
+        Field("oseq_hi", Hex((uint)(k.OutSeq >> 32)));
+        Field("bitmap", k.Bitmap.Count == 1 && !k.Esn && k.WindowSize <= 32 ? "0x" + k.Bitmap[0].ToString("x8", Inv) : string.Join(' ', k.Bitmap.Select(w => w.ToString("x8", Inv))));
+        Field("stats_replay_window", k.ReplayWindow.ToString(Inv));
+        Field("stats_replay", k.Replay.ToString(Inv));
+        Field("stats_failed", k.IntegrityFailed.ToString(Inv));
+        Field("packets", k.Packets.ToString(Inv));
+        Field("bytes", k.Bytes.ToString(Inv));
+    }
+
+    static string Hex(uint v) => "0x" + v.ToString("x", Inv);
+
+    static Dictionary<string, string> Cells(ProbeRecord r) => r.Cells.ToDictionary(x => x.Key, x => x.Value, StringComparer.Ordinal);
+}

@@ -1,0 +1,204 @@
+using System.Globalization;
+using Lab.Core;
+using Lab.Esp.Path;
+using Lab.KernelLab.ScriptValidation;
+using Lab.KernelLab.Validation;
+using Lab.KernelLab.Vm;
+using Lab.Models.Traffic;
+using Lab.Results;
+using Lab.Scenarios;
+using Lab.Simulation.Running;
+
+namespace Lab.Experiments.Validation;
+
+/// <summary>The kernel's half of an ESP script's validation, or why it stopped.</summary>
+public sealed record ScriptEspKernelOutcome(string Kernel, IReadOnlyList<ScriptCheck> Checks, ScriptEspKernelRun? Run, string? Failure)
+{
+    public bool AllAgree => Failure is null && Checks.All(c => c.Agree);
+}
+
+/// <summary>
+/// <c>lab validate SCRIPT --kernel vm</c> for a script through an <c>esp_in</c> element: simulates the script with a
+/// <see cref="ScriptEspProbe"/>, plays the same ESP packets (real AES-GCM frames for the element's SAs, SA k at spi + k;
+/// a packet for another SPI is encrypted for an SA the kernel is never given) into the VM's kernel with
+/// <see cref="ScriptEspPlayer"/>, takes <c>ip -s xfrm state</c>, /proc/net/xfrm_stat and the skb:kfree_skb drop reasons
+/// at the probe instants, and compares (<see cref="ScriptEspComparison"/>).
+/// </summary>
+public static class ScriptEspValidation
+{
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>The model's side: the SAs the kernel gets, the packets it is sent, and what the model did.</summary>
+    sealed record Model(EspDutSpec Spec, IReadOnlyList<EspValidationSa> Sas, IReadOnlyList<ScriptEspPacket> Packets,
+        IReadOnlyList<ScriptEspCompared> Compared, ReplicationResult Result);
+
+    public static int Run(ValidateOptions options, LoadedScenario loaded, TextWriter output, TextWriter? progress,
+        Func<string, IDeviceUnderTest>? dutFactory, CancellationToken cancellation)
+    {
+        var first = loaded.First;
+        var model = Simulate(first, cancellation);
+        IDeviceUnderTest dut;
+        try
+        {
+            progress?.Write("\r  booting the VM ...   ");
+            dut = dutFactory?.Invoke(options.Kernel) ?? VmDeviceUnderTest.Boot(cancellation);
+        }
+        catch (VmUnavailableException e)
+        {
+            throw new LabInputException($"--kernel {options.Kernel}: cannot run here: {e.Message}");
+        }
+        using var owned = dutFactory is null ? dut : null;
+        string dir = options.Folder(first.Name);
+        return ValidateRunner.WriteFolder(dir, tmp =>
+        {
+            var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,
+                "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+            ResultsWriter.WriteFiles(tmp, new RunSet(first.Name, first.Description, ResolvedScenario.Yaml(loaded),
+                SimTime.ToSeconds(first.Run.Duration), 0, first.Run.Seed, 1, loaded.SweptParameters,
+                [new PointResult(0, loaded.Points[0].Parameters, [model.Result])]) { KeyMetrics = KeyMetrics.Of(first) }, provenance);
+            var probeTimes = first.Probes.Select(t => t / SimTime.Nanosecond).ToList();
+            var outcome = RunKernel(dut, model, probeTimes, progress, cancellation);
+            File.WriteAllText(Path.Combine(tmp, "script-validation.csv"), ScriptComparison.Csv(outcome.Checks));
+            if (outcome.Run is { } run) File.WriteAllText(Path.Combine(tmp, "kernel-probes.txt"), KernelProbesText(run));
+            File.WriteAllText(Path.Combine(tmp, "report.md"), Report(first, outcome));
+            return () => Summarize(output, first.Name, outcome);
+        }, output);
+    }
+
+    /// <summary>Refuses what the kernel cannot be given, naming the scenario's position.</summary>
+    public static void Check(Scenario s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        var traffic = s.Traffic.First(t => t.Kind == "script");
+        var script = traffic.Script!;
+        foreach (var p in script.Packets)
+        {
+            var flow = script.Flows[p.Flow];
+            if (flow.Proto != ScriptProto.Esp)
+                throw new LabInputException($"{traffic.Pos}: lab validate: flow '{flow.Label}' is {flow.Proto.ToString().ToLowerInvariant()}; a script through esp_in is validated with ESP packets only");
+        }
+        if (s.Path.OfType<ModelStageElement>().Any(e => e.Type == "forward"))
+            throw new LabInputException($"{traffic.Pos}: lab validate: a script is validated through one device under test, esp_in or forward, found both");
+        EspDutSpec.From(s);
+    }
+
+    static Model Simulate(Scenario first, CancellationToken cancellation)
+    {
+        var spec = EspDutSpec.From(first);
+        var scenario = first with { Run = first.Run with { Warmup = 0 } };
+        ScriptEspProbe? probe = null;
+        var result = ScenarioRunner.Run(scenario, 0, PcapTraffic.Load, stage =>
+            stage is EspInputStage esp && esp.Name == spec.Element ? probe = new ScriptEspProbe(esp) : stage, cancellation);
+        if (probe is null) throw new InvalidOperationException($"no esp_in stage '{spec.Element}' was built");
+        var script = scenario.Traffic.First(t => t.Kind == "script").Script!;
+        var sas = Enumerable.Range(0, probe.Stage.Sas.Count).Select(k => spec.Sa(k, string.Create(Inv, $"{first.Name} sa{k}"))).ToList();
+        var packets = new List<ScriptEspPacket>();
+        var compared = new List<ScriptEspCompared>();
+        foreach (var v in probe.Packets)
+        {
+            var row = script.Packets[v.Row];
+            long k = (long)row.Spi - spec.Wire.Spi;
+            var sa = k >= 0 && k < sas.Count ? sas[(int)k] : sas.Count > 0 ? sas[0] with { Spi = row.Spi, Check = "no SA" } : spec.Sa(0, "no SA") with { Spi = row.Spi };
+            long at = row.At / SimTime.Nanosecond;
+            packets.Add(new ScriptEspPacket(at, sa, row.Seq, v.InnerBytes));
+            compared.Add(new ScriptEspCompared(string.Create(Inv, $"#{packets.Count - 1} {script.Flows[row.Flow].Label} spi=0x{row.Spi:x} seq={row.Seq}"), at / 1e9, v.Verdict));
+        }
+        var plan = new EspValidationPlan([.. sas.Select(s => new EspSaTrace(s, [], default))]);
+        plan.Validate();
+        return new Model(spec, sas, packets, compared, result);
+    }
+
+    static ScriptEspKernelOutcome RunKernel(IDeviceUnderTest dut, Model model, IReadOnlyList<long> probeTimes, TextWriter? progress, CancellationToken cancellation)
+    {
+        try
+        {
+            var player = new ScriptEspPlayer(dut);
+            if (player.EspUnavailableReason is { } why) return new ScriptEspKernelOutcome(dut.Description, [], null, why);
+            var run = player.Run(model.Sas, model.Packets, probeTimes, dropReasons: true, progress, cancellation);
+            return new ScriptEspKernelOutcome(dut.Description, ScriptEspComparison.Compare(model.Compared, model.Result.Probes ?? [], model.Spec.Element, run), run, null);
+        }
+        catch (Exception e) when (e is ValidationHarnessException or VmException or TimeoutException or IOException or FormatException)
+        {
+            return new ScriptEspKernelOutcome(dut.Description, [], null, e.Message);
+        }
+    }
+
+    static string KernelProbesText(ScriptEspKernelRun run)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var p in run.Probes)
+        {
+            sb.Append(Inv, $"# probe at {p.AtNanoseconds / 1e9:0.######} s, tools ran at {p.TakenNanoseconds / 1e9:0.######} s\n");
+            foreach (var s in p.States)
+                sb.Append(Inv, $"spi 0x{s.Spi:x8} replay-window {s.WindowSize} seq 0x{s.Seq:x} oseq 0x{s.OutSeq:x} bitmap {string.Join(' ', s.Bitmap.Select(w => w.ToString("x8", Inv)))} stats replay-window {s.ReplayWindow} replay {s.Replay} failed {s.IntegrityFailed} lifetime {s.Bytes}(bytes) {s.Packets}(packets)\n");
+            sb.Append(string.Join(' ', p.Stat.Where(kv => kv.Value != 0).Select(kv => $"{kv.Key}={kv.Value.ToString(Inv)}"))).Append('\n');
+            if (p.Drops is { } d) sb.Append("kfree_skb since the previous probe: ").Append(d.Count == 0 ? "none" : string.Join(", ", d.Select(x => x.Location.Length > 0 ? $"{x.Reason} at {x.Location}" : x.Reason))).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    static string Report(Scenario s, ScriptEspKernelOutcome o)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append(Inv, $"# Validation of {s.Name} (ESP script) on {o.Kernel}\n\n");
+        sb.Append("Packets were sent at their instants as far as the emulated kernel kept up; an echo barrier before each probe means the probe saw every packet before it. Anti-replay state has no timers, so lateness changes nothing compared here.\n\n");
+        if (o.Run is { } run)
+        {
+            sb.Append(Inv, $"Largest lateness of a packet or probe behind its instant: {run.LateNanoseconds / 1e6:0.###} ms.\n\n");
+            if (run.DropReasonsUnavailable is { } why) sb.Append("Kernel drop reasons: not read: ").Append(why).Append('\n');
+            foreach (var n in run.Notes) sb.Append("- note: ").Append(n).Append('\n');
+        }
+        if (o.Failure is { } f) sb.Append("FAILED: ").Append(f).Append('\n');
+        sb.Append(Inv, $"\n{o.Checks.Count(c => c.Agree)}/{o.Checks.Count} facts agree.\n");
+        var drops = ScriptComparison.DropTable(o.Checks).ToList();
+        if (drops.Count > 0) sb.Append("\n## Who is dropping the packets\n\n```\n").AppendJoin('\n', drops).Append("\n```\n");
+        var bad = o.Checks.Where(c => !c.Agree).ToList();
+        if (bad.Count > 0)
+        {
+            sb.Append("\n| time_s | what | field | model | kernel |\n|---|---|---|---|---|\n");
+            foreach (var c in bad) sb.Append(Inv, $"| {c.AtSeconds:0.######} | {c.Key} | {c.Field} | {c.Model} | {c.Kernel} |\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The terminal summary and the exit code: 0 when every fact agrees, 1 otherwise.</summary>
+    public static int Summarize(TextWriter o, string name, ScriptEspKernelOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(outcome);
+        o.WriteLine($"validate: {name} (ESP script) on {outcome.Kernel}");
+        if (outcome.Failure is { } failure)
+        {
+            o.WriteLine($"FAILED: the kernel run did not complete: {failure}");
+            return ExitCodes.CheckFailed;
+        }
+        foreach (var kind in new[] { "packet", "xfrm_state", "xfrm_stat", "drop_reason" })
+        {
+            var c = outcome.Checks.Where(x => x.Kind == kind).ToList();
+            o.WriteLine(string.Create(Inv, $"  {kind}: {c.Count(x => x.Agree)}/{c.Count} agree"));
+        }
+        if (outcome.Run is { } run)
+        {
+            o.WriteLine(string.Create(Inv, $"  replay lateness at most {run.LateNanoseconds / 1e6:0.###} ms (emulation; anti-replay state has no timers)"));
+            if (run.DropReasonsUnavailable is { } why) o.WriteLine("  kernel drop reasons not read: " + why);
+            foreach (var n in run.Notes) o.WriteLine("  note: " + n);
+        }
+        var drops = ScriptComparison.DropTable(outcome.Checks).ToList();
+        if (drops.Count > 0)
+        {
+            o.WriteLine("who is dropping the packets:");
+            foreach (var line in drops) o.WriteLine(line);
+            if (outcome.Checks.FirstOrDefault(c => c.Kind == "drop_reason" && c.Documented is not null) is { } d) o.WriteLine("  (" + d.Documented + ")");
+        }
+        var bad = outcome.Checks.Where(c => !c.Agree).ToList();
+        if (bad.Count == 0)
+        {
+            o.WriteLine(string.Create(Inv, $"result: all {outcome.Checks.Count} facts agree"));
+            return ExitCodes.Ok;
+        }
+        o.WriteLine(string.Create(Inv, $"DISAGREE: {bad.Count} of {outcome.Checks.Count} facts differ"));
+        foreach (var line in ScriptComparison.Table(bad.Take(40))) o.WriteLine(line);
+        if (bad.Count > 40) o.WriteLine(string.Create(Inv, $"  ... {bad.Count - 40} more in script-validation.csv"));
+        return ExitCodes.CheckFailed;
+    }
+}
