@@ -78,6 +78,7 @@ public sealed class HostFuzzKernel : IFuzzKernel
     public ScriptKernelOutcome Play(ScriptModelRun model, CancellationToken cancellation)
     {
         using var dut = HostDeviceUnderTest.Create(cancellation);
-        return ScriptValidation.PlayAndCompare(dut, model, null, cancellation);
+        // No drop reasons: their tracefs instance is one per process, and cases play at once here.
+        return ScriptValidation.PlayAndCompare(dut, model, null, cancellation, dropReasons: false);
     }
 }

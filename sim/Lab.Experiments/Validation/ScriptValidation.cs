@@ -133,13 +133,14 @@ public static class ScriptValidation
     }
 
     /// <summary>The kernel's half: plays the model's trace into <paramref name="dut"/> with its probes and compares fact by fact (<see cref="ScriptComparison"/>).</summary>
-    public static ScriptKernelOutcome PlayAndCompare(IDeviceUnderTest dut, ScriptModelRun model, TextWriter? progress, CancellationToken cancellation = default)
+    /// <param name="dropReasons">Read the kernel's kfree_skb drop reasons (one tracefs instance per process: plays at once in one process, as lab fuzz runs them, must not).</param>
+    public static ScriptKernelOutcome PlayAndCompare(IDeviceUnderTest dut, ScriptModelRun model, TextWriter? progress, CancellationToken cancellation = default, bool dropReasons = true)
     {
         ArgumentNullException.ThrowIfNull(dut);
         ArgumentNullException.ThrowIfNull(model);
         try
         {
-            var run = new ScriptKernelPlayer(dut).Run(model.Trace, model.ProbeNanoseconds, progress, cancellation, dropReasons: true);
+            var run = new ScriptKernelPlayer(dut).Run(model.Trace, model.ProbeNanoseconds, progress, cancellation, dropReasons: dropReasons);
             return new ScriptKernelOutcome(dut.Description, ScriptComparison.Compare(model.Trace, [], model.Probes, model.Element, run), run, null);
         }
         catch (Exception e) when (e is ValidationHarnessException or VmException or TimeoutException or IOException or FormatException)
