@@ -46,6 +46,7 @@ public static class LabCommand
         yield return Commands.RegressCommands.Create();
         yield return Commands.ValidateCommands.Create();
         yield return Commands.CalibrateCommands.Create();
+        yield return Commands.FuzzCommands.Create();
     }
 
     /// <summary>

@@ -18,6 +18,15 @@ public sealed record ScriptKernelOutcome(string Kernel, IReadOnlyList<ScriptChec
     public bool AllAgree => Failure is null && Checks.All(c => c.Agree);
 }
 
+/// <summary>The model's half of a scripted case: the packets entering the forward element, the run's results and its probe rows.</summary>
+/// <param name="ProbeNanoseconds">The probe instants, in the script's time.</param>
+/// <param name="Element">The forward element's name (probe rows carry it).</param>
+public sealed record ScriptModelRun(ForwardTrace Trace, ReplicationResult Result, IReadOnlyList<long> ProbeNanoseconds, string Element)
+{
+    /// <summary>The model's probe rows; <c>lab fuzz</c>'s planted-fault seam replaces them (and <see cref="Trace"/>) in tests.</summary>
+    public IReadOnlyList<ProbeRecord> Probes { get; init; } = Result.Probes ?? [];
+}
+
 /// <summary>
 /// <c>lab validate</c> for a scenario with <c>kind: script</c> traffic through a <c>forward</c>
 /// element (issue 18, item 4): simulates the script (one point, replication 0) with a
@@ -45,12 +54,13 @@ public static class ScriptValidation
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loaded);
         ArgumentNullException.ThrowIfNull(output);
+        if (options.Kernel == RecordedKernel) return RunRecorded(options, loaded, output, cancellation);
         if (IsEsp(loaded.First))
         {
             CheckEsp(options, loaded);
             return ScriptEspValidation.Run(options, loaded, output, progress, dutFactory, cancellation);
         }
-        var spec = Check(options, loaded);
+        var spec = Check(options.Kernel, loaded);
         // Addresses are checked on a first simulation, before any namespace is built.
         CheckAddresses(loaded.First, Simulate(loaded, spec, cancellation).Trace);
 
@@ -69,9 +79,27 @@ public static class ScriptValidation
         var version = KernelVersion.FromRelease(dut.KernelRelease);
         var sets = new List<string>(options.Sets ?? []) { $"path.{spec.Element}.kernel={version}" };
         loaded = ScenarioLoading.Load(options.Scenario, [.. sets], null, null);
-        var (trace, result) = Simulate(loaded, spec, cancellation);
-        CheckAddresses(loaded.First, trace);
+        var model = SimulateModel(loaded, options.Kernel, cancellation);
 
+        return Write(options, loaded, model, version.ToString(), () => PlayAndCompare(dut, model, progress, cancellation), output);
+    }
+
+    /// <summary><c>--kernel recorded</c>: the kernel's observations come from the scenario's <see cref="RecordedKernelRun"/>, no kernel runs.</summary>
+    public const string RecordedKernel = "recorded";
+
+    static int RunRecorded(ValidateOptions options, LoadedScenario loaded, TextWriter output, CancellationToken cancellation)
+    {
+        string file = RecordedKernelRun.PathFor(options.Scenario);
+        if (!File.Exists(file))
+            throw new LabInputException($"--kernel recorded: no recording {file} beside the scenario (lab fuzz writes one with every case it keeps)");
+        var recorded = RecordedKernelRun.Read(file);
+        var model = SimulateModel(loaded, "host", cancellation);
+        var forward = ForwardDutSpec.From(loaded.First);
+        return Write(options, loaded, model, forward.Model.Version.ToString(), () => CompareRecorded(model, recorded), output);
+    }
+
+    static int Write(ValidateOptions options, LoadedScenario loaded, ScriptModelRun model, string version, Func<ScriptKernelOutcome> kernel, TextWriter output)
+    {
         string dir = options.Folder(loaded.First.Name);
         return ValidateRunner.WriteFolder(dir, tmp =>
         {
@@ -80,15 +108,55 @@ public static class ScriptValidation
             var first = loaded.First;
             ResultsWriter.WriteFiles(tmp, new RunSet(first.Name, first.Description, ResolvedScenario.Yaml(loaded),
                 SimTime.ToSeconds(first.Run.Duration), 0, first.Run.Seed, 1, loaded.SweptParameters,
-                [new PointResult(0, loaded.Points[0].Parameters, [result])]) { KeyMetrics = KeyMetrics.Of(first) }, provenance);
-            File.WriteAllText(Path.Combine(tmp, "simulated.csv"), ForwardFiles.SimulatedCsv([trace]));
-            var probeTimes = first.Probes.Select(t => t / SimTime.Nanosecond).ToList();
-            var outcome = RunKernel(dut, trace, probeTimes, result.Probes ?? [], spec.Element, progress, cancellation);
+                [new PointResult(0, loaded.Points[0].Parameters, [model.Result])]) { KeyMetrics = KeyMetrics.Of(first) }, provenance);
+            File.WriteAllText(Path.Combine(tmp, "simulated.csv"), ForwardFiles.SimulatedCsv([model.Trace]));
+            var outcome = kernel();
             File.WriteAllText(Path.Combine(tmp, "script-validation.csv"), ScriptComparison.Csv(outcome.Checks));
             if (outcome.Run is { } run) File.WriteAllText(Path.Combine(tmp, "kernel-probes.txt"), KernelProbesText(run));
             File.WriteAllText(Path.Combine(tmp, "report.md"), Report(first, version, outcome));
             return () => Summarize(output, first.Name, outcome);
         }, output);
+    }
+
+    /// <summary>
+    /// The model's half of a scripted validation, shared by <c>lab validate</c> and <c>lab fuzz</c>:
+    /// refuses what <paramref name="kernel"/> cannot be given (naming the scenario's position),
+    /// simulates replication 0 and checks the addresses against the kernel's test network.
+    /// </summary>
+    public static ScriptModelRun SimulateModel(LoadedScenario loaded, string kernel, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        var spec = Check(kernel, loaded);
+        var (trace, result) = Simulate(loaded, spec, cancellation);
+        CheckAddresses(loaded.First, trace);
+        return new ScriptModelRun(trace, result, [.. loaded.First.Probes.Select(t => t / SimTime.Nanosecond)], spec.Element);
+    }
+
+    /// <summary>The kernel's half: plays the model's trace into <paramref name="dut"/> with its probes and compares fact by fact (<see cref="ScriptComparison"/>).</summary>
+    /// <param name="dropReasons">Read the kernel's kfree_skb drop reasons (one tracefs instance per process: plays at once in one process, as lab fuzz runs them, must not).</param>
+    public static ScriptKernelOutcome PlayAndCompare(IDeviceUnderTest dut, ScriptModelRun model, TextWriter? progress, CancellationToken cancellation = default, bool dropReasons = true)
+    {
+        ArgumentNullException.ThrowIfNull(dut);
+        ArgumentNullException.ThrowIfNull(model);
+        try
+        {
+            var run = new ScriptKernelPlayer(dut).Run(model.Trace, model.ProbeNanoseconds, progress, cancellation, dropReasons: dropReasons);
+            return new ScriptKernelOutcome(dut.Description, ScriptComparison.Compare(model.Trace, [], model.Probes, model.Element, run), run, null);
+        }
+        catch (Exception e) when (e is ValidationHarnessException or VmException or TimeoutException or IOException or FormatException)
+        {
+            return new ScriptKernelOutcome(dut.Description, [], null, e.Message);
+        }
+    }
+
+    /// <summary>Compares the model with kernel observations recorded earlier (<see cref="RecordedKernelRun"/>): no kernel is needed.</summary>
+    public static ScriptKernelOutcome CompareRecorded(ScriptModelRun model, ScriptKernelRun recorded)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(recorded);
+        if (recorded.Packets.Count != model.Trace.Packets.Count)
+            return new ScriptKernelOutcome(recorded.Kernel, [], recorded, $"the recording has {recorded.Packets.Count} packets, the script {model.Trace.Packets.Count}");
+        return new ScriptKernelOutcome(recorded.Kernel, ScriptComparison.Compare(model.Trace, [], model.Probes, model.Element, recorded), recorded, null);
     }
 
     static bool IsEsp(Scenario s) => s.Path.OfType<ModelStageElement>().Any(e => e.Type == "esp_in");
@@ -114,11 +182,11 @@ public static class ScriptValidation
     }
 
     /// <summary>Refuses what cannot be played here, naming the scenario's position.</summary>
-    static ForwardDutSpec Check(ValidateOptions options, LoadedScenario loaded)
+    static ForwardDutSpec Check(string kernel, LoadedScenario loaded)
     {
         CheckShape(loaded);
         var spec = ForwardDutSpec.From(loaded.First);
-        if (spec.Model.Flowtable && options.Kernel != "vm")
+        if (spec.Model.Flowtable && kernel != "vm")
             throw new LabInputException($"{spec.Pos}: {spec.Element}.flowtable: the host kernel here has no nftables flowtable; play this script into the Debian VM with --kernel vm");
         return spec;
     }
@@ -159,20 +227,6 @@ public static class ScriptValidation
         return (trace, result);
     }
 
-    static ScriptKernelOutcome RunKernel(IDeviceUnderTest dut, ForwardTrace trace, IReadOnlyList<long> probeTimes, IReadOnlyList<ProbeRecord> modelProbes,
-        string element, TextWriter? progress, CancellationToken cancellation)
-    {
-        try
-        {
-            var run = new ScriptKernelPlayer(dut).Run(trace, probeTimes, progress, cancellation, dropReasons: true);
-            return new ScriptKernelOutcome(dut.Description, ScriptComparison.Compare(trace, [], modelProbes, element, run), run, null);
-        }
-        catch (Exception e) when (e is ValidationHarnessException or VmException or TimeoutException or IOException or FormatException)
-        {
-            return new ScriptKernelOutcome(dut.Description, [], null, e.Message);
-        }
-    }
-
     static string KernelProbesText(ScriptKernelRun run)
     {
         var sb = new System.Text.StringBuilder();
@@ -188,7 +242,7 @@ public static class ScriptValidation
         return sb.ToString();
     }
 
-    static string Report(Scenario s, KernelVersion version, ScriptKernelOutcome o)
+    static string Report(Scenario s, string version, ScriptKernelOutcome o)
     {
         var sb = new System.Text.StringBuilder();
         sb.Append(Inv, $"# Validation of {s.Name} (script) on {o.Kernel}\n\nModel kernel version: {version}. The script was played in real time (1 simulated s = 1 s).\n\n");

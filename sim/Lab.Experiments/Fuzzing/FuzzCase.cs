@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text;
+
+namespace Lab.Experiments.Fuzzing;
+
+/// <summary>A connection of a case: its label, transport and both endpoints (client in 10.0.0.0/8, server in 198.18.0.0/15, the kernel's test network).</summary>
+public sealed record FuzzFlow(string Label, string Proto, string Client, ushort ClientPort, string Server, ushort ServerPort);
+
+/// <summary>One scripted packet: when (milliseconds from 0), which flow, which direction, TCP flags as YAML writes them (e.g. "syn, ack"), frame size.</summary>
+public sealed record FuzzPacket(int AtMs, string Flow, bool Reply, string? Flags = null, int Size = 64);
+
+/// <summary>The NAT statement: masquerade or snat to an address range, an optional port range and nft's flags.</summary>
+public sealed record FuzzNat(bool Masquerade, string? Address, string? Ports, IReadOnlyList<string> Flags)
+{
+    public bool IsPlain => Masquerade && Address is null && Ports is null && Flags.Count == 0;
+}
+
+/// <summary>
+/// One generated scripted scenario (<see cref="FuzzGrammar"/>): flows, packets, the forward element's
+/// NAT, timeouts and switches, and the probe instants. Immutable so the shrinker can derive smaller
+/// cases; <see cref="ToYaml"/> writes it as the scenario <c>lab validate</c> reads.
+/// </summary>
+/// <param name="Kernel">The model's kernel version (the DUT's, so version-dependent behaviour matches).</param>
+/// <param name="Timeouts">timeouts.* keys in whole seconds.</param>
+/// <param name="TcpLoose">null: the default (1).</param>
+/// <param name="ConntrackMax">null: the default (the host's namespaces cannot set nf_conntrack_max).</param>
+public sealed record FuzzCase(
+    string Name,
+    string Kernel,
+    IReadOnlyList<FuzzFlow> Flows,
+    IReadOnlyList<FuzzPacket> Packets,
+    FuzzNat? Nat,
+    IReadOnlyList<KeyValuePair<string, int>> Timeouts,
+    IReadOnlyList<int> ProbesMs,
+    bool? TcpLoose = null,
+    int? ConntrackMax = null,
+    bool Flowtable = false)
+{
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>The run's duration: a whole second at least 500 ms after the last packet or probe.</summary>
+    public int DurationSeconds => (Math.Max(Packets.Count == 0 ? 0 : Packets.Max(p => p.AtMs), ProbesMs.Count == 0 ? 0 : ProbesMs.Max()) + 500 + 999) / 1000;
+
+    /// <summary>Every flow's first packet is in the original direction, and the case has a packet.</summary>
+    public bool IsPlayable =>
+        Packets.Count > 0 && Flows.All(f => Packets.FirstOrDefault(p => p.Flow == f.Label) is not { Reply: true });
+
+    /// <summary>The scenario text, deterministic for a case. Comments carry <paramref name="header"/> lines.</summary>
+    public string ToYaml(IEnumerable<string>? header = null)
+    {
+        var sb = new StringBuilder();
+        foreach (var h in header ?? []) sb.Append("# ").Append(h.ReplaceLineEndings(" ")).Append('\n');
+        sb.Append(Inv, $"name: {Name}\n");
+        sb.Append(Inv, $"description: \"lab fuzz case: {Flows.Count} flow(s), {Packets.Count} packet(s), {ProbesMs.Count} probe(s)\"\n");
+        sb.Append(Inv, $"run: {{ duration: {DurationSeconds}s, seed: 1 }}\n");
+        sb.Append("outputs: { timeseries: 0s, latency_cdf: false }\n");
+        sb.Append("traffic:\n  - name: fuzz\n    kind: script\n    packets:\n");
+        var started = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in Packets)
+        {
+            sb.Append(Inv, $"      - {{ at: {p.AtMs}ms, flow: {p.Flow}");
+            if (p.Reply) sb.Append(", dir: reply");
+            if (started.Add(p.Flow))
+            {
+                var f = Flows.First(x => x.Label == p.Flow);
+                sb.Append(Inv, $", proto: {f.Proto}, src: {f.Client}:{f.ClientPort}, dst: {f.Server}:{f.ServerPort}");
+            }
+            if (p.Flags is { } flags) sb.Append(Inv, $", flags: [{flags}]");
+            if (p.Size != 64) sb.Append(Inv, $", size: {p.Size}B");
+            sb.Append(" }\n");
+        }
+        sb.Append("path:\n  - forward: { ").Append(string.Join(", ", ForwardKeys())).Append(" }\n");
+        if (ProbesMs.Count > 0) sb.Append("probes:\n  at: [").Append(string.Join(", ", ProbesMs.Select(t => string.Create(Inv, $"{t}ms")))).Append("]\n");
+        return sb.ToString();
+    }
+
+    IEnumerable<string> ForwardKeys()
+    {
+        yield return $"kernel: {Kernel}";
+        if (TcpLoose is { } loose) yield return $"tcp_loose: {(loose ? "true" : "false")}";
+        if (ConntrackMax is { } max) yield return string.Create(Inv, $"conntrack_max: {max}");
+        if (Flowtable) yield return "flowtable: true";
+        if (Nat is { } nat)
+        {
+            if (nat.IsPlain) yield return "masquerade: true";
+            else
+            {
+                var keys = new List<string>();
+                if (nat.Address is { } a) keys.Add($"address: {a}");
+                if (nat.Ports is { } ports) keys.Add($"ports: {ports}");
+                if (nat.Flags.Count > 0) keys.Add($"flags: [{string.Join(", ", nat.Flags)}]");
+                yield return $"{(nat.Masquerade ? "masquerade" : "snat")}: {{ {string.Join(", ", keys)} }}";
+            }
+        }
+        if (Timeouts.Count > 0)
+            yield return "timeouts: { " + string.Join(", ", Timeouts.Select(kv => string.Create(Inv, $"{kv.Key}: {kv.Value}s"))) + " }";
+    }
+}

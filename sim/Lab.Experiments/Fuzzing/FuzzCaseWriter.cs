@@ -1,0 +1,64 @@
+using System.Globalization;
+using Lab.Experiments.Validation;
+
+namespace Lab.Experiments.Fuzzing;
+
+/// <summary>
+/// Keeps a disagreeing (shrunk) case as a regression scenario: <c>DIR/NAME.yaml</c> and the kernel's
+/// observations beside it, <c>DIR/NAME.kernel.txt</c> (<see cref="RecordedKernelRun"/>), so
+/// <c>lab validate DIR/NAME.yaml --kernel recorded</c> checks the model against what the kernel did
+/// without a kernel, and <c>--kernel host</c> against the live one. The name is generated
+/// (fuzz-SEED-CASE, then -2, -3, ... when taken), never taken from input; both files are created
+/// exclusively, so nothing that exists, the lab's or anyone's, is overwritten.
+/// </summary>
+public static class FuzzCaseWriter
+{
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <returns>The scenario file written.</returns>
+    public static string Write(string dir, FuzzCaseResult result, IEnumerable<string> history)
+    {
+        ArgumentNullException.ThrowIfNull(dir);
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(history);
+        if (result.Outcome.Run is not { } run) throw new ArgumentException("the case has no kernel run to record", nameof(result));
+        if (File.Exists(dir)) throw new IOException($"--out {dir}: a file, not a folder");
+        Directory.CreateDirectory(dir);
+        for (int k = 1; ; k++)
+        {
+            string name = k == 1 ? result.Case.Name : string.Create(Inv, $"{result.Case.Name}-{k}");
+            string yaml = Path.Combine(dir, name + ".yaml"), kernel = RecordedKernelRun.PathFor(yaml);
+            if (File.Exists(yaml) || File.Exists(kernel)) continue;
+            var c = result.Case with { Name = name };
+            var header = new List<string>(history)
+            {
+                $"disagreement kinds: {string.Join(", ", result.Kinds)}",
+                $"the kernel's observations: {Path.GetFileName(kernel)}; lab validate {name}.yaml --kernel recorded compares the model with them (exit 1 while the disagreement remains), --kernel host with the live kernel",
+            };
+            header.AddRange(result.Outcome.Checks.Where(x => !x.Agree).Take(20).Select(x =>
+                string.Create(Inv, $"at {x.AtSeconds:0.###} s {x.Key} {x.Field}: model {x.Model}, kernel {x.Kernel}")));
+            if (!TryCreate(yaml, c.ToYaml(header))) continue;
+            if (!TryCreate(kernel, RecordedKernelRun.Write(run, [$"lab fuzz: the kernel's observations for {name}.yaml"])))
+            {
+                File.Delete(yaml); // ours, written a moment ago
+                continue;
+            }
+            return yaml;
+        }
+    }
+
+    static bool TryCreate(string file, string text)
+    {
+        try
+        {
+            using var f = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            using var w = new StreamWriter(f, new System.Text.UTF8Encoding(false));
+            w.Write(text);
+            return true;
+        }
+        catch (IOException) when (File.Exists(file))
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Lab.Captures.Frames;
+using Lab.Core;
+using Lab.KernelLab.ForwardValidation;
+using Lab.KernelLab.Netfilter;
+using Lab.KernelLab.ScriptValidation;
+
+namespace Lab.Experiments.Validation;
+
+/// <summary>
+/// A kernel's observations of a scripted scenario, kept beside it as <c>NAME.kernel.txt</c> so the
+/// scenario is a regression test without a kernel: <c>lab validate NAME.yaml --kernel recorded</c>
+/// simulates the script and compares it with these observations through the same
+/// <see cref="ScriptComparison"/> as a live run (<c>lab fuzz</c> writes them for every disagreement it
+/// shrinks). Plain text, one fact a line, written in the tools' own syntax so a reader can check it:
+/// <code>
+/// kernel host: this machine's kernel 6.18.44 in network namespaces ...
+/// packet INDEX COUNT [ID TOS PROTO SRC:SPORT DST:DPORT TCPFLAGS]   (what left the DUT first; COUNT 0 = dropped)
+/// probe AT_NS TAKEN_NS
+/// conntrack LINE   (conntrack -L syntax)
+/// stats NAME=VALUE ...   (conntrack -S sums and nf_conntrack_count)
+/// </code>
+/// Lines starting with # are comments.
+/// </summary>
+public static class RecordedKernelRun
+{
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>The recording that belongs to <paramref name="scenarioFile"/>: the same name with .kernel.txt for its extension.</summary>
+    public static string PathFor(string scenarioFile)
+    {
+        ArgumentNullException.ThrowIfNull(scenarioFile);
+        return Path.ChangeExtension(scenarioFile, ".kernel.txt");
+    }
+
+    public static string Write(ScriptKernelRun run, IEnumerable<string> comments)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(comments);
+        var sb = new StringBuilder();
+        foreach (var c in comments) sb.Append("# ").Append(c.ReplaceLineEndings(" ")).Append('\n');
+        sb.Append("kernel ").Append(run.Kernel.ReplaceLineEndings(" ")).Append('\n');
+        for (int i = 0; i < run.Packets.Count; i++)
+        {
+            var p = run.Packets[i];
+            sb.Append(Inv, $"packet {i} {p.Count}");
+            if (p.First is { } s)
+                sb.Append(Inv, $" {s.Identification} {s.Tos} {s.Protocol} {Ip(s.Source)}:{s.SourcePort} {Ip(s.Destination)}:{s.DestinationPort} {(ushort)s.Tcp}");
+            sb.Append('\n');
+        }
+        foreach (var p in run.Probes)
+        {
+            sb.Append(Inv, $"probe {p.AtNanoseconds} {p.TakenNanoseconds}\n");
+            foreach (var e in p.Entries) sb.Append("conntrack ").Append(ConntrackLine(e)).Append('\n');
+            sb.Append("stats ").Append(string.Join(' ', p.Stats.Select(kv => string.Create(Inv, $"{kv.Key}={kv.Value}")))).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>One entry as <c>conntrack -L</c> prints it (<see cref="ConntrackListing"/> reads it back).</summary>
+    static string ConntrackLine(ConntrackEntry e)
+    {
+        var sb = new StringBuilder();
+        sb.Append(Inv, $"{e.Protocol} {e.ProtocolNumber}");
+        if (e.TimeoutSeconds is { } t) sb.Append(Inv, $" {t}");
+        if (e.State is { } s) sb.Append(' ').Append(s);
+        sb.Append(' ').Append(e.Original.ToString());
+        if (e.Unreplied) sb.Append(" [UNREPLIED]");
+        sb.Append(' ').Append(e.Reply.ToString());
+        if (e.Assured) sb.Append(" [ASSURED]");
+        if (e.Offload) sb.Append(" [OFFLOAD]");
+        if (e.HardwareOffload) sb.Append(" [HW_OFFLOAD]");
+        return sb.Append(" mark=0 use=1").ToString();
+    }
+
+    /// <summary>Reads a recording; a malformed line is a <see cref="LabInputException"/> naming file:line.</summary>
+    public static ScriptKernelRun Read(string file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        string kernel = "recorded";
+        var packets = new List<ForwardPacketObservation>();
+        var probes = new List<KernelProbe>();
+        (long At, long Taken, List<ConntrackEntry> Entries, IReadOnlyDictionary<string, long>? Stats)? open = null;
+        int n = 0;
+        foreach (string raw in File.ReadAllLines(file))
+        {
+            n++;
+            string line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            int sp = line.IndexOf(' ', StringComparison.Ordinal);
+            string word = sp < 0 ? line : line[..sp], rest = sp < 0 ? "" : line[(sp + 1)..];
+            try
+            {
+                switch (word)
+                {
+                    case "kernel": kernel = "recorded: " + rest; break;
+                    case "packet":
+                        var t = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                        if (int.Parse(t[0], Inv) != packets.Count) throw new FormatException($"expected packet {packets.Count}, found {t[0]}");
+                        packets.Add(new ForwardPacketObservation(int.Parse(t[1], Inv), t.Length == 2 ? null : Segment(t)));
+                        break;
+                    case "probe":
+                        Close();
+                        var w = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                        open = (long.Parse(w[0], Inv), long.Parse(w[1], Inv), [], null);
+                        break;
+                    case "conntrack":
+                        if (open is null) throw new FormatException("a conntrack line before any probe line");
+                        open.Value.Entries.AddRange(ConntrackListing.Parse(rest));
+                        break;
+                    case "stats":
+                        if (open is null) throw new FormatException("a stats line before any probe line");
+                        open = open.Value with { Stats = ConntrackStatistics.Parse(rest) };
+                        break;
+                    default: throw new FormatException($"expected kernel, packet, probe, conntrack or stats, found '{word}'");
+                }
+            }
+            catch (Exception e) when (e is FormatException or IndexOutOfRangeException or OverflowException)
+            {
+                throw new LabInputException($"{file}:{n}:1: {e.Message}");
+            }
+        }
+        Close();
+        return new ScriptKernelRun(kernel, packets, probes, 0, []);
+
+        void Close()
+        {
+            if (open is { } p) probes.Add(new KernelProbe(p.At, p.Taken, p.Entries, p.Stats ?? new Dictionary<string, long>()));
+            open = null;
+        }
+    }
+
+    static CapturedSegment Segment(string[] t)
+    {
+        var (src, sport) = Endpoint(t[5]);
+        var (dst, dport) = Endpoint(t[6]);
+        return new CapturedSegment(ushort.Parse(t[2], Inv), byte.Parse(t[3], Inv), byte.Parse(t[4], Inv), src, dst, sport, dport, (TcpFlags)ushort.Parse(t[7], Inv));
+    }
+
+    static (uint, ushort) Endpoint(string text)
+    {
+        int colon = text.LastIndexOf(':');
+        if (colon < 0) throw new FormatException($"expected ADDRESS:PORT, found '{text}'");
+        var b = IPAddress.Parse(text[..colon]).GetAddressBytes();
+        if (b.Length != 4) throw new FormatException($"expected an IPv4 address, found '{text}'");
+        return ((uint)(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]), ushort.Parse(text[(colon + 1)..], Inv));
+    }
+
+    static string Ip(uint a) => ForwardTracePacket.Ip(a);
+}
