@@ -185,6 +185,19 @@ public sealed class FuzzTests : IDisposable
         Assert.Contains("result: all 22 facts agree", stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_kept_invalid_ack_case_agrees_with_its_recorded_kernel_since_invalid_packets_pass_untracked()
+    {
+        // scenarios/fuzz/fuzz-20261206-29.yaml: the kernel forwarded two client ACKs of an unanswered SYN
+        // (SYN_SENT -> sIV) untranslated; the model masqueraded them until invalid packets left untracked.
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Lab.sln"))) root = Path.GetDirectoryName(root)!;
+        string kept = Path.Combine(root, "scenarios", "fuzz", "fuzz-20261206-29.yaml");
+        var (code, stdout, err) = ScenarioRun.Lab("validate", kept, "--kernel", "recorded", "--out", Path.Combine(_dir, "kept-29"));
+        Assert.True(code == 0, stdout + err);
+        Assert.Contains("result: all ", stdout, StringComparison.Ordinal);
+    }
+
     static string Kernel() =>
         Lab.Netfilter.KernelVersion.FromRelease(File.ReadAllText("/proc/sys/kernel/osrelease").Trim()).ToString();
 

@@ -1,5 +1,7 @@
+using Lab.Core;
 using Lab.Engine;
 using Lab.Netfilter.Conntrack;
+using Lab.Netfilter.Flowtable;
 using Lab.Netfilter.Nat;
 
 namespace Lab.Netfilter.Tests;
@@ -25,6 +27,34 @@ public class NatTests
         ushort port = t.Entry(id).Reply.DstPort;
         int attempts = nat.LastAttempts;
         return (t.Confirm(id, now, out _, out _), port, attempts);
+    }
+
+    [Fact]
+    public void A_packet_conntrack_calls_invalid_passes_untracked_and_untranslated()
+    {
+        // nf_conntrack_in sets skb->_nfct = 0 for a packet the TCP tracker rejects, so nf_nat_inet_fn finds no ct
+        // and lets it through untranslated. Here: a client ACK before any SYN/ACK, which tcp_conntracks maps from
+        // SYN_SENT to sIV (ORIGINAL, ack row). Found by lab fuzz (scenarios/fuzz/fuzz-20261206-29.yaml).
+        var (t, nat) = Make("6.18");
+        var c = new ForwardingCosts();
+        var rules = new ForwardRules();
+        var box = new ForwardPath(t, null, c, rules, nat, NatRange.Snat(Public));
+        var tuple = new FlowTuple(FlowTuple.Ip(10, 0, 0, 1), Dst, 40000, 80, IpProto.Tcp);
+        Assert.Equal(ForwardVerdict.SlowPathNew, box.Process(tuple, TcpFlags.Syn, 0).Verdict);
+        int entry = box.LastConntrack;
+        Assert.True(t.Entry(entry).Is(ConntrackStatus.SrcNat));
+
+        var ack = box.Process(tuple, TcpFlags.Ack, SimTime.Millisecond);
+        Assert.Equal(ForwardVerdict.SlowPath, ack.Verdict);
+        Assert.Equal(-1, box.LastConntrack);
+        Assert.Equal(1, t.Stats.invalid);
+        // No SNAT charged: ingress, conntrack lookup, dnat hook, routing, forward chain and its rules, transmit.
+        long chain = c.ForwardChainBase + rules.LinearRules * c.PerLinearRule + rules.SetLookups * c.PerSetLookup;
+        Assert.Equal(c.RxIngress + c.ConntrackLookup + c.Dnat + c.Routing + chain + c.Xmit, ack.CostPs);
+        // The entry itself stays in SYN_SENT, and the SYN/ACK still finds it.
+        Assert.Equal(TcpState.SynSent, t.Entry(entry).TcpState);
+        box.Process(t.Entry(entry).Reply, TcpFlags.SynAck, 2 * SimTime.Millisecond);
+        Assert.Equal(entry, box.LastConntrack);
     }
 
     [Fact]

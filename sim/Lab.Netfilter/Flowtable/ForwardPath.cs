@@ -153,9 +153,12 @@ public sealed class ForwardPath
                 continue;
             }
             if (v == CtVerdict.Drop) return Drop(cost, CtDropReason.ProtocolDrop);
-            if (v == CtVerdict.Invalid && isNew)
+            if (v == CtVerdict.Invalid)
             {
-                Conntrack.FreeUnconfirmed(ct); // untracked packet, no entry
+                // nf_conntrack_in (nf_conntrack_core.c, 6.x): a packet the tracker calls invalid leaves with
+                // skb->_nfct = 0, new entry or not, so it is untracked from here on: the NAT hooks pass it
+                // untranslated (nf_nat_inet_fn: no ct, NF_ACCEPT) and nothing offloads or confirms it.
+                if (isNew) Conntrack.FreeUnconfirmed(ct);
                 ct = -1;
                 isNew = false;
             }
