@@ -301,7 +301,7 @@ public sealed partial class FirstHourTests : IDisposable
         Assert.Equal(0, code);
         Assert.Equal("", e);
         Assert.StartsWith("usage: lab COMMAND [options]  (lab COMMAND --help for its options)\n\ncommands:\n", o, StringComparison.Ordinal);
-        foreach (var name in new[] { "run", "check", "describe", "results", "esp", "power", "replay", "report", "sweep", "merge", "reorder", "bench", "regress", "validate", "calibrate" })
+        foreach (var name in new[] { "run", "check", "describe", "results", "esp", "power", "replay", "report", "sweep", "merge", "reorder", "bench", "regress", "validate", "calibrate", "fuzz" })
             Assert.Matches(new Regex($"\\n  {name} +\\S"), o);
         Assert.Contains("\n  run        Simulate a scenario, print a summary and write its results folder\n", o, StringComparison.Ordinal);
     }
@@ -312,9 +312,9 @@ public sealed partial class FirstHourTests : IDisposable
         var (code, o, e) = Lab("runn", "x.yaml");
         Assert.Equal(2, code);
         Assert.Equal("", o);
-        Assert.Equal("lab: error: unknown command 'runn' (did you mean 'run'?); commands: run, check, describe, results, esp, power, replay, report, sweep, merge, reorder, bench, regress, validate, calibrate\n", e);
+        Assert.Equal("lab: error: unknown command 'runn' (did you mean 'run'?); commands: run, check, describe, results, esp, power, replay, report, sweep, merge, reorder, bench, regress, validate, calibrate, fuzz\n", e);
         Assert.StartsWith("lab: error: unknown command 'swep' (did you mean 'sweep'?)", Lab("swep").Err, StringComparison.Ordinal);
-        Assert.Equal("lab: error: unknown command 'frobnicate'; commands: run, check, describe, results, esp, power, replay, report, sweep, merge, reorder, bench, regress, validate, calibrate\n", Lab("frobnicate").Err);
+        Assert.Equal("lab: error: unknown command 'frobnicate'; commands: run, check, describe, results, esp, power, replay, report, sweep, merge, reorder, bench, regress, validate, calibrate, fuzz\n", Lab("frobnicate").Err);
     }
 
     // ---- clamps, stdin, provenance

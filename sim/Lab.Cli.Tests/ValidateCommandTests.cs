@@ -45,7 +45,7 @@ public sealed class ValidateCommandTests : IDisposable
     {
         var (code, _, err) = Run("validate", Scenario(SequenceYaml([1, 2], "{ window: 32 }")), "--kernel", "bsd", "--out", Path.Combine(_dir, "o"));
         Assert.Equal(2, code);
-        Assert.Equal("lab: error: --kernel: expected host or vm, found 'bsd'", err.Trim());
+        Assert.Equal("lab: error: --kernel: expected host, vm or recorded, found 'bsd'", err.Trim());
         Assert.False(Directory.Exists(Path.Combine(_dir, "o")));
     }
 
