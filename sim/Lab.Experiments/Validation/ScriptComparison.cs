@@ -281,6 +281,27 @@ public static class ScriptComparison
 
     static string Quote(string s) => s.Contains(',', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal) ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
+    /// <summary>The report's table of the facts that disagree (nothing when all agree); <paramref name="timeFormat"/> formats their instants in seconds.</summary>
+    public static void AppendDisagreements(System.Text.StringBuilder sb, IReadOnlyList<ScriptCheck> checks, string timeFormat)
+    {
+        ArgumentNullException.ThrowIfNull(sb);
+        var bad = checks.Where(c => !c.Agree).ToList();
+        if (bad.Count == 0) return;
+        sb.Append("\n| time_s | what | field | model | kernel |\n|---|---|---|---|---|\n");
+        foreach (var c in bad) sb.Append(Inv, $"| {c.AtSeconds.ToString(timeFormat, Inv)} | {c.Key} | {c.Field} | {c.Model} | {c.Kernel} |\n");
+    }
+
+    /// <summary>The terminal's "  KIND: A/N agree" line for each kind, in the order given.</summary>
+    public static void WriteAgreementByKind(TextWriter o, IReadOnlyList<ScriptCheck> checks, params string[] kinds)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        foreach (var kind in kinds)
+        {
+            var c = checks.Where(x => x.Kind == kind).ToList();
+            o.WriteLine(string.Create(Inv, $"  {kind}: {c.Count(x => x.Agree)}/{c.Count} agree"));
+        }
+    }
+
     /// <summary>"Who is dropping my packets": each packet either side dropped, the model's cause beside the kernel's reason.</summary>
     public static IEnumerable<string> DropTable(IReadOnlyList<ScriptCheck> checks)
     {

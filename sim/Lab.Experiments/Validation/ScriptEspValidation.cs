@@ -152,12 +152,7 @@ public static class ScriptEspValidation
         sb.Append(Inv, $"\n{o.Checks.Count(c => c.Agree)}/{o.Checks.Count} facts agree.\n");
         var drops = ScriptComparison.DropTable(o.Checks).ToList();
         if (drops.Count > 0) sb.Append("\n## Who is dropping the packets\n\n```\n").AppendJoin('\n', drops).Append("\n```\n");
-        var bad = o.Checks.Where(c => !c.Agree).ToList();
-        if (bad.Count > 0)
-        {
-            sb.Append("\n| time_s | what | field | model | kernel |\n|---|---|---|---|---|\n");
-            foreach (var c in bad) sb.Append(Inv, $"| {c.AtSeconds:0.######} | {c.Key} | {c.Field} | {c.Model} | {c.Kernel} |\n");
-        }
+        ScriptComparison.AppendDisagreements(sb, o.Checks, "0.######");
         return sb.ToString();
     }
 
@@ -172,11 +167,7 @@ public static class ScriptEspValidation
             o.WriteLine($"FAILED: the kernel run did not complete: {failure}");
             return ExitCodes.CheckFailed;
         }
-        foreach (var kind in new[] { "packet", "xfrm_state", "xfrm_stat", "drop_reason" })
-        {
-            var c = outcome.Checks.Where(x => x.Kind == kind).ToList();
-            o.WriteLine(string.Create(Inv, $"  {kind}: {c.Count(x => x.Agree)}/{c.Count} agree"));
-        }
+        ScriptComparison.WriteAgreementByKind(o, outcome.Checks, "packet", "xfrm_state", "xfrm_stat", "drop_reason");
         if (outcome.Run is { } run)
         {
             o.WriteLine(string.Create(Inv, $"  replay lateness at most {run.LateNanoseconds / 1e6:0.###} ms (emulation; anti-replay state has no timers)"));

@@ -258,12 +258,7 @@ public static class ScriptValidation
         if (drops.Count > 0) sb.Append("\n## Who is dropping the packets\n\n```\n").AppendJoin('\n', drops).Append("\n```\n\n");
         foreach (var c in o.Checks.Where(c => c.Documented is not null))
             sb.Append(Inv, $"- documented difference at {c.AtSeconds:0.###} s: {c.Kind} {c.Key}: model {c.Model}, kernel {c.Kernel}: {c.Documented}\n");
-        var bad = o.Checks.Where(c => !c.Agree).ToList();
-        if (bad.Count > 0)
-        {
-            sb.Append("\n| time_s | what | field | model | kernel |\n|---|---|---|---|---|\n");
-            foreach (var c in bad) sb.Append(Inv, $"| {c.AtSeconds:0.###} | {c.Key} | {c.Field} | {c.Model} | {c.Kernel} |\n");
-        }
+        ScriptComparison.AppendDisagreements(sb, o.Checks, "0.###");
         return sb.ToString();
     }
 
@@ -278,11 +273,7 @@ public static class ScriptValidation
             o.WriteLine($"FAILED: the kernel run did not complete: {failure}");
             return ExitCodes.CheckFailed;
         }
-        foreach (var kind in new[] { "packet", "conntrack", "conntrack_stats", "drop_reason" })
-        {
-            var c = outcome.Checks.Where(x => x.Kind == kind).ToList();
-            o.WriteLine(string.Create(Inv, $"  {kind}: {c.Count(x => x.Agree)}/{c.Count} agree"));
-        }
+        ScriptComparison.WriteAgreementByKind(o, outcome.Checks, "packet", "conntrack", "conntrack_stats", "drop_reason");
         if (outcome.Run is { } run)
         {
             o.WriteLine(string.Create(Inv, $"  replay lateness at most {run.LateNanoseconds / 1e6:0.###} ms"));
