@@ -70,9 +70,9 @@ public sealed class FuzzTests : IDisposable
     [Fact]
     public void Bad_flags_exit_2_with_the_flag_named()
     {
-        var (code, _, err) = ScenarioRun.Lab("fuzz", "--kernel", "vm", "--out", Path.Combine(_dir, "vm"));
+        var (code, _, err) = ScenarioRun.Lab("fuzz", "--kernel", "vm", "--cases", "0", "--out", Path.Combine(_dir, "vm"));
         Assert.Equal(2, code);
-        Assert.Contains("--kernel vm: not built yet: lab fuzz plays each case on a fresh device", err, StringComparison.Ordinal);
+        Assert.Contains("--cases: expected 1 to 1000000 cases, found 0", err, StringComparison.Ordinal);
         (code, _, err) = ScenarioRun.Lab("fuzz", "--kernel", "host", "--cases", "0");
         Assert.Equal(2, code);
         Assert.Contains("--cases: expected 1 to 1000000 cases, found 0", err, StringComparison.Ordinal);
@@ -185,6 +185,64 @@ public sealed class FuzzTests : IDisposable
         Assert.Contains("result: all 22 facts agree", stdout, StringComparison.Ordinal);
     }
 
+    [VmFact]
+    public void One_guest_plays_esp_and_forward_cases_each_on_a_clean_namespace()
+    {
+        // One boot for the whole test, as lab fuzz --kernel vm boots once for its run.
+        using var vm = VmFuzzKernel.Open();
+        var runner = new FuzzCaseRunner(vm);
+
+        // ESP, window 4 (legacy), sequence numbers 1 2 2 7 4 3 6; xfrm_replay_check and xfrm_replay_advance
+        // (net/xfrm/xfrm_replay.c, legacy):
+        //   1, 2      accepted: seq 2, bitmap 0b11
+        //   2 again   diff 0, bit 0 set: stats replay 1
+        //   7         diff 5 >= 4: bitmap = 1, seq 7
+        //   4         diff 3 < 4, bit 3 clear: accepted, bitmap 0b1001
+        //   3         diff 4 >= 4: stats replay-window 1
+        //   6         diff 1, bit 1 clear: accepted, bitmap 0b1011
+        // Five accepted; xfrm_input counts both rejections as XfrmInStateSeqError.
+        ulong[] seqs = [1, 2, 2, 7, 4, 3, 6];
+        var espCase = new FuzzCase("fuzz-vm-esp", vm.ModelVersion, [new FuzzFlow("sa0", "esp", "192.0.2.1", 0, "192.0.2.2", 0, 0x1000)],
+            [.. seqs.Select((q, k) => new FuzzPacket(10 * k, "sa0", false, Seq: q))], null, [], [25, 80], Esp: new FuzzEsp(4, false, 0, 0, false, false, false));
+        var esp = runner.Run(espCase, CancellationToken.None);
+        Assert.True(esp.Agrees, string.Join("\n", esp.Outcome.Checks.Where(c => !c.Agree)) + esp.Outcome.Failure);
+        var run = esp.EspRun!;
+        Assert.Equal([1, 1, 0, 1, 1, 0, 1], run.OutCount);
+        var sa = Assert.Single(run.Probes[^1].States);
+        Assert.Equal(7UL, sa.Seq);
+        Assert.Equal(0b1011u, sa.Bitmap[0]);
+        Assert.Equal(1u, sa.Replay);
+        Assert.Equal(1u, sa.ReplayWindow);
+        Assert.Equal(5UL, sa.Packets);
+        Assert.Equal(2, run.Probes[^1].Stat["XfrmInStateSeqError"]);
+        // The probe at 25 ms saw packets 0-2 only (10 and 20 ms): seq 2, one replay.
+        Assert.Equal(2UL, Assert.Single(run.Probes[0].States).Seq);
+
+        // A UDP exchange, played twice: each play starts on an empty table with zero counters (a fresh namespace in
+        // the guest), so the second sees one entry, not two, and agrees with the model just as the first does.
+        var udp = new FuzzCase("fuzz-vm-udp", vm.ModelVersion, [new FuzzFlow("f1", "udp", "10.0.0.1", 5000, "198.18.0.1", 53)],
+            [new FuzzPacket(0, "f1", false), new FuzzPacket(300, "f1", true)], new FuzzNat(true, null, null, []), [], [600]);
+        foreach (int play in new[] { 1, 2 })
+        {
+            var r = runner.Run(udp, CancellationToken.None);
+            // Timing: the UDP timeouts are 30 s and 120 s; nothing here is near a boundary, late or not.
+            Assert.True(r.Agrees, $"play {play}: " + string.Join("\n", r.Outcome.Checks.Where(c => !c.Agree)) + r.Outcome.Failure);
+            var probe = Assert.Single(r.Outcome.Run!.Probes);
+            var entry = Assert.Single(probe.Entries);
+            Assert.False(entry.Unreplied);
+            Assert.Equal(1, probe.Stats["nf_conntrack_count"]);
+        }
+
+        // Generated cases through the same guest: the first three of seed 20261206 hold an ESP case and forward cases.
+        var cases = Enumerable.Range(0, 3).Select(i => FuzzGrammar.Generate(20261206, i, vm.ModelVersion, vm.Capabilities)).ToList();
+        Assert.Contains(cases, c => c.Esp is not null);
+        Assert.Contains(cases, c => c.Esp is null);
+        var summary = FuzzRun.Run(new FuzzOptions(3, 20261206, null, Path.Combine(_dir, "vm-kept")), runner, null);
+        Assert.Equal(3, summary.Run);
+        // Whatever the model's agreement, every case ran to a comparison: no harness failure, no refused scenario.
+        Assert.DoesNotContain(summary.Findings, f => f.Kind is DisagreementKind.Harness or DisagreementKind.Rejected);
+    }
+
     [Fact]
     public void The_kept_invalid_ack_case_agrees_with_its_recorded_kernel_since_invalid_packets_pass_untracked()
     {
@@ -225,5 +283,35 @@ public sealed class FuzzTests : IDisposable
         Assert.Equal(entry, back.Probes[0].Entries[0]);
         Assert.Equal(1, back.Probes[0].Stats["nf_conntrack_count"]);
         Assert.Equal(500_000_000, back.Probes[0].AtNanoseconds);
+    }
+
+    [Fact]
+    public void A_kept_esp_case_records_the_xfrm_observations_and_replays_them_without_a_kernel()
+    {
+        // scenarios/examples/script-esp-replay.yaml's first four packets, window 32 (legacy): seq 1, 2, 3 accepted,
+        // 3 again a replay (xfrm_replay_check: diff 0, bit 0 set). The recording below is what the kernel shows:
+        // seq 0x3, bitmap 0x00000007 (three accepted), stats replay 1, XfrmInStateSeqError 1, 3 x 46 inner bytes.
+        var c = new FuzzCase("fuzz-9-1", "6.1", [new FuzzFlow("sa0", "esp", "192.0.2.1", 0, "192.0.2.2", 0, 0x1000)],
+            [new FuzzPacket(0, "sa0", false, Seq: 1), new FuzzPacket(10, "sa0", false, Seq: 2), new FuzzPacket(20, "sa0", false, Seq: 3), new FuzzPacket(30, "sa0", false, Seq: 3)],
+            null, [], [40], Esp: new FuzzEsp(32, false, 0, 0, false, false, false));
+        var sa = new Lab.KernelLab.Vm.XfrmSaCounters("192.0.2.1", "192.0.2.2", "esp", 0x1000, 1, "tunnel", false, 32, 3, 0, [7u], 138, 3, 0, 1, 0);
+        var stat = new Dictionary<string, long> { ["XfrmInNoStates"] = 0, ["XfrmInStateSeqError"] = 1, ["XfrmInStateProtoError"] = 0, ["XfrmInStateMismatch"] = 0 };
+        var run = new ScriptEspKernelRun("vm: test", [1, 1, 1, 0], [new KernelEspProbe(40_000_000, 300_000_000, [sa], stat, null)],
+            [new DropInterval(0, 4, [new KernelDrop("NOT_SPECIFIED", "")])], null, 0, []);
+        var result = new FuzzCaseResult(c, new ScriptKernelOutcome("vm: test", [], null, null), ["xfrm_state seq"]) { EspRun = run };
+
+        string kept = FuzzCaseWriter.Write(_dir, result, []);
+
+        var back = RecordedEspRun.Read(RecordedKernelRun.PathFor(kept));
+        Assert.Equal([1, 1, 1, 0], back.OutCount);
+        Assert.Equal(sa, Assert.Single(Assert.Single(back.Probes).States) with { Bitmap = sa.Bitmap });
+        Assert.Equal([7u], back.Probes[0].States[0].Bitmap);
+        Assert.Equal(1, back.Probes[0].Stat["XfrmInStateSeqError"]);
+        Assert.Equal("NOT_SPECIFIED", Assert.Single(Assert.Single(back.DropIntervals).Drops).Reason);
+        // The model agrees with these observations: lab validate --kernel recorded, no kernel, exit 0 (packets 4,
+        // xfrm_state 11 fields, xfrm_stat 4 counters, the one drop's reason).
+        var (code, stdout, err) = ScenarioRun.Lab("validate", kept, "--kernel", "recorded", "--out", Path.Combine(_dir, "esp-recorded"));
+        Assert.True(code == 0, stdout + err);
+        Assert.Contains("result: all 20 facts agree", stdout, StringComparison.Ordinal);
     }
 }

@@ -59,9 +59,9 @@ public sealed class ForwardKernelValidator
         // chain, so a packet batched with the one that adds its flow still takes the classic path. The model
         // handles one packet at a time; one packet per list is what it describes. The sysctl is global, so
         // it is set only in the guest (the host's veths deliver one packet at a time from the backlog).
-        if (dut is VmDeviceUnderTest)
+        if (dut is IGuestDevice guest)
         {
-            dut.Run("echo 1 > /proc/sys/net/core/gro_normal_batch");
+            guest.RunGuestWide("echo 1 > /proc/sys/net/core/gro_normal_batch");
             _setupNotes.Add("the guest hands received packets up one at a time (net.core.gro_normal_batch 1 instead of 8), as the model handles them; see captures/VALIDATION.md");
         }
         var (code, output) = dut.TryRun("nft list tables >/dev/null && conntrack -L >/dev/null 2>&1");

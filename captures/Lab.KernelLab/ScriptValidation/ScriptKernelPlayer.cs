@@ -63,10 +63,10 @@ public sealed class ScriptKernelPlayer
         ArgumentNullException.ThrowIfNull(dut);
         _dut = dut;
         dut.Run(ForwardDutScripts.Network(dut));
-        _barriers = dut is VmDeviceUnderTest;
-        if (_barriers)
+        _barriers = dut is IGuestDevice;
+        if (dut is IGuestDevice guest)
         {
-            dut.Run("echo 1 > /proc/sys/net/core/gro_normal_batch");
+            guest.RunGuestWide("echo 1 > /proc/sys/net/core/gro_normal_batch");
             _setupNotes.Add("the guest hands received packets up one at a time (net.core.gro_normal_batch 1 instead of 8), as the model handles them; before each probe an untracked echo barrier waits for the guest to handle what was sent");
         }
         var (code, output) = dut.TryRun("nft list tables >/dev/null && conntrack -L >/dev/null 2>&1");

@@ -9,7 +9,7 @@ namespace Lab.KernelLab.Validation;
 /// ingress (its tap0 the injection point), eth1 the egress (tap1 the capture point). One
 /// vCPU: packets are processed in the order they arrive, as the comparison needs.
 /// </summary>
-public sealed class VmDeviceUnderTest : IDeviceUnderTest
+public sealed class VmDeviceUnderTest : IDeviceUnderTest, IGuestDevice
 {
     readonly KernelVm _vm;
     readonly bool _ownsVm;
@@ -56,6 +56,9 @@ public sealed class VmDeviceUnderTest : IDeviceUnderTest
     public string CaptureInterface => _vm.Nics[1].TapName;
 
     public string Run(string script) => _vm.RunChecked(script, TimeSpan.FromMinutes(5));
+
+    /// <summary>The same as <see cref="Run"/>: this device is the guest's initial namespace.</summary>
+    public string RunGuestWide(string script) => Run(script);
 
     public (int ExitCode, string Output) TryRun(string script)
     {

@@ -6,7 +6,8 @@ namespace Lab.Experiments.Fuzzing;
 /// The kinds a disagreeing fact of <see cref="ScriptComparison"/> falls into, in the order the
 /// shrinker prefers them (a case's primary kind is its first): the packet's verdict, the translation
 /// seen on the far side, a conntrack row present on one side only, its state, flags, reply tuple or
-/// timeout, a <c>conntrack -S</c> counter (by name), and a kernel run that did not complete.
+/// timeout, a <c>conntrack -S</c> or /proc/net/xfrm_stat counter (by name), an SA's <c>ip -s xfrm state</c> field,
+/// the kernel's drop reason, and a kernel run that did not complete.
 /// </summary>
 public static class DisagreementKind
 {
@@ -29,6 +30,11 @@ public static class DisagreementKind
             ("conntrack", "reply") => Reply,
             ("conntrack", "timeout") => Timeout,
             ("conntrack_stats", _) => "counter " + check.Key,
+            // ESP cases (ScriptEspComparison): an SA of ip -s xfrm state by field, a /proc/net/xfrm_stat counter by name.
+            ("xfrm_state", "present") => "xfrm_state row",
+            ("xfrm_state", _) => "xfrm_state " + check.Field,
+            ("xfrm_stat", _) => "counter " + check.Key,
+            ("drop_reason", _) => "drop reason",
             _ => check.Kind + " " + check.Field,
         };
     }

@@ -3,11 +3,24 @@ using System.Text;
 
 namespace Lab.Experiments.Fuzzing;
 
-/// <summary>A connection of a case: its label, transport and both endpoints (client in 10.0.0.0/8, server in 198.18.0.0/15, the kernel's test network).</summary>
-public sealed record FuzzFlow(string Label, string Proto, string Client, ushort ClientPort, string Server, ushort ServerPort);
+/// <summary>
+/// A connection of a case: its label, transport and both endpoints (client in 10.0.0.0/8, server in 198.18.0.0/15, the
+/// kernel's test network). An ESP flow (proto esp) has addresses only (ports 0) and the SPI its packets carry.
+/// </summary>
+public sealed record FuzzFlow(string Label, string Proto, string Client, ushort ClientPort, string Server, ushort ServerPort, uint? Spi = null);
 
-/// <summary>One scripted packet: when (milliseconds from 0), which flow, which direction, TCP flags as YAML writes them (e.g. "syn, ack"), frame size.</summary>
-public sealed record FuzzPacket(int AtMs, string Flow, bool Reply, string? Flags = null, int Size = 64);
+/// <summary>One scripted packet: when (milliseconds from 0), which flow, which direction, TCP flags as YAML writes them (e.g. "syn, ack"), frame size, and for ESP the sender's sequence number (64 bits with ESN).</summary>
+public sealed record FuzzPacket(int AtMs, string Flow, bool Reply, string? Flags = null, int Size = 64, ulong? Seq = null);
+
+/// <summary>
+/// The esp_in element of an ESP case (the receiving SA the kernel gets as <c>ip xfrm state</c>): its replay window
+/// (0 disables the check; legacy up to 32, bmp above, esn with ESN), ESN, the initial replay state
+/// (replay-seq, replay-seq-hi), and the SA's shape on the wire. SA k has SPI 0x1000 + k.
+/// </summary>
+public sealed record FuzzEsp(int Window, bool Esn, uint InitSeq, uint InitSeqHi, bool Ipv6, bool Transport, bool Udp)
+{
+    public const uint FirstSpi = 0x1000;
+}
 
 /// <summary>The NAT statement: masquerade or snat to an address range, an optional port range and nft's flags.</summary>
 public sealed record FuzzNat(bool Masquerade, string? Address, string? Ports, IReadOnlyList<string> Flags)
@@ -24,6 +37,7 @@ public sealed record FuzzNat(bool Masquerade, string? Address, string? Ports, IR
 /// <param name="Timeouts">timeouts.* keys in whole seconds.</param>
 /// <param name="TcpLoose">null: the default (1).</param>
 /// <param name="ConntrackMax">null: the default (the host's namespaces cannot set nf_conntrack_max).</param>
+/// <param name="Esp">Set for an ESP case: the path is this esp_in element instead of forward, and every flow is ESP.</param>
 public sealed record FuzzCase(
     string Name,
     string Kernel,
@@ -34,16 +48,21 @@ public sealed record FuzzCase(
     IReadOnlyList<int> ProbesMs,
     bool? TcpLoose = null,
     int? ConntrackMax = null,
-    bool Flowtable = false)
+    bool Flowtable = false,
+    FuzzEsp? Esp = null)
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>The run's duration: a whole second at least 500 ms after the last packet or probe.</summary>
     public int DurationSeconds => (Math.Max(Packets.Count == 0 ? 0 : Packets.Max(p => p.AtMs), ProbesMs.Count == 0 ? 0 : ProbesMs.Max()) + 500 + 999) / 1000;
 
-    /// <summary>Every flow's first packet is in the original direction, and the case has a packet.</summary>
+    /// <summary>
+    /// Every flow's first packet is in the original direction, and the case has a packet; an ESP case has a packet for
+    /// one of esp_in's SAs (the kernel is given the SAs the model has: none without such a packet).
+    /// </summary>
     public bool IsPlayable =>
-        Packets.Count > 0 && Flows.All(f => Packets.FirstOrDefault(p => p.Flow == f.Label) is not { Reply: true });
+        Packets.Count > 0 && Flows.All(f => Packets.FirstOrDefault(p => p.Flow == f.Label) is not { Reply: true })
+        && (Esp is null || Flows.Any(f => f.Spi is { } spi && spi - FuzzEsp.FirstSpi < 256 && Packets.Any(p => p.Flow == f.Label)));
 
     /// <summary>The scenario text, deterministic for a case. Comments carry <paramref name="header"/> lines.</summary>
     public string ToYaml(IEnumerable<string>? header = null)
@@ -63,15 +82,30 @@ public sealed record FuzzCase(
             if (started.Add(p.Flow))
             {
                 var f = Flows.First(x => x.Label == p.Flow);
-                sb.Append(Inv, $", proto: {f.Proto}, src: {f.Client}:{f.ClientPort}, dst: {f.Server}:{f.ServerPort}");
+                if (f.Spi is { } spi) sb.Append(Inv, $", proto: {f.Proto}, src: \"{f.Client}\", dst: \"{f.Server}\", spi: 0x{spi:x}");
+                else sb.Append(Inv, $", proto: {f.Proto}, src: {f.Client}:{f.ClientPort}, dst: {f.Server}:{f.ServerPort}");
             }
+            if (p.Seq is { } seq) sb.Append(Inv, $", seq: {seq}");
             if (p.Flags is { } flags) sb.Append(Inv, $", flags: [{flags}]");
             if (p.Size != 64) sb.Append(Inv, $", size: {p.Size}B");
             sb.Append(" }\n");
         }
-        sb.Append("path:\n  - forward: { ").Append(string.Join(", ", ForwardKeys())).Append(" }\n");
+        if (Esp is { } esp) sb.Append("path:\n  - esp_in: { ").Append(string.Join(", ", EspKeys(esp))).Append(" }\n");
+        else sb.Append("path:\n  - forward: { ").Append(string.Join(", ", ForwardKeys())).Append(" }\n");
         if (ProbesMs.Count > 0) sb.Append("probes:\n  at: [").Append(string.Join(", ", ProbesMs.Select(t => string.Create(Inv, $"{t}ms")))).Append("]\n");
         return sb.ToString();
+    }
+
+    static IEnumerable<string> EspKeys(FuzzEsp esp)
+    {
+        yield return string.Create(Inv, $"spi: 0x{FuzzEsp.FirstSpi:x}");
+        yield return string.Create(Inv, $"window: {esp.Window}");
+        if (esp.Esn) yield return "esn: true";
+        if (esp.InitSeq != 0) yield return string.Create(Inv, $"init_seq: {esp.InitSeq}");
+        if (esp.InitSeqHi != 0) yield return string.Create(Inv, $"init_seq_hi: {esp.InitSeqHi}");
+        if (esp.Ipv6) yield return "family: ipv6";
+        if (esp.Transport) yield return "mode: transport";
+        if (esp.Udp) yield return "encap: udp";
     }
 
     IEnumerable<string> ForwardKeys()

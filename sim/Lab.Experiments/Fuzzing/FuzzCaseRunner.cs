@@ -1,5 +1,6 @@
 using Lab.Core;
 using Lab.Experiments.Validation;
+using Lab.KernelLab.ScriptValidation;
 using Lab.Simulation.Running;
 
 namespace Lab.Experiments.Fuzzing;
@@ -10,7 +11,10 @@ public sealed record FuzzCaseResult(FuzzCase Case, ScriptKernelOutcome Outcome, 
 {
     public bool Agrees => Kinds.Count == 0;
 
-    public long LateNanoseconds => Outcome.Run?.LateNanoseconds ?? 0;
+    /// <summary>An ESP case's kernel run (its <see cref="Outcome"/> then has the checks and no forward run).</summary>
+    public ScriptEspKernelRun? EspRun { get; init; }
+
+    public long LateNanoseconds => Outcome.Run?.LateNanoseconds ?? EspRun?.LateNanoseconds ?? 0;
 }
 
 /// <summary>
@@ -32,6 +36,7 @@ public sealed class FuzzCaseRunner(IFuzzKernel kernel, Func<ScriptModelRun, Scri
     public FuzzCaseResult Run(FuzzCase c, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(c);
+        if (c.Esp is not null) return RunEsp(c, cancellation);
         ScriptModelRun model;
         try
         {
@@ -46,6 +51,40 @@ public sealed class FuzzCaseRunner(IFuzzKernel kernel, Func<ScriptModelRun, Scri
         if (plantedFault is not null) model = plantedFault(model);
         var result = Kernel.Play(model, cancellation);
         return new FuzzCaseResult(c, result, DisagreementKind.Of(result), (result.Run?.LateNanoseconds ?? 0) <= LateLimitNanoseconds);
+    }
+
+    /// <summary>
+    /// An ESP case, as <c>lab validate SCRIPT --kernel vm</c> runs one through esp_in (<see cref="ScriptEspValidation"/>).
+    /// Always on time: anti-replay verdicts and state depend on the order of the sequence numbers only, not on when
+    /// they arrive (xfrm_replay_check and xfrm_replay_advance, net/xfrm/xfrm_replay.c, keep no timers), and the player
+    /// waits on an echo barrier before each probe, so lateness changes nothing compared.
+    /// </summary>
+    FuzzCaseResult RunEsp(FuzzCase c, CancellationToken cancellation)
+    {
+        ScriptEspModelRun model;
+        try
+        {
+            model = SimulateEsp(c, cancellation);
+        }
+        catch (LabInputException e)
+        {
+            var refused = new ScriptKernelOutcome(Kernel.Name, [], null, "the generated scenario was refused: " + string.Join("; ", e.Problems));
+            return new FuzzCaseResult(c, refused, [DisagreementKind.Rejected]);
+        }
+        var esp = Kernel.PlayEsp(model, cancellation);
+        var outcome = new ScriptKernelOutcome(esp.Kernel, esp.Checks, null, esp.Failure);
+        return new FuzzCaseResult(c, outcome, DisagreementKind.Of(outcome)) { EspRun = esp.Run };
+    }
+
+    /// <summary>The model's half of an ESP case, as <c>lab validate</c> simulates an ESP script (refusing what the kernel cannot be given).</summary>
+    public static ScriptEspModelRun SimulateEsp(FuzzCase c, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        using var tmp = new PrivateTempDirectory("lab-fuzz-");
+        string file = tmp.WriteFile(c.Name + ".yaml", c.ToYaml());
+        var loaded = ScenarioLoading.Load(file, [], null, null);
+        ScriptEspValidation.Check(loaded.First);
+        return ScriptEspValidation.Simulate(loaded.First, cancellation);
     }
 
     /// <summary>The model's half of <paramref name="c"/>, as <c>lab validate</c> simulates a scripted scenario.</summary>

@@ -21,7 +21,7 @@ public static class FuzzCaseWriter
         ArgumentNullException.ThrowIfNull(dir);
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(history);
-        if (result.Outcome.Run is not { } run) throw new ArgumentException("the case has no kernel run to record", nameof(result));
+        if (result.Outcome.Run is null && result.EspRun is null) throw new ArgumentException("the case has no kernel run to record", nameof(result));
         if (File.Exists(dir)) throw new IOException($"--out {dir}: a file, not a folder");
         Directory.CreateDirectory(dir);
         for (int k = 1; ; k++)
@@ -33,12 +33,14 @@ public static class FuzzCaseWriter
             var header = new List<string>(history)
             {
                 $"disagreement kinds: {string.Join(", ", result.Kinds)}",
-                $"the kernel's observations: {Path.GetFileName(kernel)}; lab validate {name}.yaml --kernel recorded compares the model with them (exit 1 while the disagreement remains), --kernel host with the live kernel",
+                $"the kernel's observations: {Path.GetFileName(kernel)}; lab validate {name}.yaml --kernel recorded compares the model with them (exit 1 while the disagreement remains), --kernel {(result.Outcome.Kernel.StartsWith("vm", StringComparison.Ordinal) ? "vm" : "host")} with the live kernel",
             };
             header.AddRange(result.Outcome.Checks.Where(x => !x.Agree).Take(20).Select(x =>
                 string.Create(Inv, $"at {x.AtSeconds:0.###} s {x.Key} {x.Field}: model {x.Model}, kernel {x.Kernel}")));
             if (!TryCreate(yaml, c.ToYaml(header))) continue;
-            if (!TryCreate(kernel, RecordedKernelRun.Write(run, [$"lab fuzz: the kernel's observations for {name}.yaml"])))
+            string[] comment = [$"lab fuzz: the kernel's observations for {name}.yaml"];
+            string observations = result.Outcome.Run is { } run ? RecordedKernelRun.Write(run, comment) : RecordedEspRun.Write(result.EspRun!, comment);
+            if (!TryCreate(kernel, observations))
             {
                 File.Delete(yaml); // ours, written a moment ago
                 continue;

@@ -14,7 +14,7 @@ namespace Lab.Experiments.Fuzzing;
 /// counters start at zero, as the model's do), through <see cref="ScriptValidation.PlayAndCompare"/>,
 /// the comparison <c>lab validate</c> uses.
 /// </summary>
-public interface IFuzzKernel
+public interface IFuzzKernel : IDisposable
 {
     /// <summary>host or vm, as <c>--kernel</c> names it.</summary>
     string Name { get; }
@@ -28,6 +28,9 @@ public interface IFuzzKernel
     int Parallelism { get; }
 
     ScriptKernelOutcome Play(ScriptModelRun model, CancellationToken cancellation);
+
+    /// <summary>An ESP case (drawn only where <see cref="FuzzKernelCapabilities.Esp"/>), through <see cref="ScriptEspValidation.PlayAndCompare"/>.</summary>
+    ScriptEspKernelOutcome PlayEsp(ScriptEspModelRun model, CancellationToken cancellation);
 }
 
 /// <summary>
@@ -80,5 +83,14 @@ public sealed class HostFuzzKernel : IFuzzKernel
         using var dut = HostDeviceUnderTest.Create(cancellation);
         // No drop reasons: their tracefs instance is one per process, and cases play at once here.
         return ScriptValidation.PlayAndCompare(dut, model, null, cancellation, dropReasons: false);
+    }
+
+    /// <summary>Never asked for: the host's grammar draws no ESP (<see cref="FuzzKernelCapabilities.Host"/>).</summary>
+    public ScriptEspKernelOutcome PlayEsp(ScriptEspModelRun model, CancellationToken cancellation) =>
+        new(Name, [], null, "the host kernel here has no ESP (xfrm); ESP cases are played with --kernel vm");
+
+    public void Dispose()
+    {
+        // Every case's namespaces go with the case.
     }
 }

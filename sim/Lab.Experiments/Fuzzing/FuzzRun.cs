@@ -64,7 +64,7 @@ public static class FuzzRun
                 done++;
                 if (r.Agrees) agreeing++;
                 else if (!r.Kinds[0].StartsWith(Unconfirmed, StringComparison.Ordinal)) disagreeing++;
-                if (progress is not null && (progress.Terminal ? clock.ElapsedMilliseconds - lastShown > 250 || done == options.Cases : done % 100 == 0))
+                if (progress is not null && (progress.Terminal ? clock.ElapsedMilliseconds - lastShown > 250 || done == options.Cases : done % (kernel.Parallelism == 1 ? 10 : 100) == 0))
                 {
                     lastShown = clock.ElapsedMilliseconds;
                     progress.Show(string.Create(Inv, $"  case {done}/{options.Cases}: {agreeing} agree, {disagreeing} disagree, {done - agreeing - disagreeing} unconfirmed, {clock.Elapsed.TotalSeconds:0} s"));
@@ -87,7 +87,7 @@ public static class FuzzRun
                 ? new ShrinkResult(first, 0, false)
                 : shrinker.Shrink(first, cancellation, OutOfTime);
             string? file = null;
-            if (shrunk.Result.Outcome.Run is not null)
+            if (shrunk.Result.Outcome.Run is not null || shrunk.Result.EspRun is not null)
             {
                 var history = new[]
                 {

@@ -24,13 +24,14 @@ public sealed record ScriptEspKernelOutcome(string Kernel, IReadOnlyList<ScriptC
 /// <see cref="ScriptEspPlayer"/>, takes <c>ip -s xfrm state</c>, /proc/net/xfrm_stat and the skb:kfree_skb drop reasons
 /// at the probe instants, and compares (<see cref="ScriptEspComparison"/>).
 /// </summary>
+/// <summary>The model's side of an ESP script: the SAs the kernel gets, the packets it is sent, what the model did, and the probe instants (ns).</summary>
+public sealed record ScriptEspModelRun(EspDutSpec Spec, IReadOnlyList<EspValidationSa> Sas, IReadOnlyList<ScriptEspPacket> Packets,
+    IReadOnlyList<ScriptEspCompared> Compared, ReplicationResult Result, IReadOnlyList<long> ProbeNanoseconds);
+
 public static class ScriptEspValidation
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>The model's side: the SAs the kernel gets, the packets it is sent, and what the model did.</summary>
-    sealed record Model(EspDutSpec Spec, IReadOnlyList<EspValidationSa> Sas, IReadOnlyList<ScriptEspPacket> Packets,
-        IReadOnlyList<ScriptEspCompared> Compared, ReplicationResult Result);
 
     public static int Run(ValidateOptions options, LoadedScenario loaded, TextWriter output, TextWriter? progress,
         Func<string, IDeviceUnderTest>? dutFactory, CancellationToken cancellation)
@@ -48,6 +49,33 @@ public static class ScriptEspValidation
             throw new LabInputException($"--kernel {options.Kernel}: cannot run here: {e.Message}");
         }
         using var owned = dutFactory is null ? dut : null;
+        return Write(options, loaded, model, () => PlayAndCompare(dut, model, progress, cancellation), output);
+    }
+
+    /// <summary><c>--kernel recorded</c>: compares the model with the ESP observations kept beside the script (<see cref="RecordedEspRun"/>).</summary>
+    public static int RunRecorded(ValidateOptions options, LoadedScenario loaded, string recording, TextWriter output, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loaded);
+        Check(loaded.First);
+        var model = Simulate(loaded.First, cancellation);
+        var run = RecordedEspRun.Read(recording);
+        return Write(options, loaded, model, () => CompareRecorded(model, run), output);
+    }
+
+    /// <summary>Compares the model with ESP observations recorded earlier: no kernel is needed.</summary>
+    public static ScriptEspKernelOutcome CompareRecorded(ScriptEspModelRun model, ScriptEspKernelRun recorded)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(recorded);
+        if (recorded.OutCount.Count != model.Packets.Count)
+            return new ScriptEspKernelOutcome(recorded.Kernel, [], recorded, $"the recording has {recorded.OutCount.Count} packets, the script {model.Packets.Count}");
+        return new ScriptEspKernelOutcome(recorded.Kernel, ScriptEspComparison.Compare(model.Compared, model.Result.Probes ?? [], model.Spec.Element, recorded), recorded, null);
+    }
+
+    static int Write(ValidateOptions options, LoadedScenario loaded, ScriptEspModelRun model, Func<ScriptEspKernelOutcome> kernel, TextWriter output)
+    {
+        var first = loaded.First;
         string dir = options.Folder(first.Name);
         return ValidateRunner.WriteFolder(dir, tmp =>
         {
@@ -56,8 +84,7 @@ public static class ScriptEspValidation
             ResultsWriter.WriteFiles(tmp, new RunSet(first.Name, first.Description, ResolvedScenario.Yaml(loaded),
                 SimTime.ToSeconds(first.Run.Duration), 0, first.Run.Seed, 1, loaded.SweptParameters,
                 [new PointResult(0, loaded.Points[0].Parameters, [model.Result])]) { KeyMetrics = KeyMetrics.Of(first) }, provenance);
-            var probeTimes = first.Probes.Select(t => t / SimTime.Nanosecond).ToList();
-            var outcome = RunKernel(dut, model, probeTimes, progress, cancellation);
+            var outcome = kernel();
             File.WriteAllText(Path.Combine(tmp, "script-validation.csv"), ScriptComparison.Csv(outcome.Checks));
             if (outcome.Run is { } run) File.WriteAllText(Path.Combine(tmp, "kernel-probes.txt"), KernelProbesText(run));
             File.WriteAllText(Path.Combine(tmp, "report.md"), Report(first, outcome));
@@ -82,8 +109,10 @@ public static class ScriptEspValidation
         EspDutSpec.From(s);
     }
 
-    static Model Simulate(Scenario first, CancellationToken cancellation)
+    /// <summary>The model's half of an ESP script (replication 0, no warm-up), shared by <c>lab validate</c> and <c>lab fuzz</c>.</summary>
+    public static ScriptEspModelRun Simulate(Scenario first, CancellationToken cancellation = default)
     {
+        ArgumentNullException.ThrowIfNull(first);
         var spec = EspDutSpec.From(first);
         var scenario = first with { Run = first.Run with { Warmup = 0 } };
         ScriptEspProbe? probe = null;
@@ -105,16 +134,19 @@ public static class ScriptEspValidation
         }
         var plan = new EspValidationPlan([.. sas.Select(s => new EspSaTrace(s, [], default))]);
         plan.Validate();
-        return new Model(spec, sas, packets, compared, result);
+        return new ScriptEspModelRun(spec, sas, packets, compared, result, [.. first.Probes.Select(t => t / SimTime.Nanosecond)]);
     }
 
-    static ScriptEspKernelOutcome RunKernel(IDeviceUnderTest dut, Model model, IReadOnlyList<long> probeTimes, TextWriter? progress, CancellationToken cancellation)
+    /// <summary>The kernel's half: plays the model's packets into <paramref name="dut"/> with its probes and compares fact by fact (<see cref="ScriptEspComparison"/>).</summary>
+    public static ScriptEspKernelOutcome PlayAndCompare(IDeviceUnderTest dut, ScriptEspModelRun model, TextWriter? progress, CancellationToken cancellation = default)
     {
+        ArgumentNullException.ThrowIfNull(dut);
+        ArgumentNullException.ThrowIfNull(model);
         try
         {
             var player = new ScriptEspPlayer(dut);
             if (player.EspUnavailableReason is { } why) return new ScriptEspKernelOutcome(dut.Description, [], null, why);
-            var run = player.Run(model.Sas, model.Packets, probeTimes, dropReasons: true, progress, cancellation);
+            var run = player.Run(model.Sas, model.Packets, model.ProbeNanoseconds, dropReasons: true, progress, cancellation);
             return new ScriptEspKernelOutcome(dut.Description, ScriptEspComparison.Compare(model.Compared, model.Result.Probes ?? [], model.Spec.Element, run), run, null);
         }
         catch (Exception e) when (e is ValidationHarnessException or VmException or TimeoutException or IOException or FormatException)
@@ -123,8 +155,10 @@ public static class ScriptEspValidation
         }
     }
 
-    static string KernelProbesText(ScriptEspKernelRun run)
+    /// <summary>The kernel's observations as the tools print them (kernel-probes.txt; <c>lab fuzz</c> keeps them beside an ESP case).</summary>
+    public static string KernelProbesText(ScriptEspKernelRun run)
     {
+        ArgumentNullException.ThrowIfNull(run);
         var sb = new System.Text.StringBuilder();
         foreach (var p in run.Probes)
         {

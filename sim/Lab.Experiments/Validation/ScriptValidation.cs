@@ -92,6 +92,12 @@ public static class ScriptValidation
         string file = RecordedKernelRun.PathFor(options.Scenario);
         if (!File.Exists(file))
             throw new LabInputException($"--kernel recorded: no recording {file} beside the scenario (lab fuzz writes one with every case it keeps)");
+        if (RecordedEspRun.IsEsp(File.ReadAllText(file)))
+        {
+            if (!IsEsp(loaded.First)) throw new LabInputException($"--kernel recorded: {file} records an ESP script, the scenario has no esp_in");
+            CheckShape(loaded);
+            return ScriptEspValidation.RunRecorded(options, loaded, file, output, cancellation);
+        }
         var recorded = RecordedKernelRun.Read(file);
         var model = SimulateModel(loaded, "host", cancellation);
         var forward = ForwardDutSpec.From(loaded.First);
