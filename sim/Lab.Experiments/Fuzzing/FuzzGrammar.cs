@@ -101,7 +101,9 @@ public static class FuzzGrammar
         var probes = times.Draw(r.Next(4)).ToList();
         // The closing probe, 0.1-0.9 s after the last packet, where the instants leave room for it: with
         // many instants their 160 ms exclusion zones (mod 1 s) can cover every candidate.
-        probes.AddRange(times.DrawAfter(last + 100, last + 900));
+        // Where probes are slow (the guest), few instants between packets leave a probe its quiet time, so the closing
+        // probe, which needs none, may go up to 1.9 s after the last packet.
+        probes.AddRange(times.DrawAfter(last + 100, last + (capabilities.ProbeQuietMs > 0 ? 1900 : 900)));
         probes = [.. probes.Distinct().Order()];
         if (capabilities.ProbeQuietMs > 0) probes = QuietProbes(probes, packets, capabilities.ProbeQuietMs);
 
