@@ -16,16 +16,16 @@ public sealed class KernelCountersTests
     {
         var s = SoftnetStat.Parse(Before);
         Assert.Equal(2, s.Cpus.Count);
-        // 0x0196cf09 = 26,660,617; 0x5840a377 = 1,480,630,135; 0xd = 13.
+        // 0x0196cf09 = 26,660,617; 0x5840a377 = 1,480,631,159; 0xd = 13.
         Assert.Equal(new SoftnetCpu(0, 26_660_617, 0, 4), s.Cpus[0]);
-        Assert.Equal(new SoftnetCpu(1, 1_480_630_135, 0, 13), s.Cpus[1]);
+        Assert.Equal(new SoftnetCpu(1, 1_480_631_159, 0, 13), s.Cpus[1]);
     }
 
     [Fact]
     public void Softnet_differences_match_rows_by_cpu_index_not_position()
     {
         var before = SoftnetStat.Parse(Before);
-        // CPU 0 offline later: only CPU 1's row is left, first in the file. 0x5840a377 + 0x186a0 (100,000) = 0x5842 2a17.
+        // CPU 0 offline later: only CPU 1's row is left, first in the file. 0x5840a377 + 0x186a0 (100,000) = 0x58422a17.
         var after = SoftnetStat.Parse(
             "58422a17 000003e8 00000010 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000001 00000000 00000000\n");
         var d = after.Since(before);
