@@ -29,6 +29,9 @@ public sealed class TimingValidatorTests
             meter.Offered);
         Assert.Equal([600.0, 600, 600], model.Harness); // the median of three 600 ns baselines, for the top point and both paced ones
         Assert.Equal(600, outcome.HarnessNs);
+        // The cache reference runs once per pass on this (non-emulated) kernel's injecting CPU.
+        Assert.Equal(3, outcome.CacheReferenceNs.Count);
+        Assert.All(outcome.CacheReferenceNs, ns => Assert.True(ns > 0, $"{ns} ns a load"));
 
         // Router window n (0..8 in measuring order) costs 5000 + 10 n ns a packet, every baseline 600 ns. Top is router window
         // 0, 5 and 7 (median 5050), 0.5x windows 1, 3, 8 (median 5030), 1.2x windows 2, 4, 6 (median 5040); in the order
@@ -41,6 +44,18 @@ public sealed class TimingValidatorTests
         Assert.All(outcome.Points, p => Assert.Equal((6L, 3L, 9L), (p.BacklogDropped, p.TimeSqueeze, p.KsoftirqdTicks)));
         Assert.Equal("kernel counters: backlog drops 6 (softnet_stat dropped), time_squeeze 3, ksoftirqd " + 9 * 1000 / ProcStat.TicksPerSecond +
             " ms; injecting thread 4450 ns/packet", TimingOutcome.CountersLine(outcome.Points[0]));
+    }
+
+    [Fact]
+    public void A_cache_reference_that_moved_by_half_or_more_is_called_out()
+    {
+        var empty = new TimingOutcome(new TimingWorkload { FrameBytes = 64, Flows = 1 }, "host kernel x", false, [], null);
+        Assert.Null(empty.CacheReferenceLine());
+        // Median of 20, 30, 100 is 30; 100 > 1.5 x 20.
+        Assert.Equal("cache reference: 4 MB pointer chase 30 ns/load (median of 3 passes, 20 to 100): the machine's shared cache changed speed while it measured (a shared host); " +
+            "compare points of the same passes, and calibrations and validations made in one quiet period", (empty with { CacheReferenceNs = [20, 100, 30] }).CacheReferenceLine());
+        // 29.9 < 1.5 x 20 = 30: steady.
+        Assert.Equal("cache reference: 4 MB pointer chase 25 ns/load (median of 2 passes, 20 to 29.9)", (empty with { CacheReferenceNs = [20, 29.9] }).CacheReferenceLine());
     }
 
     /// <summary>Baselines cost 600 ns a packet; the n-th router window 5000 + 10 n: a machine slowing down as it measures.</summary>

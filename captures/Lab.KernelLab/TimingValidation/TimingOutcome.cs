@@ -57,6 +57,18 @@ public sealed record TimingOutcome(TimingWorkload Workload, string Kernel, bool 
     /// <summary>The harness cost the model's core paid: the median of the top-speed baseline windows measured before the passes.</summary>
     public double HarnessNs { get; init; } = double.NaN;
 
+    /// <summary><see cref="Calibration.CacheReference"/> once per pass, on the injecting CPU (empty under emulation).</summary>
+    public IReadOnlyList<double> CacheReferenceNs { get; init; } = [];
+
+    /// <summary>"cache reference: ..." or null when it was not measured.</summary>
+    public string? CacheReferenceLine()
+    {
+        if (CacheReferenceNs.Count == 0) return null;
+        double lo = CacheReferenceNs.Min(), hi = CacheReferenceNs.Max();
+        return string.Create(Inv,
+            $"cache reference: {Calibration.CacheReference.Bytes >> 20} MB pointer chase {TimingValidator.Median(CacheReferenceNs):0.#} ns/load (median of {CacheReferenceNs.Count} passes, {lo:0.#} to {hi:0.#}){(hi > 1.5 * lo ? ": the machine's shared cache changed speed while it measured (a shared host); compare points of the same passes, and calibrations and validations made in one quiet period" : "")}");
+    }
+
     /// <summary>
     /// "kernel counters: ..." for a point: whether the kernel dropped at a backlog, squeezed its softirq budget or deferred
     /// work to ksoftirqd, which would make busy CPU per forwarded packet include work on packets never forwarded.

@@ -75,8 +75,11 @@ public static class TimingValidator
         var samples = offered.Select(_ => new PointSamples()).ToList();
         // Every pass measures every point, in an order that rotates from pass to pass: a machine whose speed drifts
         // over minutes (a shared host) moves all points alike instead of the ones measured while it was fast.
+        var reference = kernel.Emulated ? null : new CacheReference();
+        var referenceNs = new List<double>();
         for (int pass = 0; pass < options.Repeat; pass++)
         {
+            if (reference is not null) UdpInjector.OnThread(options.InjectorCpu, () => referenceNs.Add(reference.NsPerLoad()));
             for (int k = 0; k < offered.Count; k++)
             {
                 int i = PointOrder(offered.Count, pass, k);
@@ -96,7 +99,7 @@ public static class TimingValidator
             points.Add(TimingPoint.From(Label(options, i), offered[i], k, m));
         }
         progress?.Write("\r" + new string(' ', 60) + "\r");
-        return new TimingOutcome(workload, Describe(kernel), kernel.Emulated, points, null) { HarnessNs = harness };
+        return new TimingOutcome(workload, Describe(kernel), kernel.Emulated, points, null) { HarnessNs = harness, CacheReferenceNs = referenceNs };
     }
 
     /// <summary>Top-speed baseline windows measured before the passes for the model's harness cost.</summary>

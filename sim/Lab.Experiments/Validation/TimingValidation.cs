@@ -144,6 +144,7 @@ public static class TimingValidation
         }
         if (double.IsFinite(outcome.HarnessNs))
             o.WriteLine(string.Create(Inv, $"harness: {outcome.HarnessNs:0.#} ns/packet on the model's core (median of {TimingValidator.HarnessWindows} top-speed baseline windows); every pass measures every point, in rotating order"));
+        if (outcome.CacheReferenceLine() is { } reference) o.WriteLine(reference);
         foreach (var p in outcome.Points)
         {
             string at = p.OfferedPps is double offered
