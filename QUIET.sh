@@ -27,7 +27,7 @@ MACHINE="epyc-2core-host-6.18 (AMD EPYC, 2 vCPU, quiet)"
 
 summarize_calibration() { # $1 label, $2 log, $3 profile: elapsed, the widest interval of a measured stage, the kernel's counters
   local regime
-  regime=$(grep -o 'kernel counters over the [0-9]* windows: [^(]*' "$3" | head -n 1 || true)
+  regime=$(grep -o 'kernel counters over the [0-9]* windows: .*ksoftirqd [0-9]* ms' "$3" | head -n 1 || true)
   awk -v label="$1" -v regime="$regime" '
     /^calibrated/ { for (i = 1; i <= NF; i++) if ($i == "in") t = $(i + 1); sub(":$", "", t) }
     /^  [a-z_]+ +-?[0-9.]+ ns +95%/ && $1 != "forward_per_byte" {
@@ -56,8 +56,8 @@ validate() { # $1 scenario name, $2 packets
   top=$(grep -m1 '^timing:' "$OUT/$1.log" || echo 'no timing line')
   sat=$(grep -m1 '^saturation:' "$OUT/$1.log" | sed 's/.*error /saturation error /' || true)
   counters=$(grep -m1 '^kernel counters:' "$OUT/$1.log" | sed 's/^kernel counters: //; s/;.*//' || true)
-  cache=$(grep -m1 '^cache reference:' "$OUT/$1.log" | sed 's/:.*pointer chase /: /; s/ (median of [0-9]* passes, / [/; s/).*/]/' || true)
-  echo "$1: $top (top speed, median of 5); $sat; $counters; cache $cache (exit $code)"
+  cache=$(grep -m1 '^cache reference:' "$OUT/$1.log" | sed 's/^cache reference: [0-9]* MB pointer chase //; s/ (median of [0-9]* passes, / [/; s/).*/]/' || true)
+  echo "$1: $top (top speed, median of 5); $sat; $counters; cache reference $cache (exit $code)"
 }
 validate rules300-ct-masq-64B 500000
 validate rules300-ct-masq-1400B 500000
