@@ -4,9 +4,10 @@
 # Budget: at most 20 minutes on a quiet 2-vCPU machine:
 #   build                                                                         ~1-2 min
 #   lab calibrate --kernel host (defaults: 12 passes), twice, the second compared  ~4.2 min each
-#   validate --timing rules300-ct-masq-64B   --packets 500000 --repeat 5           ~3.5 min
-#   validate --timing rules300-ct-masq-1400B --packets 500000 --repeat 5           ~3 min
-#   validate --timing churn-new-flow-per-packet --packets 200000 --repeat 5        ~2 min
+#   validate --timing rules300-ct-masq-64B   --packets 500000 --repeat 5           ~3 min (3:02 on 2026-12-06)
+#   validate --timing rules300-ct-masq-1400B --packets 500000 --repeat 5           ~3 min (2:57)
+#   validate --timing churn-new-flow-per-packet --packets 200000 --repeat 5        ~1 min (0:51)
+#   (each validation now adds three top-speed baseline windows, about 3 s, and a 4 MB pointer chase per pass)
 # Every validation now measures all its points in every pass (rotating order) and prints the kernel's counters
 # (backlog drops, time_squeeze, ksoftirqd) per point and a cache reference (4 MB pointer chase) per pass.
 # One summary line per measurement; the full output of each is in $OUT.
