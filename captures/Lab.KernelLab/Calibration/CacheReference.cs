@@ -4,8 +4,9 @@ namespace Lab.KernelLab.Calibration;
 /// A machine-state reference measured beside the kernel windows: the latency of a dependent pointer chase through a
 /// random cycle over <see cref="Bytes"/> (larger than a core's L2, within a shared L3), in the calling thread's CPU time.
 /// The forwarding path's cost follows how much of the shared cache the host leaves this machine; on a cloud VM that
-/// changes over tens of seconds (on the 2-vCPU EPYC guest of 2026-12-06 this chase took 17 to 150 ns a load within
-/// minutes while a register-only loop stayed within 10%), so a point measured while the cache was free is faster than one
+/// changes over tens of seconds (on the 2-vCPU EPYC guest of 2026-12-06, sampled every 15 s for 35 minutes while other
+/// builds ran on the other vCPU, this chase took 17.5 to 150 ns a load, median 119, while a register-only loop took 1.69 to
+/// 2.08 ns an iteration), so a point measured while the cache was free is faster than one
 /// measured while a neighbour filled it. Reported, not used to correct: the path's sensitivity to it is not known.
 /// </summary>
 public sealed class CacheReference
