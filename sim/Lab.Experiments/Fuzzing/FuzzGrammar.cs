@@ -15,8 +15,8 @@ public sealed record FuzzKernelCapabilities(bool Flowtable, bool ConntrackMax, b
 
     /// <summary>
     /// The Debian guest: flowtable and ESP; nf_conntrack_max is set from the guest's initial namespace (it is global).
-    /// Under TCG a forward probe (two echo barriers, then conntrack -L, -S, -C and the drop trace in one command) takes
-    /// PROBE_COST.
+    /// Under TCG a forward probe (two echo barriers, then conntrack -L, -S, -C and the drop trace in one command) lands
+    /// 0.1-1 s after its instant (captures/VALIDATION.md, "Scripts in the VM"), so nothing is drawn within 1 s after one.
     /// </summary>
     public static readonly FuzzKernelCapabilities Vm = new(true, true, true, 1000);
 }
