@@ -171,7 +171,7 @@ public sealed class BenchReportTests : IDisposable
         Assert.Equal("slower", hold[12]);
         string md = File.ReadAllText(Path.Combine(outDir, "report.md"));
         Assert.StartsWith("# Benchmark trends\n", md, StringComparison.Ordinal);
-        Assert.Contains("| EngineHoldBenchmarks.Hold(Pending=1000) | event | aaaaaaa | bbbbbbb (2) | 3 | 0.005000 | 0.007000 | +40.0% | ±7.0% | slower |", md, StringComparison.Ordinal);
+        Assert.Contains("| EngineHoldBenchmarks.Hold(Pending=1000) | event | aaaaaaa | bbbbbbb (2) | 3 | 0.005000 | 0.007000 | +40% | ±7.02% | slower |", md, StringComparison.Ordinal);
         Assert.Contains($"benchmark runs from {Db} · 3 runs · first r1 (commit aaaaaaa1111) · latest r3 (commit bbbbbbb2222)", md, StringComparison.Ordinal);
     }
 
