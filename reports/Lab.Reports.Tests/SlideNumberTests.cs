@@ -90,6 +90,8 @@ public class SlideNumberTests
         // The other points' intervals (± 1%) are untouched.
         Assert.Equal([1.0, 1.0, 1.0, 1.0], bars.YErrorPositive.Skip(1).Select(v => Math.Round(v, 9)));
         Assert.Contains("The y axis starts at zero; intervals reaching above 100% are cut there (a share of a whole cannot exceed it).", figure.Caption, StringComparison.Ordinal);
+        // The axis ends just above 100% (99.997 x 1.1 would put a 110% tick on a utilisation axis).
+        Assert.Equal(104, figure.Plot.Axes.GetLimits().Top, 6);
         // Loss is a share too; a coefficient of variation or a lock-wait share of several cores is not.
         Assert.True(MetricCatalog.IsFraction("loss_ratio", "ratio"));
         Assert.True(MetricCatalog.IsFraction("rx4.utilization", "ratio"));

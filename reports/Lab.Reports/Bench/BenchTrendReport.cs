@@ -136,10 +136,14 @@ public static class BenchTrendReport
         if (rows.Count == 0 || runs.Count != 1) return table;
         var (first, latest, runCount) = runs[0];
         int[] kept = [0, 1, 5, 6, 7, 8, 9];
-        var slide = new ReportTable(table.Id, table.Title, [.. kept.Select(i => header[i])], [.. rows.Select(r => (IReadOnlyList<string>)[.. kept.Select(i => r[i])])], [], [])
+        // Short headers: a number column's header does not wrap, and the note says what the ratios are.
+        string[] slideHeader = ["Benchmark", "Unit", "First", "Latest", "Change", "± noise", "Beyond noise"];
+        var slide = new ReportTable(table.Id, table.Title, slideHeader, [.. rows.Select(r => (IReadOnlyList<string>)[.. kept.Select(i => r[i])])], [], [])
         {
-            Note = $"First run {first}, latest run {latest} ({runCount} runs). " + note,
+            Note = $"First: the ratio in run {first}; latest: in run {latest} ({runCount} runs). " + note,
             FirstNumericColumn = 2,
+            // The operation (timer, event) matters less than the verdict beside it, which otherwise went to a second slide.
+            DroppableColumns = ["Unit"],
         };
         return table with { SlideForm = slide };
     }
@@ -154,7 +158,8 @@ public static class BenchTrendReport
             string note = string.Join(", ", new[] { r.Slowdown ? "deliberately slowed (LAB_BENCH_SLOWDOWN=1)" : "", r.Optimized ? "" : "Debug build" }.Where(x => x.Length > 0));
             rows.Add([r.Label, r.RunId, r.Date.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", Inv), r.Commit, r.Mode, string.Join(" ", suites), r.Machine, note]);
         }
-        return new ReportTable(n.Table("runs"), "Runs shown", header, rows, header, rows) { FirstNumericColumn = header.Length };
+        // The run ids stand in the footer; on a slide they are the first to go when the table is too wide for one.
+        return new ReportTable(n.Table("runs"), "Runs shown", header, rows, header, rows) { FirstNumericColumn = header.Length, DroppableColumns = ["Run id", "Date (UTC)"] };
     }
 
     static string Day(DateTimeOffset d) => d.UtcDateTime.ToString("yyyy-MM-dd", Inv);

@@ -87,7 +87,7 @@ public static class SweepFigures
         string coincide = Coinciding(series);
         string title = $"{MetricCatalog.Title(metric)} against {Display.ShortName(sweep[0])}";
         var plot = Charts.Lines(title, xAxis.Label, Display.WithUnit(MetricCatalog.Title(metric), yUnit), series, xAxis.Numeric ? null : xAxis.Values,
-            xTicks: xAxis.Log2 ? (xAxis.Positions, xAxis.Values.ToArray()) : null, zeroBased: nonNegative);
+            xTicks: xAxis.Log2 ? (xAxis.Positions, xAxis.Values.ToArray()) : null, zeroBased: nonNegative, yCeiling: ceiling);
         string others = sweep.Count > 1 ? $" One line per {string.Join(", ", sweep.Skip(1))}." : "";
         string compare = c.Comparing ? " Dashed, open markers: before (baseline); solid: after." : "";
         string cut = clip.Note(ceiling is { } top ? $"{HumanUnit.Number(top)}{(yUnit.Label == "%" ? "%" : " " + yUnit.Label)}" : "");

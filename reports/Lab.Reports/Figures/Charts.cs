@@ -17,7 +17,7 @@ public static class Charts
     /// </summary>
     public static Plot Lines(string title, string xLabel, string yLabel, IReadOnlyList<LineSeries> series,
         IReadOnlyList<string>? categories = null, (double From, double To)? shaded = null, string shadedLabel = "",
-        (double[] Positions, string[] Labels)? xTicks = null, bool zeroBased = false, bool legendBelow = false)
+        (double[] Positions, string[] Labels)? xTicks = null, bool zeroBased = false, bool legendBelow = false, double? yCeiling = null)
     {
         var plot = FigureStyle.NewPlot(title, xLabel, yLabel);
         if (shaded is { } span && span.To > span.From)
@@ -87,7 +87,10 @@ public static class Charts
             double xMin = series.Where(s => s.Xs.Length > 0).Min(s => s.Xs.Min()), xMax = series.Where(s => s.Xs.Length > 0).Max(s => s.Xs.Max());
             double yMax = series.Where(s => s.Ys.Length > 0).Max(s => Math.Max(s.Ys.Max(), s.High?.Max() ?? 0));
             double xPad = xMax > xMin ? (xMax - xMin) * 0.04 : 0.5;
-            plot.Axes.SetLimits(xMin - xPad, xMax + xPad, 0, yMax > 0 ? yMax * 1.1 : 1);
+            // A share of a whole stops just above its 100%: no 110% tick on a utilisation axis.
+            double top = yMax > 0 ? yMax * 1.1 : 1;
+            if (yCeiling is { } ceiling && top > ceiling) top = Math.Max(yMax, ceiling) * 1.04;
+            plot.Axes.SetLimits(xMin - xPad, xMax + xPad, 0, top);
         }
         return plot;
     }

@@ -136,7 +136,7 @@ public static class SlidesWriter
     {
         if (t.SlideForm is { } form) t = form;
         t = SlideTable.Fit(t, RowsPerSlide, out var dropped);
-        string droppedNote = dropped.Count == 0 ? "" : $"{string.Join(" and ", dropped)}: in report.html.";
+        string droppedNote = dropped.Count == 0 ? "" : $"The {string.Join(" and ", dropped)} column{(dropped.Count == 1 ? " is" : "s are")} in report.html.";
         var rows = t.SlideRows ?? t.Rows;
         var groups = SlideTable.ColumnGroups(t);
         var rowGroups = groups.Select(g => SlideTable.RowGroups(t, rows, g, RowsPerSlide)).ToList();
@@ -153,7 +153,7 @@ public static class SlidesWriter
                 HtmlParts.Table(sb, t, shown, groups[g], SlideTable.EstimatedHeight(t, shown, groups[g]));
                 sb.Append("</div>\n");
                 string columns = groups.Count > 1 ? $"Columns {g + 1} of {groups.Count}{(g + 1 < groups.Count ? ", continued after these rows" : "")}." : "";
-                string note = string.Join(" ", new[] { t.SlideRows is null ? "" : t.SlideNote, columns, droppedNote, t.Note }.Where(x => x.Length > 0));
+                string note = string.Join(" ", new[] { t.SlideRows is null ? "" : t.SlideNote, columns, t.Note, droppedNote }.Where(x => x.Length > 0));
                 if (note.Length > 0) sb.Append("<p class=\"caption\">").Append(Html.Escape(note)).Append("</p>\n");
                 yield return sb.ToString();
             }
