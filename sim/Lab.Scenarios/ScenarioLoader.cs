@@ -184,7 +184,7 @@ public sealed class ScenarioLoader
         if (path.OfType<ModelStageElement>().FirstOrDefault(e => e.Type == "forward") is { } fwd)
         {
             foreach (var (label, pos) in ipv6Flows)
-                problems.Add(pos, $"script flow '{label}': the forward element '{fwd.Name}' ({fwd.Pos}) models IPv4 conntrack and NAT only, found an IPv6 address (IPv6 script flows can go through esp_in)");
+                problems.Add(pos, $"script flow '{label}': the forward element '{fwd.Name}' ({fwd.Pos}) models IPv4 conntrack and NAT only, found an IPv6 address: IPv6 through forward is not built (its conntrack, NAT and flowtable tuples, and lab validate's frames, DUT addresses and conntrack -f ipv6 probes, are IPv4 only); IPv6 script flows can go through esp_in");
         }
         if (problems.Any) return null;
         return new Scenario(name, description, file, new RunSpec(duration, warmup, seed, reps), traffic, path, new OutputSpec(tsInterval, cdf)) { Probes = probes };

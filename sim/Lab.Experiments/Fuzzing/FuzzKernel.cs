@@ -78,7 +78,7 @@ public sealed class HostFuzzKernel : IFuzzKernel
     public ScriptKernelOutcome Play(ScriptModelRun model, CancellationToken cancellation)
     {
         using var dut = HostDeviceUnderTest.Create(cancellation);
-        // No drop reasons: their tracefs instance is one per process, and cases play at once here.
-        return ScriptValidation.PlayAndCompare(dut, model, null, cancellation, dropReasons: false);
+        // Drop reasons too: each play traces into a tracefs instance of its own, filtered to its own sending thread.
+        return ScriptValidation.PlayAndCompare(dut, model, null, cancellation);
     }
 }

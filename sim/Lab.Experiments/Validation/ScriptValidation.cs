@@ -133,7 +133,7 @@ public static class ScriptValidation
     }
 
     /// <summary>The kernel's half: plays the model's trace into <paramref name="dut"/> with its probes and compares fact by fact (<see cref="ScriptComparison"/>).</summary>
-    /// <param name="dropReasons">Read the kernel's kfree_skb drop reasons (one tracefs instance per process: plays at once in one process, as lab fuzz runs them, must not).</param>
+    /// <param name="dropReasons">Read the kernel's kfree_skb drop reasons (each play into a tracefs instance of its own, so plays at once in one process, as lab fuzz runs them, each get theirs).</param>
     public static ScriptKernelOutcome PlayAndCompare(IDeviceUnderTest dut, ScriptModelRun model, TextWriter? progress, CancellationToken cancellation = default, bool dropReasons = true)
     {
         ArgumentNullException.ThrowIfNull(dut);
