@@ -47,7 +47,7 @@ public static class ValidateRunner
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         if (options.Kernel is not ("host" or "vm" or ScriptValidation.RecordedKernel))
-            throw new LabInputException($"--kernel: expected host, vm or recorded, found '{options.Kernel}'");
+            throw new ParameterException("kernel", $"expected host, vm or recorded, found '{options.Kernel}'");
         var loaded = ScenarioLoading.Load(options.Scenario, [.. options.Sets ?? []], null, null);
         options.Folder(loaded.First.Name);
         if (loaded.First.Traffic.Any(t => t.Kind == "script")) return ScriptValidation.Run(options, loaded, output, progress, cancellation: cancellation);
@@ -100,7 +100,7 @@ public static class ValidateRunner
         }
         catch (VmUnavailableException e)
         {
-            throw new LabInputException($"--kernel {kernel}: cannot run here: {e.Message}");
+            throw ParameterException.ForValue("kernel", kernel, $"cannot run here: {e.Message}");
         }
         catch (VmException e)
         {
