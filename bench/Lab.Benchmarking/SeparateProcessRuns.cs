@@ -45,9 +45,10 @@ public static class SeparateProcessRuns
     {
         using var tmp = new Lab.Core.PrivateTempDirectory("lab-bench-runs-");
         string name = $"run{index}";
-        var psi = new ProcessStartInfo(self.File) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in self.Prefix) psi.ArgumentList.Add(a);
-        foreach (var a in ChildArguments(o, suites, name, tmp.Path, Path.Combine(artifacts, name))) psi.ArgumentList.Add(a);
+        var psi = SettledJit.StartInfo(self, ChildArguments(o, suites, name, tmp.Path, Path.Combine(artifacts, name)));
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
         var failures = new List<string>();
         var skipped = new List<string>();
         var errors = new List<string>();
