@@ -52,7 +52,7 @@ public static class ValidateRunner
         options.Folder(loaded.First.Name);
         if (loaded.First.Traffic.Any(t => t.Kind == "script")) return ScriptValidation.Run(options, loaded, output, progress, cancellation: cancellation);
         if (options.Kernel == ScriptValidation.RecordedKernel)
-            throw new LabInputException($"--kernel recorded: only a scripted scenario (kind: script) has recorded kernel observations ({RecordedKernelRun.PathFor(options.Scenario)})");
+            throw ParameterException.ForValue("kernel", "recorded", $"only a scripted scenario (kind: script) has recorded kernel observations ({RecordedKernelRun.PathFor(options.Scenario)})");
         if (ForwardDutSpec.Applies(loaded.First)) return ForwardValidation.Run(options, loaded, output, progress, cancellation: cancellation);
         var points = ValidationSimulation.Run(loaded, progress, cancellation);
         string dir = options.Folder(loaded.First.Name);
