@@ -142,6 +142,9 @@ public static class TimingValidation
             o.WriteLine($"not measured: {refused}");
             return ExitCodes.Ok;
         }
+        if (double.IsFinite(outcome.HarnessNs))
+            o.WriteLine(string.Create(Inv, $"harness: {outcome.HarnessNs:0.#} ns/packet on the model's core (median of {TimingValidator.HarnessWindows} top-speed baseline windows); every pass measures every point, in rotating order"));
+        if (outcome.CacheReferenceLine() is { } reference) o.WriteLine(reference);
         foreach (var p in outcome.Points)
         {
             string at = p.OfferedPps is double offered
@@ -149,6 +152,7 @@ public static class TimingValidation
                 : "top speed";
             o.WriteLine(string.Create(Inv, $"point {at}: kernel forwarded {TimingOutcome.Mpps(p.KernelForwardedPps)} (loss {p.KernelLoss:P1}), model delivered {TimingOutcome.Mpps(p.ModelDeliveredPps)} (loss {p.ModelLoss:P1}); baseline {p.BaselineNs:0.#} ns/packet"));
             o.WriteLine(TimingOutcome.Line(p));
+            if (!outcome.Emulated) o.WriteLine(TimingOutcome.CountersLine(p));
         }
         o.WriteLine(outcome.SaturationLine());
         o.WriteLine(outcome.DropOnsetLine());
