@@ -70,7 +70,7 @@ public sealed class HostFuzzKernel : IFuzzKernel
     /// <exception cref="LabInputException">The host cannot play cases (the reason named).</exception>
     public static HostFuzzKernel Open(int parallelism, CancellationToken cancellation = default)
     {
-        if (UnavailableReason(cancellation) is { } reason) throw new LabInputException($"--kernel host: cannot run here: {reason}");
+        if (UnavailableReason(cancellation) is { } reason) throw ParameterException.ForValue("kernel", "host", $"cannot run here: {reason}");
         string release = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
         return new HostFuzzKernel(KernelVersion.FromRelease(release).ToString(), parallelism);
     }

@@ -72,7 +72,7 @@ public static class ScriptValidation
         }
         catch (VmUnavailableException e)
         {
-            throw new LabInputException($"--kernel {options.Kernel}: cannot run here: {e.Message}");
+            throw ParameterException.ForValue("kernel", options.Kernel, $"cannot run here: {e.Message}");
         }
         using var owned = dutFactory is null ? dut : null;
 
@@ -91,7 +91,7 @@ public static class ScriptValidation
     {
         string file = RecordedKernelRun.PathFor(options.Scenario);
         if (!File.Exists(file))
-            throw new LabInputException($"--kernel recorded: no recording {file} beside the scenario (lab fuzz writes one with every case it keeps)");
+            throw ParameterException.ForValue("kernel", "recorded", $"no recording {file} beside the scenario (lab fuzz writes one with every case it keeps)");
         var recorded = RecordedKernelRun.Read(file);
         var model = SimulateModel(loaded, "host", cancellation);
         var forward = ForwardDutSpec.From(loaded.First);
