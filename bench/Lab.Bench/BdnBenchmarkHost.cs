@@ -65,7 +65,9 @@ public sealed class BdnBenchmarkHost : IBenchmarkHost
                 if (OperatingSystem.IsLinux()) quick.Infrastructure.Clock = SpeedNormalizedClock.Instance;
                 return quick;
             default:
-                return Job.Default.WithLaunchCount(1).WithWarmupCount(4).WithIterationCount(15).WithId("full");
+                // BenchmarkDotNet's own child process measures; it gets the same JIT setting as quick runs (SettledJit).
+                return Job.Default.WithLaunchCount(1).WithWarmupCount(4).WithIterationCount(15)
+                    .WithEnvironmentVariables(new EnvironmentVariable(SettledJit.Variable, SettledJit.Value)).WithId("full");
         }
     }
 

@@ -41,35 +41,15 @@ public static class ReleaseHostLauncher
         string root = FindRepositoryRoot() ?? throw new Lab.Core.LabInputException(
             $"lab bench: cannot find {ProjectRelativePath} above the current directory; run it from the lab's checkout");
         error.WriteLine($"lab bench: running in a Release build of {ProjectRelativePath} (the first build takes a minute)");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        return PipedChild.Run(StartInfo(root, labArgs), output, error, cancellation);
+    }
+
+    /// <summary><c>dotnet run</c> of the Release host with <paramref name="labArgs"/>, with the JIT setting every measuring process gets (<see cref="SettledJit"/>).</summary>
+    public static ProcessStartInfo StartInfo(string root, IReadOnlyList<string> labArgs)
+    {
+        var psi = new ProcessStartInfo("dotnet");
         foreach (var a in Arguments(root, labArgs)) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start dotnet");
-        var gate = new object();
-        p.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lock (gate) output.WriteLine(e.Data);
-        };
-        p.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lock (gate) error.WriteLine(e.Data);
-        };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        using (cancellation.Register(() =>
-        {
-            try
-            {
-                p.Kill(entireProcessTree: true);
-            }
-            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-                // Already gone.
-            }
-        }))
-            p.WaitForExit();
-        cancellation.ThrowIfCancellationRequested();
-        return p.ExitCode;
+        SettledJit.Apply(psi);
+        return psi;
     }
 }

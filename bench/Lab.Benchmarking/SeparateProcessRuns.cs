@@ -45,9 +45,10 @@ public static class SeparateProcessRuns
     {
         using var tmp = new Lab.Core.PrivateTempDirectory("lab-bench-runs-");
         string name = $"run{index}";
-        var psi = new ProcessStartInfo(self.File) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in self.Prefix) psi.ArgumentList.Add(a);
-        foreach (var a in ChildArguments(o, suites, name, tmp.Path, Path.Combine(artifacts, name))) psi.ArgumentList.Add(a);
+        var psi = SettledJit.StartInfo(self, ChildArguments(o, suites, name, tmp.Path, Path.Combine(artifacts, name)));
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
         var failures = new List<string>();
         var skipped = new List<string>();
         var errors = new List<string>();
@@ -81,7 +82,7 @@ public static class SeparateProcessRuns
         if (!File.Exists(saved))
         {
             string why = errors.Count > 0 ? string.Join(" ", errors) : $"exit code {p.ExitCode}";
-            if (p.ExitCode == Lab.Core.ExitCodes.BadInput) throw new Lab.Core.LabInputException($"--runs: run {index + 1}: {why}");
+            if (p.ExitCode == Lab.Core.ExitCodes.BadInput) throw new Lab.Core.ParameterException("runs", $"run {index + 1}: {why}");
             throw new InvalidOperationException($"lab bench --runs: run {index + 1} saved nothing: {why}");
         }
         var run = BaselineFile.Load(saved);

@@ -39,7 +39,8 @@ public static class ProfileBuilder
             $"differences, over the passes a mean with a 95% Student-t interval; forward_per_byte is ({CalibrationStages.LargeFrame}B forward - its baseline) - " +
             $"({options.FrameBytes}B forward - its baseline) over the {CalibrationStages.LargeFrame - options.FrameBytes} bytes between; windows with a new flow per packet have " +
             $"min(packets, {options.NewFlowPacketCap}) packets and start from an empty conntrack table; the nat_attempt windows " +
-            $"({CalibrationStages.ClashPackets} packets a pass after {Lab.KernelLab.Calibration.PortClashPlan.Holders} holding connections) are costed per packet sent, since the router drops them all";
+            $"({CalibrationStages.ClashPackets} packets a pass after {Lab.KernelLab.Calibration.PortClashPlan.Holders} holding connections) are costed per packet sent, since the router drops them all" +
+            Regime(result.Samples);
         return new CostProfile
         {
             Machine = machine,
@@ -51,6 +52,24 @@ public static class ProfileBuilder
             Stages = result.Stages,
             Costs = Costs(result.Stages, meter.Emulated ? CostProfile.EmulatedLabel : null),
         };
+    }
+
+    /// <summary>
+    /// What the kernel's own counters say about the windows, for the method text: a stage is the cost of forwarded packets
+    /// only when no CPU's backlog dropped (softnet_stat "dropped"), and the forwarding ran in the injecting thread's context
+    /// when ksoftirqd took no time. Empty where the counters were not read (the VM meter).
+    /// </summary>
+    public static string Regime(IReadOnlyList<MeterSample> samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        var read = samples.Where(s => s.Softnet is not null).ToList();
+        if (read.Count == 0) return "";
+        long dropped = read.Sum(s => s.BacklogDropped);
+        long squeeze = read.Sum(s => s.Softnet!.Sum(c => c.TimeSqueeze));
+        long ksoftirqd = read.Sum(s => s.KsoftirqdTicks?.Values.Sum() ?? 0);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"; kernel counters over the {read.Count} windows: backlog drops {dropped} (softnet_stat dropped), time_squeeze {squeeze}, ksoftirqd {ksoftirqd * 1000 / ProcStat.TicksPerSecond} ms") +
+            (dropped == 0 ? " (no packet was injected and then dropped: every busy nanosecond went to a forwarded packet)" : " (packets injected and dropped at a backlog: their CPU is inside the stages)");
     }
 
     /// <summary>The model keys the measured stages set (none from a stage that was not measured).</summary>
@@ -90,7 +109,7 @@ public static class ProfileBuilder
         if (byName.TryGetValue("nat_attempt", out var attempt))
         {
             costs.Add(Cost("per_nat_attempt", attempt.Ns, attempt.Ci95Low, attempt.Ci95High, ["nat_attempt"],
-                "one nf_nat_used_tuple check; the model charges it per check NatPortAllocator counts", label));
+                "one nf_nat_used_tuple check with its hash bucket cache-cold (the stage's table holds 65,536 entries, far beyond the caches, as a CGNAT's does); the model charges it per check NatPortAllocator counts, whatever the table size: a search among a few entries that stay in the cache costs about 44 ns a check (measured 2026-12-06), so for small tables this figure overstates the search", label));
             // The nat_setup window's connections (one source, a distinct port pair each) keep their port after one check
             // (get_unique_tuple: nf_nat_used_tuple on the unchanged tuple); the model charges that check as
             // per_nat_attempt, so nat_setup carries the rest.

@@ -205,13 +205,16 @@ public sealed class KernelCostMeter : IKernelCostMeter
         if (!load.NewFlows && load.Replies && config.Forward && config.TracksConnections) SendReplies(config, load);
 
         long before = ReadDelivered(config.Forward);
-        long sentBefore = injector.Sent, failedBefore = injector.Failed;
+        long sentBefore = injector.Sent, failedBefore = injector.Failed, retriesBefore = injector.Retries;
         ProcStat cpuBefore = default!;
         ProcStat cpuAfter = default!;
+        SoftnetStat? softBefore = null, softAfter = null;
+        IReadOnlyDictionary<int, long> ksoftBefore = Ksoftirqd.Ticks();
         var clock = new Stopwatch();
         long threadNs = 0;
         UdpInjector.OnThread(load.InjectorCpu, () =>
         {
+            softBefore = SoftnetStat.TryRead();
             cpuBefore = ProcStat.Read();
             long t0 = UdpInjector.ThreadCpuNanoseconds();
             clock.Start();
@@ -219,11 +222,19 @@ public sealed class KernelCostMeter : IKernelCostMeter
             clock.Stop();
             threadNs = UdpInjector.ThreadCpuNanoseconds() - t0;
             cpuAfter = ProcStat.Read();
+            softAfter = SoftnetStat.TryRead();
         });
+        var ksoftAfter = Ksoftirqd.Ticks();
         long delivered = ReadDelivered(config.Forward) - before;
         if (load.NewFlows) _destinationBase = NextDestinationBase(windowBase, load.Packets / load.PacketsPerNewFlow + 1);
         return new MeterSample(config, load, load.Packets, injector.Sent - sentBefore, delivered, injector.Failed - failedBefore,
-            clock.Elapsed, cpuAfter.Since(cpuBefore), load.InjectorCpu) { InjectorThreadCpu = TimeSpan.FromTicks(threadNs / 100) };
+            clock.Elapsed, cpuAfter.Since(cpuBefore), load.InjectorCpu)
+        {
+            InjectorThreadCpu = TimeSpan.FromTicks(threadNs / 100),
+            Softnet = softBefore is not null && softAfter is not null ? softAfter.Since(softBefore) : null,
+            KsoftirqdTicks = ksoftAfter.Where(k => ksoftBefore.ContainsKey(k.Key)).ToDictionary(k => k.Key, k => k.Value - ksoftBefore[k.Key]),
+            SenderRetries = injector.Retries - retriesBefore,
+        };
     }
 
     /// <summary>New-flow tuples move to fresh destination ports from one window to the next; the table is flushed anyway.</summary>

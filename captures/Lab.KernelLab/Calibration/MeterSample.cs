@@ -20,6 +20,18 @@ public sealed record MeterSample(RouterConfig Config, MeterLoad Load, long Offer
     /// </summary>
     public TimeSpan? InjectorThreadCpu { get; init; }
 
+    /// <summary>Each CPU's /proc/net/softnet_stat counters over the window (backlog drops, squeezes); null where not read (the VM).</summary>
+    public IReadOnlyList<SoftnetCpu>? Softnet { get; init; }
+
+    /// <summary>Each CPU's ksoftirqd thread's CPU time over the window, USER_HZ ticks (inside <see cref="PerCpu"/>'s busy time); null where not read.</summary>
+    public IReadOnlyDictionary<int, long>? KsoftirqdTicks { get; init; }
+
+    /// <summary>sendmmsg calls the injector retried after back pressure (EAGAIN, ENOBUFS) over the window.</summary>
+    public long SenderRetries { get; init; }
+
+    /// <summary>Packets the CPUs' backlogs refused over the window (softnet_stat dropped, summed); 0 where not read.</summary>
+    public long BacklogDropped => Softnet?.Sum(c => c.Dropped) ?? 0;
+
     /// <summary><see cref="InjectorThreadCpu"/> per delivered packet: unlike /proc/stat it leaves out what other processes ran meanwhile.</summary>
     public double InjectorThreadNsPerPacket => InjectorThreadCpu is TimeSpan t && Forwarded > 0 ? t.Ticks * 100.0 / Forwarded : double.NaN;
 

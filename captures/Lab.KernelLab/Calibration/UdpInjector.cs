@@ -42,6 +42,9 @@ public sealed unsafe class UdpInjector : IDisposable
     public long Sent => _sender.Sent;
     public long Failed => _sender.Failed;
 
+    /// <summary>sendmmsg calls retried after EAGAIN, ENOBUFS or EINTR (back pressure: the send buffer full, or the device refusing).</summary>
+    public long Retries => _sender.Retries;
+
     /// <summary>The ports of packet <paramref name="index"/> of a load: flow index into (source, destination) port.</summary>
     public static (ushort Source, ushort Destination) Ports(MeterLoad load, long index, int destinationBase = 10_000)
     {

@@ -16,6 +16,16 @@ namespace Lab.KernelLab.TimingValidation;
 public sealed record TimingPoint(string Label, double? OfferedPps, double ModelNs, double KernelNs, double BaselineNs,
     double ModelDeliveredPps, double KernelForwardedPps, double ModelLoss, double KernelLoss)
 {
+    /// <summary>The kernel's own counters over the point's router windows (<see cref="KernelPoint"/>).</summary>
+    public long BacklogDropped { get; init; }
+
+    public long TimeSqueeze { get; init; }
+
+    public long KsoftirqdTicks { get; init; }
+
+    /// <summary>The injecting thread's CPU per packet sent, router minus baseline, whatever the accounting (NaN where it is not read).</summary>
+    public double ThreadNs { get; init; } = double.NaN;
+
     /// <summary>(model - kernel) / kernel in percent.</summary>
     public double ErrorPercent => TimingOutcome.Error(ModelNs, KernelNs);
 
@@ -25,7 +35,13 @@ public sealed record TimingPoint(string Label, double? OfferedPps, double ModelN
         ArgumentNullException.ThrowIfNull(m);
         double kernelLoss = offered is double o && o > 0 ? Math.Max(0, 1 - k.ForwardedPps / o) : k.DroppedShare;
         double modelLoss = offered is null ? 0 : m.Loss;
-        return new TimingPoint(label, offered, m.NsPerPacket, k.RouterNs, k.BaselineNs, m.DeliveredPps, k.ForwardedPps, modelLoss, kernelLoss);
+        return new TimingPoint(label, offered, m.NsPerPacket, k.RouterNs, k.BaselineNs, m.DeliveredPps, k.ForwardedPps, modelLoss, kernelLoss)
+        {
+            BacklogDropped = k.BacklogDropped,
+            TimeSqueeze = k.TimeSqueeze,
+            KsoftirqdTicks = k.KsoftirqdTicks,
+            ThreadNs = k.ThreadNs,
+        };
     }
 }
 
@@ -37,6 +53,33 @@ public sealed record TimingPoint(string Label, double? OfferedPps, double ModelN
 public sealed record TimingOutcome(TimingWorkload Workload, string Kernel, bool Emulated, IReadOnlyList<TimingPoint> Points, string? Refused)
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>The harness cost the model's core paid: the median of the top-speed baseline windows measured before the passes.</summary>
+    public double HarnessNs { get; init; } = double.NaN;
+
+    /// <summary><see cref="Calibration.CacheReference"/> once per pass, on the injecting CPU (empty under emulation).</summary>
+    public IReadOnlyList<double> CacheReferenceNs { get; init; } = [];
+
+    /// <summary>"cache reference: ..." or null when it was not measured.</summary>
+    public string? CacheReferenceLine()
+    {
+        if (CacheReferenceNs.Count == 0) return null;
+        double lo = CacheReferenceNs.Min(), hi = CacheReferenceNs.Max();
+        return string.Create(Inv,
+            $"cache reference: {Calibration.CacheReference.Bytes >> 20} MB pointer chase {TimingValidator.Median(CacheReferenceNs):0.#} ns/load (median of {CacheReferenceNs.Count} passes, {lo:0.#} to {hi:0.#}){(hi > 1.5 * lo ? ": the machine's shared cache changed speed while it measured (a shared host); compare points of the same passes, and calibrations and validations made in one quiet period" : "")}");
+    }
+
+    /// <summary>
+    /// "kernel counters: ..." for a point: whether the kernel dropped at a backlog, squeezed its softirq budget or deferred
+    /// work to ksoftirqd, which would make busy CPU per forwarded packet include work on packets never forwarded.
+    /// </summary>
+    public static string CountersLine(TimingPoint p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        string thread = double.IsFinite(p.ThreadNs) ? string.Create(Inv, $"; injecting thread {p.ThreadNs:0.#} ns/packet") : "";
+        return string.Create(Inv,
+            $"kernel counters: backlog drops {p.BacklogDropped} (softnet_stat dropped), time_squeeze {p.TimeSqueeze}, ksoftirqd {p.KsoftirqdTicks * 1000 / Calibration.ProcStat.TicksPerSecond} ms{thread}");
+    }
 
     public static double Error(double model, double kernel) => kernel != 0 && double.IsFinite(kernel) && double.IsFinite(model) ? (model - kernel) / Math.Abs(kernel) * 100 : double.NaN;
 

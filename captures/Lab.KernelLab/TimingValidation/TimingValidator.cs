@@ -57,57 +57,71 @@ public static class TimingValidator
         if (kernel.TryConfigure(router) is { } refused)
             return new TimingOutcome(workload, Describe(kernel), kernel.Emulated, [], refused);
 
-        var points = new List<TimingPoint>();
-        int total = options.Factors.Count + 1;
-        progress?.Write($"\r  timing point 1/{total}: top speed ...   ");
-        var top = MeasurePoint(workload, options, kernel, router, null, ct);
-        var modelTop = model.Predict(null, top.BaselineNs);
-        points.Add(TimingPoint.From("top", null, top, modelTop));
-        double saturation = modelTop.DeliveredPps;
-        for (int i = 0; i < options.Factors.Count; i++)
+        // The offered rates are multiples of the model's saturation, which needs the harness cost: three top-speed baseline
+        // windows before the passes give it (their median), so that every point can then be measured in every pass.
+        var packets = Packets(workload, options, kernel);
+        var harnessSamples = new List<double>();
+        for (int i = 0; i < HarnessWindows; i++)
         {
-            double f = options.Factors[i];
-            double offered = f * saturation;
-            progress?.Write(string.Create(CultureInfo.InvariantCulture, $"\r  timing point {i + 2}/{total}: {f:0.##}x predicted saturation ...   "));
-            var k = MeasurePoint(workload, options, kernel, router, offered, ct);
+            progress?.Write($"\r  harness: top-speed baseline {i + 1}/{HarnessWindows} ...   ");
+            harnessSamples.Add(options.Cost(kernel.Measure(RouterConfig.Baseline, workload.Load(packets, null, options.InjectorCpu), ct)));
+        }
+        double harness = Median(harnessSamples);
+        var modelTop = model.Predict(null, harness);
+        double saturation = modelTop.DeliveredPps;
+
+        var offered = new List<double?> { null };
+        offered.AddRange(options.Factors.Select(f => (double?)(f * saturation)));
+        var samples = offered.Select(_ => new PointSamples()).ToList();
+        // Every pass measures every point, in an order that rotates from pass to pass: a machine whose speed drifts
+        // over minutes (a shared host) moves all points alike instead of the ones measured while it was fast.
+        var reference = kernel.Emulated ? null : new CacheReference();
+        var referenceNs = new List<double>();
+        for (int pass = 0; pass < options.Repeat; pass++)
+        {
+            if (reference is not null) UdpInjector.OnThread(options.InjectorCpu, () => referenceNs.Add(reference.NsPerLoad()));
+            for (int k = 0; k < offered.Count; k++)
+            {
+                int i = PointOrder(offered.Count, pass, k);
+                progress?.Write(string.Create(CultureInfo.InvariantCulture, $"\r  pass {pass + 1}/{options.Repeat}: {Label(options, i)} ...   "));
+                var load = workload.Load(packets, offered[i], options.InjectorCpu);
+                samples[i].Add(kernel.Measure(RouterConfig.Baseline, load, ct), kernel.Measure(router, load, ct), options);
+            }
+        }
+
+        var points = new List<TimingPoint>();
+        for (int i = 0; i < offered.Count; i++)
+        {
+            var k = samples[i].Point();
             // The model's core pays the harness cost measured at top speed: below saturation the kernel's
             // per-packet baseline grows with idle wake-ups that load no queue, and it would move the model's saturation.
-            var m = model.Predict(offered, top.BaselineNs);
-            points.Add(TimingPoint.From(string.Create(CultureInfo.InvariantCulture, $"{f:0.###}x"), offered, k, m));
+            var m = offered[i] is double o ? model.Predict(o, harness) : modelTop;
+            points.Add(TimingPoint.From(Label(options, i), offered[i], k, m));
         }
         progress?.Write("\r" + new string(' ', 60) + "\r");
-        return new TimingOutcome(workload, Describe(kernel), kernel.Emulated, points, null);
+        return new TimingOutcome(workload, Describe(kernel), kernel.Emulated, points, null) { HarnessNs = harness, CacheReferenceNs = referenceNs };
     }
+
+    /// <summary>Top-speed baseline windows measured before the passes for the model's harness cost.</summary>
+    public const int HarnessWindows = 3;
+
+    /// <summary>
+    /// The point measured <paramref name="k"/>-th in pass <paramref name="pass"/>: the order 0, 1, ..., n-1 rotated by the
+    /// pass, so over n passes every point is measured once in every position.
+    /// </summary>
+    public static int PointOrder(int points, int pass, int k) => (k + pass) % points;
+
+    static string Label(TimingOptions options, int i) => i == 0 ? "top" : string.Create(CultureInfo.InvariantCulture, $"{options.Factors[i - 1]:0.###}x");
+
+    /// <summary>A new flow per packet fills the conntrack table past a point: windows stay below it.</summary>
+    static long Packets(TimingWorkload workload, TimingOptions options, IKernelCostMeter kernel) =>
+        workload.NewFlowPerPacket ? Math.Min(options.Packets, kernel.MaxNewFlowsPerWindow) : options.Packets;
 
     /// <summary>"host kernel 6.18.0-..." ("vm kernel ... (emulated)").</summary>
     public static string Describe(IKernelCostMeter kernel)
     {
         ArgumentNullException.ThrowIfNull(kernel);
         return $"{kernel.Where} kernel {kernel.KernelRelease}{(kernel.Emulated ? " (emulated)" : "")}";
-    }
-
-    /// <summary>Interleaved passes of baseline and router at one rate; medians of the passes.</summary>
-    static KernelPoint MeasurePoint(TimingWorkload workload, TimingOptions options, IKernelCostMeter kernel, RouterConfig router, double? offered, CancellationToken ct)
-    {
-        // A new flow per packet fills the conntrack table past a point: windows stay below it.
-        long packets = workload.NewFlowPerPacket ? Math.Min(options.Packets, kernel.MaxNewFlowsPerWindow) : options.Packets;
-        var load = workload.Load(packets, offered, options.InjectorCpu);
-        var baseline = new List<double>();
-        var routerNs = new List<double>();
-        var fwdPps = new List<double>();
-        var sentPps = new List<double>();
-        var dropped = new List<double>();
-        for (int pass = 0; pass < options.Repeat; pass++)
-        {
-            var b = kernel.Measure(RouterConfig.Baseline, load, ct);
-            var r = kernel.Measure(router, load, ct);
-            baseline.Add(options.Cost(b));
-            routerNs.Add(options.Cost(r) - options.Cost(b));
-            fwdPps.Add(r.ForwardedPps);
-            sentPps.Add(r.SentPps);
-            dropped.Add(r.Sent > 0 ? r.Dropped / (double)r.Sent : 0);
-        }
-        return new KernelPoint(Median(routerNs), Median(baseline), Median(fwdPps), Median(sentPps), Median(dropped));
     }
 
     public static double Median(IReadOnlyList<double> values)
@@ -119,5 +133,33 @@ public static class TimingValidator
     }
 }
 
-/// <summary>The kernel's side of one point (medians over the passes).</summary>
-public sealed record KernelPoint(double RouterNs, double BaselineNs, double ForwardedPps, double SentPps, double DroppedShare);
+/// <summary>The kernel's side of one point: medians over the passes, and the kernel's counters summed over its router windows.</summary>
+/// <param name="BacklogDropped">Packets the CPUs' backlogs refused (/proc/net/softnet_stat "dropped", enqueue_to_backlog): CPU spent on packets that were never forwarded.</param>
+/// <param name="TimeSqueeze">net_rx_action rounds that ended with work left (softnet_stat "time_squeeze").</param>
+/// <param name="KsoftirqdTicks">CPU time of the ksoftirqd threads (USER_HZ ticks): softirq work deferred out of the injecting thread's context.</param>
+/// <param name="ThreadNs">The injecting thread's CPU time per packet sent, router minus baseline (median), whatever the accounting.</param>
+public sealed record KernelPoint(double RouterNs, double BaselineNs, double ForwardedPps, double SentPps, double DroppedShare,
+    long BacklogDropped = 0, long TimeSqueeze = 0, long KsoftirqdTicks = 0, double ThreadNs = double.NaN);
+
+/// <summary>The passes of one point as they are measured.</summary>
+sealed class PointSamples
+{
+    readonly List<double> _baseline = [], _router = [], _fwdPps = [], _sentPps = [], _dropped = [], _thread = [];
+    long _backlog, _squeeze, _ksoftirqd;
+
+    public void Add(MeterSample baseline, MeterSample router, TimingOptions options)
+    {
+        _baseline.Add(options.Cost(baseline));
+        _router.Add(options.Cost(router) - options.Cost(baseline));
+        _thread.Add(router.InjectorThreadNsPerSentPacket - baseline.InjectorThreadNsPerSentPacket);
+        _fwdPps.Add(router.ForwardedPps);
+        _sentPps.Add(router.SentPps);
+        _dropped.Add(router.Sent > 0 ? router.Dropped / (double)router.Sent : 0);
+        _backlog += router.BacklogDropped;
+        _squeeze += router.Softnet?.Sum(c => c.TimeSqueeze) ?? 0;
+        _ksoftirqd += router.KsoftirqdTicks?.Values.Sum() ?? 0;
+    }
+
+    public KernelPoint Point() => new(TimingValidator.Median(_router), TimingValidator.Median(_baseline), TimingValidator.Median(_fwdPps),
+        TimingValidator.Median(_sentPps), TimingValidator.Median(_dropped), _backlog, _squeeze, _ksoftirqd, TimingValidator.Median(_thread));
+}

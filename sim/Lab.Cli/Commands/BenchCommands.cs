@@ -41,6 +41,8 @@ public static class BenchCommands
             var mode = pr.GetValue(dry) ? BenchMode.Dry : pr.GetValue(quick) ? BenchMode.Quick : BenchMode.Full;
             if (host is null || !host.Measures(mode))
                 return ReleaseHostLauncher.Run(pr.Tokens.Select(t => t.Value).ToList(), output, pr.InvocationConfiguration.Error, cancellation);
+            if (mode == BenchMode.Quick && !SettledJit.InEffect && SeparateProcessRuns.SelfCommand() is { } self)
+                return SettledJit.Relaunch(self, pr.Tokens.Select(t => t.Value).ToList(), output, pr.InvocationConfiguration.Error, cancellation);
             return BenchSession.Run(host, new BenchOptions
             {
                 Suites = pr.GetValue(suite) ?? [],

@@ -45,7 +45,7 @@ public static class ScriptEspValidation
         }
         catch (VmUnavailableException e)
         {
-            throw new LabInputException($"--kernel {options.Kernel}: cannot run here: {e.Message}");
+            throw ParameterException.ForValue("kernel", options.Kernel, $"cannot run here: {e.Message}");
         }
         using var owned = dutFactory is null ? dut : null;
         string dir = options.Folder(first.Name);
