@@ -92,7 +92,7 @@ public static class BaselineFile
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new LabInputException($"--compare: no such baseline file '{path}'");
+            throw new ParameterException("compare", $"no such baseline file '{path}'");
         }
         return Parse(text, path);
     }

@@ -89,6 +89,6 @@ public static class BenchComparer
             && double.TryParse(t[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double pct)
             && pct >= 0 && double.IsFinite(pct))
             return pct / 100;
-        throw new LabInputException($"--threshold: expected a percentage such as 10%, found '{text}'");
+        throw new ParameterException("threshold", $"expected a percentage such as 10%, found '{text}'");
     }
 }

@@ -26,11 +26,11 @@ public static class BenchHistoryReport
 {
     public static ReportOutput Generate(BenchHistoryReportOptions o, TextWriter output)
     {
-        if (o.Last < 1) throw new LabInputException($"--last: expected a positive integer, found {o.Last}");
+        if (o.Last < 1) throw new ParameterException("last", $"expected a positive integer, found {o.Last}");
         var mode = BenchModeFilter.Parse(o.Mode);
         string db = o.Database ?? Lab.Results.ResultsStore.DefaultPath();
         // A report only reads: it never creates a store (or its folder).
-        if (!File.Exists(db)) throw new LabInputException($"--db: no results store at {db} (lab bench records its runs there)");
+        if (!File.Exists(db)) throw new ParameterException("db", $"no results store at {db} (lab bench records its runs there)");
         Lab.Results.OutputFolder.Check(o.OutDir ?? ReportGenerator.DefaultBenchOutDir, Lab.Results.OutputKind.Report, o.Force);
         IReadOnlyList<BenchRun> runs;
         using (var store = BenchStore.OpenReadOnly(db)) runs = BenchModeFilter.Select(store.Runs(mode), mode);
@@ -46,7 +46,7 @@ public static class BenchModeFilter
     {
         if (mode is null) return null;
         if (!Enum.TryParse<BenchMode>(mode, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(mode, out _))
-            throw new LabInputException($"--mode: expected full, quick or dry, found '{mode}'");
+            throw new ParameterException("mode", $"expected full, quick or dry, found '{mode}'");
         return parsed;
     }
 

@@ -52,7 +52,7 @@ public static partial class BenchSession
         {
             if (File.Exists(candidate)) return candidate;
         }
-        throw new LabInputException($"--compare: no baseline file '{value}' (nor {Path.Combine(baselineDir, value + ".json")})");
+        throw new ParameterException("compare", $"no baseline file '{value}' (nor {Path.Combine(baselineDir, value + ".json")})");
     }
 
     /// <param name="cancellation">Ctrl-C or SIGTERM: every process this one started (BenchmarkDotNet's builds and benchmark children, child runs) is killed at once (<see cref="ProcessTree"/>); BenchmarkDotNet itself takes no token, so the in-process part ends with the process.</param>
@@ -62,21 +62,21 @@ public static partial class BenchSession
         foreach (var s in o.Suites)
         {
             if (!host.Suites.Contains(s, StringComparer.Ordinal))
-                throw new LabInputException($"--suite: expected one of {string.Join(", ", host.Suites)}, found '{s}'");
+                throw new ParameterException("suite", $"expected one of {string.Join(", ", host.Suites)}, found '{s}'");
         }
         if (o.Save is { } name && !BaselineName().IsMatch(name))
-            throw new LabInputException($"--save: expected a name of letters, digits, '.', '_' or '-', found '{name}'");
+            throw new ParameterException("save", $"expected a name of letters, digits, '.', '_' or '-', found '{name}'");
         string baselineDir = o.BaselineDirectory ?? DefaultBaselineDirectory();
         BenchRun? baseline = null;
         string? baselinePath = null;
         if (o.Compare is { } cmp)
         {
-            if (o.Mode == BenchMode.Dry) throw new LabInputException("--compare: a dry run measures nothing; use --quick or a full run");
+            if (o.Mode == BenchMode.Dry) throw new ParameterException("compare", "a dry run measures nothing; use ", new ParameterName("quick"), " or a full run");
             baselinePath = ResolveBaseline(cmp, baselineDir);
             baseline = BaselineFile.Load(baselinePath);
         }
-        if (o.Runs < 1) throw new LabInputException($"--runs: expected a positive integer, found {o.Runs}");
-        if (o.Confirm is < 0 or > 50) throw new LabInputException($"--confirm: expected 0 to 50 runs, found {o.Confirm}");
+        if (o.Runs < 1) throw new ParameterException("runs", $"expected a positive integer, found {o.Runs}");
+        if (o.Confirm is < 0 or > 50) throw new ParameterException("confirm", $"expected 0 to 50 runs, found {o.Confirm}");
         string? cpu = CpuModel.Current();
         string? machineWarning = baseline is null ? null : MachineCheck(baseline, baselinePath!, cpu, o.CrossMachine);
 
@@ -107,7 +107,7 @@ public static partial class BenchSession
         {
             if (result.Skipped.Count > 0)
                 throw new LabInputException($"lab bench: every selected benchmark was left out on this machine: {string.Join("; ", result.Skipped)}");
-            throw new LabInputException(o.Filter is null ? "lab bench: no benchmark ran" : $"--filter: no benchmark matches '{o.Filter}'");
+            throw o.Filter is null ? new LabInputException("lab bench: no benchmark ran") : (Exception)new ParameterException("filter", $"no benchmark matches '{o.Filter}'");
         }
 
         var now = DateTimeOffset.UtcNow;

@@ -29,7 +29,7 @@ public static class BenchTrendsBuilder
         if (suites.Count == 0)
             throw new LabInputException($"lab report --bench: no {modes} benchmark runs recorded in {store} (run lab bench first, or choose --mode)");
         if (suite is not null && !suites.Contains(suite))
-            throw new LabInputException($"--suite: expected one of {string.Join(", ", suites)} (the suites of the {modes} runs in {store}), found '{suite}'");
+            throw new ParameterException("suite", $"expected one of {string.Join(", ", suites)} (the suites of the {modes} runs in {store}), found '{suite}'");
 
         var chosen = new List<(string Suite, List<(BenchRun Run, IReadOnlyList<RatedMeasurement> Rated)> Runs)>();
         foreach (var s in suites)

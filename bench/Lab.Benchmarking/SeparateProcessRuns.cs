@@ -82,7 +82,7 @@ public static class SeparateProcessRuns
         if (!File.Exists(saved))
         {
             string why = errors.Count > 0 ? string.Join(" ", errors) : $"exit code {p.ExitCode}";
-            if (p.ExitCode == Lab.Core.ExitCodes.BadInput) throw new Lab.Core.LabInputException($"--runs: run {index + 1}: {why}");
+            if (p.ExitCode == Lab.Core.ExitCodes.BadInput) throw new Lab.Core.ParameterException("runs", $"run {index + 1}: {why}");
             throw new InvalidOperationException($"lab bench --runs: run {index + 1} saved nothing: {why}");
         }
         var run = BaselineFile.Load(saved);

@@ -148,10 +148,10 @@ public partial class BrowserTests
         int code = Prerequisites.Run(Prerequisites.Chromium!, args, out string log);
         Assert.True(code == 0 && File.Exists(pdf), $"chromium --print-to-pdf failed ({code}):\n{log}");
         string text = System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(pdf));
-        // 11 slides: title, the comparison table (its 4 key metrics: the fixture predates key_metrics,
+        // 10 slides: title, the comparison table (its 4 key metrics: the fixture predates key_metrics,
         // so delivered_pps, loss_ratio, latency_p99_us and drops_total), 7 figures, and the provenance
-        // table's 10 columns in two parts (Results repeated).
-        Assert.Equal(11, output.Slides);
+        // table (a column per results folder: one slide).
+        Assert.Equal(10, output.Slides);
         Assert.Equal(output.Slides, PageObject().Matches(text).Count);
         // @page 1600px x 900px = 1200 pt x 675 pt (96 px = 72 pt).
         foreach (Match box in MediaBox().Matches(text))

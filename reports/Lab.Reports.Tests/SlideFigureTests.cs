@@ -122,32 +122,24 @@ public class SlideFigureTests
     {
         // sweep-2d against itself scaled by 1 + 0.1 x (point + 1): point 0 +10%, ..., point 8 +90%, every
         // metric of a point alike, so the largest relative changes are those of the last points.
-        string after = TestPaths.CopyOfFixture("sweep-2d", "compare-many");
-        string path = Path.Combine(after, "summary.json");
-        var summary = JsonNode.Parse(File.ReadAllText(path))!;
-        foreach (var point in summary["points"]!.AsArray())
-        {
-            double f = 1 + 0.1 * (point!["index"]!.GetValue<int>() + 1);
-            foreach (var (_, m) in point["metrics"]!.AsObject())
-            {
-                foreach (var key in new[] { "mean", "stddev", "ci95_low", "ci95_high" }) m![key] = m[key]!.GetValue<double>() * f;
-                var values = m!["values"]!.AsArray();
-                for (int v = 0; v < values.Count; v++) values[v] = values[v]!.GetValue<double>() * f;
-            }
-        }
-        File.WriteAllText(path, summary.ToJsonString());
-        var c = new Comparison(ResultsReader.Read(after), ResultsReader.Read(TestPaths.Fixture("sweep-2d")));
+        var c = SlideNumberTests.ScaledSweepComparison("compare-many");
         var table = Tables.Compare(c, c.MetricNames(), new Numbering());
 
-        static double Change(IReadOnlyList<string> row) => Math.Abs(double.Parse(row[^3].TrimEnd('%'), System.Globalization.CultureInfo.InvariantCulture));
+        // Change % is the third column from the end in report.html's rows, the second on slides (no Significant column).
+        static double Change(string cell) => Math.Abs(double.Parse(cell.TrimEnd('%'), System.Globalization.CultureInfo.InvariantCulture));
+        // A row by its point and metric: the slide's Metric cell is report.html's Metric and Unit cells, "Loss (%)".
+        static string Key(IReadOnlyList<string> row, string metric) => $"{row[0]}|{row[1]}|{metric}";
+        static string Full(IReadOnlyList<string> r) => Key(r, r[3].Length > 0 ? $"{r[2]} ({r[3]})" : r[2]);
         var significant = table.Rows.Where(r => r[^1] == "yes").ToList();
         Assert.True(significant.Count > Tables.SlideSignificantRows, $"only {significant.Count} significant rows");
-        var shown = table.SlideRows!;
+        var shown = table.SlideForm!.Rows;
         Assert.Equal(Tables.SlideSignificantRows, shown.Count);
-        Assert.All(shown, r => Assert.Equal("yes", r[^1]));
-        double smallestShown = shown.Min(Change);
-        double largestLeft = significant.Where(r => !shown.Contains(r)).Max(Change);
+        var shownKeys = shown.Select(r => Key(r, r[2])).ToHashSet();
+        Assert.Equal(16, shownKeys.Count);
+        Assert.Subset(significant.Select(Full).ToHashSet(), shownKeys);
+        double smallestShown = shown.Min(r => Change(r[^2]));
+        double largestLeft = significant.Where(r => !shownKeys.Contains(Full(r))).Max(r => Change(r[^3]));
         Assert.True(smallestShown >= largestLeft, $"a {largestLeft}% change was left off while {smallestShown}% is shown");
-        Assert.StartsWith($"The 16 largest relative changes of the {significant.Count} significant ones (p < 0.05) among {table.Rows.Count} rows;", table.SlideNote, StringComparison.Ordinal);
+        Assert.StartsWith($"The 16 largest relative changes of the {significant.Count} significant ones (p < 0.05) among {table.Rows.Count} rows;", table.SlideForm.Note, StringComparison.Ordinal);
     }
 }

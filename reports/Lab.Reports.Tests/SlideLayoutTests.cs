@@ -41,6 +41,30 @@ public class SlideLayoutTests
                   problems.push(where + 'figure text "' + t.textContent.trim() + '" is cut off at the figure edge');
               }
             }
+            // No header breaks inside a word: each word of a header cell lies on one line (the session-5
+            // "Results folders" slide broke "Resul ts", "See d" and "Replicati ons").
+            for (const th of slide.querySelectorAll('th')) {
+              const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+              for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const re = /\S+/g;
+                for (let m = re.exec(node.data); m; m = re.exec(node.data)) {
+                  const range = document.createRange();
+                  range.setStart(node, m.index);
+                  range.setEnd(node, m.index + m[0].length);
+                  const tops = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top)));
+                  if (tops.size > 1) problems.push(where + 'header "' + th.textContent.trim() + '" breaks inside the word "' + m[0] + '"');
+                }
+              }
+            }
+            // The pagination's height estimate holds in the browser: a table is no taller than estimated
+            // (else a page of rows could overflow), nor shorter by more than a wrapped line (a wasted slide).
+            for (const table of slide.querySelectorAll('table:not(.params)')) {
+              const estimate = Number(table.dataset.estimatedHeight);
+              if (!(estimate > 0)) { problems.push(where + 'table without a height estimate'); continue; }
+              const actual = table.offsetHeight;
+              if (actual > estimate + 3 || actual < estimate - 28)
+                problems.push(where + 'table "' + table.querySelector('th').textContent + '..." is ' + actual + ' px high, estimated ' + estimate + ' px');
+            }
             const titles = slide.querySelectorAll('h1, h2, svg.figure').length;
             if (titles !== 1) problems.push(where + titles + ' titles (headings and figures), expected 1');
           });
@@ -49,7 +73,7 @@ public class SlideLayoutTests
         })()
         """;
 
-    public static TheoryData<string> Decks => new() { "single-run", "sweep-1d", "sweep-2d", "sweep-2d-all-metrics", "validation", "compare" };
+    public static TheoryData<string> Decks => new() { "single-run", "sweep-1d", "sweep-2d", "sweep-2d-all-metrics", "validation", "compare", "compare-sweep" };
 
     static (string OutDir, ReportOutput Output) Generate(string deck)
     {
@@ -57,6 +81,8 @@ public class SlideLayoutTests
         var options = deck switch
         {
             "compare" => new ReportOptions([TestPaths.Fixture("compare-after")], outDir, TestPaths.Fixture("compare-before"), null),
+            // 72 significant changes: the slide shows the 16 largest, and on one slide.
+            "compare-sweep" => CompareSweep(outDir),
             // Every metric chosen: the sweep table is wider than a slide and must split its columns.
             "sweep-2d-all-metrics" => new ReportOptions([TestPaths.Fixture("sweep-2d")], outDir, null, null)
             {
@@ -67,11 +93,21 @@ public class SlideLayoutTests
         return (outDir, ReportGenerator.Generate(options, TextWriter.Null));
     }
 
+    static ReportOptions CompareSweep(string outDir)
+    {
+        var (after, before) = SlideNumberTests.ScaledSweep("compare-sweep-folders", shortNames: true);
+        return new ReportOptions([after], outDir, before, null);
+    }
+
     [ChromiumTheory]
     [MemberData(nameof(Decks))]
     public void No_slide_overflows_and_each_has_one_title_at_1600x900_and_1920x1080(string deck)
     {
         var (outDir, output) = Generate(deck);
+        // Tables that fit one slide are not split: the comparison's 16 rows (at most) and the results folders.
+        string html = File.ReadAllText(Path.Combine(outDir, "slides.html"));
+        Assert.DoesNotContain("<h2>Before and after (", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<h2>Results folders (", html, StringComparison.Ordinal);
         using var cdp = new DevToolsPipe(Prerequisites.Chromium!, TestPaths.Scratch("chromium-layout-" + deck));
         string target = cdp.Call("Target.createTarget", DevToolsPipe.Params(("url", "about:blank")))["targetId"]!.GetValue<string>();
         string session = cdp.Call("Target.attachToTarget", DevToolsPipe.Params(("targetId", target), ("flatten", true)))["sessionId"]!.GetValue<string>();

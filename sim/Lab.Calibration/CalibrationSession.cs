@@ -24,17 +24,17 @@ public static class CalibrationSession
 {
     public static CalibrateOutcome Run(CalibrateRequest req, Func<string, IKernelCostMeter> meterFor, Action<string>? progress, CancellationToken ct = default)
     {
-        if (req.Kernel is not ("host" or "vm")) throw new LabInputException($"--kernel: expected host or vm, found '{req.Kernel}'");
-        if (req.Options.Packets < 1000) throw new LabInputException($"--packets: expected at least 1000, found {req.Options.Packets}");
-        if (req.Options.Repeat is < 2 or > 1000) throw new LabInputException($"--repeat: expected 2 to 1000 passes (an interval needs two), found {req.Options.Repeat}");
-        if (req.Options.Blocks is < 1 or > 64) throw new LabInputException($"--blocks: expected 1 to 64 blocks per pass, found {req.Options.Blocks}");
-        if (!(req.ThresholdPercent >= 0)) throw new LabInputException($"--threshold: expected a percentage such as 10%, found {req.ThresholdPercent}");
+        if (req.Kernel is not ("host" or "vm")) throw new ParameterException("kernel", $"expected host or vm, found '{req.Kernel}'");
+        if (req.Options.Packets < 1000) throw new ParameterException("packets", $"expected at least 1000, found {req.Options.Packets}");
+        if (req.Options.Repeat is < 2 or > 1000) throw new ParameterException("repeat", $"expected 2 to 1000 passes (an interval needs two), found {req.Options.Repeat}");
+        if (req.Options.Blocks is < 1 or > 64) throw new ParameterException("blocks", $"expected 1 to 64 blocks per pass, found {req.Options.Blocks}");
+        if (!(req.ThresholdPercent >= 0)) throw new ParameterException("threshold", $"expected a percentage such as 10%, found {req.ThresholdPercent}");
         Calibrator.Select(req.Options.Only);
         var earlier = req.ComparePath is null ? null : CostProfile.Read(req.ComparePath);
         if (req.FromPath is not null)
         {
             // Two profiles measured earlier (two kernels, two builds): compare only, measure nothing, write nothing.
-            if (earlier is null) throw new LabInputException("--from: needs --compare PROFILE to compare with");
+            if (earlier is null) throw new ParameterException("from", "needs ", new ParameterName("compare"), " PROFILE to compare with");
             var saved = CostProfile.Read(req.FromPath);
             return new CalibrateOutcome(saved, req.FromPath, null, ProfileComparison.Compare(earlier, saved, req.ThresholdPercent), TimeSpan.Zero);
         }

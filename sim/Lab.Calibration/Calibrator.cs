@@ -31,9 +31,9 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
     public CalibrationResult Run(CancellationToken ct = default)
     {
         if (options.Accounting is not ("proc-stat" or "thread"))
-            throw new Lab.Core.LabInputException($"--accounting: expected proc-stat or thread, found '{options.Accounting}'");
+            throw new Lab.Core.ParameterException("accounting", $"expected proc-stat or thread, found '{options.Accounting}'");
         if (byThread && meter.Emulated)
-            throw new Lab.Core.LabInputException("--accounting thread: the injector does not run on the guest's kernel; use proc-stat under --kernel vm");
+            throw Lab.Core.ParameterException.ForValue("accounting", "thread", "the injector does not run on the guest's kernel; use proc-stat under ", new Lab.Core.ParameterName("kernel"), " vm");
         var clock = Stopwatch.StartNew();
         var selected = Select(options.Only);
         var notMeasured = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -142,7 +142,7 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
         {
             if (CostProfileSchema.StageNames.Contains(n)) continue;
             string? hint = Lab.Scenarios.Problems.Suggest(n, CostProfileSchema.StageNames);
-            throw new Lab.Core.LabInputException($"--only: no stage '{n}'" + (hint is null ? $"; expected some of: {string.Join(", ", CostProfileSchema.StageNames)}" : $" (did you mean '{hint}'?)"));
+            throw new Lab.Core.ParameterException("only", $"no stage '{n}'" + (hint is null ? $"; expected some of: {string.Join(", ", CostProfileSchema.StageNames)}" : $" (did you mean '{hint}'?)"));
         }
         return [.. CalibrationStages.All.Where(s => only.Contains(s.Name))];
     }

@@ -9,7 +9,7 @@ public static class KernelCostMeters
     public static IKernelCostMeter For(string kernel) => kernel switch
     {
         "host" => KernelCostMeter.UnavailableReason() is string why
-            ? throw new LabInputException($"--kernel host: cannot measure this machine's kernel: {why}")
+            ? throw ParameterException.ForValue("kernel", "host", $"cannot measure this machine's kernel: {why}")
             : new KernelCostMeter(),
         _ => VmCostMeter.Boot(),
     };

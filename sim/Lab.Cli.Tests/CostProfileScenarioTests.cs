@@ -189,8 +189,22 @@ public sealed class CostProfileScenarioTests : IDisposable
         var (code, _, err) = ScenarioRun.Lab("check", f);
         Assert.Equal(2, code);
         // "costs" is on line 2, its value at column 8.
-        Assert.Contains($"{f}:2:8: costs: no such cost profile 'nowhere.yaml' (looked for {Path.Combine(_dir, "nowhere.yaml")})", err, StringComparison.Ordinal);
+        Assert.Contains($"{f}:2:8: costs: no such cost profile 'nowhere.yaml' (looked for {Path.Combine(_dir, "nowhere.yaml")})\n", err.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        // The library says what would help (Remedy.WriteCostProfile); the command line names the command.
+        Assert.EndsWith("\nlab: hint: lab calibrate --out FILE writes a cost profile\n", err.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_costs_key_that_names_no_file_carries_the_hint_once()
+    {
+        string f = Path.Combine(_dir, "s.yaml");
+        File.WriteAllText(f, Saturated("costs: {}"));
+        var (code, _, err) = ScenarioRun.Lab("check", f);
+        Assert.Equal(2, code);
+        Assert.Contains($"{f}:2:8: costs: expected the path of a cost profile, found a mapping", err, StringComparison.Ordinal);
+        Assert.Single(err.Split('\n'), l => l.StartsWith("lab: hint: ", StringComparison.Ordinal));
+        Assert.Contains("lab: hint: lab calibrate --out FILE writes a cost profile", err, StringComparison.Ordinal);
     }
 
     [Fact]

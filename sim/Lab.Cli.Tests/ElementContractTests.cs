@@ -122,7 +122,7 @@ public sealed partial class ElementContractTests : IDisposable
         foreach (var (name, elements) in ModelDescriptions.Composites)
         {
             var composite = all.Single(d => d.Name == name);
-            var expected = elements.SelectMany(e => ModelCatalog.Find(e)!.Parameters.Select(p => p with { Key = e + "." + p.Key })).ToList();
+            var expected = elements.SelectMany(e => ModelCatalog.Find(e)!.Specs.Select(p => p with { Key = e + "." + p.Key })).ToList();
             Assert.Equal(expected, composite.Parameters);
         }
     }
@@ -170,7 +170,7 @@ public sealed partial class ElementContractTests : IDisposable
         int checkedKeys = 0;
         foreach (var element in ModelCatalog.Elements)
         {
-            foreach (var p in element.Parameters)
+            foreach (var p in element.Specs)
             {
                 if (IsSection(element, p)) continue;
                 string id = element.Type + "." + p.Key;
@@ -208,7 +208,7 @@ public sealed partial class ElementContractTests : IDisposable
         int ranges = 0;
         foreach (var element in ModelCatalog.Elements)
         {
-            foreach (var p in element.Parameters)
+            foreach (var p in element.Specs)
             {
                 if (p.Unit is not ("integer" or "number" or "count" or "port" or "flows" or "seconds") || NumericRange().Match(p.Range) is not { Success: true } m) continue;
                 double min = double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);

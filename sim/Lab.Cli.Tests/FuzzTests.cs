@@ -97,6 +97,9 @@ public sealed class FuzzTests : IDisposable
         Assert.True(code is 0 or 1, stdout + err);
         Assert.Contains("fuzz: seed 20261206 (6 cases on host, kernel ", stdout, StringComparison.Ordinal);
         Assert.Contains("  cases: 6\n", stdout, StringComparison.Ordinal);
+        // Every play read the kernel's drop reasons (a tracefs instance per play), cases at once or not.
+        Assert.Contains("  drop reasons: ", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("without drop reasons", stdout, StringComparison.Ordinal);
         var kept = stdout.Split('\n').Where(l => l.TrimStart().StartsWith("kept: ", StringComparison.Ordinal)).Select(l => l.Trim()["kept: ".Length..]).ToList();
         if (code == 0)
         {
@@ -246,15 +249,20 @@ public sealed class FuzzTests : IDisposable
         }
     }
 
-    [Fact]
-    public void The_kept_invalid_ack_case_agrees_with_its_recorded_kernel_since_invalid_packets_pass_untracked()
+    [Theory]
+    // fuzz-20261206-29: the kernel forwarded two client ACKs of an unanswered SYN (SYN_SENT -> sIV) untranslated; the
+    // model masqueraded them until invalid packets left untracked.
+    [InlineData(29)]
+    // fuzz-20261206-53: a UDP reply to 203.0.113.1:5000 after its entry expired; the kernel dropped it (no route: nothing
+    // de-NATs it) and kept port 5000 for the client's next query; the model forwarded it, confirmed an entry for it, and
+    // so moved the port, until such packets were dropped at routing without confirming anything.
+    [InlineData(53)]
+    public void A_kept_case_fixed_in_the_model_agrees_with_its_recorded_kernel(int kase)
     {
-        // scenarios/fuzz/fuzz-20261206-29.yaml: the kernel forwarded two client ACKs of an unanswered SYN
-        // (SYN_SENT -> sIV) untranslated; the model masqueraded them until invalid packets left untracked.
         string root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "Lab.sln"))) root = Path.GetDirectoryName(root)!;
-        string kept = Path.Combine(root, "scenarios", "fuzz", "fuzz-20261206-29.yaml");
-        var (code, stdout, err) = ScenarioRun.Lab("validate", kept, "--kernel", "recorded", "--out", Path.Combine(_dir, "kept-29"));
+        string kept = Path.Combine(root, "scenarios", "fuzz", $"fuzz-20261206-{kase}.yaml");
+        var (code, stdout, err) = ScenarioRun.Lab("validate", kept, "--kernel", "recorded", "--out", Path.Combine(_dir, $"kept-{kase}"));
         Assert.True(code == 0, stdout + err);
         Assert.Contains("result: all ", stdout, StringComparison.Ordinal);
     }
@@ -277,6 +285,62 @@ public sealed class FuzzTests : IDisposable
 
     static string Kernel() =>
         Lab.Netfilter.KernelVersion.FromRelease(File.ReadAllText("/proc/sys/kernel/osrelease").Trim()).ToString();
+
+    [HostDropReasonFact]
+    public void Cases_playing_at_once_each_read_their_own_drop_reasons()
+    {
+        // Four cases at once (the fuzzer's parallelism), each with one NAT port for two clients: client b's query
+        // finds 203.0.113.1:20000 taken and is dropped at confirm (insert_failed), which nf_hook_slow frees with
+        // SKB_DROP_REASON_NETFILTER_DROP. Each play traces into its own tracefs instance filtered to its own sending
+        // thread, so each sees exactly its own drop (one instance per process used to serve only one play).
+        var runner = new FuzzCaseRunner(HostFuzzKernel.Open(4)) { LateLimitNanoseconds = 1_000_000_000 };
+        var cases = Enumerable.Range(0, 4).Select(i => new FuzzCase($"fuzz-drops-{i}", Kernel(),
+            [new FuzzFlow("a", "udp", "10.0.0.1", 5000, "198.18.0.1", 53), new FuzzFlow("b", "udp", "10.0.0.2", 5000, "198.18.0.1", 53)],
+            [new FuzzPacket(0, "a", false), new FuzzPacket(100, "b", false)],
+            new FuzzNat(true, null, "20000-20000", []), [], [400])).ToList();
+        var results = new FuzzCaseResult[cases.Count];
+
+        Parallel.For(0, cases.Count, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => results[i] = runner.Run(cases[i], CancellationToken.None));
+
+        foreach (var r in results)
+        {
+            Assert.True(r.Outcome.Failure is null, r.Outcome.Failure);
+            Assert.Null(r.Outcome.Run!.DropReasonsUnavailable);
+            var drop = Assert.Single(r.Outcome.Checks, c => c.Kind == "drop_reason");
+            Assert.Equal("conntrack -S insert_failed", drop.Model);
+            Assert.True(drop.Agree, $"{drop.Model} vs {drop.Kernel}");
+        }
+        // A buffer shared between plays would have held the other plays' drops too (unattributed): at least one pairs.
+        Assert.Contains(results, r => r.Outcome.Checks.Any(c => c.Kind == "drop_reason" && c.Kernel.StartsWith("NETFILTER_DROP", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_recording_keeps_the_drop_reasons_and_one_without_them_compares_none()
+    {
+        var c = new FuzzCase("fuzz-6-1", "6.18", [new FuzzFlow("f1", "udp", "10.0.0.1", 5000, "198.18.0.1", 53)], [new FuzzPacket(0, "f1", false), new FuzzPacket(100, "f1", false)], null, [], [500]);
+        var run = new ScriptKernelRun("host: test", [new ForwardPacketObservation(0, null), new ForwardPacketObservation(0, null)],
+            [new KernelProbe(500_000_000, 501_000_000, [], new Dictionary<string, long> { ["nf_conntrack_count"] = 0 })], 0, [])
+        {
+            DropIntervals = [new DropInterval(0, 2, [new KernelDrop("NETFILTER_DROP", "nf_hook_slow"), new KernelDrop("IP_INNOROUTES", "")]), new DropInterval(2, 2, [])],
+            DropReasonsUnavailable = null,
+            HarnessDropReason = "IP_INADDRERRORS",
+        };
+        string kept = FuzzCaseWriter.Write(_dir, new FuzzCaseResult(c, new ScriptKernelOutcome("host: test", [], run, null), ["packet verdict"]), []);
+        string text = File.ReadAllText(RecordedKernelRun.PathFor(kept));
+        Assert.Contains("drop_reasons harness=IP_INADDRERRORS\ndrops 0 2 NETFILTER_DROP@nf_hook_slow IP_INNOROUTES\ndrops 2 2\n", text, StringComparison.Ordinal);
+
+        var back = RecordedKernelRun.Read(RecordedKernelRun.PathFor(kept));
+        Assert.Null(back.DropReasonsUnavailable);
+        Assert.Equal("IP_INADDRERRORS", back.HarnessDropReason);
+        Assert.Equal(2, back.DropIntervals.Count);
+        Assert.Equal(run.DropIntervals[0].Drops, back.DropIntervals[0].Drops);
+        Assert.Equal((2, 2, 0), (back.DropIntervals[1].First, back.DropIntervals[1].End, back.DropIntervals[1].Drops.Count));
+
+        // A recording from before drop reasons were read in fuzz plays (no drop_reasons line) compares none.
+        File.WriteAllText(RecordedKernelRun.PathFor(kept), string.Join('\n', text.Split('\n').Where(l => !l.StartsWith("drop", StringComparison.Ordinal))));
+        Assert.StartsWith("not recorded", RecordedKernelRun.Read(RecordedKernelRun.PathFor(kept)).DropReasonsUnavailable, StringComparison.Ordinal);
+        Assert.Empty(RecordedKernelRun.Read(RecordedKernelRun.PathFor(kept)).DropIntervals);
+    }
 
     [Fact]
     public void A_kept_case_never_overwrites_a_file_and_its_recording_reads_back()

@@ -158,6 +158,33 @@ public sealed class ScriptValidateCommandTests : IDisposable
         Assert.Equal("2", Assert.Single(rows, r => r[0] == "0.5" && r[1] == "conntrack_stats" && r[2] == "insert_failed")[5]);
     }
 
+    [HostDropReasonFact]
+    public void Replies_no_entry_translates_back_are_dropped_at_routing_as_in_the_host_kernel()
+    {
+        // scenarios/examples/script-nat-no-route.yaml (a lab fuzz finding): a SYN/ACK and a UDP reply after their entries
+        // expired, and a reply-direction SYN conntrack calls invalid, all addressed to 203.0.113.1 with nothing to
+        // translate them back: ip_error frees each with SKB_DROP_REASON_IP_INNOROUTES.
+        string outDir = Path.Combine(_dir, "no-route");
+        var (code, stdout, err) = ScenarioRun.Lab("validate", Example("script-nat-no-route.yaml"), "--kernel", "host", "--out", outDir);
+
+        Assert.True(code == 0, stdout + err);
+        // 9 packets: 9 verdicts and the 6 forwarded ones' translations.
+        Assert.Contains("  packet: 15/15 agree", stdout, StringComparison.Ordinal);
+        var rows = File.ReadAllLines(Path.Combine(outDir, "script-validation.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(["dropped (InNoRoutes)", "dropped (InNoRoutes)", "dropped (InNoRoutes)"],
+            rows.Where(r => r[1] == "packet" && r[3] == "verdict" && r[5] == "dropped").Select(r => r[4]));
+        var drops = rows.Where(r => r[1] == "drop_reason").ToList();
+        Assert.Equal(3, drops.Count);
+        Assert.All(drops, r => Assert.True(r[5].StartsWith("IP_INNOROUTES", StringComparison.Ordinal) || r[5].StartsWith("unattributed", StringComparison.Ordinal), r[5]));
+        // conntrack -S: the two invalid TCP packets count invalid, and their ICMP net unreachables error (no entry to
+        // attach them to); the UDP reply's ICMP carries its unconfirmed entry and counts nothing.
+        Assert.Equal(("2", "2"), (Assert.Single(rows, r => r[0] == "2.2" && r[2] == "invalid")[5], Assert.Single(rows, r => r[0] == "2.2" && r[2] == "error")[5]));
+        // At 1.65 s only the ESTABLISHED entry is listed: the UDP reply's entry was never confirmed.
+        Assert.Equal("1", Assert.Single(rows, r => r[0] == "1.65" && r[2] == "nf_conntrack_count")[5]);
+        // The client's query at 1.7 s kept port 5000 (no entry of the reply's tuple clashed with it).
+        Assert.Contains(rows, r => r[0] == "1.7" && r[3] == "source at the server" && r[5] == "203.0.113.1:5000" && r[6] == "yes");
+    }
+
     /// <summary>One client packet 10.0.0.1:100 -> 198.18.0.1:53 that the model masqueraded to 203.0.113.1, moving the port to 300.</summary>
     static ForwardTrace OnePacket() => new("t",
         [new ForwardTracePacket(0, ForwardSide.Client, 17, 0x0A000001, 0xC6120001, 100, 53, Frames.TcpFlags.None, 1_000_000_000,

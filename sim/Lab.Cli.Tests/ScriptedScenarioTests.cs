@@ -1,3 +1,4 @@
+using System.Globalization;
 
 
 namespace Lab.Cli.Tests;
@@ -382,6 +383,52 @@ public sealed class ScriptedScenarioTests : IDisposable
         Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_dir, "never")));
         Assert.Equal("", stdout);
+    }
+
+    [Fact]
+    public void A_script_beside_generated_traffic_runs_at_every_point_of_a_sweep_with_that_points_values()
+    {
+        // scenarios/examples/script-sweep-mixed.yaml: the DNS query at 0 s and its reply at 1.5 s beside a cbr generator,
+        // swept over timeouts.udp (nf_conntrack_proto_udp.c, 6.18; conntrack -L prints whole seconds, rounded down).
+        var rows = Probes(Example("script-sweep-mixed.yaml"));
+        var metrics = File.ReadAllLines(Path.Combine(_dir, "out", "metrics.csv")).Skip(1).Select(l => l.Split(','))
+            .ToDictionary(c => (c[0], c[3]), c => c[5]);
+        List<Dictionary<string, string>> At(string point, string time, string flow) =>
+            rows.Where(r => r["point"] == point && r["time_s"] == time && r["table"] == "conntrack" && r["flow"] == flow).ToList();
+
+        // udp 1s: the entry of 0 s expired at 1 s; the reply at 1.5 s has nothing to translate it back: no route.
+        Assert.Empty(At("0", "1.2", "q"));
+        Assert.Empty(At("0", "2", "q"));
+        Assert.Equal("1", metrics[("0", "drop.forward.no_route")]);
+        // udp 3s: 1.8 s left at 1.2 s, unreplied; the reply refreshes it by 3 s (IPS_SEEN_REPLY is set after the
+        // tracker ran, and 1.5 s is not after stream_ts = 2 s): 2.5 s left at 2 s, replied, not ASSURED.
+        var q = Assert.Single(At("1", "1.2", "q"));
+        Assert.Equal(("UNREPLIED", "1", "5000"), (q["flags"], q["timeout"], q["reply_dport"]));
+        q = Assert.Single(At("1", "2", "q"));
+        Assert.Equal(("", "2"), (q["flags"], q["timeout"]));
+        Assert.Equal("0", metrics[("1", "drop.forward.no_route")]);
+        // The generator's 4 flows (subscribers 10.0.0.1-4, unlabelled) are listed at both points and both probes: their
+        // packets, about 4 ms apart per flow, keep them alive even at udp 1s.
+        foreach (var point in new[] { "0", "1" })
+            foreach (var time in new[] { "1.2", "2" })
+                Assert.Equal(["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"], At(point, time, "").Select(r => r["src"]).Order(StringComparer.Ordinal));
+        // Offered: 10 Mbit/s of 1250 B frames, 1270 B on the wire with preamble and gap: 10e6 / (1270 x 8) = 984.25 frames/s,
+        // 2953 in 3 s (the first at 0 s), plus the script's 2 packets: 2955 / 3 s = 985 pps at both points.
+        Assert.Equal(985, double.Parse(metrics[("0", "offered_pps")], CultureInfo.InvariantCulture), 6);
+        Assert.Equal(985, double.Parse(metrics[("1", "offered_pps")], CultureInfo.InvariantCulture), 6);
+    }
+
+    [Fact]
+    public void A_sweep_can_move_a_scripted_packet()
+    {
+        // traffic.NAME.packets.K.at addresses the script's own packet K: the reply at 0.5 s finds its entry (udp 1s), the
+        // one at 1.5 s does not and is dropped at routing.
+        string yaml = File.ReadAllText(Example("script-sweep-mixed.yaml"))
+            .Replace("path.forward.timeouts.udp: [1s, 3s]", "traffic.dns.packets.1.at: [0.5s, 1.5s]", StringComparison.Ordinal)
+            .Replace("timeouts: { udp: 3s }", "timeouts: { udp: 1s }", StringComparison.Ordinal);
+        var m = ScenarioRun.Metrics(_dir, yaml);
+        Assert.Equal(0, m[(0, "drop.forward.no_route")]);
+        Assert.Equal(1, m[(1, "drop.forward.no_route")]);
     }
 
     [Fact]

@@ -133,6 +133,7 @@ public static class LabCommand
         catch (LabInputException ex)
         {
             foreach (var p in ex.Problems) stderr.WriteLine($"lab: error: {p}");
+            foreach (var r in ex.Remedies) stderr.WriteLine($"lab: hint: {Remedies.Text(r)}");
             return BadInput;
         }
         catch (IOException ex)

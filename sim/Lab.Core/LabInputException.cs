@@ -16,4 +16,7 @@ public sealed class LabInputException : Exception
     public LabInputException(string message, Exception inner) : base(message, inner) { Problems = [message]; }
 
     public IReadOnlyList<string> Problems { get; }
+
+    /// <summary>What the user can do about the problems; the front end words each (it knows the commands).</summary>
+    public IReadOnlyList<Remedy> Remedies { get; init; } = [];
 }

@@ -12,11 +12,16 @@ public sealed record ParameterName(string Name);
 /// </summary>
 public sealed record ParameterProblem(string Parameter, IReadOnlyList<object> Parts)
 {
-    /// <summary>"NAME: problem", each parameter named by <paramref name="nameOf"/> (the CLI: its flag).</summary>
+    /// <summary>The value the problem is about, when it is one of several the parameter takes ("vm" of a kernel choice), or null.</summary>
+    public string? Value { get; init; }
+
+    /// <summary>"NAME: problem" (or "NAME VALUE: problem"), each parameter named by <paramref name="nameOf"/> (the CLI: its flag).</summary>
     public string Render(Func<string, string> nameOf)
     {
         ArgumentNullException.ThrowIfNull(nameOf);
-        var sb = new StringBuilder(nameOf(Parameter)).Append(": ");
+        var sb = new StringBuilder(nameOf(Parameter));
+        if (Value is not null) sb.Append(' ').Append(Value);
+        sb.Append(": ");
         foreach (var part in Parts) sb.Append(part is ParameterName p ? nameOf(p.Name) : part.ToString());
         return sb.ToString();
     }
@@ -39,6 +44,10 @@ public sealed class ParameterException : Exception
     }
 
     public ParameterException() : this("input", "bad value") { }
+
+    /// <summary>A problem with one value of <paramref name="parameter"/>: "--kernel vm: cannot run here" on the command line.</summary>
+    public static ParameterException ForValue(string parameter, string value, params object[] parts) =>
+        new([new ParameterProblem(parameter, parts) { Value = value }]);
 
     public ParameterException(string message) : this("input", message) { }
 

@@ -112,8 +112,8 @@ public class ReplayReferenceTests
     {
         // EspCosts' defaults: 3100 ns fixed per packet each way, 1.0 cycles/byte at 3.0 GHz, 60 ns lock hold,
         // 120 ns cache-line bounce, 0.6 batchable.
-        var outbound = EspCosts.Parameters(outbound: true).ToDictionary(p => p.Key, p => p.Default);
-        var inbound = EspCosts.Parameters(outbound: false).ToDictionary(p => p.Key, p => p.Default);
+        var outbound = EspCosts.Parameters(outbound: true).ToDictionary(p => p.Key, p => p.DefaultText);
+        var inbound = EspCosts.Parameters(outbound: false).ToDictionary(p => p.Key, p => p.DefaultText);
         Assert.Equal("3.1us", outbound["per_packet"]);
         Assert.Equal("3.1us", inbound["per_packet"]);
         Assert.Equal("1", outbound["cycles_per_byte"]);

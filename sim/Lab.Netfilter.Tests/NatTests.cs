@@ -58,6 +58,62 @@ public class NatTests
     }
 
     [Fact]
+    public void A_packet_to_the_nat_address_that_no_entry_translates_back_is_dropped_at_routing()
+    {
+        // Found by lab fuzz on the 6.18 host (scenarios/examples/script-nat-no-route.yaml replays it there): a SYN/ACK to
+        // 203.0.113.1:5001 after the SYN's entry expired. PREROUTING de-NATs only a packet attached to an IPS_SRC_NAT entry
+        // in the reply direction (nf_nat_inet_fn, nf_nat_core.c); anything else still goes to 203.0.113.1, which the DUT
+        // routes nowhere: ip_route_input_slow (net/ipv4/route.c, 6.18) makes it RTN_UNREACHABLE and ip_error frees it.
+        var (t, nat) = Make("6.18");
+        var c = new ForwardingCosts();
+        var box = new ForwardPath(t, null, c, new ForwardRules(), nat, NatRange.Snat(Public));
+        var syn = new FlowTuple(FlowTuple.Ip(10, 0, 0, 1), Dst, 5001, 80, IpProto.Tcp);
+        Assert.Equal(ForwardVerdict.SlowPathNew, box.Process(syn, TcpFlags.Syn, 0).Verdict);
+        var synAck = t.Entry(box.LastConntrack).Reply; // 192.0.2.1:80 -> 203.0.113.1:5001 (the port kept)
+        Assert.Equal((Public, (ushort)5001), (synAck.DstIp, synAck.DstPort));
+
+        // 1. The SYN's entry expired (tcp_timeout_syn_sent 120 s): tcp_new refuses a SYN/ACK as a new connection
+        //    (tcp_conntracks[0][TCP_SYNACK_SET][sNO] = sIV), so the packet is invalid and untracked: not de-NATed.
+        long late = 121 * SimTime.Second;
+        var o = box.Process(synAck, TcpFlags.SynAck, late);
+        Assert.Equal((ForwardVerdict.Dropped, CtDropReason.NoRoute), (o.Verdict, o.DropReason));
+        // Costs up to routing: ingress, the entry created and freed, the DNAT hook, the route lookup; no forward chain.
+        Assert.Equal(c.RxIngress + c.ConntrackCreate + c.Dnat + c.Routing, o.CostPs);
+        // Nothing is left in the table, the packet counts invalid, and only the SYN passed the forward chain.
+        Assert.Equal((0, 1L, 1L), (t.Count, t.Stats.invalid, box.ForwardChainPackets));
+
+        // 2. A UDP reply after its entry expired (udp_timeout 30 s) is a new connection in the server's direction: its
+        //    entry is created in PREROUTING and never confirmed (nf_confirm is in POSTROUTING): nothing is listed.
+        var query = new FlowTuple(FlowTuple.Ip(10, 0, 0, 2), Dst, 5000, 53, IpProto.Udp);
+        box.Process(query, TcpFlags.None, late);
+        var reply = t.Entry(box.LastConntrack).Reply;
+        o = box.Process(reply, TcpFlags.None, late + 31 * SimTime.Second);
+        Assert.Equal((ForwardVerdict.Dropped, CtDropReason.NoRoute), (o.Verdict, o.DropReason));
+        Assert.Equal(0, t.Count);
+        // The client's next query keeps its port: no entry of the reply's tuple is left to clash with.
+        box.Process(query, TcpFlags.None, late + 32 * SimTime.Second);
+        Assert.Equal((Public, (ushort)5000), (t.Entry(box.LastConntrack).Reply.DstIp, t.Entry(box.LastConntrack).Reply.DstPort));
+
+        // 3. On a live ESTABLISHED entry, a reply-direction SYN is sIV (tcp_conntracks[1][TCP_SYN_SET][sES]): untracked,
+        //    so not de-NATed either, and dropped at routing; the entry is untouched. Its SYN/ACK, ignored (sIG) but still
+        //    attached (NF_ACCEPT), is de-NATed and forwarded.
+        var web = new FlowTuple(FlowTuple.Ip(10, 0, 0, 3), Dst, 40000, 80, IpProto.Tcp);
+        long now = late + 40 * SimTime.Second;
+        box.Process(web, TcpFlags.Syn, now);
+        int entry = box.LastConntrack;
+        var back = t.Entry(entry).Reply;
+        box.Process(back, TcpFlags.SynAck, now + 1);
+        box.Process(web, TcpFlags.Ack, now + 2);
+        Assert.Equal(TcpState.Established, t.Entry(entry).TcpState);
+        long invalid = t.Stats.invalid;
+        o = box.Process(back, TcpFlags.Syn, now + 3);
+        Assert.Equal((ForwardVerdict.Dropped, CtDropReason.NoRoute, invalid + 1), (o.Verdict, o.DropReason, t.Stats.invalid));
+        Assert.Equal(TcpState.Established, t.Entry(entry).TcpState);
+        Assert.Equal(ForwardVerdict.SlowPath, box.Process(back, TcpFlags.SynAck, now + 4).Verdict);
+        Assert.Equal(entry, box.LastConntrack);
+    }
+
+    [Fact]
     public void Original_port_is_kept_when_the_tuple_is_unique()
     {
         var (t, nat) = Make();

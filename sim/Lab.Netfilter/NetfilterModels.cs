@@ -77,7 +77,7 @@ public static class NetfilterModels
             new("flowtable.hw_capacity", "flows", "65536", "0..2^24", "ASSUMPTION: device-specific", "NIC flow table size; flows beyond it stay in software"),
             new("flowtable.hw_insert_latency", "time", "1ms", "0..10s", "ASSUMPTION: nf_flow_offload work queue + driver", "delay until a flow is forwarded by the NIC"),
         };
-        p.AddRange(ForwardingCosts.Parameters());
+        p.AddRange(ForwardingCosts.Parameters().Select(c => c.Spec));
         return new ModelDescription(
             "flowtable",
             "nftables flowtable fast path against the classic forwarding path: offload life cycle, hardware offload, per-stage CPU cost.",
@@ -89,7 +89,7 @@ public static class NetfilterModels
                 "Counters: forward chain packets (nft rule counter), conntrack entries [OFFLOAD]/[HW_OFFLOAD], wq_add (/proc/net/stat/nf_flowtable); counters the kernel does not keep are prefixed lab_.",
                 "Hardware rules match TCP with FIN and RST clear (nf_flow_rule_match): a FIN or RST reaches the software flowtable.",
                 "Not modelled: nf_flow_table_extend_ct_timeout (its cmpxchg never stores in these kernels), the 90 % threshold of nf_flow_offload_stats (no effect on expiry), nf_flow_check_dst (routes are fixed).",
-                "All per-stage costs are ASSUMPTIONS: no published per-stage or pps figures were found; lab calibrate measures them (lab describe flowtable --costs FILE).",
+                "All per-stage costs are ASSUMPTIONS: no published per-stage or pps figures were found; a cost profile measures them.",
             ])
         {
             CostSection = "forward",

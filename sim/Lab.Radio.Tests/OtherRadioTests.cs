@@ -72,4 +72,36 @@ public class OtherRadioTests
         }
         Assert.Null(RadioModelCatalog.Describe("radio-wifi"));
     }
+
+    [Fact]
+    public void Radio_rows_are_printed_from_the_values_the_profiles_run_with()
+    {
+        // One declaration per radio: lab describe's names, the profiles and the rows all come from RrcProfiles.Radios.
+        Assert.Equal(["radio-lte", "radio-3g", "radio-nr"], RadioModelCatalog.Names);
+        foreach (var r in RrcProfiles.Radios) Assert.Equal(r.Radio, RrcProfiles.For(r.Radio).Name);
+        string Default(string model, string key) => RadioModelCatalog.Describe(model)!.Parameters.Single(p => p.Key == key).Default;
+
+        // LTE: promotion 260.1 ms (Huang et al. 2012 Table 3); the tail (inactivity timer + short DRX + long DRX) is 11.576 s.
+        var lte = RrcProfiles.Lte();
+        Assert.Equal("260.1ms", Default("radio-lte", "promotion-time"));
+        Assert.Equal(260_100 * SimTime.Microsecond, lte.Segments[^1].Promotion!.Duration);
+        Assert.Equal("11.576s", Default("radio-lte", "tail-time"));
+        Assert.Equal(11_576 * SimTime.Millisecond, lte.Segments.Take(3).Sum(s => s.Duration));
+        Assert.Equal("6Mbit/s", Default("radio-lte", "uplink-rate"));
+
+        // UMTS: DCH tail 8.088 s, FACH tail 824 ms, RLC thresholds 543 / 475 B (i997.conf).
+        var umts = RrcProfiles.Umts();
+        Assert.Equal("8.088s", Default("radio-3g", "dch-tail-time"));
+        Assert.Equal(8_088 * SimTime.Millisecond, umts.Segments[0].Duration);
+        Assert.Equal("824ms", Default("radio-3g", "fach-tail-time"));
+        Assert.Equal(824 * SimTime.Millisecond, umts.Segments[1].Duration);
+        Assert.Equal("543", Default("radio-3g", "rlc-threshold-up"));
+
+        // NR: 10 s to RRC_INACTIVE, 5 s more to RRC_IDLE (Narayanan et al. artifact).
+        var nr = RrcProfiles.Nr();
+        Assert.Equal("10s", Default("radio-nr", "tail-time"));
+        Assert.Equal(10 * S, nr.Segments.Take(3).Sum(s => s.Duration));
+        Assert.Equal("5s", Default("radio-nr", "inactive-time"));
+        Assert.Equal(5 * S, nr.Segments[3].Duration);
+    }
 }

@@ -110,7 +110,9 @@ public class CostProfileTests
         {
             string other = Path.Combine(dir, "notes.txt");
             File.WriteAllText(other, "my notes\n");
-            var e = Assert.Throws<LabInputException>(() => CostProfileFile.Write(Sample(), other));
+            // The library names the parameter ("out"); the command line words it as its flag.
+            var e = Assert.Throws<ParameterException>(() => CostProfileFile.Write(Sample(), other));
+            Assert.Equal("out", Assert.Single(e.Problems).Parameter);
             Assert.Contains("exists and is not a lab cost profile", e.Message, StringComparison.Ordinal);
             Assert.Equal("my notes\n", File.ReadAllText(other));
             string path = Path.Combine(dir, "p.yaml");

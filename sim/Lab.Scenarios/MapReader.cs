@@ -15,12 +15,14 @@ public sealed class MapReader
     readonly IReadOnlyList<KeySpec> _keys;
     readonly Problems _problems;
 
-    public MapReader(YMap map, string section, IReadOnlyList<KeySpec> keys, Problems problems)
+    public MapReader(YMap map, string section, IReadOnlyList<KeySpec> keys, Problems problems, string keyPrefix = "", ReadLog? log = null)
     {
         _map = map;
         Section = section;
         _keys = keys;
         _problems = problems;
+        KeyPrefix = keyPrefix;
+        Log = log;
         foreach (var (k, _) in map.Entries)
         {
             if (keys.Any(s => s.Key == k.Value)) continue;
@@ -34,19 +36,36 @@ public sealed class MapReader
     public YMap Map => _map;
     public Problems Problems => _problems;
 
-    public static MapReader? ForNode(YNode? node, string section, IReadOnlyList<KeySpec> keys, Problems problems, SourcePos fallback)
+    /// <summary>What the declared keys of this mapping start with: "" for an element, "snat." inside its snat mapping.</summary>
+    public string KeyPrefix { get; }
+
+    /// <summary>Records every key read (a test checks that each goes through its declaration), or null.</summary>
+    public ReadLog? Log { get; }
+
+    public static MapReader? ForNode(YNode? node, string section, IReadOnlyList<KeySpec> keys, Problems problems, SourcePos fallback,
+        string keyPrefix = "", ReadLog? log = null)
     {
-        if (node is null) return new MapReader(new YMap(fallback), section, keys, problems);
-        if (node is YMap m) return new MapReader(m, section, keys, problems);
+        if (node is null) return new MapReader(new YMap(fallback), section, keys, problems, keyPrefix, log);
+        if (node is YMap m) return new MapReader(m, section, keys, problems, keyPrefix, log);
         problems.Add(node.Pos, $"expected {section} to be a mapping of keys ({string.Join(", ", keys.Select(k => k.Key))}), found {YamlLoader.Describe(node)}");
         return null;
     }
 
     public SourcePos PosOf(string key) => _map[key]?.Pos ?? _map.Pos;
 
-    public bool Has(string key) => _map[key] is not null;
+    public bool Has(string key)
+    {
+        Log?.Raw(KeyPrefix + key);
+        return _map[key] is not null;
+    }
 
     YScalar? Scalar(string key, bool required, string expected)
+    {
+        Log?.Raw(KeyPrefix + key);
+        return ScalarOf(key, required, expected);
+    }
+
+    YScalar? ScalarOf(string key, bool required, string expected)
     {
         var node = _map[key];
         if (node is null)
@@ -174,5 +193,78 @@ public sealed class MapReader
         return b;
     }
 
-    public YNode? Node(string key) => _map[key];
+    public YNode? Node(string key)
+    {
+        Log?.Raw(KeyPrefix + key);
+        return _map[key];
+    }
+
+    // ---- Declared parameters: the key, the default and the range come from the declaration.
+
+    /// <summary>The key of <paramref name="p"/> in this mapping (its declared key without <see cref="KeyPrefix"/>).</summary>
+    public string LocalKey(Parameter p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        if (!p.Key.StartsWith(KeyPrefix, StringComparison.Ordinal) || p.Key.AsSpan(KeyPrefix.Length).Contains('.'))
+            throw new InvalidOperationException($"{Section}: parameter {p.Key} is not a key of this mapping (keys {KeyPrefix}*)");
+        return p.Key[KeyPrefix.Length..];
+    }
+
+    /// <summary>The value of <paramref name="p"/>, or its declared default when absent or wrong (the problem is recorded).</summary>
+    public T Read<T>(Parameter<T> p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return Read(p, p.Default);
+    }
+
+    /// <summary>The value of <paramref name="p"/>, or <paramref name="defaultValue"/> (computed where the default follows other keys).</summary>
+    public T Read<T>(Parameter<T> p, T defaultValue, bool required = false) =>
+        TryRead(p, out T v, required) ? v : defaultValue;
+
+    /// <summary>The value of <paramref name="p"/> when present and right; false when absent or wrong (the problem is recorded).</summary>
+    public bool TryRead<T>(Parameter<T> p, out T value, bool required = false)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        string key = LocalKey(p);
+        Log?.Read(p);
+        value = default!;
+        var s = ScalarOf(key, required, p.Expected);
+        if (s is null) return false;
+        if (p.TryParse(s.Value, out value, out string problem)) return true;
+        string? hint = p.Choices is { } names ? Problems.Suggest(s.Value, names) : null;
+        _problems.Add(s.Pos, $"{Section}.{key}: {problem}" + (hint is null ? "" : $" (did you mean '{hint}'?)"));
+        value = default!;
+        return false;
+    }
+
+    /// <summary>The node of <paramref name="p"/> (a mapping, a list), or null when absent; counted as read.</summary>
+    public YNode? Node(Parameter p)
+    {
+        string key = LocalKey(p);
+        Log?.Read(p);
+        return _map[key];
+    }
+
+    public bool Has(Parameter p) => _map[LocalKey(p)] is not null;
+
+    public SourcePos PosOf(Parameter p) => PosOf(LocalKey(p));
+
+    /// <summary>"path[2].forward.snat": the section and the key, for problems about <paramref name="p"/>.</summary>
+    public string Where(Parameter p) => $"{Section}.{LocalKey(p)}";
+}
+
+/// <summary>The keys a binding read: each declared parameter it read through its declaration, and any key it read by name.</summary>
+public sealed class ReadLog
+{
+    readonly HashSet<Parameter> _parameters = new(ReferenceEqualityComparer.Instance);
+    readonly SortedSet<string> _raw = new(StringComparer.Ordinal);
+
+    public IReadOnlyCollection<Parameter> Parameters => _parameters;
+
+    /// <summary>Keys read by name rather than through a declared parameter.</summary>
+    public IReadOnlyCollection<string> RawKeys => _raw;
+
+    public void Read(Parameter p) => _parameters.Add(p);
+
+    public void Raw(string key) => _raw.Add(key);
 }

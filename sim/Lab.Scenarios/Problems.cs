@@ -10,6 +10,7 @@ public sealed class Problems
     public const int MaxListed = 100;
 
     readonly List<string> _list = [];
+    readonly List<Remedy> _remedies = [];
     int _unlisted;
 
     public IReadOnlyList<string> All => _list;
@@ -24,11 +25,25 @@ public sealed class Problems
     /// <summary>A problem whose text already names its position (from a <see cref="Lab.Core.LabInputException"/>).</summary>
     public void AddRaw(string problem) => _list.Add(problem);
 
+    /// <summary>What the user can do about the problems; the front end words it.</summary>
+    public void AddRemedy(Remedy remedy)
+    {
+        if (!_remedies.Contains(remedy)) _remedies.Add(remedy);
+    }
+
+    /// <summary>The problems of <paramref name="e"/> (whose texts name their positions) and its remedies.</summary>
+    public void AddAll(LabInputException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        foreach (var p in e.Problems) AddRaw(p);
+        foreach (var r in e.Remedies) AddRemedy(r);
+    }
+
     public void ThrowIfAny()
     {
         if (_list.Count == 0) return;
-        if (_unlisted == 0) throw new LabInputException(_list);
-        throw new LabInputException([.. _list, $"{_unlisted} more problem(s) not listed; fix the ones above first"]);
+        if (_unlisted == 0) throw new LabInputException(_list) { Remedies = [.. _remedies] };
+        throw new LabInputException([.. _list, $"{_unlisted} more problem(s) not listed; fix the ones above first"]) { Remedies = [.. _remedies] };
     }
 
     /// <summary>The closest valid name by edit distance, for "did you mean" hints.</summary>

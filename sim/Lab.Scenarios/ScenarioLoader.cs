@@ -165,17 +165,18 @@ public sealed class ScenarioLoader
         string description = top.String("description") ?? "";
 
         var runR = MapReader.ForNode(root["run"], "run", ScenarioSchema.Run, problems, root.Pos);
-        long duration = runR?.Duration("duration", SimTime.Second, positive: true) ?? SimTime.Second;
-        long warmup = runR?.Duration("warmup", 0) ?? 0;
-        long seed = runR?.Integer("seed", 1) ?? 1;
-        int reps = (int)(runR?.Integer("replications", 1, 1, 10_000) ?? 1);
-        if (runR is not null && warmup >= duration && runR.Has("warmup"))
-            problems.Add(runR.PosOf("warmup"), $"run.warmup: expected less than run.duration ({SimTime.Format(duration)}), found {SimTime.Format(warmup)}");
+        // A reader is null only when its section is not a mapping (a problem already): the defaults stand in.
+        long duration = runR?.Read(ScenarioSchema.RunDuration) ?? ScenarioSchema.RunDuration.Default;
+        long warmup = runR?.Read(ScenarioSchema.RunWarmup) ?? ScenarioSchema.RunWarmup.Default;
+        long seed = runR?.Read(ScenarioSchema.RunSeed) ?? ScenarioSchema.RunSeed.Default;
+        int reps = (int)(runR?.Read(ScenarioSchema.RunReplications) ?? ScenarioSchema.RunReplications.Default);
+        if (runR is not null && warmup >= duration && runR.Has(ScenarioSchema.RunWarmup))
+            problems.Add(runR.PosOf(ScenarioSchema.RunWarmup), $"run.warmup: expected less than run.duration ({SimTime.Format(duration)}), found {SimTime.Format(warmup)}");
 
         var outR = MapReader.ForNode(root["outputs"], "outputs", ScenarioSchema.Outputs, problems, root.Pos);
-        long tsInterval = outR?.Duration("timeseries", 10 * SimTime.Millisecond) ?? 0;
+        long tsInterval = outR?.Read(ScenarioSchema.OutputTimeseries) ?? 0;
         if (outR is not null) CheckTimeSeriesSize(outR, duration, tsInterval, reps, problems);
-        bool cdf = outR?.Boolean("latency_cdf", true) ?? true;
+        bool cdf = outR?.Read(ScenarioSchema.OutputLatencyCdf) ?? ScenarioSchema.OutputLatencyCdf.Default;
 
         var ipv6Flows = new List<(string Label, SourcePos Pos)>();
         var traffic = BindTraffic(root["traffic"], root.Pos, file, problems, ipv6Flows, duration, reps);
@@ -184,7 +185,7 @@ public sealed class ScenarioLoader
         if (path.OfType<ModelStageElement>().FirstOrDefault(e => e.Type == "forward") is { } fwd)
         {
             foreach (var (label, pos) in ipv6Flows)
-                problems.Add(pos, $"script flow '{label}': the forward element '{fwd.Name}' ({fwd.Pos}) models IPv4 conntrack and NAT only, found an IPv6 address (IPv6 script flows can go through esp_in)");
+                problems.Add(pos, $"script flow '{label}': the forward element '{fwd.Name}' ({fwd.Pos}) models IPv4 conntrack and NAT only, found an IPv6 address: IPv6 through forward is not built (its conntrack, NAT and flowtable tuples, and lab validate's frames, DUT addresses and conntrack -f ipv6 probes, are IPv4 only); IPv6 script flows can go through esp_in");
         }
         if (problems.Any) return null;
         return new Scenario(name, description, file, new RunSpec(duration, warmup, seed, reps), traffic, path, new OutputSpec(tsInterval, cdf)) { Probes = probes };
@@ -242,23 +243,24 @@ public sealed class ScenarioLoader
             bool needsRate = kind is "cbr" or "poisson" or "onoff";
             double rate = needsRate ? r.BitRate("rate", 1e9, required: true) : 1e9;
             var sizes = BindSizes(r, problems);
-            int flows = (int)r.Integer("flows", 1, 1, FlowMix.IdSpace);
+            int flows = (int)r.Read(ScenarioSchema.TrafficFlows);
             bool churn = false;
             double alpha = 0, meanPackets = 0;
             if (r.Node("flow_mix") is { } fm)
             {
-                var fr = MapReader.ForNode(fm, $"traffic[{i}].flow_mix", [new("alpha", "number > 1", "1.2", "Pareto shape"), new("mean_packets", "number", "20", "mean packets per flow")], problems, fm.Pos);
-                alpha = fr?.Number("alpha", 1.2, 1.0001, 100) ?? 1.2;
-                meanPackets = fr?.Number("mean_packets", 20, 1, 1e12) ?? 20;
+                var fr = MapReader.ForNode(fm, $"traffic[{i}].flow_mix", ScenarioSchema.FlowMixKeys, problems, fm.Pos);
+                alpha = fr?.Read(ScenarioSchema.FlowMixAlpha) ?? ScenarioSchema.FlowMixAlpha.Default;
+                meanPackets = fr?.Read(ScenarioSchema.FlowMixMeanPackets) ?? ScenarioSchema.FlowMixMeanPackets.Default;
                 churn = true;
             }
-            long on = r.Duration("on", SimTime.Millisecond, positive: true);
-            long off = r.Duration("off", SimTime.Millisecond, positive: true);
-            byte dscp = (byte)r.Integer("dscp", 0, 0, 63);
-            long start = r.Duration("start", 0);
-            long stop = r.Duration("stop", 0);
-            if (r.Has("stop") && stop > 0 && stop <= start)
-                problems.Add(r.PosOf("stop"), $"traffic[{i}].stop: expected a time after start ({SimTime.Format(start)}), found {SimTime.Format(stop)}");
+            long on = r.Read(ScenarioSchema.TrafficOn);
+            long off = r.Read(ScenarioSchema.TrafficOff);
+            byte dscp = (byte)r.Read(ScenarioSchema.TrafficDscp);
+            long start = r.Read(ScenarioSchema.TrafficStart);
+            // 0: until the end of the run.
+            long stop = r.Read(ScenarioSchema.TrafficStop, 0);
+            if (r.Has(ScenarioSchema.TrafficStop) && stop > 0 && stop <= start)
+                problems.Add(r.PosOf(ScenarioSchema.TrafficStop), $"traffic[{i}].stop: expected a time after start ({SimTime.Format(start)}), found {SimTime.Format(stop)}");
             IReadOnlyList<ListedPacket>? packets = null;
             string? pcap = null;
             if (kind == "sequence") packets = BindSequence(r, i, problems);
@@ -396,22 +398,22 @@ public sealed class ScenarioLoader
             {
                 var r = new MapReader(bodyMap, $"path[{i}].link", ScenarioSchema.Link, problems);
                 var (qp, qb) = QueueCapacity(r, "queue", 1000, problems);
-                list.Add(new LinkElement(r.String("name") ?? $"link{i}", r.BitRate("rate", 1e9, required: true), r.Duration("delay", 0), qp, qb, typeKey.Pos));
+                list.Add(new LinkElement(r.Read(ScenarioSchema.LinkName, $"link{i}"), r.Read(ScenarioSchema.LinkRate, 1e9, required: true), r.Read(ScenarioSchema.LinkDelay), qp, qb, typeKey.Pos));
                 break;
             }
             case "rss":
             {
                 var r = new MapReader(bodyMap, $"path[{i}].rss", ScenarioSchema.Rss, problems);
-                list.Add(new RssElement(r.String("name") ?? "cpu", (int)r.Integer("cores", 1, 1, 1024), (int)r.Integer("ring", 1024, 0, 1 << 24), typeKey.Pos));
+                list.Add(new RssElement(r.Read(ScenarioSchema.RssName), (int)r.Read(ScenarioSchema.RssCores), (int)r.Read(ScenarioSchema.RssRing), typeKey.Pos));
                 break;
             }
             case "stage":
             {
                 var r = new MapReader(bodyMap, $"path[{i}].stage", ScenarioSchema.Stage, problems);
-                string name = r.String("name", required: true) ?? "stage";
-                long cost = r.Duration("cost", 0, required: true);
-                long perByte = r.Duration("per_byte", 0);
-                bool exp = r.Choice("dist", "fixed", "fixed", "exponential") == "exponential";
+                string name = r.Read(ScenarioSchema.StageName, "stage", required: true);
+                long cost = r.Read(ScenarioSchema.StageCost, 0, required: true);
+                long perByte = r.Read(ScenarioSchema.StagePerByte);
+                bool exp = r.Read(ScenarioSchema.StageExponential);
                 list.Add(new StageElement(name, new CostModel(cost, perByte, exp), typeKey.Pos));
                 break;
             }

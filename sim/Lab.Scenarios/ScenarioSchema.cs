@@ -1,4 +1,5 @@
 using Lab.Core;
+using Lab.Models.Traffic;
 
 namespace Lab.Scenarios;
 
@@ -25,13 +26,25 @@ public static class ScenarioSchema
         new("every", "duration", "(none)", "Also a snapshot every this long from 0 (0 excluded) until the end of the run."),
     ];
 
-    public static readonly KeySpec[] Run =
-    [
-        new("duration", "duration", "1s", "Simulated time of one run, including the warm-up."),
-        new("warmup", "duration", "0s", "Statistics restart at this time; must be shorter than duration."),
-        new("seed", "integer", "1", "Base seed; every component derives its own stream from (seed, replication, component name)."),
-        new("replications", "integer 1..10000", "1", "Independent replications of every point."),
-    ];
+    const string Format = "lab scenario format (scenarios/README.md)";
+
+    // Typed keys: the loader reads each through its declaration, so the default and range below are the ones it uses.
+
+    public static readonly Parameter<long> RunDuration = Parameter.Duration("duration", SimTime.Second, Format, "Simulated time of one run, including the warm-up.", positive: true);
+    public static readonly Parameter<long> RunWarmup = Parameter.Duration("warmup", 0, Format, "Statistics restart at this time; must be shorter than duration.");
+    public static readonly Parameter<long> RunSeed = Parameter.Integer("seed", 1, long.MinValue, long.MaxValue, Format,
+        "Base seed; every component derives its own stream from (seed, replication, component name).");
+    public static readonly Parameter<long> RunReplications = Parameter.Integer("replications", 1, 1, 10_000, Format, "Independent replications of every point.");
+
+    public static readonly KeySpec[] Run = [Key(RunDuration), Key(RunWarmup), Key(RunSeed, "integer"), Key(RunReplications)];
+
+    public static readonly Parameter<long> TrafficFlows = Parameter.Integer("flows", 1, 1, FlowMix.IdSpace, Format,
+        "Number of concurrent flows; packets pick one uniformly (or see flow_mix).");
+    public static readonly Parameter<long> TrafficOn = Parameter.Duration("on", SimTime.Millisecond, Format, "onoff: mean on period (exponential).", positive: true);
+    public static readonly Parameter<long> TrafficOff = Parameter.Duration("off", SimTime.Millisecond, Format, "onoff: mean off period (exponential).", positive: true);
+    public static readonly Parameter<long> TrafficDscp = Parameter.Integer("dscp", 0, 0, 63, Format, "DSCP of the generated packets.");
+    public static readonly Parameter<long> TrafficStart = Parameter.Duration("start", 0, Format, "When the generator starts.");
+    public static readonly Parameter<long> TrafficStop = Parameter.Duration("stop", 0, Format, "When the generator stops; after start.").Derived("(end of run)");
 
     public static readonly KeySpec[] Traffic =
     [
@@ -39,45 +52,56 @@ public static class ScenarioSchema
         new("kind", "cbr|poisson|onoff|sequence|script|pcap", "(required)", "Arrival process, an explicit packet list, a script of flows and directions, or a capture."),
         new("rate", "bit rate", "(required for cbr, poisson, onoff)", "Offered load counted on the wire (frame + 20 B preamble and gap), like line rate."),
         new("size", "size|imix|uniform(A,B)|list", "64B", "Frame size including Ethernet header and FCS; imix = 7:4:1 of 64/594/1518 B; a list of {size, weight} for an empirical mix."),
-        new("flows", "integer", "1", "Number of concurrent flows; packets pick one uniformly (or see flow_mix)."),
+        Key(TrafficFlows, "integer"),
         new("flow_mix", "mapping", "(none)", "Churning flows: {alpha: Pareto shape > 1, mean_packets: mean flow length}; `flows` is then the number active at once."),
-        new("on", "duration", "1ms", "onoff: mean on period (exponential)."),
-        new("off", "duration", "1ms", "onoff: mean off period (exponential)."),
-        new("dscp", "integer 0..63", "0", "DSCP of the generated packets."),
-        new("start", "duration", "0s", "When the generator starts."),
-        new("stop", "duration", "(end of run)", "When the generator stops; after start."),
+        Key(TrafficOn, "duration"),
+        Key(TrafficOff, "duration"),
+        Key(TrafficDscp),
+        Key(TrafficStart, "duration"),
+        Key(TrafficStop, "duration"),
         new("packets", "list", "(sequence and script only)", "Explicit packets: sequence {at, size, flow, seq, dscp}; script {at, flow, dir, proto, src, dst, flags, size, spi, seq, dscp}."),
         new("file", "path", "(pcap only)", "A capture, pcap or pcapng (relative to the scenario), whose records are the traffic; link types in captures/CAPTURES.md."),
     ];
 
+    public static readonly Parameter<double> FlowMixAlpha = Parameter.Number("alpha", 1.2, 1.0001, 100, Format, "Pareto shape", unit: "number > 1");
+    public static readonly Parameter<double> FlowMixMeanPackets = Parameter.Number("mean_packets", 20, 1, 1e12, Format, "mean packets per flow");
+
+    public static readonly KeySpec[] FlowMixKeys = [Key(FlowMixAlpha, "number > 1"), Key(FlowMixMeanPackets, "number")];
+
+    public static readonly Parameter<string> LinkName = Parameter.Text("name", "link", Format, "Name used in drop reasons (NAME.queue_full).").Derived("link<N>");
+    public static readonly Parameter<double> LinkRate = Parameter.BitRate("rate", 1e9, Format, "Line rate; each frame takes (size + 20 B) x 8 / rate.", unit: "bit rate").Derived("(required)");
+    public static readonly Parameter<long> LinkDelay = Parameter.Duration("delay", 0, Format, "Propagation delay.");
+
     public static readonly KeySpec[] Link =
     [
-        new("name", "string", "link<N>", "Name used in drop reasons (NAME.queue_full)."),
-        new("rate", "bit rate", "(required)", "Line rate; each frame takes (size + 20 B) x 8 / rate."),
-        new("delay", "duration", "0s", "Propagation delay."),
+        Key(LinkName),
+        Key(LinkRate, "bit rate"),
+        Key(LinkDelay),
         new("queue", "integer packets or size", "1000", "Transmit queue capacity in packets (1000 = Linux txqueuelen) or bytes (e.g. 256KiB); tail drop."),
     ];
 
-    public static readonly KeySpec[] Rss =
-    [
-        new("name", "string", "cpu", "Name used in drop reasons (NAME.rx_ring_full) and per-core metrics."),
-        new("cores", "integer 1..1024", "1", "Cores; the flow hash picks the core (receive-side scaling)."),
-        new("ring", "integer packets", "1024", "Receive ring per core; 0 = unbounded (for queueing-theory checks)."),
-    ];
+    public static readonly Parameter<string> RssName = Parameter.Text("name", "cpu", Format, "Name used in drop reasons (NAME.rx_ring_full) and per-core metrics.");
+    public static readonly Parameter<long> RssCores = Parameter.Integer("cores", 1, 1, 1024, Format, "Cores; the flow hash picks the core (receive-side scaling).");
+    public static readonly Parameter<long> RssRing = Parameter.Integer("ring", 1024, 0, 1 << 24, Format, "Receive ring per core; 0 = unbounded (for queueing-theory checks).", unit: "integer packets");
 
-    public static readonly KeySpec[] Stage =
-    [
-        new("name", "string", "(required)", "Stage name."),
-        new("cost", "duration", "(required)", "CPU time per packet on the core (mean, when exponential)."),
-        new("per_byte", "duration", "0ps", "Additional CPU time per frame byte."),
-        new("dist", "fixed|exponential", "fixed", "Cost distribution."),
-    ];
+    public static readonly KeySpec[] Rss = [Key(RssName), Key(RssCores), Key(RssRing)];
 
-    public static readonly KeySpec[] Outputs =
-    [
-        new("timeseries", "duration", "10ms", "Time-series sampling interval; 0s turns it off. At most 1,000,000 samples per point (duration / interval x replications), checked before running."),
-        new("latency_cdf", "boolean", "true", "Write latency_cdf.csv."),
-    ];
+    public static readonly Parameter<string> StageName = Parameter.Text("name", "stage", Format, "Stage name.").Derived("(required)");
+    public static readonly Parameter<long> StageCost = Parameter.Duration("cost", 0, Format, "CPU time per packet on the core (mean, when exponential).").Derived("(required)");
+    public static readonly Parameter<long> StagePerByte = Parameter.Duration("per_byte", 0, Format, "Additional CPU time per frame byte.");
+    public static readonly Parameter<bool> StageExponential = Parameter.Choice("dist", false, Format, "Cost distribution.", ("fixed", false), ("exponential", true));
+
+    public static readonly KeySpec[] Stage = [Key(StageName), Key(StageCost), Key(StagePerByte), Key(StageExponential)];
+
+    public static readonly Parameter<long> OutputTimeseries = Parameter.Duration("timeseries", 10 * SimTime.Millisecond, Format,
+        "Time-series sampling interval; 0s turns it off. At most 1,000,000 samples per point (duration / interval x replications), checked before running.");
+    public static readonly Parameter<bool> OutputLatencyCdf = Parameter.Boolean("latency_cdf", true, Format, "Write latency_cdf.csv.");
+
+    public static readonly KeySpec[] Outputs = [Key(OutputTimeseries), Key(OutputLatencyCdf)];
+
+    /// <summary>A typed key as the section's key list shows it: its unit with its range (<paramref name="type"/> replaces both).</summary>
+    static KeySpec Key(Parameter p, string? type = null) =>
+        new(p.Key, type ?? (p.RangeText is "" or "true|false" || p.RangeText == p.Unit ? p.Unit : $"{p.Unit} {p.RangeText}"), p.DefaultText, p.Description);
 
     public static readonly KeySpec[] SequencePacket =
     [

@@ -53,7 +53,7 @@ public sealed class EspCaptureArrivals
     public (long[] Sequences, long[] TimesPicoseconds) Sequence(uint spi, bool esn)
     {
         if (!_bySpi.TryGetValue(spi, out var packets))
-            throw new LabInputException($"--spi: 0x{spi:x} is not in {Path}; found {string.Join(", ", _order.Select(x => $"0x{x:x}"))}");
+            throw new ParameterException("spi", $"0x{spi:x} is not in {Path}; found {string.Join(", ", _order.Select(x => $"0x{x:x}"))}");
         var seqs = new long[packets.Count];
         var times = new long[packets.Count];
         long top = -1;

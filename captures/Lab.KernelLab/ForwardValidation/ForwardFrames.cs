@@ -102,6 +102,25 @@ public static class ForwardFrames
 public readonly record struct CapturedSegment(ushort Identification, byte Tos, byte Protocol, uint Source, uint Destination,
     ushort SourcePort, ushort DestinationPort, TcpFlags Tcp)
 {
+    /// <summary>
+    /// An ICMP error (destination unreachable, time exceeded, parameter problem) addressed to <paramref name="to"/>: true
+    /// with the IPv4 identification of the packet it quotes (RFC 792: the offending IP header follows the 8-byte ICMP header).
+    /// </summary>
+    public static bool TryParseIcmpError(ReadOnlySpan<byte> f, MacAddress to, out ushort quotedIdentification)
+    {
+        quotedIdentification = 0;
+        if (f.Length < PacketHeaders.EthernetLength + PacketHeaders.Ipv4Length + 8 + PacketHeaders.Ipv4Length) return false;
+        if (new MacAddress(BinaryPrimitives.ReadUInt64BigEndian(f) >> 16) != to) return false;
+        if (BinaryPrimitives.ReadUInt16BigEndian(f[12..]) != EtherType.Ipv4) return false;
+        var ip = f[PacketHeaders.EthernetLength..];
+        int ihl = (ip[0] & 0x0F) * 4;
+        if (ip[9] != 1 || ip.Length < ihl + 8 + PacketHeaders.Ipv4Length) return false;
+        byte type = ip[ihl];
+        if (type is not (3 or 11 or 12)) return false;
+        quotedIdentification = BinaryPrimitives.ReadUInt16BigEndian(ip[(ihl + 8 + 4)..]);
+        return true;
+    }
+
     /// <summary>Parses an Ethernet frame addressed to <paramref name="to"/>; false for anything else (ARP, ICMP, our own frames).</summary>
     public static bool TryParse(ReadOnlySpan<byte> f, MacAddress to, out CapturedSegment segment)
     {

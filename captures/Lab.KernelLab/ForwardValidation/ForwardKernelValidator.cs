@@ -9,6 +9,9 @@ namespace Lab.KernelLab.ForwardValidation;
 /// <summary>What came out of the DUT for one trace packet: how often, the first copy, and whether it passed the forward chain (its DSCP mark).</summary>
 public sealed record ForwardPacketObservation(int Count, CapturedSegment? First)
 {
+    /// <summary>ICMP errors the DUT sent back about this packet (an ICMP net unreachable from ip_error: the quoted header carries the packet's identification).</summary>
+    public int IcmpErrors { get; init; }
+
     /// <summary>True when the packet came out marked by the forward chain, false when unmarked (flowtable fast path), null when it did not come out.</summary>
     public bool? Classic => First is { } f ? (f.Tos & 0xFC) == ForwardDutScripts.ClassicPathTos : null;
 }

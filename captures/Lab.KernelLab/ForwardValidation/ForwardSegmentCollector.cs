@@ -19,7 +19,7 @@ internal sealed class ForwardSegmentCollector : IDisposable
     readonly ForwardTrace _trace;
     readonly TapPort[] _ports = new TapPort[2];
     readonly MacAddress[] _harnessMac, _dutMac;
-    readonly int[] _count;
+    readonly int[] _count, _icmpErrors;
     readonly CapturedSegment?[] _first;
     readonly Dictionary<int, (uint Address, ushort Port)> _translation = [];
     readonly byte[] _rx = new byte[2048];
@@ -31,6 +31,7 @@ internal sealed class ForwardSegmentCollector : IDisposable
         _harnessMac = [dut.HostIngressMac, dut.ReceiverMac];
         _dutMac = [dut.DutIngressMac, dut.DutEgressMac];
         _count = new int[trace.Packets.Count];
+        _icmpErrors = new int[trace.Packets.Count];
         _first = new CapturedSegment?[trace.Packets.Count];
         _ports[0] = TapPort.Open(dut.InjectNamespace, dut.InjectInterface);
         try
@@ -54,7 +55,7 @@ internal sealed class ForwardSegmentCollector : IDisposable
     public bool TryTranslation(int flow, out (uint Address, ushort Port) translation) => _translation.TryGetValue(flow, out translation);
 
     public IReadOnlyList<ForwardPacketObservation> Observations =>
-        [.. Enumerable.Range(0, _count.Length).Select(i => new ForwardPacketObservation(_count[i], _first[i]))];
+        [.. Enumerable.Range(0, _count.Length).Select(i => new ForwardPacketObservation(_count[i], _first[i]) { IcmpErrors = _icmpErrors[i] })];
 
     /// <summary>Waits up to <paramref name="wait"/> for one frame on <paramref name="side"/>; its length (the frame is <see cref="LastFrame"/>), or -1. Not yet captured.</summary>
     public int Receive(int side, TimeSpan wait)
@@ -81,6 +82,12 @@ internal sealed class ForwardSegmentCollector : IDisposable
     /// <summary>Counts a frame the DUT sent out on <paramref name="side"/> against the trace packet it carries.</summary>
     public void Capture(int side, ReadOnlySpan<byte> f)
     {
+        if (CapturedSegment.TryParseIcmpError(f, _harnessMac[side], out ushort quoted))
+        {
+            // An ICMP error back towards the side a trace packet came from (ip_error's net unreachable).
+            if (quoted < _icmpErrors.Length && (int)_trace.Packets[quoted].Side == side) _icmpErrors[quoted]++;
+            return;
+        }
         if (!CapturedSegment.TryParse(f, _harnessMac[side], out var s)) return;
         int i = s.Identification;
         if (i >= _count.Length) return;

@@ -22,6 +22,11 @@ public sealed record KernelDrop(string Reason, string Location);
 /// dev_queue_xmit re-enables bottom halves), so on the host the filter also keeps only events whose common_pid is the
 /// sending thread; a drop handled by ksoftirqd instead is then missed, and the comparison pairs events with packets
 /// only when the counts match (<see cref="Pair"/>).
+/// <para>
+/// Every trace has an instance of its own (<c>lab-drops-PID-N</c>, N counting the process's traces), so plays at once in
+/// one process (<c>lab fuzz</c>) each read their own buffer, filtered to their own sending thread, and removing one
+/// play's instance leaves the others tracing.
+/// </para>
 /// </summary>
 public sealed partial class KernelDropTrace
 {
@@ -36,6 +41,11 @@ public sealed partial class KernelDropTrace
         _name = name;
     }
 
+    static int _started;
+
+    /// <summary>The tracefs instance's name (unique within the machine while this process runs).</summary>
+    public string Name => _name;
+
     const string Mount = "T=/sys/kernel/tracing; [ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null || { echo 'no tracefs'; exit 3; }; ";
 
     /// <summary>Starts tracing drops in <paramref name="dut"/>; returns null with <paramref name="unavailable"/> saying why where the kernel has no tracefs or no kfree_skb tracepoint with a reason.</summary>
@@ -44,7 +54,7 @@ public sealed partial class KernelDropTrace
     public static KernelDropTrace? Start(IDeviceUnderTest dut, out string? unavailable, bool ipv6 = true, int? thread = null)
     {
         ArgumentNullException.ThrowIfNull(dut);
-        string name = "lab-drops-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        string name = string.Create(CultureInfo.InvariantCulture, $"lab-drops-{Environment.ProcessId}-{Interlocked.Increment(ref _started)}");
         string dir = "/sys/kernel/tracing/instances/" + name;
         // A kill would leave the instance tracing (on the host; a guest's ends with its VM): the next lab run removes it.
         OwnedResources.Mark(OwnedKind.TraceInstance, name);

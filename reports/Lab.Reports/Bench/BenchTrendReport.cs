@@ -61,6 +61,9 @@ public static class BenchTrendReport
                 max = Math.Max(max, Math.Max(s.High[i], s.Ratios[i]));
             }
         }
+        // Benchmark names are long ("EngineHoldBenchmarks.Hold(Pending=100000)"): a class every series
+        // shares goes into the caption, and the legend goes under the plot so that the plot keeps the width.
+        string shared = SharedClass(suite.Series.Select(s => s.Benchmark).ToList());
         bool log = LogAxis.Needed(min, max);
         Func<double, double> y = log ? LogAxis.ToAxis : v => v;
         var lines = new List<LineSeries>();
@@ -70,7 +73,7 @@ public static class BenchTrendReport
             var present = Enumerable.Range(0, s.Ratios.Length).Where(i => !double.IsNaN(s.Ratios[i])).ToArray();
             bool spread = present.Any(i => s.High[i] > s.Low[i]);
             // Eight colours, then the same colours dashed: up to 16 lines stay distinguishable.
-            lines.Add(new LineSeries(s.Benchmark, [.. present.Select(i => (double)i)], [.. present.Select(i => y(s.Ratios[i]))],
+            lines.Add(new LineSeries(shared.Length > 0 ? s.Benchmark[(shared.Length + 1)..] : s.Benchmark, [.. present.Select(i => (double)i)], [.. present.Select(i => y(s.Ratios[i]))],
                 k % FigureStyle.Palette.Length, Dashed: k / FigureStyle.Palette.Length % 2 == 1)
             {
                 Low = spread ? [.. present.Select(i => y(s.Low[i]))] : null,
@@ -80,16 +83,24 @@ public static class BenchTrendReport
         }
         string title = $"{suite.Suite}: ratio to the reference per run";
         var plot = Charts.Lines(title, "Run (commit, oldest first)", log ? "Ratio to the reference (log scale)" : "Ratio to the reference",
-            lines, [.. suite.Runs.Select(r => r.Label)]);
+            lines, [.. suite.Runs.Select(r => r.Label)], legendBelow: true);
         if (log) LogAxis.Apply(plot.Axes.Left, min, max);
-        // Charts.Lines puts the legend beside the plot (it never covers a run); a long one in smaller type.
-        if (lines.Count > 4) plot.Legend.FontSize = Math.Min(plot.Legend.FontSize ?? FigureStyle.LegendSize, FigureStyle.LegendSize * 0.75f);
-        if (lines.Count == 1) Charts.LegendBeside(plot, lines.Select(l => l.Label));
         // Half a category of room either side, so the first and last labels are not cut.
         plot.Axes.SetLimitsX(-0.5, suite.Runs.Count - 0.5);
-        string caption = "Median per operation divided by the reference's median in the same run; lower is faster. "
+        string caption = (shared.Length > 0 ? $"Benchmarks of {shared}. " : "") + "Median per operation divided by the reference's median in the same run; lower is faster. "
             + "Band: 95% interval of each run's ratio (Student t on both medians' standard errors, as lab bench --compare); none for runs without a noise estimate (dry runs).";
         return new Figure(n.Figure($"trend-{suite.Suite}"), title, caption, plot);
+    }
+
+    /// <summary>The class ("EngineHoldBenchmarks") every name starts with before a dot, or "" when they differ or there is one name.</summary>
+    public static string SharedClass(IReadOnlyList<string> benchmarks)
+    {
+        if (benchmarks.Count < 2) return "";
+        string first = benchmarks[0];
+        int dot = first.IndexOf('.');
+        if (dot <= 0) return "";
+        string prefix = first[..(dot + 1)];
+        return benchmarks.All(b => b.StartsWith(prefix, StringComparison.Ordinal) && b.Length > prefix.Length) ? first[..dot] : "";
     }
 
     /// <summary>First against latest ratio per benchmark; the CSV has raw numbers and run ids.</summary>
@@ -108,16 +119,33 @@ public static class BenchTrendReport
             var latestRun = suite.Runs[latestIndex];
             var c = s.Change;
             rows.Add([s.Benchmark, s.OpUnit, firstRun.Label, latestRun.Label, count.ToString(Inv), Ratio(s.Ratios[firstIndex]), Ratio(s.Ratios[latestIndex]),
-                c is null ? "-" : Pct(c.Change), c is null || c.BeyondNoise == "n/a" ? "-" : "±" + Pct(c.Noise).TrimStart('+'), c?.BeyondNoise ?? "-"]);
+                c is null ? "-" : Pct(c.Change), c is null || c.BeyondNoise == "n/a" ? "-" : "±" + Pct(c.Noise, signed: false), c?.BeyondNoise ?? "-"]);
             csv.Add([suite.Suite, s.Benchmark, s.OpUnit, count.ToString(Inv), firstRun.RunId, firstRun.Commit, Display.Raw(s.Ratios[firstIndex]),
                 latestRun.RunId, latestRun.Commit, Display.Raw(s.Ratios[latestIndex]), c is null ? "" : Display.Raw(c.Change), c is null ? "" : Display.Raw(c.Noise), c?.BeyondNoise ?? ""]);
         }
-        return new ReportTable(n.Table($"change-{suite.Suite}"), $"{suite.Suite}: first and latest ratio", header, rows, csvHeader, csv)
+        string note = "Ratio: median per operation / the reference's median in the same run. Change = latest / first − 1. "
+            + "± noise: half-width of the 95% interval of the change from both runs' standard errors; beyond noise when the whole interval is on one side of zero.";
+        var table = new ReportTable(n.Table($"change-{suite.Suite}"), $"{suite.Suite}: first and latest ratio", header, rows, csvHeader, csv)
         {
-            Note = "Ratio: median per operation / the reference's median in the same run. Change = latest / first − 1. "
-                + "± noise: half-width of the 95% interval of the change from both runs' standard errors; beyond noise when the whole interval is on one side of zero.",
+            Note = note,
             FirstNumericColumn = 4,
         };
+        // When every benchmark compares the same two runs (the usual case), the slide names them once in
+        // its note rather than in three columns, and the table fits one slide's width.
+        var runs = rows.Select(r => (r[2], r[3], r[4])).Distinct().ToList();
+        if (rows.Count == 0 || runs.Count != 1) return table;
+        var (first, latest, runCount) = runs[0];
+        int[] kept = [0, 1, 5, 6, 7, 8, 9];
+        // Short headers: a number column's header does not wrap, and the note says what the ratios are.
+        string[] slideHeader = ["Benchmark", "Unit", "First", "Latest", "Change", "± noise", "Beyond noise"];
+        var slide = new ReportTable(table.Id, table.Title, slideHeader, [.. rows.Select(r => (IReadOnlyList<string>)[.. kept.Select(i => r[i])])], [], [])
+        {
+            Note = $"First: the ratio in run {first}; latest: in run {latest} ({runCount} runs). " + note,
+            FirstNumericColumn = 2,
+            // The operation (timer, event) matters less than the verdict beside it, which otherwise went to a second slide.
+            DroppableColumns = ["Unit"],
+        };
+        return table with { SlideForm = slide };
     }
 
     static ReportTable RunsTable(BenchTrends trends, IReadOnlyList<BenchTrendRun> runs, Numbering n)
@@ -130,7 +158,8 @@ public static class BenchTrendReport
             string note = string.Join(", ", new[] { r.Slowdown ? "deliberately slowed (LAB_BENCH_SLOWDOWN=1)" : "", r.Optimized ? "" : "Debug build" }.Where(x => x.Length > 0));
             rows.Add([r.Label, r.RunId, r.Date.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", Inv), r.Commit, r.Mode, string.Join(" ", suites), r.Machine, note]);
         }
-        return new ReportTable(n.Table("runs"), "Runs shown", header, rows, header, rows) { FirstNumericColumn = header.Length };
+        // The run ids stand in the footer; on a slide they are the first to go when the table is too wide for one.
+        return new ReportTable(n.Table("runs"), "Runs shown", header, rows, header, rows) { FirstNumericColumn = header.Length, DroppableColumns = ["Run id", "Date (UTC)"] };
     }
 
     static string Day(DateTimeOffset d) => d.UtcDateTime.ToString("yyyy-MM-dd", Inv);
@@ -143,5 +172,6 @@ public static class BenchTrendReport
         return r.ToString("F" + decimals.ToString(Inv), Inv);
     }
 
-    static string Pct(double f) => double.IsFinite(f) ? (f >= 0 ? "+" : "") + (f * 100).ToString("0.0", Inv) + "%" : "-";
+    /// <summary>A change given as a fraction, as every percentage of the reports (<see cref="HumanUnit.Percent"/>).</summary>
+    static string Pct(double f, bool signed = true) => double.IsFinite(f) ? HumanUnit.Percent(f * 100, signed) : "-";
 }

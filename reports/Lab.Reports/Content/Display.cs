@@ -22,9 +22,18 @@ public static class Display
     }
 
     /// <summary>
+    /// Significant figures of a mean beside its interval at most: a slide cell reads "4.3758 ± &lt;0.0001",
+    /// not "4.375760 ± 0.000036". Five keeps the two figures of every half-width down to a ten-thousandth
+    /// of the mean ("799.20 ± 0.25").
+    /// </summary>
+    public const int MeanDigits = 5;
+
+    /// <summary>
     /// "799.20 ± 0.25" in the given display unit: the half-width of the 95% interval to two
-    /// significant figures and the mean to the same decimal place; the ± part only with two or
-    /// more replications and a non-zero interval.
+    /// significant figures and the mean to the same decimal place, but the mean to no more than
+    /// <see cref="MeanDigits"/> significant figures (whole numbers keep their integer digits): a
+    /// half-width finer than that shows as "&lt;" the last digit kept ("4.3758 ± &lt;0.0001") or to one
+    /// figure ("4.3777 ± 0.0003"). The ± part only with two or more replications and a non-zero interval.
     /// </summary>
     public static string MeanCi(MetricSummary m, HumanUnit unit)
     {
@@ -34,27 +43,37 @@ public static class Display
         double half = unit.Apply(Math.Max(m.Mean - low, high - m.Mean));
         // Replications equal up to floating-point rounding have no interval worth printing.
         if (double.IsNaN(half) || half <= 1e-9 * Math.Abs(mean) || half == 0 || !double.IsFinite(mean)) return HumanUnit.Number(mean);
-        int decimals = Math.Max(0, 1 - (int)Math.Floor(Math.Log10(half)));
-        double roundedHalf = Math.Round(half, Math.Min(decimals, 15));
-        if (decimals == 0)
+        return MeanHalfWidth(mean, half);
+    }
+
+    /// <summary>The text of <see cref="MeanCi"/> for a mean and a positive half-width already in display units.</summary>
+    public static string MeanHalfWidth(double mean, double half)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        int decimals = 1 - (int)Math.Floor(Math.Log10(half));
+        if (decimals <= 0)
         {
             // Two significant figures of a half-width of 10 or more: round both to its magnitude.
-            double scale = Math.Pow(10, Math.Floor(Math.Log10(half)) - 1);
-            roundedHalf = Math.Round(half / scale) * scale;
+            double scale = Math.Pow(10, -decimals);
+            double roundedHalf = Math.Round(half / scale) * scale;
             double roundedMean = Math.Round(mean / scale) * scale;
-            return $"{roundedMean.ToString("0", CultureInfo.InvariantCulture)} ± {roundedHalf.ToString("0", CultureInfo.InvariantCulture)}";
+            return $"{roundedMean.ToString("0", inv)} ± {roundedHalf.ToString("0", inv)}";
         }
-        string format = "F" + decimals.ToString(CultureInfo.InvariantCulture);
-        return $"{mean.ToString(format, CultureInfo.InvariantCulture)} ± {roundedHalf.ToString(format, CultureInfo.InvariantCulture)}";
+        if (mean != 0) decimals = Math.Min(decimals, Math.Max(0, MeanDigits - 1 - (int)Math.Floor(Math.Log10(Math.Abs(mean)))));
+        decimals = Math.Min(decimals, 15);
+        string format = "F" + decimals.ToString(inv);
+        double shownHalf = Math.Round(half, decimals);
+        string halfText = shownHalf > 0 ? shownHalf.ToString(format, inv) : "<" + Math.Pow(10, -decimals).ToString(format, inv);
+        return $"{mean.ToString(format, inv)} ± {halfText}";
     }
 
     public static string Signed(double v) => v > 0 ? "+" + HumanUnit.Number(v) : HumanUnit.Number(v);
 
-    /// <summary>A relative change as "+3.2%", or "n/a" from zero.</summary>
+    /// <summary>A relative change as "+3.2%" (<see cref="HumanUnit.Percent"/>: three significant figures, "&lt;0.01%" below that), or "n/a" from zero.</summary>
     public static string Percent(double before, double after)
     {
         if (before == 0) return after == 0 ? "0%" : "n/a";
-        return Signed((after - before) / Math.Abs(before) * 100) + "%";
+        return HumanUnit.Percent((after - before) / Math.Abs(before) * 100);
     }
 
     public static string P(WelchResult w) =>

@@ -54,6 +54,26 @@ public static class MetricCatalog
         _ => "",
     };
 
+    /// <summary>
+    /// Whether the metric is a share of a whole, 0..1 (0..100% on slides), so that an interval is cut
+    /// at 100% as at zero: a core's utilisation (busy time over the window, ScenarioRunner) and its
+    /// groups' mean and maximum, loss and reordered ratios (counts over the packets they count from:
+    /// loss_ratio, IP-TFS inner_loss_ratio, RFC 4737 reordered_ratio and n3_reordered_ratio), and the
+    /// "_share" metrics that count packets or bytes of a total (forward fast_path_share and hw_share,
+    /// IP-TFS padding_share and fragmented_share, RFC 5236 rd_displaced_share), and IP-TFS
+    /// wire_efficiency (inner bytes over the outer wire bytes that carry them). Not bounded: ratios
+    /// that can pass 1, such as coefficients of variation (size_cv, gap_cv) and esp_out
+    /// lock_wait_share (waits of several cores add up over the same time).
+    /// </summary>
+    public static bool IsFraction(string metric, string unit)
+    {
+        if (unit != "ratio") return false;
+        string name = metric[(metric.LastIndexOf('.') + 1)..];
+        return name is "utilization" or "utilization_mean" or "utilization_max" or "loss_ratio" or "inner_loss_ratio"
+            or "reordered_ratio" or "n3_reordered_ratio" or "fast_path_share" or "hw_share" or "padding_share"
+            or "fragmented_share" or "rd_displaced_share" or "wire_efficiency";
+    }
+
     public static bool IsDrop(string metric) => metric.StartsWith("drop.", StringComparison.Ordinal);
 
     /// <summary>Metrics that describe the run rather than the system under test.</summary>

@@ -32,6 +32,36 @@ public sealed record ReportTable(
 
     /// <summary>Said under the table on slides when <see cref="SlideRows"/> leaves rows out.</summary>
     public string SlideNote { get; init; } = "";
+
+    /// <summary>
+    /// The table as the slides show it when its shape differs from report.html's (columns merged or
+    /// left out, or the table transposed), with its own rows and note; null: this table (its
+    /// <see cref="SlideRows"/>). Markdown, report.html and the CSV always have the full table.
+    /// </summary>
+    public ReportTable? SlideForm { get; init; }
+
+    /// <summary>
+    /// Headers of columns slides may leave out, in this order, while the table is too wide for one
+    /// slide (a second column page would split every row); report.html keeps them.
+    /// </summary>
+    public IReadOnlyList<string> DroppableColumns { get; init; } = [];
+
+    /// <summary>The table without the column headed <paramref name="header"/> (a value column, right of the key and text columns).</summary>
+    public ReportTable Without(string header)
+    {
+        int c = Header.ToList().IndexOf(header);
+        if (c < 0) return this;
+        static IReadOnlyList<string> Drop(IReadOnlyList<string> row, int i) => [.. row.Take(i), .. row.Skip(i + 1)];
+        return this with
+        {
+            Header = Drop(Header, c),
+            Rows = [.. Rows.Select(r => c < r.Count ? Drop(r, c) : r)],
+            SlideRows = SlideRows is null ? null : [.. SlideRows.Select(r => c < r.Count ? Drop(r, c) : r)],
+            FirstNumericColumn = c < FirstNumericColumn ? FirstNumericColumn - 1 : FirstNumericColumn,
+            KeyColumns = c < KeyColumns ? KeyColumns - 1 : KeyColumns,
+            DroppableColumns = [.. DroppableColumns.Where(h => h != header)],
+        };
+    }
 }
 
 public abstract record Block
@@ -71,11 +101,14 @@ public sealed record TextFooterLine(string Line) : FooterLine
 public sealed record ProvenanceLine(string Role, string Scenario, string Hash, string Seed, int Replications, string LabVersion, string Commit, string RunDate) : FooterLine
 {
     /// <summary>The one-line footer: "after: quickstart · sha256 3f5a…· seed 1 · 3 replications · lab 0.1.0 (abc1234) · run 2026-11-26T20:00:00Z".</summary>
+    /// <summary>A hash as slides and footers show it: its first 12 hex digits and "…" (a 64-digit cell cannot wrap).</summary>
+    public static string ShortHash(string hash) => hash.Length > 12 ? hash[..12] + "…" : hash;
+
     public override string Text
     {
         get
         {
-            string hash = Hash.Length > 12 ? Hash[..12] + "…" : Hash;
+            string hash = ShortHash(Hash);
             string role = Role.Length > 0 ? Role + ": " : "";
             string reps = Replications == 1 ? "1 replication" : $"{Replications} replications";
             return $"{role}{Scenario} · scenario sha256 {hash} · seed {Seed} · {reps} · lab {LabVersion} (commit {Commit}) · run {RunDate}";

@@ -109,7 +109,8 @@ public static class RunFigures
     public static IEnumerable<Figure> DropsByReason(Comparison c, Numbering n)
     {
         var reasons = c.MetricNames().Where(m => MetricCatalog.IsDrop(m) && c.Sides().Any(s => s.Summary.Points.Any(p => p.Metrics.TryGetValue(m, out var v) && v.Mean > 0))).ToList();
-        if (reasons.Count == 0 || c.After.Summary.Points.Count > 12) yield break;
+        // A bar per point and side: past 12 bars their labels crowd (and rotated, run off the figure); the sweep's heatmaps and lines carry them.
+        if (reasons.Count == 0 || c.After.Summary.Points.Count * (c.Comparing ? 2 : 1) > 12) yield break;
         var bars = new List<(string Label, SweepPoint Point)>();
         foreach (var p in c.After.Summary.Points)
         {

@@ -62,7 +62,9 @@ public static class SweepFigures
         // Counts, rates, ratios, latencies and utilisations cannot be negative: a Student-t interval
         // that reaches below zero is cut there, and the axis starts at zero.
         bool nonNegative = c.Sides().All(s => s.Summary.Points.All(p => !p.Metrics.TryGetValue(metric, out var m) || m.Mean >= 0));
-        bool clipped = false;
+        // Shares of a whole (utilisation, loss) cannot pass 100% either: their intervals are cut there too.
+        double? ceiling = MetricCatalog.IsFraction(metric, unitName) ? yUnit.Apply(1) : null;
+        var clip = new Clipping();
         var groups = new List<string>();
         foreach (var p in c.After.Summary.Points)
         {
@@ -77,18 +79,19 @@ public static class SweepFigures
             if (c.Before is not null)
             {
                 var beforePoints = afterPoints.Select(c.BeforePoint).Where(b => b is not null && b.Metrics.ContainsKey(metric)).Select(b => b!).ToList();
-                if (beforePoints.Count > 0) series.Add(Series(Label(groups[gi], "before"), beforePoints, xAxis, metric, yUnit, gi, dashed: true, nonNegative, ref clipped));
+                if (beforePoints.Count > 0) series.Add(Series(Label(groups[gi], "before"), beforePoints, xAxis, metric, yUnit, gi, dashed: true, nonNegative, ceiling, clip));
             }
-            if (afterPoints.Count > 0) series.Add(Series(Label(groups[gi], c.Comparing ? "after" : ""), afterPoints, xAxis, metric, yUnit, gi, dashed: false, nonNegative, ref clipped));
+            if (afterPoints.Count > 0) series.Add(Series(Label(groups[gi], c.Comparing ? "after" : ""), afterPoints, xAxis, metric, yUnit, gi, dashed: false, nonNegative, ceiling, clip));
         }
         if (series.Count == 0) yield break;
         string coincide = Coinciding(series);
         string title = $"{MetricCatalog.Title(metric)} against {Display.ShortName(sweep[0])}";
         var plot = Charts.Lines(title, xAxis.Label, Display.WithUnit(MetricCatalog.Title(metric), yUnit), series, xAxis.Numeric ? null : xAxis.Values,
-            xTicks: xAxis.Log2 ? (xAxis.Positions, xAxis.Values.ToArray()) : null, zeroBased: nonNegative);
+            xTicks: xAxis.Log2 ? (xAxis.Positions, xAxis.Values.ToArray()) : null, zeroBased: nonNegative, yCeiling: ceiling);
         string others = sweep.Count > 1 ? $" One line per {string.Join(", ", sweep.Skip(1))}." : "";
         string compare = c.Comparing ? " Dashed, open markers: before (baseline); solid: after." : "";
-        string zero = !nonNegative ? "" : clipped ? " The y axis starts at zero; intervals reaching below zero are cut there (the quantity cannot be negative)." : " The y axis starts at zero.";
+        string cut = clip.Note(ceiling is { } top ? $"{HumanUnit.Number(top)}{(yUnit.Label == "%" ? "%" : " " + yUnit.Label)}" : "");
+        string zero = !nonNegative ? "" : $" The y axis starts at zero{(cut.Length > 0 ? "; " + cut : "")}.";
         string caption = $"Mean over {c.After.Summary.Run.Replications} replication(s); error bars: 95% confidence interval.{others}{compare}{zero}{coincide}";
         yield return new Figure(n.Figure($"{metric}-vs-{Display.ShortName(sweep[0])}"), title, caption, plot);
     }
@@ -163,7 +166,22 @@ public static class SweepFigures
     static string GroupKey(SweepPoint p, IReadOnlyList<string> sweep) =>
         string.Join(", ", sweep.Skip(1).Select(s => $"{Display.ShortName(s)}={p.Parameter(s)}"));
 
-    static LineSeries Series(string label, List<SweepPoint> points, ParameterAxis x, string metric, HumanUnit y, int colour, bool dashed, bool nonNegative, ref bool clipped)
+    /// <summary>Which bounds cut an interval of a figure, for its caption.</summary>
+    sealed class Clipping
+    {
+        public bool Below, Above;
+
+        /// <summary>"intervals reaching below zero are cut there (...)", naming the bounds actually reached; "" when none was.</summary>
+        public string Note(string ceiling) => (Below, Above) switch
+        {
+            (true, true) => $"intervals reaching below zero or above {ceiling} are cut there (a share of a whole lies between them)",
+            (true, false) => "intervals reaching below zero are cut there (the quantity cannot be negative)",
+            (false, true) => $"intervals reaching above {ceiling} are cut there (a share of a whole cannot exceed it)",
+            _ => "",
+        };
+    }
+
+    static LineSeries Series(string label, List<SweepPoint> points, ParameterAxis x, string metric, HumanUnit y, int colour, bool dashed, bool nonNegative, double? ceiling, Clipping clip)
     {
         var xs = new double[points.Count];
         var ys = new double[points.Count];
@@ -180,9 +198,14 @@ public static class SweepFigures
             if (nonNegative && low[i] < 0)
             {
                 low[i] = 0;
-                clipped = true;
+                clip.Below = true;
             }
             high[i] = y.Apply(double.IsNaN(h) ? m.Mean : h);
+            if (ceiling is { } top && high[i] > top)
+            {
+                high[i] = Math.Max(top, ys[i]);
+                clip.Above = true;
+            }
             spread |= low[i] != ys[i] || high[i] != ys[i];
         }
         return new LineSeries(label, xs, ys, colour, dashed) { Low = spread ? low : null, High = spread ? high : null };

@@ -107,8 +107,11 @@ public static class Tables
         var header = summary.SweepParameters.Select(Display.ShortName).ToList();
         header.AddRange(["Metric", "Unit", "Before", "After", "Change", "Change %", "p", "Significant"]);
         var rows = new List<IReadOnlyList<string>>();
+        // The same rows as slides show them: the unit in the Metric cell ("p99 latency (ms)"), so that
+        // the table fits one slide's width (a Unit column split it over two column pages).
+        var slideRows = new List<IReadOnlyList<string>>();
         var magnitude = new List<double>();
-        var byName = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var byName = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var p in summary.Points)
         {
             foreach (var name in OrderedMetrics(c.MetricNames()))
@@ -128,22 +131,55 @@ public static class Tables
                 row.AddRange([MetricCatalog.Title(name), unit.Label, Display.MeanCi(before, unit), Display.MeanCi(after, unit),
                     Display.Signed(unit.Apply(delta)), Display.Percent(before.Mean, after.Mean), Display.P(w), Display.Significance(w)]);
                 rows.Add(row);
+                slideRows.Add([.. p.Parameters.Select(kv => kv.Value), Display.WithUnit(MetricCatalog.Title(name), unit), .. row.Skip(p.Parameters.Count + 2)]);
                 magnitude.Add(before.Mean == 0 ? (delta == 0 ? 0 : double.PositiveInfinity) : Math.Abs(delta / before.Mean));
-                if (!sweep) byName[name] = row;
+                if (!sweep) byName[name] = rows.Count - 1;
             }
         }
         string unmatched = c.UnmatchedBefore().Count == 0 ? "" : $" Baseline points without a match: {string.Join("; ", c.UnmatchedBefore().Select(Display.PointLabel))}.";
         string missing = summary.Points.Any(p => c.BeforePoint(p) is null) ? $" Points without a baseline: {string.Join("; ", summary.Points.Where(p => c.BeforePoint(p) is null).Select(Display.PointLabel))}." : "";
-        return new ReportTable(n.Table("comparison"), "Before and after", header, rows, csvHeader, csvRows)
+        string note = $"Change = after − before. p: two-sided Welch t-test over replications; significant when p < 0.05. {IntervalNote}{unmatched}{missing}";
+        var shown = sweep ? SignificantRows(rows, magnitude) : SelectedRows(selected, byName, rows.Count);
+        string slideNote = !sweep ? $"The key metrics; all {rows.Count} are in report.html and the CSV."
+            : SignificantCount(rows) > SlideSignificantRows ? $"The {SlideSignificantRows} largest relative changes of the {SignificantCount(rows)} significant ones (p < 0.05) among {rows.Count} rows; every row is in report.html and the CSV."
+            : rows.Any(r => r[^1] == "yes") ? $"The {SignificantCount(rows)} significant changes (p < 0.05) of {rows.Count} rows; every row is in report.html and the CSV."
+            : $"No change is significant (p < 0.05) at any point; all {rows.Count} rows are in report.html and the CSV.";
+        var table = new ReportTable(n.Table("comparison"), "Before and after", header, rows, csvHeader, csvRows)
         {
-            Note = $"Change = after − before. p: two-sided Welch t-test over replications; significant when p < 0.05. {IntervalNote}{unmatched}{missing}",
+            Note = note,
             FirstNumericColumn = summary.SweepParameters.Count + 2,
             KeyColumns = summary.SweepParameters.Count + 1,
-            SlideRows = sweep ? SignificantRows(rows, magnitude) : SlideRowsOf(selected, byName, rows.Count),
-            SlideNote = !sweep ? $"The key metrics; all {rows.Count} are in report.html and the CSV."
-                : SignificantCount(rows) > SlideSignificantRows ? $"The {SlideSignificantRows} largest relative changes of the {SignificantCount(rows)} significant ones (p < 0.05) among {rows.Count} rows; every row is in report.html and the CSV."
-                : rows.Any(r => r[^1] == "yes") ? $"The {SignificantCount(rows)} significant changes (p < 0.05) of {rows.Count} rows; every row is in report.html and the CSV."
-                : $"No change is significant (p < 0.05) at any point; all {rows.Count} rows are in report.html and the CSV.",
+        };
+        // A sweep's note on the rows shown says they are the significant ones.
+        return table with { SlideForm = CompareSlides(table, slideRows, shown, shown is null ? "" : slideNote, noteSaysSignificant: sweep && shown is not null) };
+    }
+
+    /// <summary>
+    /// The comparison as slides show it: the unit in the Metric cell, and no Significant column when
+    /// every row shown is significant (the note says so). <paramref name="shown"/>: indices of the rows
+    /// the slides show, null for all.
+    /// </summary>
+    static ReportTable CompareSlides(ReportTable full, List<IReadOnlyList<string>> slideRows, List<int>? shown, string slideNote, bool noteSaysSignificant)
+    {
+        var indices = shown ?? [.. Enumerable.Range(0, full.Rows.Count)];
+        int parameters = full.KeyColumns - 1;
+        bool allSignificant = indices.Count > 0 && indices.All(i => full.Rows[i][^1] == "yes");
+        var header = full.Header.Take(parameters).Append("Metric").Concat(full.Header.Skip(parameters + 2)).ToList();
+        var rows = indices.Select(i => slideRows[i]).ToList();
+        string significant = allSignificant && !noteSaysSignificant ? "Every change shown is significant (p < 0.05). " : "";
+        if (allSignificant)
+        {
+            header.RemoveAt(header.Count - 1);
+            rows = [.. rows.Select(r => (IReadOnlyList<string>)r.Take(r.Count - 1).ToList())];
+        }
+        string prefix = slideNote.Length > 0 ? slideNote + " " : "";
+        return new ReportTable(full.Id, full.Title, header, rows, [], [])
+        {
+            Note = prefix + significant + full.Note,
+            FirstNumericColumn = parameters + 1,
+            KeyColumns = parameters + 1,
+            // Before, after and the relative change are the slide; long parameter names may cost the rest.
+            DroppableColumns = ["Change", "p"],
         };
     }
 
@@ -155,9 +191,10 @@ public static class Tables
     /// <summary>
     /// A sweep's comparison has a row per point and metric, too many for slides: they show the
     /// significant changes only, and of more than <see cref="SlideSignificantRows"/> the largest relative
-    /// ones. Null (every row) when no point has the replications for the test.
+    /// ones (indices into <paramref name="rows"/>). Null (every row) when no point has the replications
+    /// for the test or every row is significant.
     /// </summary>
-    static List<IReadOnlyList<string>>? SignificantRows(List<IReadOnlyList<string>> rows, List<double> magnitude)
+    static List<int>? SignificantRows(List<IReadOnlyList<string>> rows, List<double> magnitude)
     {
         if (rows.All(r => r[^1] == "n/a")) return null;
         var significant = Enumerable.Range(0, rows.Count).Where(i => rows[i][^1] == "yes").ToList();
@@ -166,7 +203,14 @@ public static class Tables
             // The largest relative changes first (ties in table order), then back in table order (point by point).
             significant = [.. significant.OrderByDescending(i => magnitude[i]).ThenBy(i => i).Take(SlideSignificantRows).Order()];
         }
-        return significant.Count == rows.Count ? null : significant.Select(i => rows[i]).ToList();
+        return significant.Count == rows.Count ? null : significant;
+    }
+
+    /// <summary>Indices of the selected metrics' rows, in selection order; null when that is every row.</summary>
+    static List<int>? SelectedRows(IReadOnlyList<string> selected, Dictionary<string, int> byName, int total)
+    {
+        var rows = selected.Where(byName.ContainsKey).Select(m => byName[m]).ToList();
+        return rows.Count == 0 || rows.Count == total ? null : rows;
     }
 
     /// <summary>Provenance of every results folder, in full (the footers abbreviate the hash).</summary>
@@ -181,6 +225,18 @@ public static class Tables
                 s.Summary.Run.Replications.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 s.Provenance.LabVersion, s.Provenance.Commit, s.Provenance.RunDateText, s.Provenance.Host, s.Provenance.Command]);
         }
-        return new ReportTable(n.Table("provenance"), "Results folders", header, rows, header, rows) { FirstNumericColumn = header.Length };
+        // On slides one column per results folder, a field per row: ten columns of a few folders need two
+        // slides and a 64-digit hash squeezed its neighbours' headers; the hash is abbreviated as in the footer.
+        var slideHeader = new List<string> { "Results" };
+        slideHeader.AddRange(rows.Select(r => r[0]));
+        var slideRows = new List<IReadOnlyList<string>>();
+        for (int field = 1; field < header.Length; field++)
+            slideRows.Add([header[field], .. rows.Select(r => field == 2 ? ProvenanceLine.ShortHash(r[field]) : r[field])]);
+        var slides = new ReportTable(n.Table("provenance"), "Results folders", slideHeader, slideRows, [], [])
+        {
+            FirstNumericColumn = slideHeader.Count,
+            Note = "Scenario sha256: its first 12 hex digits; report.html and the CSV give it whole.",
+        };
+        return new ReportTable(slides.Id, "Results folders", header, rows, header, rows) { FirstNumericColumn = header.Length, SlideForm = slides };
     }
 }

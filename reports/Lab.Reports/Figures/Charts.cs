@@ -17,7 +17,7 @@ public static class Charts
     /// </summary>
     public static Plot Lines(string title, string xLabel, string yLabel, IReadOnlyList<LineSeries> series,
         IReadOnlyList<string>? categories = null, (double From, double To)? shaded = null, string shadedLabel = "",
-        (double[] Positions, string[] Labels)? xTicks = null, bool zeroBased = false)
+        (double[] Positions, string[] Labels)? xTicks = null, bool zeroBased = false, bool legendBelow = false, double? yCeiling = null)
     {
         var plot = FigureStyle.NewPlot(title, xLabel, yLabel);
         if (shaded is { } span && span.To > span.From)
@@ -78,7 +78,8 @@ public static class Charts
         }
         // The legend goes beside the data area, never over it: with several series (a sweep's
         // groups, before and after) an inset legend covered points in the upper right.
-        if (series.Count > 1 || (shaded is not null && shadedLabel.Length > 0)) LegendBeside(plot, series.Select(s => s.Label).Append(shadedLabel));
+        if (legendBelow) LegendBelow(plot);
+        else if (series.Count > 1 || (shaded is not null && shadedLabel.Length > 0)) LegendBeside(plot, series.Select(s => s.Label).Append(shadedLabel));
         else plot.HideLegend();
         plot.Axes.Margins(0.04, 0.1);
         if (zeroBased && series.Count > 0 && series.Any(s => s.Xs.Length > 0))
@@ -86,7 +87,10 @@ public static class Charts
             double xMin = series.Where(s => s.Xs.Length > 0).Min(s => s.Xs.Min()), xMax = series.Where(s => s.Xs.Length > 0).Max(s => s.Xs.Max());
             double yMax = series.Where(s => s.Ys.Length > 0).Max(s => Math.Max(s.Ys.Max(), s.High?.Max() ?? 0));
             double xPad = xMax > xMin ? (xMax - xMin) * 0.04 : 0.5;
-            plot.Axes.SetLimits(xMin - xPad, xMax + xPad, 0, yMax > 0 ? yMax * 1.1 : 1);
+            // A share of a whole stops just above its 100%: no 110% tick on a utilisation axis.
+            double top = yMax > 0 ? yMax * 1.1 : 1;
+            if (yCeiling is { } ceiling && top > ceiling) top = Math.Max(yMax, ceiling) * 1.04;
+            plot.Axes.SetLimits(xMin - xPad, xMax + xPad, 0, top);
         }
         return plot;
     }
@@ -105,6 +109,22 @@ public static class Charts
         int longest = labels?.Select(l => l.Length).DefaultIfEmpty(0).Max() ?? 0;
         double room = Width * LegendShare - plot.Legend.SymbolWidth - 60;
         if (longest > 0) plot.Legend.FontSize = (float)Math.Max(LegendSize * 0.55, Math.Min(LegendSize, room / (0.6 * longest)));
+    }
+
+    /// <summary>
+    /// The legend in its own panel under the x axis label, its entries side by side and wrapped into
+    /// rows: for long labels (benchmark names), which beside the plot took half the slide's width. At
+    /// three quarters of the legend size two 40-character names share a row (at full size one did, and
+    /// four names took a fifth of the height); a margin keeps the last row off the figure's edge, and
+    /// the empty right axis keeps the frame off the other.
+    /// </summary>
+    public static void LegendBelow(Plot plot)
+    {
+        plot.ShowLegend(Edge.Bottom);
+        plot.Legend.Orientation = Orientation.Horizontal;
+        plot.Legend.FontSize = LegendSize * 0.75f;
+        plot.Legend.Margin = new PixelPadding(0, 0, 0, 24);
+        plot.Axes.Right.MinimumSize = 40;
     }
 
     /// <summary>Grouped bars: one bar per group in each category, side by side.</summary>
@@ -207,7 +227,7 @@ public static class Charts
             double m = diverging ? Math.Max(maxAbs, MinimumDivergingRange) : maxAbs > 0 ? maxAbs : 1;
             map.ManualRange = new ScottPlot.Range(-m, m);
             scale = diverging
-                ? $"Colours diverge around no change: blue lower, orange higher, full colour at ±{HumanUnit.Number(m)}%."
+                ? $"Colours diverge around no change: blue lower, orange higher, full colour at ±{HumanUnit.Percent(m, signed: false)}."
                 : "Colours diverge around zero: blue negative, orange positive.";
         }
         else

@@ -71,6 +71,28 @@ public readonly record struct HumanUnit(string Label, double Divisor)
         return new HumanUnit(prefix + unit, b / sourceInBase);
     }
 
+    /// <summary>
+    /// A percentage for slides, tables and captions: at most three significant figures and never
+    /// finer than 0.01 (a change of 0.0001122% is noise to a reader, not a finding), "+" on increases
+    /// when <paramref name="signed"/>: "+12.3%", "-0.49%", "+1230%"; "0%" for exactly zero and
+    /// "&lt;0.01%" for a non-zero magnitude below 0.01. CSV files keep the raw fraction.
+    /// </summary>
+    public static string Percent(double percent, bool signed = true)
+    {
+        if (double.IsNaN(percent)) return "n/a";
+        if (double.IsInfinity(percent)) return percent > 0 ? "∞%" : "-∞%";
+        if (percent == 0) return "0%";
+        double abs = Math.Abs(percent);
+        if (abs < 0.01) return "<0.01%";
+        int magnitude = (int)Math.Floor(Math.Log10(abs));
+        int decimals = Math.Min(2, 2 - magnitude);
+        double rounded = decimals >= 0
+            ? Math.Round(abs, decimals, MidpointRounding.AwayFromZero)
+            : Math.Round(abs / Math.Pow(10, -decimals), MidpointRounding.AwayFromZero) * Math.Pow(10, -decimals);
+        string text = rounded.ToString("0.##", CultureInfo.InvariantCulture);
+        return (percent < 0 ? "-" : signed ? "+" : "") + text + "%";
+    }
+
     /// <summary>A number with about four significant figures, invariant culture: 14.88, 0.5, 1234, 0.000123.</summary>
     public static string Number(double v)
     {

@@ -14,9 +14,12 @@ public static class HtmlParts
         Table(sb, t, rows, Enumerable.Range(0, t.Header.Count).ToList());
 
     /// <summary>The table's <paramref name="rows"/>, only the given columns (a slide's share of a wide table).</summary>
-    public static void Table(StringBuilder sb, ReportTable t, IReadOnlyList<IReadOnlyList<string>> rows, IReadOnlyList<int> columns)
+    public static void Table(StringBuilder sb, ReportTable t, IReadOnlyList<IReadOnlyList<string>> rows, IReadOnlyList<int> columns, double? estimatedHeight = null)
     {
-        sb.Append("<table>\n<thead><tr>");
+        sb.Append("<table");
+        // The slides' pagination estimate, for the browser test to hold against the layout.
+        if (estimatedHeight is { } h) sb.Append(" data-estimated-height=\"").Append(Math.Round(h).ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('"');
+        sb.Append(">\n<thead><tr>");
         foreach (int i in columns)
             sb.Append(i >= t.FirstNumericColumn ? "<th class=\"num\">" : "<th>").Append(Html.Escape(t.Header[i])).Append("</th>");
         sb.Append("</tr></thead>\n<tbody>\n");
@@ -26,7 +29,8 @@ public static class HtmlParts
             foreach (int i in columns)
             {
                 if (i >= row.Count) continue;
-                string cls = i >= t.FirstNumericColumn ? " class=\"num\"" : "";
+                // A word too long for any column (a path in a command) may break anywhere; other words stay whole.
+                string cls = i >= t.FirstNumericColumn ? " class=\"num\"" : SlideTable.LongestWordChars(row[i]) > SlideTable.UnbreakableChars ? " class=\"long\"" : "";
                 if (row[i] == "NO" || (i == row.Count - 1 && row[i] == "yes" && t.Header[i] == "Significant")) cls = i >= t.FirstNumericColumn ? " class=\"num flag\"" : " class=\"flag\"";
                 sb.Append("<td").Append(cls).Append('>').Append(Html.Escape(row[i])).Append("</td>");
             }

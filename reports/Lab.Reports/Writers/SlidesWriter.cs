@@ -30,7 +30,9 @@ public static class SlidesWriter
         .slide svg.figure { height: 100%; width: auto; max-width: 100%; }
         .slide .caption { font-size: 20px; color: #555; margin: 6px 0 0; text-align: center; }
         .slide table { border-collapse: collapse; font-size: 24px; font-variant-numeric: tabular-nums; max-width: 100%; }
-        .slide th, .slide td { padding: 4px 14px; border-bottom: 1px solid #ccc; text-align: left; overflow-wrap: anywhere; }
+        .slide th, .slide td { padding: 4px 14px; border-bottom: 1px solid #ccc; text-align: left; overflow-wrap: break-word; }
+        .slide th { overflow-wrap: normal; hyphens: manual; }
+        .slide td.long { overflow-wrap: anywhere; }
         .slide thead th { border-bottom: 3px solid #1a1a1a; }
         .slide .num { text-align: right; white-space: nowrap; }
         .slide .flag { color: #D55E00; font-weight: bold; }
@@ -132,6 +134,9 @@ public static class SlidesWriter
 
     static IEnumerable<string> TableSlides(ReportTable t)
     {
+        if (t.SlideForm is { } form) t = form;
+        t = SlideTable.Fit(t, RowsPerSlide, out var dropped);
+        string droppedNote = dropped.Count == 0 ? "" : $"The {string.Join(" and ", dropped)} column{(dropped.Count == 1 ? " is" : "s are")} in report.html.";
         var rows = t.SlideRows ?? t.Rows;
         var groups = SlideTable.ColumnGroups(t);
         var rowGroups = groups.Select(g => SlideTable.RowGroups(t, rows, g, RowsPerSlide)).ToList();
@@ -144,10 +149,11 @@ public static class SlidesWriter
                 var sb = new StringBuilder();
                 string suffix = parts > 1 ? $" ({part}/{parts})" : "";
                 sb.Append("<h2>").Append(Html.Escape(t.Title + suffix)).Append("</h2>\n<div class=\"body\">\n");
-                HtmlParts.Table(sb, t, rows.Skip(start).Take(take).ToList(), groups[g]);
+                var shown = rows.Skip(start).Take(take).ToList();
+                HtmlParts.Table(sb, t, shown, groups[g], SlideTable.EstimatedHeight(t, shown, groups[g]));
                 sb.Append("</div>\n");
                 string columns = groups.Count > 1 ? $"Columns {g + 1} of {groups.Count}{(g + 1 < groups.Count ? ", continued after these rows" : "")}." : "";
-                string note = string.Join(" ", new[] { t.SlideRows is null ? "" : t.SlideNote, columns, t.Note }.Where(x => x.Length > 0));
+                string note = string.Join(" ", new[] { t.SlideRows is null ? "" : t.SlideNote, columns, t.Note, droppedNote }.Where(x => x.Length > 0));
                 if (note.Length > 0) sb.Append("<p class=\"caption\">").Append(Html.Escape(note)).Append("</p>\n");
                 yield return sb.ToString();
             }

@@ -45,7 +45,13 @@ public static class DescribeCommands
                 var flag = SourcePos.Flag("--costs " + costsFile);
                 profile = ProfilePath.Read(Path.GetFullPath(costsFile), costsFile, flag, null);
             }
-            output.Write(pr.GetValue(markdown) ? ModelDescriptions.Markdown(found) : ModelDescriptions.Format(found, profile));
+            if (pr.GetValue(markdown))
+            {
+                output.Write(ModelDescriptions.Markdown(found));
+                return LabCommand.Ok;
+            }
+            output.Write(ModelDescriptions.Format(found, profile));
+            if (found.CostSection is not null && profile is null) output.Write($"\nnote: {Remedies.Text(Remedy.DescribeProfileCosts, name)}.\n");
             return LabCommand.Ok;
         });
         return cmd;

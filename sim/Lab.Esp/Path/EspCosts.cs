@@ -13,26 +13,51 @@ namespace Lab.Esp.Path;
 /// </summary>
 public sealed record EspCosts
 {
+    const string Calibrated = "[A] calibrated so one core moves ~3.3 Gbit/s of 1500 B packets (linux-ipsec.org 2025 pCPU tests, REFERENCES.md); the split between fixed and per-byte cost is an assumption";
+
+    // The one declaration of ESP's CPU costs: the defaults below come from these, and esp_out/esp_in bind them.
+
+    public static readonly Parameter<long> OutPerPacketParameter = Parameter.Duration("per_packet", 3100 * SimTime.Nanosecond, Calibrated,
+        "Fixed outbound cost per packet (xfrm_output, esp_output without the cipher).");
+
+    public static readonly Parameter<long> InPerPacketParameter = Parameter.Duration("per_packet", 3100 * SimTime.Nanosecond, Calibrated,
+        "Fixed inbound cost per packet (xfrm_input, esp_input without the cipher).");
+
+    public static readonly Parameter<double> CyclesPerByteParameter = Parameter.Number("cycles_per_byte", 1.0, 0, 1000,
+        "[A] AES-GCM with AES-NI and PCLMULQDQ, about 1 cycle/byte for large buffers (Gueron, 2013; not re-checked)",
+        "Cipher cost in CPU cycles per encrypted byte, whatever the transform.", unit: "cycles/B");
+
+    public static readonly Parameter<double> CoreGhzParameter = Parameter.Number("core_ghz", 3.0, 0.1, 10, "assumption", "Core clock converting cycles to time.", unit: "GHz");
+
+    public static readonly Parameter<long> SaLockHoldParameter = Parameter.Duration("sa_lock_hold", 60 * SimTime.Nanosecond,
+        "assumption: x->lock critical section (sequence number, replay, lifetime)", "Critical section under the SA lock per packet, serialised when one SA is shared by cores.");
+
+    public static readonly Parameter<long> CacheLineBounceParameter = Parameter.Duration("cache_line_bounce", 120 * SimTime.Nanosecond,
+        "assumption: a contended cache-line transfer between cores (~100 ns on x86 servers)", "Extra time when the SA lock moves to another core.");
+
+    public static readonly Parameter<double> BatchableShareParameter = Parameter.Number("batchable_share", 0.6, 0, 1,
+        "assumption: share of the fixed cost a GSO/GRO batch pays once", "Share of the fixed cost a bulked batch pays once.");
+
     /// <summary>Fixed outbound cost per packet (ps).</summary>
-    public long OutPerPacket { get; init; } = 3100 * SimTime.Nanosecond;
+    public long OutPerPacket { get; init; } = OutPerPacketParameter.Default;
 
     /// <summary>Fixed inbound cost per packet (ps).</summary>
-    public long InPerPacket { get; init; } = 3100 * SimTime.Nanosecond;
+    public long InPerPacket { get; init; } = InPerPacketParameter.Default;
 
     /// <summary>Share of the fixed cost paid once per batch rather than per packet when bulking.</summary>
-    public double BatchableShare { get; init; } = 0.6;
+    public double BatchableShare { get; init; } = BatchableShareParameter.Default;
 
     /// <summary>Cipher cost in CPU cycles per encrypted byte.</summary>
-    public double CyclesPerByte { get; init; } = 1.0;
+    public double CyclesPerByte { get; init; } = CyclesPerByteParameter.Default;
 
     /// <summary>Core clock in GHz (cycles per nanosecond).</summary>
-    public double CoreGhz { get; init; } = 3.0;
+    public double CoreGhz { get; init; } = CoreGhzParameter.Default;
 
     /// <summary>Critical section under the SA lock per packet (ps).</summary>
-    public long SaLockHold { get; init; } = 60 * SimTime.Nanosecond;
+    public long SaLockHold { get; init; } = SaLockHoldParameter.Default;
 
     /// <summary>Extra time when the SA lock's cache line comes from another core (ps).</summary>
-    public long CacheLineBounce { get; init; } = 120 * SimTime.Nanosecond;
+    public long CacheLineBounce { get; init; } = CacheLineBounceParameter.Default;
 
     public long Crypto(int bytes) => (long)Math.Round(bytes * CyclesPerByte / CoreGhz * SimTime.Nanosecond);
 
@@ -41,26 +66,12 @@ public sealed record EspCosts
         batch <= 1 ? perPacket : (long)Math.Round(perPacket * (1 - BatchableShare) + perPacket * BatchableShare / batch);
 
     /// <summary>
-    /// The cost keys of an esp_out (<paramref name="outbound"/>) or esp_in element, with the defaults
-    /// above: the one declaration of ESP's CPU costs. The cipher cost is the same cycles_per_byte for
-    /// every transform (the model does not vary it by cipher).
+    /// The cost keys of an esp_out (<paramref name="outbound"/>) or esp_in element. The cipher cost is
+    /// the same cycles_per_byte for every transform (the model does not vary it by cipher).
     /// </summary>
-    public static IReadOnlyList<ParameterSpec> Parameters(bool outbound)
-    {
-        var d = new EspCosts();
-        const string calibrated = "[A] calibrated so one core moves ~3.3 Gbit/s of 1500 B packets (linux-ipsec.org 2025 pCPU tests, REFERENCES.md); the split between fixed and per-byte cost is an assumption";
-        return
-        [
-            outbound
-                ? new("per_packet", "duration", SimTime.Format(d.OutPerPacket), ">= 0", calibrated, "Fixed outbound cost per packet (xfrm_output, esp_output without the cipher).")
-                : new("per_packet", "duration", SimTime.Format(d.InPerPacket), ">= 0", calibrated, "Fixed inbound cost per packet (xfrm_input, esp_input without the cipher)."),
-            new("cycles_per_byte", "cycles/B", Text(d.CyclesPerByte), "0..1000", "[A] AES-GCM with AES-NI and PCLMULQDQ, about 1 cycle/byte for large buffers (Gueron, 2013; not re-checked)", "Cipher cost in CPU cycles per encrypted byte, whatever the transform."),
-            new("core_ghz", "GHz", Text(d.CoreGhz), "0.1..10", "assumption", "Core clock converting cycles to time."),
-            new("sa_lock_hold", "duration", SimTime.Format(d.SaLockHold), ">= 0", "assumption: x->lock critical section (sequence number, replay, lifetime)", "Critical section under the SA lock per packet, serialised when one SA is shared by cores."),
-            new("cache_line_bounce", "duration", SimTime.Format(d.CacheLineBounce), ">= 0", "assumption: a contended cache-line transfer between cores (~100 ns on x86 servers)", "Extra time when the SA lock moves to another core."),
-            new("batchable_share", "number", Text(d.BatchableShare), "0..1", "assumption: share of the fixed cost a GSO/GRO batch pays once", "Share of the fixed cost a bulked batch pays once."),
-        ];
-    }
-
-    static string Text(double v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public static IReadOnlyList<Parameter> Parameters(bool outbound) =>
+    [
+        outbound ? OutPerPacketParameter : InPerPacketParameter,
+        CyclesPerByteParameter, CoreGhzParameter, SaLockHoldParameter, CacheLineBounceParameter, BatchableShareParameter,
+    ];
 }

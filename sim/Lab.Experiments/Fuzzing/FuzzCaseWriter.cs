@@ -37,6 +37,8 @@ public static class FuzzCaseWriter
             };
             header.AddRange(result.Outcome.Checks.Where(x => !x.Agree).Take(20).Select(x =>
                 string.Create(Inv, $"at {x.AtSeconds:0.###} s {x.Key} {x.Field}: model {x.Model}, kernel {x.Kernel}")));
+            // Who is dropping the packets, model cause beside the kernel's skb drop reason, as lab validate prints it.
+            header.AddRange(ScriptComparison.DropTable(result.Outcome.Checks).Select(l => l.TrimEnd()));
             if (!TryCreate(yaml, c.ToYaml(header))) continue;
             string[] comment = [$"lab fuzz: the kernel's observations for {name}.yaml"];
             string observations = result.Outcome.Run is { } run ? RecordedKernelRun.Write(run, comment) : RecordedEspRun.Write(result.EspRun!, comment);

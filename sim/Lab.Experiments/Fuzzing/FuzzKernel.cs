@@ -73,7 +73,7 @@ public sealed class HostFuzzKernel : IFuzzKernel
     /// <exception cref="LabInputException">The host cannot play cases (the reason named).</exception>
     public static HostFuzzKernel Open(int parallelism, CancellationToken cancellation = default)
     {
-        if (UnavailableReason(cancellation) is { } reason) throw new LabInputException($"--kernel host: cannot run here: {reason}");
+        if (UnavailableReason(cancellation) is { } reason) throw ParameterException.ForValue("kernel", "host", $"cannot run here: {reason}");
         string release = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
         return new HostFuzzKernel(KernelVersion.FromRelease(release).ToString(), parallelism);
     }
@@ -81,8 +81,8 @@ public sealed class HostFuzzKernel : IFuzzKernel
     public ScriptKernelOutcome Play(ScriptModelRun model, CancellationToken cancellation)
     {
         using var dut = HostDeviceUnderTest.Create(cancellation);
-        // No drop reasons: their tracefs instance is one per process, and cases play at once here.
-        return ScriptValidation.PlayAndCompare(dut, model, null, cancellation, dropReasons: false);
+        // Drop reasons too: each play traces into a tracefs instance of its own, filtered to its own sending thread.
+        return ScriptValidation.PlayAndCompare(dut, model, null, cancellation);
     }
 
     /// <summary>Never asked for: the host's grammar draws no ESP (<see cref="FuzzKernelCapabilities.Host"/>).</summary>

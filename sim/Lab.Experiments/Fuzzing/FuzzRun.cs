@@ -21,6 +21,9 @@ public sealed record FuzzFinding(string Kind, IReadOnlyList<int> Cases, FuzzCase
 public sealed record FuzzSummary(int Run, int Agreeing, IReadOnlyList<int> Unconfirmed, IReadOnlyList<FuzzFinding> Findings, bool OutOfTime, long MaxLateNanoseconds)
 {
     public int Disagreeing => Findings.Sum(f => f.Cases.Count);
+
+    /// <summary>Over every case's last play: packets the kernel dropped, compared with its skb drop reason (paired and agreeing, paired and differing, unattributed), and plays without drop reasons.</summary>
+    public (int Agree, int Differ, int Unattributed, int PlaysWithout) DropReasons { get; init; }
 }
 
 /// <summary>
@@ -99,8 +102,13 @@ public static class FuzzRun
             progress?.Clear();
             findings.Add(new FuzzFinding(group.Key, [.. group], shrunk.Result, shrunk.Attempts, shrunk.Complete, first.Case.Packets.Count, file));
         }
+        var reasons = ran.SelectMany(r => r.Outcome.Checks).Where(c => c.Kind == "drop_reason").ToList();
         return new FuzzSummary(ran.Count, ran.Count(r => r.Agrees), unconfirmed, findings, ran.Count < options.Cases,
-            ran.Count == 0 ? 0 : ran.Max(r => r.LateNanoseconds));
+            ran.Count == 0 ? 0 : ran.Max(r => r.LateNanoseconds))
+        {
+            DropReasons = (reasons.Count(c => c.Agree && c.Documented is null), reasons.Count(c => !c.Agree), reasons.Count(c => c.Documented is not null),
+                ran.Count(r => r.Outcome.Run is { DropReasonsUnavailable: not null })),
+        };
     }
 
     /// <summary>Marks a kind that was not confirmed by a play on time (see <see cref="Confirm"/>).</summary>
@@ -145,7 +153,16 @@ public static class FuzzRun
             if (f.File is { } file) o.WriteLine($"      kept: {file}");
             else if (f.Shrunk.Outcome.Failure is { } why) o.WriteLine($"      {why}");
             foreach (var line in ScriptComparison.Table(f.Shrunk.Outcome.Checks.Where(c => !c.Agree).Take(8))) o.WriteLine("    " + line);
+            var drops = ScriptComparison.DropTable(f.Shrunk.Outcome.Checks).ToList();
+            if (drops.Count > 0)
+            {
+                o.WriteLine("      who is dropping the packets:");
+                foreach (var line in drops) o.WriteLine("    " + line);
+            }
+            else if (f.Shrunk.Outcome.Run?.DropReasonsUnavailable is { } why) o.WriteLine("      kernel drop reasons not read: " + why);
         }
+        var (agree, differ, unattributed, without) = s.DropReasons;
+        o.WriteLine(string.Create(Inv, $"  drop reasons: {agree + differ + unattributed} kernel drops beside the model's cause: {agree} agree, {differ} differ, {unattributed} unattributed (the trace held another number of events){(without > 0 ? $"; {without} play(s) without drop reasons" : "")}"));
         if (s.Unconfirmed.Count > 0)
             o.WriteLine(string.Create(Inv, $"  unconfirmed: {s.Unconfirmed.Count} case(s) disagreed in a late play and agreed when played again on time, or were never played on time in {Replays + 1} plays (a busy host; largest replay lateness {s.MaxLateNanoseconds / 1e6:0.#} ms)"));
         o.WriteLine(s.Findings.Count == 0 ? "result: no disagreement" : string.Create(Inv, $"DISAGREE: {s.Disagreeing} case(s) in {s.Findings.Count} kind(s)"));

@@ -29,7 +29,7 @@ public sealed record Precision(double RelativeHalfWidth, IReadOnlyList<string> M
             if (percent) v /= 100;
             if (v > 0 && v < 1) return v;
         }
-        throw new LabInputException($"--precision: expected a relative half-width between 0 and 1, such as 2% or 0.02, found '{text}'");
+        throw new ParameterException("precision", $"expected a relative half-width between 0 and 1, such as 2% or 0.02, found '{text}'");
     }
 
     /// <summary>
@@ -59,7 +59,7 @@ public sealed record Precision(double RelativeHalfWidth, IReadOnlyList<string> M
         foreach (var metric in Metrics)
         {
             var values = valuesOf(metric)
-                ?? throw new LabInputException($"--metric {metric}: point {point} has no such metric (see metrics.csv of a `lab run` for the names)");
+                ?? throw ParameterException.ForValue("metric", metric, $"point {point} has no such metric (see metrics.csv of a run for the names)");
             if (!IsPrecise(values, RelativeHalfWidth)) precise = false;
         }
         return precise ? n : Math.Min(n + BatchSize, MaxReplications);

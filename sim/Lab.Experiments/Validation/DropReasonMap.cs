@@ -37,6 +37,12 @@ public static class DropReasonMap
     /// kfree_skb_reason(skb, SKB_DROP_REASON_NETFILTER_DROP). The enum has no conntrack-specific reason: NETFILTER_DROP
     /// says "a hook", the conntrack -S counter says which.
     /// </summary>
-    public static KernelDropExpectation ForForward(string conntrackCounter) =>
-        new("NETFILTER_DROP", true, "nf_hook_slow (net/netfilter/core.c): NF_DROP from conntrack (" + conntrackCounter + ") is freed with SKB_DROP_REASON_NETFILTER_DROP");
+    /// <remarks>
+    /// A routing drop (<see cref="ForwardProbe.NoRouteCounter"/>: a packet to the NAT's public address that no entry
+    /// de-NATed) is no hook's: ip_route_input_slow (net/ipv4/route.c, 6.18) finds no route and points the skb at
+    /// ip_error, which frees it with SKB_DROP_REASON_IP_INNOROUTES (forwarding on, ENETUNREACH).
+    /// </remarks>
+    public static KernelDropExpectation ForForward(string conntrackCounter) => conntrackCounter == ForwardProbe.NoRouteCounter
+        ? new("IP_INNOROUTES", true, "ip_error (net/ipv4/route.c): no route for the NAT's address, freed with SKB_DROP_REASON_IP_INNOROUTES")
+        : new("NETFILTER_DROP", true, "nf_hook_slow (net/netfilter/core.c): NF_DROP from conntrack (" + conntrackCounter + ") is freed with SKB_DROP_REASON_NETFILTER_DROP");
 }

@@ -23,6 +23,10 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
 {
     readonly List<ForwardTracePacket> _packets = [];
     readonly Dictionary<FlowTuple, int> _flows = [];
+    // Reply tuples of the entries seen, by flow: a server packet that finds no entry (it expired, or conntrack called the
+    // packet invalid) still belongs to the connection whose reply tuple it carries, so the replay addresses it to that
+    // flow's translation as the kernel chose it and continues the flow's sequence numbers.
+    readonly Dictionary<FlowTuple, int> _replyFlows = [];
     long _lastChain;
     long _lastAt;
     // The counters as they were after the last recorded packet: a flow cap is noticed only after the
@@ -50,7 +54,7 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
         var plan = stage.Config.Addresses;
         bool client = isClient?.Invoke(tuple) ?? tuple.SrcIp - FlowAddressPlan.ClientBase < (uint)plan.Subscribers;
         FlowTuple key = conntrack >= 0 ? path.Conntrack.Entry(conntrack).Orig : client ? tuple : tuple.Invert();
-        if (!_flows.TryGetValue(key, out int flow))
+        if (!_flows.TryGetValue(key, out int flow) && !(conntrack < 0 && !client && _replyFlows.TryGetValue(tuple, out flow)))
         {
             if (_flows.Count >= maxFlows)
             {
@@ -60,6 +64,7 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
             flow = _flows.Count;
             _flows.Add(key, flow);
         }
+        if (conntrack >= 0) _replyFlows.TryAdd(path.Conntrack.Entry(conntrack).Reply, flow);
         uint outAddress = 0;
         ushort outPort = 0;
         if (outcome.Verdict != ForwardVerdict.Dropped)
@@ -126,13 +131,17 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
         _ => ForwardPathTaken.Dropped,
     };
 
-    /// <summary>The conntrack -S counter a drop moves (see <see cref="CtDropReason"/>).</summary>
+    /// <summary>A routing drop moves no conntrack counter: the SNMP counter ip_error counts it under (/proc/net/netstat IpExt InNoRoutes).</summary>
+    public const string NoRouteCounter = "InNoRoutes";
+
+    /// <summary>The conntrack -S counter a drop moves (see <see cref="CtDropReason"/>), or for a routing drop <see cref="NoRouteCounter"/>.</summary>
     static string DropCounter(CtDropReason r) => r switch
     {
         CtDropReason.TableFull => "drop",
         CtDropReason.InsertClash => "insert_failed",
         CtDropReason.ChainTooLong => "chaintoolong",
         CtDropReason.ProtocolDrop => "invalid",
+        CtDropReason.NoRoute => NoRouteCounter,
         _ => "unknown",
     };
 

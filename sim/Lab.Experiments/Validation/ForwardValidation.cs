@@ -53,7 +53,7 @@ public static class ForwardValidation
         }
         catch (VmUnavailableException e)
         {
-            throw new LabInputException($"--kernel {options.Kernel}: cannot run here: {e.Message}");
+            throw ParameterException.ForValue("kernel", options.Kernel, $"cannot run here: {e.Message}");
         }
         catch (VmException e)
         {

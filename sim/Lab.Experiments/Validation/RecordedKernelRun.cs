@@ -17,12 +17,15 @@ namespace Lab.Experiments.Validation;
 /// shrinks). Plain text, one fact a line, written in the tools' own syntax so a reader can check it:
 /// <code>
 /// kernel host: this machine's kernel 6.18.44 in network namespaces ...
-/// packet INDEX COUNT [ID TOS PROTO SRC:SPORT DST:DPORT TCPFLAGS]   (what left the DUT first; COUNT 0 = dropped)
+/// packet INDEX COUNT [ID TOS PROTO SRC:SPORT DST:DPORT TCPFLAGS] [icmp=N]   (what left the DUT first; COUNT 0 = dropped; N ICMP errors sent back about it)
 /// probe AT_NS TAKEN_NS
 /// conntrack LINE   (conntrack -L syntax)
 /// stats NAME=VALUE ...   (conntrack -S sums and nf_conntrack_count)
+/// drop_reasons harness=REASON | drop_reasons unavailable: WHY   (whether skb:kfree_skb was read)
+/// drops FIRST END [REASON@FUNCTION ...]   (the kfree_skb events while packets FIRST..END-1 were handled)
 /// </code>
-/// Lines starting with # are comments.
+/// Lines starting with # are comments. A recording without a drop_reasons line (written before drop reasons were
+/// read in fuzz plays) compares no drop reasons.
 /// </summary>
 public static class RecordedKernelRun
 {
@@ -48,6 +51,7 @@ public static class RecordedKernelRun
             sb.Append(Inv, $"packet {i} {p.Count}");
             if (p.First is { } s)
                 sb.Append(Inv, $" {s.Identification} {s.Tos} {s.Protocol} {Ip(s.Source)}:{s.SourcePort} {Ip(s.Destination)}:{s.DestinationPort} {(ushort)s.Tcp}");
+            if (p.IcmpErrors > 0) sb.Append(Inv, $" icmp={p.IcmpErrors}");
             sb.Append('\n');
         }
         foreach (var p in run.Probes)
@@ -55,6 +59,13 @@ public static class RecordedKernelRun
             sb.Append(Inv, $"probe {p.AtNanoseconds} {p.TakenNanoseconds}\n");
             foreach (var e in p.Entries) sb.Append("conntrack ").Append(ConntrackLine(e)).Append('\n');
             sb.Append("stats ").Append(string.Join(' ', p.Stats.Select(kv => string.Create(Inv, $"{kv.Key}={kv.Value}")))).Append('\n');
+        }
+        if (run.DropReasonsUnavailable is { } why) sb.Append("drop_reasons unavailable: ").Append(why.ReplaceLineEndings(" ")).Append('\n');
+        else
+        {
+            sb.Append("drop_reasons harness=").Append(run.HarnessDropReason ?? "none").Append('\n');
+            foreach (var d in run.DropIntervals)
+                sb.Append(Inv, $"drops {d.First} {d.End}").AppendJoin("", d.Drops.Select(x => " " + x.Reason + (x.Location.Length > 0 ? "@" + x.Location : ""))).Append('\n');
         }
         return sb.ToString();
     }
@@ -83,6 +94,8 @@ public static class RecordedKernelRun
         var packets = new List<ForwardPacketObservation>();
         var probes = new List<KernelProbe>();
         (long At, long Taken, List<ConntrackEntry> Entries, IReadOnlyDictionary<string, long>? Stats)? open = null;
+        string? noReasons = "not recorded (the recording predates drop reasons in fuzz plays)", harness = null;
+        var intervals = new List<DropInterval>();
         int n = 0;
         foreach (string raw in File.ReadAllLines(file))
         {
@@ -99,7 +112,13 @@ public static class RecordedKernelRun
                     case "packet":
                         var t = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                         if (int.Parse(t[0], Inv) != packets.Count) throw new FormatException($"expected packet {packets.Count}, found {t[0]}");
-                        packets.Add(new ForwardPacketObservation(int.Parse(t[1], Inv), t.Length == 2 ? null : Segment(t)));
+                        int icmp = 0;
+                        if (t[^1].StartsWith("icmp=", StringComparison.Ordinal))
+                        {
+                            icmp = int.Parse(t[^1]["icmp=".Length..], Inv);
+                            t = t[..^1];
+                        }
+                        packets.Add(new ForwardPacketObservation(int.Parse(t[1], Inv), t.Length == 2 ? null : Segment(t)) { IcmpErrors = icmp });
                         break;
                     case "probe":
                         Close();
@@ -114,7 +133,22 @@ public static class RecordedKernelRun
                         if (open is null) throw new FormatException("a stats line before any probe line");
                         open = open.Value with { Stats = ConntrackStatistics.Parse(rest) };
                         break;
-                    default: throw new FormatException($"expected kernel, packet, probe, conntrack or stats, found '{word}'");
+                    case "drop_reasons":
+                        if (rest.StartsWith("unavailable: ", StringComparison.Ordinal)) noReasons = rest["unavailable: ".Length..];
+                        else if (rest.StartsWith("harness=", StringComparison.Ordinal))
+                        {
+                            noReasons = null;
+                            harness = rest["harness=".Length..] is var h && h != "none" ? h : null;
+                        }
+                        else throw new FormatException($"expected drop_reasons harness=REASON or drop_reasons unavailable: WHY, found '{rest}'");
+                        break;
+                    case "drops":
+                        var d = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                        int first = int.Parse(d[0], Inv), end = int.Parse(d[1], Inv);
+                        if (first < 0 || end < first) throw new FormatException($"expected drops FIRST END with 0 <= FIRST <= END, found '{rest}'");
+                        intervals.Add(new DropInterval(first, end, [.. d.Skip(2).Select(x => x.Split('@', 2) is var r && r.Length == 2 ? new KernelDrop(r[0], r[1]) : new KernelDrop(x, ""))]));
+                        break;
+                    default: throw new FormatException($"expected kernel, packet, probe, conntrack, stats, drop_reasons or drops, found '{word}'");
                 }
             }
             catch (Exception e) when (e is FormatException or IndexOutOfRangeException or OverflowException)
@@ -123,7 +157,11 @@ public static class RecordedKernelRun
             }
         }
         Close();
-        return new ScriptKernelRun(kernel, packets, probes, 0, []);
+        if (intervals.Any(i => i.End > packets.Count)) throw new LabInputException($"{file}: a drops line names packets beyond the {packets.Count} recorded");
+        return new ScriptKernelRun(kernel, packets, probes, 0, [])
+        {
+            DropIntervals = noReasons is null ? intervals : [], DropReasonsUnavailable = noReasons, HarnessDropReason = harness,
+        };
 
         void Close()
         {

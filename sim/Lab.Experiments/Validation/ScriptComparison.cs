@@ -91,12 +91,13 @@ public static class ScriptComparison
         {
             var range = Enumerable.Range(interval.First, interval.End - interval.First).ToList();
             var dropped = range.Where(i => kernel.Packets[i].Count == 0).ToList();
-            var paired = KernelDropTrace.Pair(WithoutHarness(interval.Drops, kernel.HarnessDropReason, range.Sum(i => kernel.Packets[i].Count)), dropped.Count);
+            // The harness drops every frame the DUT sent it: forwarded packets and ICMP errors about dropped ones alike.
+            var paired = KernelDropTrace.Pair(WithoutHarness(interval.Drops, kernel.HarnessDropReason, range.Sum(i => kernel.Packets[i].Count + kernel.Packets[i].IcmpErrors)), dropped.Count);
             for (int j = 0; j < dropped.Count; j++)
             {
                 var p = trace.Packets[dropped[j]];
                 string key = PacketKey(p, labels);
-                string model = p.Forwarded ? "forwarded" : "conntrack -S " + p.DropReason;
+                string model = p.Forwarded ? "forwarded" : p.DropReason == ForwardProbe.NoRouteCounter ? "no route (IpExt InNoRoutes)" : "conntrack -S " + p.DropReason;
                 if (paired is null)
                 {
                     checks.Add(new ScriptCheck(p.AtNanoseconds / 1e9, "drop_reason", key, "reason", model,
@@ -112,7 +113,7 @@ public static class ScriptComparison
         }
     }
 
-    /// <summary>Removes one <paramref name="harnessReason"/> event per frame the DUT forwarded to the harness (<see cref="ScriptKernelRun.HarnessDropReason"/>).</summary>
+    /// <summary>Removes one <paramref name="harnessReason"/> event per frame the DUT sent to the harness (<see cref="ScriptKernelRun.HarnessDropReason"/>).</summary>
     static List<KernelDrop> WithoutHarness(IReadOnlyList<KernelDrop> events, string? harnessReason, int forwarded)
     {
         var left = new List<KernelDrop>(events);

@@ -46,7 +46,7 @@ public static class ScriptEspValidation
         }
         catch (VmUnavailableException e)
         {
-            throw new LabInputException($"--kernel {options.Kernel}: cannot run here: {e.Message}");
+            throw ParameterException.ForValue("kernel", options.Kernel, $"cannot run here: {e.Message}");
         }
         using var owned = dutFactory is null ? dut : null;
         return Write(options, loaded, model, () => PlayAndCompare(dut, model, progress, cancellation), output);

@@ -72,7 +72,7 @@ public static class ScriptValidation
         }
         catch (VmUnavailableException e)
         {
-            throw new LabInputException($"--kernel {options.Kernel}: cannot run here: {e.Message}");
+            throw ParameterException.ForValue("kernel", options.Kernel, $"cannot run here: {e.Message}");
         }
         using var owned = dutFactory is null ? dut : null;
 
@@ -91,7 +91,7 @@ public static class ScriptValidation
     {
         string file = RecordedKernelRun.PathFor(options.Scenario);
         if (!File.Exists(file))
-            throw new LabInputException($"--kernel recorded: no recording {file} beside the scenario (lab fuzz writes one with every case it keeps)");
+            throw ParameterException.ForValue("kernel", "recorded", $"no recording {file} beside the scenario (lab fuzz writes one with every case it keeps)");
         if (RecordedEspRun.IsEsp(File.ReadAllText(file)))
         {
             if (!IsEsp(loaded.First)) throw new LabInputException($"--kernel recorded: {file} records an ESP script, the scenario has no esp_in");
@@ -139,7 +139,7 @@ public static class ScriptValidation
     }
 
     /// <summary>The kernel's half: plays the model's trace into <paramref name="dut"/> with its probes and compares fact by fact (<see cref="ScriptComparison"/>).</summary>
-    /// <param name="dropReasons">Read the kernel's kfree_skb drop reasons (one tracefs instance per process: plays at once in one process, as lab fuzz runs them, must not).</param>
+    /// <param name="dropReasons">Read the kernel's kfree_skb drop reasons (each play into a tracefs instance of its own, so plays at once in one process, as lab fuzz runs them, each get theirs).</param>
     public static ScriptKernelOutcome PlayAndCompare(IDeviceUnderTest dut, ScriptModelRun model, TextWriter? progress, CancellationToken cancellation = default, bool dropReasons = true)
     {
         ArgumentNullException.ThrowIfNull(dut);

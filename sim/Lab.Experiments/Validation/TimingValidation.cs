@@ -43,7 +43,7 @@ public static class TimingValidation
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         if (options.Kernel is not ("host" or "vm"))
-            throw new LabInputException($"--kernel: expected host or vm, found '{options.Kernel}'");
+            throw new ParameterException("kernel", $"expected host or vm, found '{options.Kernel}'");
         var sets = new List<string>(options.Sets ?? []);
         if (options.Costs is { } costs) sets.Add("costs=" + Path.GetFullPath(costs));
         var loaded = ScenarioLoading.Load(options.Scenario, [.. sets], null, null);
@@ -54,7 +54,7 @@ public static class TimingValidation
 
         bool thread = Accounting(options, loaded.Costs.Profile);
         if (thread && options.Kernel == "vm")
-            throw new LabInputException("--accounting thread: the injector does not run on the guest's kernel; use proc-stat with --kernel vm");
+            throw ParameterException.ForValue("accounting", "thread", "the injector does not run on the guest's kernel; use proc-stat with ", new ParameterName("kernel"), " vm");
 
         IKernelCostMeter kernel;
         try
@@ -64,7 +64,7 @@ public static class TimingValidation
         }
         catch (VmUnavailableException e)
         {
-            throw new LabInputException($"--kernel vm: cannot run here: {e.Message}");
+            throw ParameterException.ForValue("kernel", "vm", $"cannot run here: {e.Message}");
         }
         catch (VmException e)
         {
@@ -105,7 +105,7 @@ public static class TimingValidation
     {
         if (kernel == "vm") return VmCostMeter.Boot();
         if (KernelCostMeter.UnavailableReason() is { } reason)
-            throw new LabInputException($"--kernel host: cannot measure this machine's kernel: {reason}");
+            throw ParameterException.ForValue("kernel", "host", $"cannot measure this machine's kernel: {reason}");
         return new KernelCostMeter();
     }
 
@@ -120,7 +120,7 @@ public static class TimingValidation
             {
                 "thread" => true,
                 "proc-stat" => false,
-                _ => throw new LabInputException($"--accounting: expected proc-stat or thread, found '{a}'"),
+                _ => throw new ParameterException("accounting", $"expected proc-stat or thread, found '{a}'"),
             };
         return profile?.Method.Accounting.StartsWith("CPU time of the injecting thread", StringComparison.Ordinal) ?? false;
     }

@@ -47,12 +47,12 @@ public static class ValidateRunner
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         if (options.Kernel is not ("host" or "vm" or ScriptValidation.RecordedKernel))
-            throw new LabInputException($"--kernel: expected host, vm or recorded, found '{options.Kernel}'");
+            throw new ParameterException("kernel", $"expected host, vm or recorded, found '{options.Kernel}'");
         var loaded = ScenarioLoading.Load(options.Scenario, [.. options.Sets ?? []], null, null);
         options.Folder(loaded.First.Name);
         if (loaded.First.Traffic.Any(t => t.Kind == "script")) return ScriptValidation.Run(options, loaded, output, progress, cancellation: cancellation);
         if (options.Kernel == ScriptValidation.RecordedKernel)
-            throw new LabInputException($"--kernel recorded: only a scripted scenario (kind: script) has recorded kernel observations ({RecordedKernelRun.PathFor(options.Scenario)})");
+            throw ParameterException.ForValue("kernel", "recorded", $"only a scripted scenario (kind: script) has recorded kernel observations ({RecordedKernelRun.PathFor(options.Scenario)})");
         if (ForwardDutSpec.Applies(loaded.First)) return ForwardValidation.Run(options, loaded, output, progress, cancellation: cancellation);
         var points = ValidationSimulation.Run(loaded, progress, cancellation);
         string dir = options.Folder(loaded.First.Name);
@@ -100,7 +100,7 @@ public static class ValidateRunner
         }
         catch (VmUnavailableException e)
         {
-            throw new LabInputException($"--kernel {kernel}: cannot run here: {e.Message}");
+            throw ParameterException.ForValue("kernel", kernel, $"cannot run here: {e.Message}");
         }
         catch (VmException e)
         {

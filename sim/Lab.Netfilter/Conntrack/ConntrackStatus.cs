@@ -76,4 +76,11 @@ public enum CtDropReason : byte
     ChainTooLong,
     /// <summary>The protocol tracker returned NF_DROP (TCP reopen race); counts <c>invalid</c> and <c>drop</c>.</summary>
     ProtocolDrop,
+    /// <summary>
+    /// Not a conntrack drop: routing after PREROUTING found no route for a packet still addressed to the NAT's public
+    /// address (no entry de-NATed it). ip_route_input_slow (net/ipv4/route.c, 6.18) gives it RTN_UNREACHABLE and
+    /// ip_error frees it with SKB_DROP_REASON_IP_INNOROUTES, counting IpExt InNoRoutes; no conntrack counter moves, and
+    /// an entry it created is never confirmed.
+    /// </summary>
+    NoRoute,
 }

@@ -166,6 +166,27 @@ public sealed class ForwardPath
         }
         cost += c.Dnat + c.Routing;
 
+        // ROUTING: the NAT's public address is no destination of its own. A packet that PREROUTING did not de-NAT
+        // (no entry, an invalid packet left untracked, or the original direction of an entry) and that is still
+        // addressed to it is not forwarded. The model follows the lab's DUT, where the address is routed nowhere:
+        // ip_route_input_slow (net/ipv4/route.c, 6.18) makes it RTN_UNREACHABLE, ip_error frees it (IP_INNOROUTES), and
+        // an entry it created is never confirmed (nf_confirm runs in POSTROUTING). On a masquerading router the address
+        // is the router's own: the packet goes up its stack instead, not forwarded either, and its entry would be
+        // confirmed in INPUT; the model has no local stack and does not imitate that.
+        // ip_error (forwarding on) also sends an ICMP net unreachable back. icmp_glue_bits (net/ipv4/icmp.c) attaches
+        // the offending packet's entry to it (nf_ct_attach, as RELATED), and nf_conntrack_in lets an skb with an entry
+        // pass; an untracked packet has none, so the ICMP goes through nf_conntrack_handle_icmp, whose inner-tuple
+        // lookup finds no entry: conntrack -S counts error. (ICMP rate limits, icmp_ratelimit 1 s with a burst of 6 per
+        // destination, are not modelled: beyond them the kernel sends, and counts, fewer.)
+        if (Snat is { } pool && tuple.DstIp - pool.MinIp <= pool.MaxIp - pool.MinIp
+            && !(ct >= 0 && dir == CtDir.Reply && Conntrack.Entry(ct).Is(ConntrackStatus.SrcNat)))
+        {
+            if (isNew) Conntrack.FreeUnconfirmed(ct);
+            else if (ct < 0) Conntrack.Stats.error++;
+            ct = -1;
+            return Drop(cost, CtDropReason.NoRoute);
+        }
+
         // FORWARD
         ForwardChainPackets++;
         cost += c.ForwardChainBase + Rules.LinearRules * c.PerLinearRule + Rules.SetLookups * c.PerSetLookup;

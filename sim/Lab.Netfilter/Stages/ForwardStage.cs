@@ -43,7 +43,7 @@ public sealed partial class ForwardStage : IPacketStage, IResettable
     readonly FlowAddressPlan _plan;
     readonly SeenFlows _seen = new();
     readonly SimulationContext _ctx;
-    readonly int _dropTableFull, _dropInsertFailed, _dropNatExhausted, _dropChainTooLong, _dropInvalid;
+    readonly int _dropTableFull, _dropInsertFailed, _dropNatExhausted, _dropChainTooLong, _dropInvalid, _dropNoRoute;
 
     public ForwardStage(string name, ForwardStageConfig config, SimulationContext ctx)
     {
@@ -66,6 +66,8 @@ public sealed partial class ForwardStage : IPacketStage, IResettable
             new DropCause("NAT found no free source port (nf_nat_l4proto_unique_tuple gave up)", $"widen the port range (path.{name}.snat.ports or path.{name}.masquerade.ports), add path.{name}.snat.addresses, or raise path.{name}.destinations"));
         _dropChainTooLong = ctx.Drops.Register($"{name}.chaintoolong");
         _dropInvalid = ctx.Drops.Register($"{name}.invalid");
+        _dropNoRoute = ctx.Drops.Register($"{name}.no_route",
+            new DropCause("a packet to the NAT's public address that no conntrack entry translated back (no route: ip_error, IP_INNOROUTES)", $"send replies to the address and port the client was translated to, while its entry lives (path.{name}.timeouts)"));
         ctx.OnWarmupEnd(this);
     }
 
@@ -163,6 +165,7 @@ public sealed partial class ForwardStage : IPacketStage, IResettable
         CtDropReason.TableFull => _dropTableFull,
         CtDropReason.InsertClash => Path.Nat is { LastExhausted: true } ? _dropNatExhausted : _dropInsertFailed,
         CtDropReason.ChainTooLong => _dropChainTooLong,
+        CtDropReason.NoRoute => _dropNoRoute,
         _ => _dropInvalid,
     };
 

@@ -43,7 +43,7 @@ public static class CostDescription
             return $"value: {Lab.Core.SimTime.Format(c.ValuePs)}, {ci}: MEASURED{from}; {ProfilePath.Origin(profile!)}{label}";
         }
         return profile is null
-            ? $"value: {p.Default}: ASSUMPTION (model default; lab calibrate measures it, lab describe {d.Name} --costs FILE shows a profile's value)"
+            ? $"value: {p.Default}: ASSUMPTION (model default; no cost profile given)"
             : $"value: {p.Default}: ASSUMPTION (model default; the profile does not measure {key})";
     }
 

@@ -109,11 +109,11 @@ public static class CostProfileFile
     public static string CheckWritable(string path)
     {
         string full = Path.GetFullPath(path);
-        if (Directory.Exists(full)) throw new LabInputException($"--out: '{path}' is a directory; expected a file name");
+        if (Directory.Exists(full)) throw new ParameterException("out", $"'{path}' is a directory; expected a file name");
         if (File.Exists(full) && !IsCostProfile(full))
-            throw new LabInputException($"--out: '{path}' exists and is not a lab cost profile (its first key is not 'format: {CostProfile.FormatTag}'); not overwritten");
+            throw new ParameterException("out", $"'{path}' exists and is not a lab cost profile (its first key is not 'format: {CostProfile.FormatTag}'); not overwritten");
         string dir = Path.GetDirectoryName(full) ?? ".";
-        if (!Directory.Exists(dir)) throw new LabInputException($"--out: the folder '{dir}' does not exist");
+        if (!Directory.Exists(dir)) throw new ParameterException("out", $"the folder '{dir}' does not exist");
         return full;
     }
 

@@ -36,7 +36,7 @@ public static class ProfilePath
         if (!IsLabelSafe(given))
             throw new LabInputException($"{at}: costs: expected the path of a cost profile (ending in .yaml; letters, digits, '.', '_', '-', '+', '/'), found '{given}'");
         if (Directory.Exists(path) || !File.Exists(path))
-            throw new LabInputException($"{at}: costs: no such cost profile '{given}' (looked for {path}); lab calibrate --out FILE writes one");
+            throw new LabInputException($"{at}: costs: no such cost profile '{given}' (looked for {path})") { Remedies = [Remedy.WriteCostProfile] };
         long length = new FileInfo(path).Length;
         if (length > MaxBytes)
             throw new LabInputException($"{at}: costs: expected a cost profile of at most {MaxBytes} bytes, found {length} bytes in '{given}'");

@@ -75,7 +75,8 @@ public sealed record ScenarioCostSources(CostProfile? Profile, string? Given, IR
             var fileNode = node as YScalar ?? (node as YMap)?["file"] as YScalar;
             if (fileNode is null || fileNode.Value.Length == 0)
             {
-                problems.Add(node.Pos, $"costs: expected the path of a cost profile (lab calibrate --out FILE), found {YamlLoader.Describe(node)}");
+                problems.Add(node.Pos, $"costs: expected the path of a cost profile, found {YamlLoader.Describe(node)}");
+                problems.AddRemedy(Remedy.WriteCostProfile);
                 return None;
             }
             if (node is YMap record)
@@ -96,7 +97,7 @@ public sealed record ScenarioCostSources(CostProfile? Profile, string? Given, IR
             }
             catch (Lab.Core.LabInputException e)
             {
-                foreach (var p in e.Problems) problems.AddRaw(p);
+                problems.AddAll(e);
                 return None;
             }
         }

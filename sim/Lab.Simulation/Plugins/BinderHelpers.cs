@@ -1,5 +1,4 @@
 using System.Globalization;
-using Lab.Models;
 using Lab.Scenarios;
 using Lab.Core;
 
@@ -9,11 +8,10 @@ namespace Lab.Simulation.Plugins;
 static class BinderHelpers
 {
     /// <summary>
-    /// The keys of one section of an element, from the model's parameter declarations (declared once,
-    /// used for validation and for <c>lab describe</c>): <paramref name="prefix"/> "" gives the
-    /// element's own keys, "snat." the keys inside its <c>snat</c> mapping.
+    /// The keys of one section of an element, from its parameter declarations: <paramref name="prefix"/>
+    /// "" gives the element's own keys, "snat." the keys inside its <c>snat</c> mapping.
     /// </summary>
-    public static KeySpec[] Keys(IEnumerable<ParameterSpec> parameters, string prefix)
+    public static KeySpec[] Keys(IEnumerable<Parameter> parameters, string prefix)
     {
         var keys = new List<KeySpec>();
         foreach (var p in parameters)
@@ -21,49 +19,54 @@ static class BinderHelpers
             if (!p.Key.StartsWith(prefix, StringComparison.Ordinal)) continue;
             string rest = p.Key[prefix.Length..];
             if (rest.Contains('.', StringComparison.Ordinal)) continue;
-            keys.Add(new KeySpec(rest, p.Unit, p.Default, p.Description));
+            keys.Add(new KeySpec(rest, p.Unit, p.DefaultText, p.Description));
         }
         return [.. keys];
     }
 
-    /// <summary>A nested mapping of the element, or null when absent (or not a mapping: the problem is recorded).</summary>
-    public static MapReader? Section(MapReader parent, string key, IReadOnlyList<KeySpec> keys)
+    /// <summary>The nested mapping <paramref name="section"/> of the element, or null when absent (or not a mapping: the problem is recorded).</summary>
+    public static MapReader? Section(MapReader parent, Parameter section, IReadOnlyList<KeySpec> keys)
     {
-        var node = parent.Node(key);
+        var node = parent.Node(section);
         if (node is null) return null;
-        return MapReader.ForNode(node, $"{parent.Section}.{key}", keys, parent.Problems, parent.Map.Pos);
+        string key = parent.LocalKey(section);
+        return MapReader.ForNode(node, $"{parent.Section}.{key}", keys, parent.Problems, parent.Map.Pos, section.Key + ".", parent.Log);
     }
 
-    /// <summary>A dotted-quad IPv4 address as a host-order uint.</summary>
-    public static uint Ip(MapReader r, string key, uint defaultValue)
+    /// <summary>A dotted-quad IPv4 address as a host-order uint (the declared default when absent).</summary>
+    public static uint Ip(MapReader r, Parameter<string> p)
     {
-        string? text = r.String(key);
-        if (text is null) return defaultValue;
-        var parts = text.Split('.');
-        uint ip = 0;
-        bool ok = parts.Length == 4;
-        for (int i = 0; ok && i < 4; i++)
+        string text = r.Read(p);
+        if (TryIp(text, out uint ip)) return ip;
+        r.Problems.Add(r.PosOf(p), $"{r.Where(p)}: expected an IPv4 address such as 203.0.113.1, found '{text}'");
+        TryIp(p.Default, out ip);
+        return ip;
+    }
+
+    public static bool TryIp(string text, out uint ip)
+    {
+        ip = 0;
+        var parts = text.Trim().Split('.');
+        if (parts.Length != 4) return false;
+        foreach (var part in parts)
         {
-            ok = byte.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out byte b);
+            if (!byte.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out byte b)) return false;
             ip = ip << 8 | b;
         }
-        if (ok) return ip;
-        r.Problems.Add(r.PosOf(key), $"{r.Section}.{key}: expected an IPv4 address such as 203.0.113.1, found '{text}'");
-        return defaultValue;
+        return true;
     }
 
-    /// <summary>A port range "MIN-MAX" (or one port), or null when the key is absent.</summary>
-    public static (ushort Min, ushort Max)? PortRange(MapReader r, string key)
+    /// <summary>A port range "MIN-MAX" (or one port), or null when the key is absent (its default is the kernel's choice).</summary>
+    public static (ushort Min, ushort Max)? PortRange(MapReader r, Parameter<string> p)
     {
-        string? text = r.String(key);
-        if (text is null) return null;
+        if (!r.TryRead(p, out string text)) return null;
         var parts = text.Split('-');
         if (parts.Length is 1 or 2
             && ushort.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out ushort lo)
             && ushort.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out ushort hi)
             && lo >= 1 && hi >= lo)
             return (lo, hi);
-        r.Problems.Add(r.PosOf(key), $"{r.Section}.{key}: expected a port range such as 1024-65535, found '{text}'");
+        r.Problems.Add(r.PosOf(p), $"{r.Where(p)}: expected a port range such as 1024-65535, found '{text}'");
         return null;
     }
 }

@@ -22,27 +22,39 @@ public sealed class CellularDeclaration : ComponentDeclaration<CellularBearerCon
     public override string Summary => "Cellular bearer: TTI transport blocks, HARQ retransmissions, carrier aggregation, DSCP classes, PDCP t-Reordering or NR out-of-order delivery";
     public override string KernelCounterpart => CellularBearerModel.Describe().KernelCounterpart;
 
-    public override IReadOnlyList<ParameterSpec> Parameters { get; } =
+    static readonly Parameter<bool> Nr = Parameter.Choice("radio", false, "TS 36.211 section 4 (1 ms subframe); TS 38.211 section 4.3.2 (slot = 1 ms / 2^mu)",
+        "LTE: 1 ms TTI, 8 HARQ processes, 8 ms round trip. NR: slots of 1 ms/2^numerology, 16 processes, 4-slot round trip.", ("lte", false), ("nr", true));
+    static readonly Parameter<long> Numerology = Parameter.Integer("numerology", 1, 0, 6, "TS 38.211 section 4.3.2", "NR numerology mu (slot 1 ms / 2^mu); radio: nr only.");
+    static readonly Parameter<long> HarqRtt = Parameter.Duration("harq_rtt", HarqConfig.Lte().RoundTrip, "[R] LTE FDD n+8 (TS 36.213 section 8); NR round trip in slots [A] 4",
+        "HARQ round trip: a failed block is repeated this much later.", positive: true).Derived("(LTE 8ms; NR 4 slots)");
+    static readonly Parameter<long> HarqProcesses = Parameter.Integer("harq_processes", HarqConfig.Lte().Processes, 1, 32,
+        "[R] TS 36.321 section 5.4.2 (FDD 8); TS 38.321 section 5.3.2 (up to 16)", "HARQ processes per carrier.").Derived("(LTE 8; NR 16)");
+    static readonly Parameter<double> RetransmissionProbability = Parameter.Number("retransmission_probability", HarqConfig.Lte().RetransmissionProbability, 0, 1,
+        "[A] the common 10% BLER target; no measured distribution found (REFERENCES.md)", "Probability that one HARQ attempt of a transport block fails.");
+    // LTE and NR both allow 4 HARQ attempts (HarqConfig.Lte, HarqConfig.Nr): the declared default is the one either radio runs with.
+    static readonly Parameter<long> MaxTransmissions = Parameter.Integer("max_transmissions", HarqConfig.Lte().MaxTransmissions, 1, 32, "[A] assumption", "HARQ attempts before RLC takes over.");
+    static readonly Parameter<long> RetransmitEvery = Parameter.Integer("retransmit_every", 0, 0, int.MaxValue, "lab (deterministic test pattern)",
+        "Deterministic pattern: every Nth transport block fails retransmit_count times (0 = off).");
+    static readonly Parameter<long> RetransmitCount = Parameter.Integer("retransmit_count", 1, 0, 32, "lab (deterministic test pattern)", "Failures of each patterned block.");
+    static readonly Parameter<long> Carriers = Parameter.Integer("carriers", 1, 1, 16, A, "Component carriers (carrier aggregation when more than one).");
+    static readonly Parameter<double> Rate = Parameter.BitRate("rate", 50e6, A, "Rate of each carrier: rate x TTI bits per transport block.", unit: "bit rate");
+    static readonly Parameter<long> CarrierDelayStep = Parameter.Duration("carrier_delay_step", 0, A, "Extra one-way delay of carrier k is k x this (carrier 0 has none).");
+    static readonly Parameter<DeliveryOrder> Delivery = Parameter.Choice("delivery", DeliveryOrder.InOrder, "TS 38.323 section 5.2.2 (t-Reordering); NR outOfOrderDelivery",
+        "PDCP in-order delivery with t-Reordering, or NR outOfOrderDelivery.", ("in-order", DeliveryOrder.InOrder), ("out-of-order", DeliveryOrder.OutOfOrder));
+    static readonly Parameter<long> TReordering = Parameter.Duration("t_reordering", 35 * SimTime.Millisecond, "[A] default; 3GPP PDCP t-Reordering goes up to 3000 ms (REFERENCES.md)", "PDCP t-Reordering.");
+    static readonly Parameter<RlcMode> Rlc = Parameter.Choice("rlc", RlcMode.Acknowledged, "[A] assumption", "After HARQ gives up: AM retransmits, UM loses the block's packets.",
+        ("am", RlcMode.Acknowledged), ("um", RlcMode.Unacknowledged));
+    static readonly Parameter<long> RlcRetransmissionDelay = Parameter.Duration("rlc_retransmission_delay", 40 * SimTime.Millisecond, "[A] assumption", "Extra delay of an RLC AM retransmission.");
+    static readonly Parameter<long> BaseDelay = Parameter.Duration("base_delay", 10 * SimTime.Millisecond, "[A] assumption", "One-way delay common to all packets.");
+    static readonly Parameter<string> PriorityDscp = Parameter.Text("priority_dscp", "", "RFC 4301 section 4.1 (several DSCP classes on one SA can cause replay drops)",
+        "Comma-separated DSCPs in strict-priority order, one radio bearer each; others share the last class (e.g. \"46,34\").", unit: "DSCP list", range: "0..63 each").DescribedDefault("\"\"");
+    static readonly Parameter<long> Queue = Parameter.Integer("queue", 10_000, 0, int.MaxValue, "[A] assumption", "Transmit buffer per class in packets (0 = unlimited).");
+
+    public override IReadOnlyList<Parameter> Parameters { get; } =
     [
-        new("name", "string", "cellular", "", "lab", "Element name (drop reasons use it)."),
-        new("radio", "lte|nr", "lte", "lte|nr", "TS 36.211 section 4 (1 ms subframe); TS 38.211 section 4.3.2 (slot = 1 ms / 2^mu)", "LTE: 1 ms TTI, 8 HARQ processes, 8 ms round trip. NR: slots of 1 ms/2^numerology, 16 processes, 4-slot round trip."),
-        new("numerology", "integer", "1", "0..6", "TS 38.211 section 4.3.2", "NR numerology mu (slot 1 ms / 2^mu); radio: nr only."),
-        new("harq_rtt", "duration", "(LTE 8ms; NR 4 slots)", "> 0", "[R] LTE FDD n+8 (TS 36.213 section 8); NR round trip in slots [A] 4", "HARQ round trip: a failed block is repeated this much later."),
-        new("harq_processes", "integer", "(LTE 8; NR 16)", "1..32", "[R] TS 36.321 section 5.4.2 (FDD 8); TS 38.321 section 5.3.2 (up to 16)", "HARQ processes per carrier."),
-        new("retransmission_probability", "number", "0.1", "0..1", "[A] the common 10% BLER target; no measured distribution found (REFERENCES.md)", "Probability that one HARQ attempt of a transport block fails."),
-        new("max_transmissions", "integer", "4", "1..32", "[A] assumption", "HARQ attempts before RLC takes over."),
-        new("retransmit_every", "integer", "0", $"0..{int.MaxValue}", "lab (deterministic test pattern)", "Deterministic pattern: every Nth transport block fails retransmit_count times (0 = off)."),
-        new("retransmit_count", "integer", "1", "0..32", "lab (deterministic test pattern)", "Failures of each patterned block."),
-        new("carriers", "integer", "1", "1..16", A, "Component carriers (carrier aggregation when more than one)."),
-        new("rate", "bit rate", "50Mbit/s", "> 0", A, "Rate of each carrier: rate x TTI bits per transport block."),
-        new("carrier_delay_step", "duration", "0s", ">= 0", A, "Extra one-way delay of carrier k is k x this (carrier 0 has none)."),
-        new("delivery", "in-order|out-of-order", "in-order", "in-order|out-of-order", "TS 38.323 section 5.2.2 (t-Reordering); NR outOfOrderDelivery", "PDCP in-order delivery with t-Reordering, or NR outOfOrderDelivery."),
-        new("t_reordering", "duration", "35ms", ">= 0", "[A] default; 3GPP PDCP t-Reordering goes up to 3000 ms (REFERENCES.md)", "PDCP t-Reordering."),
-        new("rlc", "am|um", "am", "am|um", "[A] assumption", "After HARQ gives up: AM retransmits, UM loses the block's packets."),
-        new("rlc_retransmission_delay", "duration", "40ms", ">= 0", "[A] assumption", "Extra delay of an RLC AM retransmission."),
-        new("base_delay", "duration", "10ms", ">= 0", "[A] assumption", "One-way delay common to all packets."),
-        new("priority_dscp", "DSCP list", "\"\"", "0..63 each", "RFC 4301 section 4.1 (several DSCP classes on one SA can cause replay drops)", "Comma-separated DSCPs in strict-priority order, one radio bearer each; others share the last class (e.g. \"46,34\")."),
-        new("queue", "integer", "10000", $"0..{int.MaxValue}", "[A] assumption", "Transmit buffer per class in packets (0 = unlimited)."),
+        Parameter.Text("name", "cellular", "lab", "Element name (drop reasons use it)."),
+        Nr, Numerology, HarqRtt, HarqProcesses, RetransmissionProbability, MaxTransmissions, RetransmitEvery, RetransmitCount, Carriers, Rate,
+        CarrierDelayStep, Delivery, TReordering, Rlc, RlcRetransmissionDelay, BaseDelay, PriorityDscp, Queue,
     ];
 
     public override IReadOnlyList<string> Notes { get; } =
@@ -53,49 +65,48 @@ public sealed class CellularDeclaration : ComponentDeclaration<CellularBearerCon
 
     protected override CellularBearerConfig BindConfig(MapReader r)
     {
-        bool nr = r.Choice("radio", "lte", "lte", "nr") == "nr";
-        int mu = (int)r.Integer("numerology", 1, 0, 6);
+        bool nr = r.Read(Nr);
+        int mu = (int)r.Read(Numerology);
         long tti = nr ? HarqConfig.NrSlot(mu) : SimTime.Millisecond;
         var harqDefault = nr ? HarqConfig.Nr(mu) : HarqConfig.Lte();
         var harq = new HarqConfig(
-            r.Duration("harq_rtt", harqDefault.RoundTrip, positive: true),
-            (int)r.Integer("harq_processes", harqDefault.Processes, 1, 32),
-            r.Number("retransmission_probability", 0.1, 0, 1),
-            (int)r.Integer("max_transmissions", harqDefault.MaxTransmissions, 1, 32));
-        int carriers = (int)r.Integer("carriers", 1, 1, 16);
-        double rate = r.BitRate("rate", 50e6);
-        long step = r.Duration("carrier_delay_step", 0);
+            r.Read(HarqRtt, harqDefault.RoundTrip),
+            (int)r.Read(HarqProcesses, harqDefault.Processes),
+            r.Read(RetransmissionProbability, harqDefault.RetransmissionProbability),
+            (int)r.Read(MaxTransmissions, harqDefault.MaxTransmissions));
+        int carriers = (int)r.Read(Carriers);
+        double rate = r.Read(Rate);
+        long step = r.Read(CarrierDelayStep);
         var cc = new ComponentCarrier[carriers];
         for (int k = 0; k < carriers; k++) cc[k] = new ComponentCarrier(rate, k * step);
-        var delivery = r.Choice("delivery", "in-order", "in-order", "out-of-order") == "out-of-order" ? DeliveryOrder.OutOfOrder : DeliveryOrder.InOrder;
-        var rlc = r.Choice("rlc", "am", "am", "um") == "um" ? RlcMode.Unacknowledged : RlcMode.Acknowledged;
-        var cfg = new CellularBearerConfig(harq, cc, delivery, r.Duration("t_reordering", 35 * SimTime.Millisecond), rlc,
-            r.Duration("rlc_retransmission_delay", 40 * SimTime.Millisecond), r.Duration("base_delay", 10 * SimTime.Millisecond))
+        var delivery = r.Read(Delivery);
+        var rlc = r.Read(Rlc);
+        var cfg = new CellularBearerConfig(harq, cc, delivery, r.Read(TReordering), rlc, r.Read(RlcRetransmissionDelay), r.Read(BaseDelay))
         {
             Tti = tti,
             PriorityDscp = ParseDscpList(r),
-            QueuePackets = (int)r.Integer("queue", 10_000, 0, int.MaxValue),
-            RetransmitEveryNthBlock = (int)r.Integer("retransmit_every", 0, 0, int.MaxValue),
-            ForcedFailures = (int)r.Integer("retransmit_count", 1, 0, 32),
+            QueuePackets = (int)r.Read(Queue),
+            RetransmitEveryNthBlock = (int)r.Read(RetransmitEvery),
+            ForcedFailures = (int)r.Read(RetransmitCount),
         };
         if (cfg.Validate() is { } problem) r.Problems.Add(r.Map.Pos, $"{r.Section}: {problem}");
-        if (RadioSettings.DeliveryProblem(nr, delivery) is { } d) r.Problems.Add(r.PosOf("delivery"), $"{r.Section}.delivery: {d}");
-        if (RadioSettings.NumerologyProblem(nr, r.Has("numerology")) is { } n) r.Problems.Add(r.PosOf("numerology"), $"{r.Section}.numerology: {n}");
+        if (RadioSettings.DeliveryProblem(nr, delivery) is { } d) r.Problems.Add(r.PosOf(Delivery), $"{r.Where(Delivery)}: {d}");
+        if (RadioSettings.NumerologyProblem(nr, r.Has(Numerology)) is { } n) r.Problems.Add(r.PosOf(Numerology), $"{r.Where(Numerology)}: {n}");
         return cfg;
     }
 
     static int[] ParseDscpList(MapReader r)
     {
-        string text = r.String("priority_dscp") ?? "";
+        string text = r.Read(PriorityDscp);
         var list = new List<int>();
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int d) || d > 63)
             {
-                r.Problems.Add(r.PosOf("priority_dscp"), $"{r.Section}.priority_dscp: expected comma-separated DSCP values 0..63, found '{part}'");
+                r.Problems.Add(r.PosOf(PriorityDscp), $"{r.Where(PriorityDscp)}: expected comma-separated DSCP values 0..63, found '{part}'");
                 continue;
             }
-            if (list.Contains(d)) r.Problems.Add(r.PosOf("priority_dscp"), $"{r.Section}.priority_dscp: DSCP {d} is listed twice");
+            if (list.Contains(d)) r.Problems.Add(r.PosOf(PriorityDscp), $"{r.Where(PriorityDscp)}: DSCP {d} is listed twice");
             else list.Add(d);
         }
         return [.. list];
@@ -132,12 +143,15 @@ public sealed class ReorderProbeDeclaration : StageDeclaration<ProbeConfig, Reor
     public override string Summary => "Measures packet order where it stands: RFC 4737 and RFC 5236 metrics, minimum replay window, rule of thumb";
     public override string KernelCounterpart => "RFC 4737 sections 3.3, 4.2.1, 4.3, 5; RFC 5236 sections 7.1, 7.2; net/xfrm/xfrm_replay.c (too old: top - seq >= replay_window)";
 
-    public override IReadOnlyList<ParameterSpec> Parameters { get; } =
+    static readonly Parameter<SequenceSpace> Space = Parameter.Choice("sequence_space", SequenceSpace.Sa, "RFC 4737 section 3.3 (a sequence number per stream)",
+        "sa: the ESP sequence number per SA (esp_out before it); source: the generator's sequence per traffic source.", ("sa", SequenceSpace.Sa), ("source", SequenceSpace.Source));
+    static readonly Parameter<long> Dt = Parameter.Integer("dt", 64, 0, 4096, Rfc5236, "RFC 5236 displacement threshold DT.");
+    static readonly Parameter<long> Bt = Parameter.Integer("bt", 64, 0, 4096, Rfc5236, "RFC 5236 buffer-occupancy threshold BT.").Derived("(dt)");
+
+    public override IReadOnlyList<Parameter> Parameters { get; } =
     [
-        new("name", "string", "reorder", "", "lab", "Element name (its metrics are NAME.*)."),
-        new("sequence_space", "sa|source", "sa", "sa|source", "RFC 4737 section 3.3 (a sequence number per stream)", "sa: the ESP sequence number per SA (esp_out before it); source: the generator's sequence per traffic source."),
-        new("dt", "integer", "64", "0..4096", Rfc5236, "RFC 5236 displacement threshold DT."),
-        new("bt", "integer", "(dt)", "0..4096", Rfc5236, "RFC 5236 buffer-occupancy threshold BT."),
+        Parameter.Text("name", "reorder", "lab", "Element name (its metrics are NAME.*)."),
+        Space, Dt, Bt,
     ];
 
     public override IReadOnlyList<string> Notes { get; } =
@@ -147,13 +161,11 @@ public sealed class ReorderProbeDeclaration : StageDeclaration<ProbeConfig, Reor
         "rule_window: ceil(rate x worst RFC 4737 late time offset); rule_window_delay: ceil(rate x worst one-way delay excess over the packet that set the top); rate = the space's packets per measured second.",
     ];
 
-    protected override string NameOf(MapReader reader, string defaultName) => reader.String("name") ?? "reorder";
-
     protected override ProbeConfig BindConfig(MapReader r)
     {
-        var space = r.Choice("sequence_space", "sa", "sa", "source") == "source" ? SequenceSpace.Source : SequenceSpace.Sa;
-        int dt = (int)r.Integer("dt", 64, 0, 4096);
-        int bt = (int)r.Integer("bt", dt, 0, 4096);
+        var space = r.Read(Space);
+        int dt = (int)r.Read(Dt);
+        int bt = (int)r.Read(Bt, dt);
         return new ProbeConfig(space, dt, bt);
     }
 

@@ -18,16 +18,16 @@ static class EspCostKeys
     public static EspCosts Read(MapReader r, bool outbound)
     {
         var d = new EspCosts();
-        long perPacket = r.Duration("per_packet", outbound ? d.OutPerPacket : d.InPerPacket);
+        long perPacket = r.Read(outbound ? EspCosts.OutPerPacketParameter : EspCosts.InPerPacketParameter);
         return d with
         {
             OutPerPacket = outbound ? perPacket : d.OutPerPacket,
             InPerPacket = outbound ? d.InPerPacket : perPacket,
-            CyclesPerByte = r.Number("cycles_per_byte", d.CyclesPerByte, 0, 1000),
-            CoreGhz = r.Number("core_ghz", d.CoreGhz, 0.1, 10),
-            SaLockHold = r.Duration("sa_lock_hold", d.SaLockHold),
-            CacheLineBounce = r.Duration("cache_line_bounce", d.CacheLineBounce),
-            BatchableShare = r.Number("batchable_share", d.BatchableShare, 0, 1),
+            CyclesPerByte = r.Read(EspCosts.CyclesPerByteParameter),
+            CoreGhz = r.Read(EspCosts.CoreGhzParameter),
+            SaLockHold = r.Read(EspCosts.SaLockHoldParameter),
+            CacheLineBounce = r.Read(EspCosts.CacheLineBounceParameter),
+            BatchableShare = r.Read(EspCosts.BatchableShareParameter),
         };
     }
 }
@@ -45,6 +45,23 @@ static class EspSources
     public const string Batch = "assumption: GSO/GRO-style bulking through xfrm";
 }
 
+/// <summary>Keys esp_out and esp_in (and IP-TFS) declare alike.</summary>
+static class EspKeys
+{
+    public static readonly (string, IpFamily)[] Families = [("ipv4", IpFamily.Ipv4), ("ipv6", IpFamily.Ipv6)];
+    public static readonly (string, EspEncap)[] Encaps = [("none", EspEncap.None), ("udp", EspEncap.EspInUdp)];
+    /// <summary>The transforms by the names the model gives them (EspCipherParams.Name).</summary>
+    public static readonly (string, EspCipher)[] Ciphers = [.. Enum.GetValues<EspCipher>().Select(c => (EspCipherParams.Name(c), c))];
+
+    public static Parameter<bool> Esn() => Parameter.Boolean("esn", false, EspSources.Esn, "Extended sequence numbers.");
+
+    public static Parameter<long> InitSeq(string description) => Parameter.Integer("init_seq", 0, 0, uint.MaxValue, EspSources.InitSeq, description);
+
+    public static Parameter<long> InitSeqHi(string description) => Parameter.Integer("init_seq_hi", 0, 0, uint.MaxValue, EspSources.InitSeqHi, description);
+
+    public static Parameter<long> Batch(string description) => Parameter.Integer("batch", 1, 1, 64, EspSources.Batch, description);
+}
+
 /// <summary><c>- esp_out: {...}</c>: ESP output on the cores of its group.</summary>
 public sealed class EspOutDeclaration : StageDeclaration<EspOutConfig, EspOutputStage>
 {
@@ -52,23 +69,31 @@ public sealed class EspOutDeclaration : StageDeclaration<EspOutConfig, EspOutput
     public override string Summary => "ESP output: SA choice (shared or per-CPU), sequence numbers under the SA lock, ESP wire size, MTU, crypto cost";
     public override string KernelCounterpart => $"Linux {KernelReference.Version}: net/xfrm/xfrm_output.c, xfrm_replay.c (xfrm_replay_overflow), xfrm_state.c (xfrm_state_mtu); net/ipv4/esp4.c, net/ipv6/esp6.c";
 
-    public override IReadOnlyList<ParameterSpec> Parameters { get; } =
+    static readonly Parameter<XfrmMode> Mode = Parameter.Choice("mode", XfrmMode.Tunnel, EspSources.Mode, "ESP mode.",
+        ("tunnel", XfrmMode.Tunnel), ("transport", XfrmMode.Transport), ("beet", XfrmMode.Beet));
+    static readonly Parameter<IpFamily> Family = Parameter.Choice("family", IpFamily.Ipv4, EspSources.Family, "Outer IP family.", EspKeys.Families);
+    static readonly Parameter<IpFamily> InnerFamily = Parameter.Choice("inner_family", IpFamily.Ipv4, "RFC 4303 section 3.1.2 (tunnel), RFC 7402 (BEET)",
+        "Inner IP family (tunnel, beet).", EspKeys.Families).Derived("(family)");
+    static readonly Parameter<EspEncap> Encap = Parameter.Choice("encap", EspEncap.None, EspSources.Encap, "UDP encapsulation (+8 bytes).", EspKeys.Encaps);
+    static readonly Parameter<EspCipher> Cipher = Parameter.Choice("cipher", EspCipher.Gcm16, EspSources.Cipher,
+        "Transform; decides IV, padding boundary (ALIGN(blocksize, 4)) and ICV length.", EspKeys.Ciphers);
+    static readonly Parameter<long> TfcPad = Parameter.Size("tfc_pad", 0, "XFRMA_TFCPAD; esp4.c esp_output pads to min(tfcpad, xfrm_state_mtu)",
+        "Traffic-flow-confidentiality padding target (RFC 4303 section 2.4).", rangeNote: "(up to the MTU; tunnel mode only)");
+    static readonly Parameter<bool> Esn = EspKeys.Esn();
+    static readonly Parameter<bool> PerCpu = Parameter.Boolean("per_cpu", false, "RFC 9611 (per-resource SAs)", "One SA per core instead of one shared SA.");
+    static readonly Parameter<bool> MayWrap = Parameter.Boolean("may_wrap", false, "XFRM_SA_XFLAG_OSEQ_MAY_WRAP, xfrm_replay.c __xfrm_replay_overflow",
+        "Let a 32-bit outbound counter wrap to 0 instead of stopping the SA with -EOVERFLOW (no effect with ESN).");
+    static readonly Parameter<long> InitSeq = EspKeys.InitSeq("Initial outbound sequence number (oseq).");
+    static readonly Parameter<long> InitSeqHi = EspKeys.InitSeqHi("Initial oseq_hi (ESN).");
+    static readonly Parameter<long> Batch = EspKeys.Batch("Packets per GSO/bulk batch: amortises the batchable share of the fixed cost.");
+    static readonly Parameter<long> Mtu = Parameter.Size("mtu", 1500, "Ethernet default MTU; xfrm_state_mtu", "Path MTU of the outer packet.", min: 576);
+    static readonly Parameter<bool> Df = Parameter.Boolean("df", true, "Linux default IP_PMTUDISC_WANT for TCP sets DF; xfrm4_tunnel_check_size",
+        "Inner IPv4 packets carry DF (too big -> dropped, XfrmOutStateModeError; clear -> the outer packet is fragmented).");
+
+    public override IReadOnlyList<Parameter> Parameters { get; } =
     [
-        new("name", "string", "esp_out", "", "lab", "Element name (drop reasons and metrics use it)."),
-        new("mode", "tunnel|transport|beet", "tunnel", "tunnel|transport|beet", EspSources.Mode, "ESP mode."),
-        new("family", "ipv4|ipv6", "ipv4", "ipv4|ipv6", EspSources.Family, "Outer IP family."),
-        new("inner_family", "ipv4|ipv6", "(family)", "ipv4|ipv6", "RFC 4303 section 3.1.2 (tunnel), RFC 7402 (BEET)", "Inner IP family (tunnel, beet)."),
-        new("encap", "none|udp", "none", "none|udp", EspSources.Encap, "UDP encapsulation (+8 bytes)."),
-        new("cipher", "gcm16|cbc-sha256|null|null-noauth", "gcm16", "gcm16|cbc-sha256|null|null-noauth", EspSources.Cipher, "Transform; decides IV, padding boundary (ALIGN(blocksize, 4)) and ICV length."),
-        new("tfc_pad", "size", "0B", "0..mtu, tunnel mode only", "XFRMA_TFCPAD; esp4.c esp_output pads to min(tfcpad, xfrm_state_mtu)", "Traffic-flow-confidentiality padding target (RFC 4303 section 2.4)."),
-        new("esn", "boolean", "false", "true|false", EspSources.Esn, "Extended sequence numbers."),
-        new("per_cpu", "boolean", "false", "true|false", "RFC 9611 (per-resource SAs)", "One SA per core instead of one shared SA."),
-        new("may_wrap", "boolean", "false", "true|false", "XFRM_SA_XFLAG_OSEQ_MAY_WRAP, xfrm_replay.c __xfrm_replay_overflow", "Let a 32-bit outbound counter wrap to 0 instead of stopping the SA with -EOVERFLOW (no effect with ESN)."),
-        new("init_seq", "integer", "0", "0..4294967295", EspSources.InitSeq, "Initial outbound sequence number (oseq)."),
-        new("init_seq_hi", "integer", "0", "0..4294967295", EspSources.InitSeqHi, "Initial oseq_hi (ESN)."),
-        new("batch", "integer", "1", "1..64", EspSources.Batch, "Packets per GSO/bulk batch: amortises the batchable share of the fixed cost."),
-        new("mtu", "size", "1500B", ">= 576B", "Ethernet default MTU; xfrm_state_mtu", "Path MTU of the outer packet."),
-        new("df", "boolean", "true", "true|false", "Linux default IP_PMTUDISC_WANT for TCP sets DF; xfrm4_tunnel_check_size", "Inner IPv4 packets carry DF (too big -> dropped, XfrmOutStateModeError; clear -> the outer packet is fragmented)."),
+        Parameter.Text("name", "esp_out", "lab", "Element name (drop reasons and metrics use it)."),
+        Mode, Family, InnerFamily, Encap, Cipher, TfcPad, Esn, PerCpu, MayWrap, InitSeq, InitSeqHi, Batch, Mtu, Df,
         .. EspCosts.Parameters(outbound: true),
     ];
 
@@ -80,17 +105,12 @@ public sealed class EspOutDeclaration : StageDeclaration<EspOutConfig, EspOutput
 
     protected override EspOutConfig BindConfig(MapReader r)
     {
-        var mode = r.Choice("mode", "tunnel", "tunnel", "transport", "beet") switch { "transport" => XfrmMode.Transport, "beet" => XfrmMode.Beet, _ => XfrmMode.Tunnel };
-        var family = r.Choice("family", "ipv4", "ipv4", "ipv6") == "ipv6" ? IpFamily.Ipv6 : IpFamily.Ipv4;
-        var inner = r.Choice("inner_family", family == IpFamily.Ipv6 ? "ipv6" : "ipv4", "ipv4", "ipv6") == "ipv6" ? IpFamily.Ipv6 : IpFamily.Ipv4;
-        var encap = r.Choice("encap", "none", "none", "udp") == "udp" ? EspEncap.EspInUdp : EspEncap.None;
-        string cipherName = r.Choice("cipher", "gcm16", "gcm16", "cbc-sha256", "null", "null-noauth");
-        EspCipherParams.TryParse(cipherName, out var cipher);
-        var geometry = new EspSaGeometry(mode, family, inner, encap, cipher, (int)r.Bytes("tfc_pad", 0));
+        var mode = r.Read(Mode);
+        var family = r.Read(Family);
+        var geometry = new EspSaGeometry(mode, family, r.Read(InnerFamily, family), r.Read(Encap), r.Read(Cipher), (int)r.Read(TfcPad));
         if (geometry.Validate() is { } problem) r.Problems.Add(r.Map.Pos, $"{r.Section}: {problem}");
-        return new EspOutConfig(geometry, r.Boolean("esn", false), r.Boolean("per_cpu", false), r.Boolean("may_wrap", false),
-            (uint)r.Integer("init_seq", 0, 0, uint.MaxValue), (uint)r.Integer("init_seq_hi", 0, 0, uint.MaxValue),
-            (int)r.Integer("batch", 1, 1, 64), (int)r.Bytes("mtu", 1500, min: 576), r.Boolean("df", true),
+        return new EspOutConfig(geometry, r.Read(Esn), r.Read(PerCpu), r.Read(MayWrap),
+            (uint)r.Read(InitSeq), (uint)r.Read(InitSeqHi), (int)r.Read(Batch), (int)r.Read(Mtu), r.Read(Df),
             EspCostKeys.Read(r, outbound: true));
     }
 
@@ -116,21 +136,25 @@ public sealed class EspInDeclaration : StageDeclaration<EspInElement, EspInputSt
     public override string Summary => "ESP input: kernel-exact anti-replay (legacy, bmp, esn) around the ICV check, synchronous or asynchronous crypto";
     public override string KernelCounterpart => $"net/xfrm/xfrm_input.c xfrm_input; net/xfrm/xfrm_replay.c (Linux {KernelReference.Version})";
 
-    public override IReadOnlyList<ParameterSpec> Parameters { get; } =
+    static readonly Parameter<XfrmReplayMode> Replay = Parameter.Choice("replay", XfrmReplayMode.Legacy,
+        "net/xfrm/xfrm_replay.c xfrm_init_replay; iproute2 ip/xfrm_state.c sends XFRMA_REPLAY_ESN_VAL for flag esn or replay-window > 32",
+        "Anti-replay implementation: legacy 32-bit bitmap, bmp ring bitmap, esn 64-bit sequence numbers.",
+        ("legacy", XfrmReplayMode.Legacy), ("bmp", XfrmReplayMode.Bmp), ("esn", XfrmReplayMode.Esn)).Derived("(esn with esn: true, else legacy up to window 32, bmp above)");
+    static readonly Parameter<long> Window = Parameter.Integer("window", 32, 0, XfrmReplay.MaxEsnWindow,
+        "strongSwan charon.replay_window default 32; xfrm_user.c copy_from_user_state clamps legacy to 32; XFRMA_REPLAY_ESN_MAX 4096",
+        "Replay window; 0 disables replay protection (legacy, bmp); the kernel rejects 0 for an inbound ESN SA.", rangeNote: "(legacy clamps to 32; esn 1..4096)");
+    static readonly Parameter<bool> Esn = EspKeys.Esn();
+    static readonly Parameter<long> InitSeq = EspKeys.InitSeq("Initial top of the window (replay-seq); the bitmap starts empty.");
+    static readonly Parameter<long> InitSeqHi = EspKeys.InitSeqHi("Initial seq_hi (replay-seq-hi).");
+    static readonly Parameter<bool> AsyncCrypto = Parameter.Choice("crypto", false, "cryptd / pcrypt; xfrm_input resumes via xfrm_input_resume",
+        "async: this element only checks; an esp_crypto element later decrypts, rechecks and advances (packets can complete out of order in between).",
+        ("sync", false), ("async", true));
+    static readonly Parameter<long> Batch = EspKeys.Batch("GRO batch size: amortises the batchable share of the fixed cost.");
+
+    public override IReadOnlyList<Parameter> Parameters { get; } =
     [
-        new("name", "string", "esp_in", "", "lab", "Element name."),
-        new("replay", "legacy|bmp|esn", "(esn with esn: true, else legacy up to window 32, bmp above)", "legacy|bmp|esn",
-            "net/xfrm/xfrm_replay.c xfrm_init_replay; iproute2 ip/xfrm_state.c sends XFRMA_REPLAY_ESN_VAL for flag esn or replay-window > 32",
-            "Anti-replay implementation: legacy 32-bit bitmap, bmp ring bitmap, esn 64-bit sequence numbers."),
-        new("window", "integer", "32", "0..4096 (legacy clamps to 32; esn 1..4096)",
-            "strongSwan charon.replay_window default 32; xfrm_user.c copy_from_user_state clamps legacy to 32; XFRMA_REPLAY_ESN_MAX 4096",
-            "Replay window; 0 disables replay protection (legacy, bmp); the kernel rejects 0 for an inbound ESN SA."),
-        new("esn", "boolean", "false", "true|false", EspSources.Esn, "Extended sequence numbers."),
-        new("init_seq", "integer", "0", "0..4294967295", EspSources.InitSeq, "Initial top of the window (replay-seq); the bitmap starts empty."),
-        new("init_seq_hi", "integer", "0", "0..4294967295", EspSources.InitSeqHi, "Initial seq_hi (replay-seq-hi)."),
-        new("crypto", "sync|async", "sync", "sync|async", "cryptd / pcrypt; xfrm_input resumes via xfrm_input_resume",
-            "async: this element only checks; an esp_crypto element later decrypts, rechecks and advances (packets can complete out of order in between)."),
-        new("batch", "integer", "1", "1..64", EspSources.Batch, "GRO batch size: amortises the batchable share of the fixed cost."),
+        Parameter.Text("name", "esp_in", "lab", "Element name."),
+        Replay, Window, Esn, InitSeq, InitSeqHi, AsyncCrypto, Batch,
         .. EspCosts.Parameters(outbound: false),
         .. EspInWire.Parameters,
     ];
@@ -144,14 +168,12 @@ public sealed class EspInDeclaration : StageDeclaration<EspInElement, EspInputSt
 
     protected override EspInElement BindConfig(MapReader r)
     {
-        bool esn = r.Boolean("esn", false);
-        uint window = (uint)r.Integer("window", 32, 0, XfrmReplay.MaxEsnWindow);
-        string defaultMode = esn ? "esn" : window <= 32 ? "legacy" : "bmp";
-        var mode = r.Choice("replay", defaultMode, "legacy", "bmp", "esn") switch { "esn" => XfrmReplayMode.Esn, "bmp" => XfrmReplayMode.Bmp, _ => XfrmReplayMode.Legacy };
-        uint seqHi = (uint)r.Integer("init_seq_hi", 0, 0, uint.MaxValue);
-        if (XfrmReplay.Validate(mode, window, seqHi) is { } problem) r.Problems.Add(r.PosOf("window"), $"{r.Section}: {problem}");
-        var cfg = new EspInConfig(mode, window, (uint)r.Integer("init_seq", 0, 0, uint.MaxValue), seqHi,
-            r.Choice("crypto", "sync", "sync", "async") == "async", (int)r.Integer("batch", 1, 1, 64), EspCostKeys.Read(r, outbound: false));
+        bool esn = r.Read(Esn);
+        uint window = (uint)r.Read(Window);
+        var mode = r.Read(Replay, esn ? XfrmReplayMode.Esn : window <= 32 ? XfrmReplayMode.Legacy : XfrmReplayMode.Bmp);
+        uint seqHi = (uint)r.Read(InitSeqHi);
+        if (XfrmReplay.Validate(mode, window, seqHi) is { } problem) r.Problems.Add(r.PosOf(Window), $"{r.Section}: {problem}");
+        var cfg = new EspInConfig(mode, window, (uint)r.Read(InitSeq), seqHi, r.Read(AsyncCrypto), (int)r.Read(Batch), EspCostKeys.Read(r, outbound: false));
         return new EspInElement(cfg, EspInWire.Read(r));
     }
 
@@ -195,33 +217,35 @@ public sealed record EspInWire(uint Spi, byte[] Key, XfrmMode? Mode, IpFamily? F
 
     public const uint DefaultSpi = 0x1000;
 
-    public static readonly ParameterSpec[] Parameters =
-    [
-        new("spi", "integer", "0x1000", "256..4294967295", "RFC 4303 section 2.1 (SPIs 1..255 are reserved)", "SPI of the first SA (SA k has spi + k); lab validate configures the kernel's SAs with it."),
-        new("key", "hex, 20/28/36 bytes", DefaultKey, "", "RFC 4106 section 8.1 (key + 4-byte salt); a test value", "rfc4106(gcm(aes)) key material (AES key + 4-byte salt) for lab validate's frames and the kernel's SAs."),
-        new("mode", "tunnel|transport", "(esp_out's, else tunnel)", "tunnel|transport", "RFC 4303 section 3.1", "ESP mode of the SA on the wire (lab validate)."),
-        new("family", "ipv4|ipv6", "(esp_out's, else ipv4)", "ipv4|ipv6", "esp4.c / esp6.c", "Outer family on the wire (lab validate)."),
-        new("inner_family", "ipv4|ipv6", "(esp_out's, else the outer family)", "ipv4|ipv6", "RFC 4303 section 3.1.2", "Inner family in tunnel mode (lab validate)."),
-        new("encap", "none|udp", "(esp_out's, else none)", "none|udp", "RFC 3948", "UDP encapsulation on port 4500 (lab validate)."),
-    ];
+    static readonly Parameter<long> SpiParameter = Parameter.Integer("spi", DefaultSpi, 256, uint.MaxValue, "RFC 4303 section 2.1 (SPIs 1..255 are reserved)",
+        "SPI of the first SA (SA k has spi + k); lab validate configures the kernel's SAs with it.").DescribedDefault("0x1000");
+    static readonly Parameter<string> KeyParameter = Parameter.Text("key", DefaultKey, "RFC 4106 section 8.1 (key + 4-byte salt); a test value",
+        "rfc4106(gcm(aes)) key material (AES key + 4-byte salt) for lab validate's frames and the kernel's SAs.", unit: "hex, 20/28/36 bytes");
+    static readonly Parameter<XfrmMode> ModeParameter = Parameter.Choice("mode", XfrmMode.Tunnel, "RFC 4303 section 3.1", "ESP mode of the SA on the wire (lab validate).",
+        ("tunnel", XfrmMode.Tunnel), ("transport", XfrmMode.Transport)).Derived("(esp_out's, else tunnel)");
+    static readonly Parameter<IpFamily> FamilyParameter = Parameter.Choice("family", IpFamily.Ipv4, "esp4.c / esp6.c", "Outer family on the wire (lab validate).",
+        EspKeys.Families).Derived("(esp_out's, else ipv4)");
+    static readonly Parameter<IpFamily> InnerFamilyParameter = Parameter.Choice("inner_family", IpFamily.Ipv4, "RFC 4303 section 3.1.2", "Inner family in tunnel mode (lab validate).",
+        EspKeys.Families).Derived("(esp_out's, else the outer family)");
+    static readonly Parameter<EspEncap> EncapParameter = Parameter.Choice("encap", EspEncap.None, "RFC 3948", "UDP encapsulation on port 4500 (lab validate).",
+        EspKeys.Encaps).Derived("(esp_out's, else none)");
+
+    public static readonly Parameter[] Parameters = [SpiParameter, KeyParameter, ModeParameter, FamilyParameter, InnerFamilyParameter, EncapParameter];
 
     public static EspInWire Read(MapReader r)
     {
-        long spi = r.Integer("spi", DefaultSpi, 256, uint.MaxValue);
-        string keyText = r.String("key") ?? DefaultKey;
+        long spi = r.Read(SpiParameter);
+        string keyText = r.Read(KeyParameter);
         string hex = keyText.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? keyText[2..] : keyText;
         byte[] key = [];
         if (hex.Length % 2 != 0 || hex.Any(c => !char.IsAsciiHexDigit(c)) || hex.Length / 2 is not (20 or 28 or 36))
-            r.Problems.Add(r.PosOf("key"), $"{r.Section}.key: expected 20, 28 or 36 bytes of hex (AES key + 4-byte salt, e.g. {DefaultKey}), found '{keyText}'");
+            r.Problems.Add(r.PosOf(KeyParameter), $"{r.Where(KeyParameter)}: expected 20, 28 or 36 bytes of hex (AES key + 4-byte salt, e.g. {DefaultKey}), found '{keyText}'");
         else key = Convert.FromHexString(hex);
-        XfrmMode? mode = r.Has("mode") ? (r.Choice("mode", "tunnel", "tunnel", "transport") == "transport" ? XfrmMode.Transport : XfrmMode.Tunnel) : null;
-        IpFamily? family = r.Has("family") ? ParseFamily(r.Choice("family", "ipv4", "ipv4", "ipv6")) : null;
-        IpFamily? inner = r.Has("inner_family") ? ParseFamily(r.Choice("inner_family", "ipv4", "ipv4", "ipv6")) : null;
-        EspEncap? encap = r.Has("encap") ? (r.Choice("encap", "none", "none", "udp") == "udp" ? EspEncap.EspInUdp : EspEncap.None) : null;
-        return new EspInWire((uint)spi, key, mode, family, inner, encap);
+        return new EspInWire((uint)spi, key, Optional(r, ModeParameter), Optional(r, FamilyParameter), Optional(r, InnerFamilyParameter), Optional(r, EncapParameter));
     }
 
-    static IpFamily ParseFamily(string s) => s == "ipv6" ? IpFamily.Ipv6 : IpFamily.Ipv4;
+    /// <summary>A key whose absence means "as esp_out has it": null when absent or wrong.</summary>
+    static T? Optional<T>(MapReader r, Parameter<T> p) where T : struct => r.TryRead(p, out T v) ? v : null;
 }
 
 /// <summary>The esp_crypto element's configuration.</summary>
@@ -236,17 +260,21 @@ public sealed class EspCryptoDeclaration : ComponentDeclaration<EspCryptoConfig,
     public override string Summary => "Asynchronous ESP decryption (cryptd/pcrypt workers): completions may overtake each other before the replay recheck";
     public override string KernelCounterpart => "crypto/cryptd.c, crypto/pcrypt.c, kernel/padata.c; xfrm_input_resume";
 
-    public override IReadOnlyList<ParameterSpec> Parameters { get; } =
+    static readonly Parameter<string> Input = Parameter.Text("input", "esp_in", Lab, "The esp_in element (crypto: async) whose SAs this engine resumes.");
+    static readonly Parameter<long> Workers = Parameter.Integer("workers", 4, 1, 256, "assumption: cryptd/pcrypt worker threads", "Parallel crypto workers.");
+    static readonly Parameter<bool> PreserveOrder = Parameter.Boolean("preserve_order", false, "crypto/pcrypt.c, kernel/padata.c (serialised completion)",
+        "Release completions in submission order (pcrypt/padata) instead of as they finish (cryptd).");
+    static readonly Parameter<double> Jitter = Parameter.Number("jitter", 0.5, 0, 100, "assumption: scheduling noise on the workers",
+        "Random extra crypto time as a share of the cipher time (exponential).");
+
+    public override IReadOnlyList<Parameter> Parameters { get; } =
     [
-        new("name", "string", "esp_crypto", "", Lab, "Element name."),
-        new("input", "string", "esp_in", "", Lab, "The esp_in element (crypto: async) whose SAs this engine resumes."),
-        new("workers", "integer", "4", "1..256", "assumption: cryptd/pcrypt worker threads", "Parallel crypto workers."),
-        new("preserve_order", "boolean", "false", "true|false", "crypto/pcrypt.c, kernel/padata.c (serialised completion)", "Release completions in submission order (pcrypt/padata) instead of as they finish (cryptd)."),
-        new("jitter", "number", "0.5", "0..100", "assumption: scheduling noise on the workers", "Random extra crypto time as a share of the cipher time (exponential)."),
+        Parameter.Text("name", "esp_crypto", Lab, "Element name."),
+        Input, Workers, PreserveOrder, Jitter,
     ];
 
     protected override EspCryptoConfig BindConfig(MapReader r) =>
-        new(r.String("input") ?? "esp_in", (int)r.Integer("workers", 4, 1, 256), r.Boolean("preserve_order", false), r.Number("jitter", 0.5, 0, 100));
+        new(r.Read(Input), (int)r.Read(Workers), r.Read(PreserveOrder), r.Read(Jitter));
 
     protected override EspCryptoEngine Create(ModelStageElement element, EspCryptoConfig cfg, SimulationContext ctx, Func<string, object?> byName)
     {

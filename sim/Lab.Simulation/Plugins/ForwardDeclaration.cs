@@ -25,73 +25,118 @@ public sealed class ForwardDeclaration : StageDeclaration<ForwardStageConfig, Fo
     const string CtCore = "net/netfilter/nf_conntrack_core.c nf_conntrack_init_start";
     const string Tcp = "nf_conntrack_proto_tcp.c tcp_timeouts[]";
 
-    static readonly IReadOnlyList<ParameterSpec> Declared = BuildParameters();
+    static readonly Parameter<IpProto> Protocol = Parameter.Choice("protocol", IpProto.Tcp, "scenario", "Transport protocol of every flow through this element.",
+        ("tcp", IpProto.Tcp), ("udp", IpProto.Udp));
+    static readonly Parameter<long> Subscribers = Parameter.Integer("subscribers", 65536, 1, FlowAddressPlan.MaxSubscribers, Lab,
+        "Client addresses (10.0.0.1 + flow mod N); each walks ip_local_port_range 32768-60999 for its source ports.", unit: "count");
+    static readonly Parameter<long> Destinations = Parameter.Integer("destinations", 1, 1, FlowAddressPlan.MaxDestinations, Lab,
+        "Server addresses (198.18.0.1 + hash(flow) mod N); NAT ports run out per destination.", unit: "count");
+    static readonly Parameter<long> DstPort = Parameter.Integer("dst_port", 443, 1, 65535, Lab, "Server port.", unit: "port");
+    static readonly Parameter<bool> Replies = Parameter.Boolean("replies", true, "scenario",
+        "UDP: the server answers a flow's first packet once (replied entry; 120 s stream timeout after 2 s); false: entries stay unreplied (30 s).", unit: "bool");
+    static readonly Parameter<bool> ReplyCost = Parameter.Boolean("reply_cost", false, "scenario",
+        "Charge the CPU cost of synthesized reply-direction packets (SYN/ACK, FIN/ACK, UDP reply) to the core.", unit: "bool");
+    static readonly Parameter<string> Kernel = Parameter.Text("kernel", KernelVersion.Default.ToString(), "Debian 13 kernel",
+        "Selects version-dependent behaviour: table sizing (5.15), NAT search (5.0), UDP 2-second rule (6.2), chain limit (6.3), NAT eviction (6.5), flowtable CLOSING state (6.14).",
+        unit: "version", range: "4.x..6.18");
+    static readonly Parameter<long> Memory = Parameter.Size("memory", 8 * ConntrackSizing.GiB, CtCore,
+        "RAM of the box: default nf_conntrack_buckets and nf_conntrack_max derive from it (5.15+: 262144 above 4 GiB).", min: 1 << 20, unit: "bytes");
+    static readonly Parameter<long> ConntrackBuckets = Parameter.Integer("conntrack_buckets", 0, 1, ForwardStageConfig.MaxEntries, CtCore + " (hashsize module parameter)",
+        "nf_conntrack_buckets, rounded up to a multiple of 512; when given, nf_conntrack_max defaults to 8 x buckets.", unit: "count").Derived("from memory");
+    static readonly Parameter<long> ConntrackMax = Parameter.Integer("conntrack_max", 0, 1, ForwardStageConfig.MaxEntries, "net.netfilter.nf_conntrack_max",
+        "Entries before early_drop and table-full drops.", unit: "count").Derived("from memory");
+    static readonly Parameter<int> Hz = Parameter.Choice("hz", 250, "CONFIG_HZ (Debian: 250)", "gc_worker scan limit 64000/HZ per run.",
+        ("100", 100), ("250", 250), ("300", 300), ("1000", 1000)).InUnit("1/s");
+    static readonly Parameter<bool> TcpLoose = Parameter.Boolean("tcp_loose", true, "net.netfilter.nf_conntrack_tcp_loose", "Pick up TCP connections mid-stream.", unit: "bool");
+    static readonly Parameter<long> Rules = Parameter.Integer("rules", 10, 0, 100_000, "scenario", "Linear rules every slow-path packet evaluates in the forward chain.", unit: "count");
+    static readonly Parameter<long> SetLookups = Parameter.Integer("set_lookups", 0, 0, 1000, "scenario", "Set/map lookups every slow-path packet does in the forward chain.", unit: "count");
+    static readonly Parameter<bool> Flowtable = Parameter.Boolean("flowtable", false, "nft flowtable at ingress",
+        "Attach a flowtable; with flow_add the forward chain offloads established connections.", unit: "bool");
+    static readonly Parameter<bool> FlowAdd = Parameter.Boolean("flow_add", true, "nft_flow_offload.c", "A 'flow add @ft' rule in the forward chain.", unit: "bool");
+    static readonly Parameter<bool> HwOffload = Parameter.Boolean("hw_offload", false, "flowtable 'flags offload'",
+        "Push offloaded flows to the NIC: true, or a mapping with capacity and latency.", unit: "bool|mapping");
+    static readonly Parameter<long> HwCapacity = Parameter.Integer("hw_offload.capacity", 65536, 0, 1 << 24, "ASSUMPTION: device-specific",
+        "Flows the NIC holds; others stay in software.", unit: "flows");
+    static readonly Parameter<long> HwLatency = Parameter.Duration("hw_offload.latency", SimTime.Millisecond, "ASSUMPTION: nf_flow_offload work queue + driver",
+        "Delay until an offloaded flow is forwarded by the NIC.", max: 10 * SimTime.Second, unit: "time");
+    static readonly Parameter<bool> Masquerade = Parameter.Boolean("masquerade", false, "nft 'masquerade [to :PORT-PORT] [flags]' (nf_nat_masquerade_ipv4)",
+        "SNAT to the outgoing interface's address (203.0.113.1): true, or a mapping with the snat keys (address is the interface's; one address only).", unit: "bool|mapping");
+    static readonly SectionParameter Snat = Parameter.Section("snat", "(none)", "nft 'snat to ADDR[-ADDR][:PORT-PORT] [flags]'", "Source NAT in postrouting, see snat.*.");
+    static readonly NatKeys MasqueradeKeys = NatKeys.Under(Masquerade, Parameter.Text("masquerade.address", "203.0.113.1", "scenario", "The outgoing interface's address.", unit: "IPv4"));
+    static readonly Parameter<long> SnatAddresses = Parameter.Integer("snat.addresses", 1, 1, 65536, "scenario",
+        "Public addresses in the pool (contiguous from address); or give address as a range.", unit: "count");
+    static readonly NatKeys SnatKeys = NatKeys.Under(Snat, Parameter.Text("snat.address", "203.0.113.1", "scenario",
+        "First public address, or a range FIRST-LAST as nft writes it.", unit: "IPv4|range"));
+    static readonly SectionParameter Timeouts = Parameter.Section("timeouts", "(kernel defaults)", "net.netfilter.nf_conntrack_*_timeout", "Timeout overrides, see timeouts.*.");
+    static readonly SectionParameter Costs = Parameter.Section("costs", "(model defaults)", "Lab.Netfilter.Flowtable.ForwardingCosts", "Per-stage CPU cost overrides, see costs.*.");
 
-    public override IReadOnlyList<ParameterSpec> Parameters => Declared;
+    static readonly ConntrackTimeouts DefaultTimeouts = new();
 
-    static List<ParameterSpec> BuildParameters()
+    static Parameter<long> Timeout(string key, long ps, string source, string description) =>
+        Parameter.Duration("timeouts." + key, ps, source, description, positive: true, unit: "time");
+
+    static readonly Parameter<long> UdpTimeout = Timeout("udp", DefaultTimeouts.UdpUnreplied, "nf_conntrack_proto_udp.c UDP_CT_UNREPLIED", "Unreplied UDP entry.");
+    static readonly Parameter<long> UdpStreamTimeout = Timeout("udp_stream", DefaultTimeouts.UdpReplied, "nf_conntrack_proto_udp.c UDP_CT_REPLIED",
+        "Replied UDP entry seen again more than 2 s after creation.");
+
+    /// <summary>The TCP state timeouts (tcp_timeouts[] of nf_conntrack_proto_tcp.c), each with the state it sets.</summary>
+    static readonly (Parameter<long> Parameter, TcpState State)[] TcpTimeouts =
+    [
+        (Timeout("tcp_syn_sent", DefaultTimeouts.Tcp[(int)TcpState.SynSent], Tcp, "SYN_SENT."), TcpState.SynSent),
+        (Timeout("tcp_syn_recv", DefaultTimeouts.Tcp[(int)TcpState.SynRecv], Tcp, "SYN_RECV."), TcpState.SynRecv),
+        (Timeout("tcp_established", DefaultTimeouts.Tcp[(int)TcpState.Established], Tcp, "ESTABLISHED."), TcpState.Established),
+        (Timeout("tcp_fin_wait", DefaultTimeouts.Tcp[(int)TcpState.FinWait], Tcp, "FIN_WAIT."), TcpState.FinWait),
+        (Timeout("tcp_close_wait", DefaultTimeouts.Tcp[(int)TcpState.CloseWait], Tcp, "CLOSE_WAIT."), TcpState.CloseWait),
+        (Timeout("tcp_last_ack", DefaultTimeouts.Tcp[(int)TcpState.LastAck], Tcp, "LAST_ACK."), TcpState.LastAck),
+        (Timeout("tcp_time_wait", DefaultTimeouts.Tcp[(int)TcpState.TimeWait], Tcp, "TIME_WAIT."), TcpState.TimeWait),
+        (Timeout("tcp_close", DefaultTimeouts.Tcp[(int)TcpState.Close], Tcp, "CLOSE (also after RST)."), TcpState.Close),
+        (Timeout("tcp_unack", DefaultTimeouts.Tcp[(int)TcpState.Unack], Tcp, "Unacknowledged data; caps ESTABLISHED without a reply."), TcpState.Unack),
+    ];
+
+    static readonly Parameter<long> FlowtableTcpTimeout = Timeout("flowtable_tcp", DefaultTimeouts.FlowtableTcp, "net.netfilter.nf_flowtable_tcp_timeout",
+        "Offloaded TCP flow after its last refresh.");
+    static readonly Parameter<long> FlowtableUdpTimeout = Timeout("flowtable_udp", DefaultTimeouts.FlowtableUdp, "net.netfilter.nf_flowtable_udp_timeout",
+        "Offloaded UDP flow after its last refresh.");
+
+    /// <summary>The model's cost parameters (cost.NAME) under the keys of the element's costs mapping (costs.NAME), with how each sets its cost.</summary>
+    static readonly (Parameter<long> Parameter, Func<ForwardingCosts, long, ForwardingCosts> With)[] CostKeysDeclared =
+        [.. ForwardingCosts.Declared.Select(d => ((Parameter<long>)d.Parameter.WithKey("costs." + d.Parameter.Key["cost.".Length..]), d.With))];
+
+    static readonly IReadOnlyList<Parameter> Declared =
+    [
+        Parameter.Text("name", Name, "scenario", "Element name: prefix of its metrics and drop reasons."),
+        Protocol, Subscribers, Destinations, DstPort, Replies, ReplyCost, Kernel, Memory, ConntrackBuckets, ConntrackMax, Hz, TcpLoose,
+        Rules, SetLookups, Flowtable, FlowAdd, HwOffload, HwCapacity, HwLatency, Masquerade, Snat,
+        MasqueradeKeys.Address, MasqueradeKeys.Ports, MasqueradeKeys.Flags, MasqueradeKeys.Random, MasqueradeKeys.FullyRandom, MasqueradeKeys.Persistent,
+        SnatKeys.Address, SnatAddresses, SnatKeys.Ports, SnatKeys.Flags, SnatKeys.Random, SnatKeys.FullyRandom, SnatKeys.Persistent,
+        Timeouts, UdpTimeout, UdpStreamTimeout, .. TcpTimeouts.Select(t => t.Parameter), FlowtableTcpTimeout, FlowtableUdpTimeout,
+        Costs, .. CostKeysDeclared.Select(c => c.Parameter),
+    ];
+
+    public override IReadOnlyList<Parameter> Parameters => Declared;
+
+    /// <summary>The keys masquerade and snat share, as nft takes them for both (nf_nat_masquerade_ipv4 keeps the port range and flags).</summary>
+    sealed record NatKeys(Parameter Section, Parameter<string> Address, Parameter<string> Ports, Parameter Flags,
+        Parameter<bool> Random, Parameter<bool> FullyRandom, Parameter<bool> Persistent)
     {
-        var p = new List<ParameterSpec>
+        public static NatKeys Under(Parameter sectionKey, Parameter<string> address)
         {
-            new("name", "string", Name, "", "scenario", "Element name: prefix of its metrics and drop reasons."),
-            new("protocol", "tcp|udp", "tcp", "tcp|udp", "scenario", "Transport protocol of every flow through this element."),
-            new("subscribers", "count", "65536", $"1..{FlowAddressPlan.MaxSubscribers}", Lab, "Client addresses (10.0.0.1 + flow mod N); each walks ip_local_port_range 32768-60999 for its source ports."),
-            new("destinations", "count", "1", $"1..{FlowAddressPlan.MaxDestinations}", Lab, "Server addresses (198.18.0.1 + hash(flow) mod N); NAT ports run out per destination."),
-            new("dst_port", "port", "443", "1..65535", Lab, "Server port."),
-            new("replies", "bool", "true", "true|false", "scenario", "UDP: the server answers a flow's first packet once (replied entry; 120 s stream timeout after 2 s); false: entries stay unreplied (30 s)."),
-            new("reply_cost", "bool", "false", "true|false", "scenario", "Charge the CPU cost of synthesized reply-direction packets (SYN/ACK, FIN/ACK, UDP reply) to the core."),
-            new("kernel", "version", KernelVersion.Default.ToString(), "4.x..6.18", "Debian 13 kernel", "Selects version-dependent behaviour: table sizing (5.15), NAT search (5.0), UDP 2-second rule (6.2), chain limit (6.3), NAT eviction (6.5), flowtable CLOSING state (6.14)."),
-            new("memory", "bytes", "8GiB", "1MiB..", CtCore, "RAM of the box: default nf_conntrack_buckets and nf_conntrack_max derive from it (5.15+: 262144 above 4 GiB)."),
-            new("conntrack_buckets", "count", "from memory", $"1..{ForwardStageConfig.MaxEntries}", CtCore + " (hashsize module parameter)", "nf_conntrack_buckets, rounded up to a multiple of 512; when given, nf_conntrack_max defaults to 8 x buckets."),
-            new("conntrack_max", "count", "from memory", $"1..{ForwardStageConfig.MaxEntries}", "net.netfilter.nf_conntrack_max", "Entries before early_drop and table-full drops."),
-            new("hz", "1/s", "250", "100|250|300|1000", "CONFIG_HZ (Debian: 250)", "gc_worker scan limit 64000/HZ per run."),
-            new("tcp_loose", "bool", "true", "true|false", "net.netfilter.nf_conntrack_tcp_loose", "Pick up TCP connections mid-stream."),
-            new("rules", "count", "10", "0..100000", "scenario", "Linear rules every slow-path packet evaluates in the forward chain."),
-            new("set_lookups", "count", "0", "0..1000", "scenario", "Set/map lookups every slow-path packet does in the forward chain."),
-            new("flowtable", "bool", "false", "true|false", "nft flowtable at ingress", "Attach a flowtable; with flow_add the forward chain offloads established connections."),
-            new("flow_add", "bool", "true", "true|false", "nft_flow_offload.c", "A 'flow add @ft' rule in the forward chain."),
-            new("hw_offload", "bool|mapping", "false", "", "flowtable 'flags offload'", "Push offloaded flows to the NIC: true, or a mapping with capacity and latency."),
-            new("hw_offload.capacity", "flows", "65536", "0..16777216", "ASSUMPTION: device-specific", "Flows the NIC holds; others stay in software."),
-            new("hw_offload.latency", "time", "1ms", "0..10s", "ASSUMPTION: nf_flow_offload work queue + driver", "Delay until an offloaded flow is forwarded by the NIC."),
-            new("masquerade", "bool|mapping", "false", "true|false", "nft 'masquerade [to :PORT-PORT] [flags]' (nf_nat_masquerade_ipv4)", "SNAT to the outgoing interface's address (203.0.113.1): true, or a mapping with the snat keys (address is the interface's; one address only)."),
-            new("snat", "mapping", "(none)", "", "nft 'snat to ADDR[-ADDR][:PORT-PORT] [flags]'", "Source NAT in postrouting, see snat.*."),
-            new("masquerade.address", "IPv4", "203.0.113.1", "", "scenario", "The outgoing interface's address."),
-            new("masquerade.ports", "range", "1024-65535 (600-1023, 1-511 for low ports)", "1..65535", "nf_nat_core.c nf_nat_l4proto_unique_tuple", "Port range MIN-MAX (NF_NAT_RANGE_PROTO_SPECIFIED); without it a source port below 1024 stays in its class, 1-511 or 600-1023."),
-            new("masquerade.flags", "list", "[]", "random|fully-random|persistent", "nft NAT flags", "Flags as nft writes them, e.g. [random, persistent]; the same as the boolean keys."),
-            new("masquerade.random", "bool", "false", "true|false", "NF_NAT_RANGE_PROTO_RANDOM", "Do not keep the original port."),
-            new("masquerade.fully_random", "bool", "false", "true|false", "NF_NAT_RANGE_PROTO_RANDOM_FULLY", "Do not keep the original port; random search offset."),
-            new("masquerade.persistent", "bool", "false", "true|false", "NF_NAT_RANGE_PERSISTENT", "Same public address for a client whatever the destination."),
-            new("snat.address", "IPv4|range", "203.0.113.1", "", "scenario", "First public address, or a range FIRST-LAST as nft writes it."),
-            new("snat.addresses", "count", "1", "1..65536", "scenario", "Public addresses in the pool (contiguous from address); or give address as a range."),
-            new("snat.ports", "range", "1024-65535 (600-1023, 1-511 for low ports)", "1..65535", "nf_nat_core.c nf_nat_l4proto_unique_tuple", "Port range MIN-MAX (NF_NAT_RANGE_PROTO_SPECIFIED); without it a source port below 1024 stays in its class, 1-511 or 600-1023."),
-            new("snat.flags", "list", "[]", "random|fully-random|persistent", "nft NAT flags", "Flags as nft writes them, e.g. [random, persistent]; the same as the boolean keys."),
-            new("snat.random", "bool", "false", "true|false", "NF_NAT_RANGE_PROTO_RANDOM", "Do not keep the original port."),
-            new("snat.fully_random", "bool", "false", "true|false", "NF_NAT_RANGE_PROTO_RANDOM_FULLY", "Do not keep the original port; random search offset."),
-            new("snat.persistent", "bool", "false", "true|false", "NF_NAT_RANGE_PERSISTENT", "Same public address for a client whatever the destination."),
-            new("timeouts", "mapping", "(kernel defaults)", "", "net.netfilter.nf_conntrack_*_timeout", "Timeout overrides, see timeouts.*."),
-            new("timeouts.udp", "time", "30s", "1s..", "nf_conntrack_proto_udp.c UDP_CT_UNREPLIED", "Unreplied UDP entry."),
-            new("timeouts.udp_stream", "time", "120s", "1s..", "nf_conntrack_proto_udp.c UDP_CT_REPLIED", "Replied UDP entry seen again more than 2 s after creation."),
-            new("timeouts.tcp_syn_sent", "time", "2min", "1s..", Tcp, "SYN_SENT."),
-            new("timeouts.tcp_syn_recv", "time", "60s", "1s..", Tcp, "SYN_RECV."),
-            new("timeouts.tcp_established", "time", "5d", "1s..", Tcp, "ESTABLISHED."),
-            new("timeouts.tcp_fin_wait", "time", "2min", "1s..", Tcp, "FIN_WAIT."),
-            new("timeouts.tcp_close_wait", "time", "60s", "1s..", Tcp, "CLOSE_WAIT."),
-            new("timeouts.tcp_last_ack", "time", "30s", "1s..", Tcp, "LAST_ACK."),
-            new("timeouts.tcp_time_wait", "time", "2min", "1s..", Tcp, "TIME_WAIT."),
-            new("timeouts.tcp_close", "time", "10s", "1s..", Tcp, "CLOSE (also after RST)."),
-            new("timeouts.tcp_unack", "time", "5min", "1s..", Tcp, "Unacknowledged data; caps ESTABLISHED without a reply."),
-            new("timeouts.flowtable_tcp", "time", "30s", "1s..", "net.netfilter.nf_flowtable_tcp_timeout", "Offloaded TCP flow after its last refresh."),
-            new("timeouts.flowtable_udp", "time", "30s", "1s..", "net.netfilter.nf_flowtable_udp_timeout", "Offloaded UDP flow after its last refresh."),
-            new("costs", "mapping", "(model defaults)", "", "Lab.Netfilter.Flowtable.ForwardingCosts", "Per-stage CPU cost overrides, see costs.*."),
-        };
-        foreach (var c in ForwardingCosts.Parameters())
-            p.Add(c with { Key = "costs." + c.Key["cost.".Length..] });
-        return p;
+            string section = sectionKey.Key;
+            return new(sectionKey, address,
+            Parameter.Text(section + ".ports", "", "nf_nat_core.c nf_nat_l4proto_unique_tuple",
+                "Port range MIN-MAX (NF_NAT_RANGE_PROTO_SPECIFIED); without it a source port below 1024 stays in its class, 1-511 or 600-1023.",
+                unit: "range", range: "1..65535").Derived("1024-65535 (600-1023, 1-511 for low ports)"),
+            Parameter.Section(section + ".flags", "[]", "nft NAT flags", "Flags as nft writes them, e.g. [random, persistent]; the same as the boolean keys.",
+                unit: "list", range: "random|fully-random|persistent"),
+            Parameter.Boolean(section + ".random", false, "NF_NAT_RANGE_PROTO_RANDOM", "Do not keep the original port.", unit: "bool"),
+            Parameter.Boolean(section + ".fully_random", false, "NF_NAT_RANGE_PROTO_RANDOM_FULLY", "Do not keep the original port; random search offset.", unit: "bool"),
+            Parameter.Boolean(section + ".persistent", false, "NF_NAT_RANGE_PERSISTENT", "Same public address for a client whatever the destination.", unit: "bool"));
+        }
+
+        public KeySpec[] Keys => BinderHelpers.Keys(Declared, Section.Key + ".");
     }
 
     static readonly KeySpec[] HwKeys = BinderHelpers.Keys(Declared, "hw_offload.");
-    static readonly KeySpec[] SnatKeys = BinderHelpers.Keys(Declared, "snat.");
-    static readonly KeySpec[] MasqueradeKeys = BinderHelpers.Keys(Declared, "masquerade.");
     static readonly KeySpec[] TimeoutKeys = BinderHelpers.Keys(Declared, "timeouts.");
     static readonly KeySpec[] CostKeySpecs = BinderHelpers.Keys(Declared, "costs.");
 
@@ -110,10 +155,10 @@ public sealed class ForwardDeclaration : StageDeclaration<ForwardStageConfig, Fo
             "probes: lists conntrack (conntrack -L), conntrack_stats (conntrack -S), nat (mapping per entry) and flowtable entries into probes.csv.",
             "Synthesized original-direction packets are charged to the core, reply-direction ones only with reply_cost: true; all count in the kernel counters (forward chain counts both directions as nft does).",
             "Hardware-forwarded packets cost no CPU but still pass the core group's receive ring in this path model.",
-            "Drops: NAME.table_full (conntrack drop), NAME.nat_exhausted and NAME.insert_failed (insert_failed), NAME.chaintoolong, NAME.invalid.",
+            "Drops: NAME.table_full (conntrack drop), NAME.nat_exhausted and NAME.insert_failed (insert_failed), NAME.chaintoolong, NAME.invalid, NAME.no_route (a packet to the NAT's address that no entry translated back).",
             "Metrics: NAME.path.{slow,slow_new,fast,hw,dropped} (simulated packets), NAME.fast_path_share, NAME.cost_per_packet_ns, NAME.core_capacity_mpps, NAME.forward_chain.packets, NAME.flowtable.*, NAME.conntrack.* (conntrack -S names, entries, peak_entries, memory_bytes), NAME.nat.*.",
             "Costs and the lifecycle come from the flowtable and conntrack models: see lab describe flowtable, conntrack, nat.",
-            "costs.*: measured values come from a cost profile (scenario key costs: FILE, lab calibrate); lab describe forward --costs FILE shows which.",
+            "costs.*: measured values come from a cost profile (scenario key costs: FILE).",
         ];
 
     /// <summary>A cost profile's <c>costs.forward</c> section holds the <see cref="ForwardingCosts"/> keys.</summary>
@@ -133,36 +178,34 @@ public sealed class ForwardDeclaration : StageDeclaration<ForwardStageConfig, Fo
 
     protected override ForwardStageConfig BindConfig(MapReader r)
     {
-        var proto = r.Choice("protocol", "tcp", "tcp", "udp") == "udp" ? IpProto.Udp : IpProto.Tcp;
+        var proto = r.Read(Protocol);
         var version = KernelVersion.Default;
-        if (r.String("kernel") is { } kv)
+        string kernel = r.Read(Kernel);
+        try
         {
-            try
-            {
-                version = KernelVersion.Parse(kv);
-            }
-            catch (LabInputException e)
-            {
-                r.Problems.Add(r.PosOf("kernel"), $"{r.Section}.kernel: {e.Message}");
-            }
+            version = KernelVersion.Parse(kernel);
         }
-        long memory = r.Bytes("memory", 8 * ConntrackSizing.GiB, min: 1 << 20);
-        int? buckets = r.Has("conntrack_buckets") ? (int)r.Integer("conntrack_buckets", 65536, 1, ForwardStageConfig.MaxEntries) : null;
-        int? max = r.Has("conntrack_max") ? (int)r.Integer("conntrack_max", 65536, 1, ForwardStageConfig.MaxEntries) : null;
-        int hz = int.Parse(r.Choice("hz", "250", "100", "250", "300", "1000"), System.Globalization.CultureInfo.InvariantCulture);
+        catch (LabInputException e)
+        {
+            r.Problems.Add(r.PosOf(Kernel), $"{r.Where(Kernel)}: {e.Message}");
+        }
+        long memory = r.Read(Memory);
+        int? buckets = r.TryRead(ConntrackBuckets, out long b) ? (int)b : null;
+        int? max = r.TryRead(ConntrackMax, out long m) ? (int)m : null;
+        int hz = r.Read(Hz);
 
         bool hw = false;
-        int hwCapacity = 65536;
-        long hwLatency = SimTime.Millisecond;
-        if (r.Node("hw_offload") is YScalar) hw = r.Boolean("hw_offload", false);
-        else if (BinderHelpers.Section(r, "hw_offload", HwKeys) is { } hr)
+        int hwCapacity = (int)HwCapacity.Default;
+        long hwLatency = HwLatency.Default;
+        if (r.Node(HwOffload) is YScalar) hw = r.Read(HwOffload);
+        else if (BinderHelpers.Section(r, HwOffload, HwKeys) is { } hr)
         {
             hw = true;
-            hwCapacity = (int)hr.Integer("capacity", hwCapacity, 0, 1 << 24);
-            hwLatency = hr.Duration("latency", hwLatency);
+            hwCapacity = (int)hr.Read(HwCapacity);
+            hwLatency = hr.Read(HwLatency);
         }
-        bool flowtable = r.Boolean("flowtable", false);
-        if (hw && !flowtable) r.Problems.Add(r.PosOf("hw_offload"), $"{r.Section}.hw_offload: needs flowtable: true");
+        bool flowtable = r.Read(Flowtable);
+        if (hw && !flowtable) r.Problems.Add(r.PosOf(HwOffload), $"{r.Where(HwOffload)}: needs flowtable: true");
 
         var config = new ForwardStageConfig
         {
@@ -171,13 +214,13 @@ public sealed class ForwardDeclaration : StageDeclaration<ForwardStageConfig, Fo
             Buckets = buckets,
             ConntrackMax = max,
             Hz = hz,
-            TcpLoose = r.Boolean("tcp_loose", true),
+            TcpLoose = r.Read(TcpLoose),
             Timeouts = BindTimeouts(r),
             Rules = new ForwardRules
             {
-                LinearRules = (int)r.Integer("rules", 10, 0, 100_000),
-                SetLookups = (int)r.Integer("set_lookups", 0, 0, 1000),
-                FlowAdd = r.Boolean("flow_add", true),
+                LinearRules = (int)r.Read(Rules),
+                SetLookups = (int)r.Read(SetLookups),
+                FlowAdd = r.Read(FlowAdd),
             },
             Costs = BindCosts(r),
             Snat = BindSnat(r),
@@ -187,24 +230,21 @@ public sealed class ForwardDeclaration : StageDeclaration<ForwardStageConfig, Fo
             HardwareLatency = hwLatency,
             Addresses = new FlowAddressPlan
             {
-                Subscribers = (int)r.Integer("subscribers", 65536, 1, FlowAddressPlan.MaxSubscribers),
-                Destinations = (int)r.Integer("destinations", 1, 1, FlowAddressPlan.MaxDestinations),
-                DestinationPort = (ushort)r.Integer("dst_port", 443, 1, 65535),
+                Subscribers = (int)r.Read(Subscribers),
+                Destinations = (int)r.Read(Destinations),
+                DestinationPort = (ushort)r.Read(DstPort),
                 Proto = proto,
             },
-            UdpReplies = r.Boolean("replies", true),
-            ReplyCost = r.Boolean("reply_cost", false),
+            UdpReplies = r.Read(Replies),
+            ReplyCost = r.Read(ReplyCost),
         };
         int sized = config.ConntrackConfig(1, 0).Max;
         if (sized > ForwardStageConfig.MaxEntries)
-            r.Problems.Add(r.PosOf("memory"), $"{r.Section}.memory: gives nf_conntrack_max {sized}, above the lab's limit {ForwardStageConfig.MaxEntries}; set conntrack_max");
+            r.Problems.Add(r.PosOf(Memory), $"{r.Where(Memory)}: gives nf_conntrack_max {sized}, above the lab's limit {ForwardStageConfig.MaxEntries}; set conntrack_max");
         return config;
     }
 
     protected override ForwardStage CreateStage(string name, ForwardStageConfig config, SimulationContext ctx) => new(name, config, ctx);
-
-
-    static readonly uint DefaultNatAddress = FlowTuple.Ip(203, 0, 113, 1);
 
     /// <summary>
     /// <c>masquerade</c> (true, or a mapping) or <c>snat</c> (a mapping), the same keys for both as nft
@@ -215,127 +255,92 @@ public sealed class ForwardDeclaration : StageDeclaration<ForwardStageConfig, Fo
     {
         MapReader? mr = null;
         bool masquerade = false;
-        if (r.Node("masquerade") is YScalar) masquerade = r.Boolean("masquerade", false);
-        else if (BinderHelpers.Section(r, "masquerade", MasqueradeKeys) is { } m)
+        if (r.Node(Masquerade) is YScalar) masquerade = r.Read(Masquerade);
+        else if (BinderHelpers.Section(r, Masquerade, MasqueradeKeys.Keys) is { } m)
         {
             masquerade = true;
             mr = m;
         }
-        var sr = BinderHelpers.Section(r, "snat", SnatKeys);
-        if (sr is not null && masquerade) r.Problems.Add(r.PosOf("masquerade"), $"{r.Section}.masquerade: give either masquerade or snat, not both");
+        var sr = BinderHelpers.Section(r, Snat, SnatKeys.Keys);
+        if (sr is not null && masquerade) r.Problems.Add(r.PosOf(Masquerade), $"{r.Where(Masquerade)}: give either masquerade or snat, not both");
         if (sr is null && !masquerade) return null;
-        if (sr is null && mr is null) return NatRange.Snat(DefaultNatAddress);
+        if (sr is null && mr is null)
+        {
+            BinderHelpers.TryIp(MasqueradeKeys.Address.Default, out uint interfaceAddress);
+            return NatRange.Snat(interfaceAddress);
+        }
         var nr = sr ?? mr!;
+        var keys = sr is not null ? SnatKeys : MasqueradeKeys;
 
-        uint first = DefaultNatAddress;
+        uint first;
         int count = 1;
-        string? addressText = nr.String("address");
-        if (addressText is not null && addressText.Contains('-', StringComparison.Ordinal) && sr is not null)
+        string addressText = nr.Read(keys.Address);
+        if (addressText.Contains('-', StringComparison.Ordinal) && sr is not null)
         {
             var parts = addressText.Split('-');
-            if (parts.Length == 2 && TryIp(parts[0], out uint lo) && TryIp(parts[1], out uint hi) && hi >= lo && hi - lo < 65536)
+            BinderHelpers.TryIp(keys.Address.Default, out first);
+            if (parts.Length == 2 && BinderHelpers.TryIp(parts[0], out uint lo) && BinderHelpers.TryIp(parts[1], out uint hi) && hi >= lo && hi - lo < 65536)
             {
                 (first, count) = (lo, (int)(hi - lo + 1));
-                if (nr.Has("addresses")) nr.Problems.Add(nr.PosOf("addresses"), $"{nr.Section}.addresses: the address range gives the pool already; give one of them");
+                if (nr.Has(SnatAddresses)) nr.Problems.Add(nr.PosOf(SnatAddresses), $"{nr.Where(SnatAddresses)}: the address range gives the pool already; give one of them");
             }
-            else nr.Problems.Add(nr.PosOf("address"), $"{nr.Section}.address: expected an address or a range FIRST-LAST of at most 65536 addresses (203.0.113.1-203.0.113.8), found '{addressText}'");
+            else nr.Problems.Add(nr.PosOf(keys.Address), $"{nr.Where(keys.Address)}: expected an address or a range FIRST-LAST of at most 65536 addresses (203.0.113.1-203.0.113.8), found '{addressText}'");
         }
         else
         {
-            first = BinderHelpers.Ip(nr, "address", DefaultNatAddress);
-            if (sr is not null) count = (int)sr.Integer("addresses", 1, 1, 65536);
+            first = BinderHelpers.Ip(nr, keys.Address);
+            if (sr is not null) count = (int)sr.Read(SnatAddresses);
         }
         var flags = NatRangeFlags.None;
-        if (nr.Boolean("random", false)) flags |= NatRangeFlags.ProtoRandom;
-        if (nr.Boolean("fully_random", false)) flags |= NatRangeFlags.ProtoRandomFully;
-        if (nr.Boolean("persistent", false)) flags |= NatRangeFlags.Persistent;
-        flags |= NftFlags(nr);
+        if (nr.Read(keys.Random)) flags |= NatRangeFlags.ProtoRandom;
+        if (nr.Read(keys.FullyRandom)) flags |= NatRangeFlags.ProtoRandomFully;
+        if (nr.Read(keys.Persistent)) flags |= NatRangeFlags.Persistent;
+        flags |= NftFlags(nr, keys.Flags);
         if ((ulong)first + (ulong)count - 1 > uint.MaxValue)
-            nr.Problems.Add(nr.PosOf("addresses"), $"{nr.Section}.addresses: the pool runs past 255.255.255.255");
+            nr.Problems.Add(nr.PosOf(SnatAddresses), $"{nr.Where(SnatAddresses)}: the pool runs past 255.255.255.255");
         var range = NatRange.SnatPool(first, count, flags);
-        return BinderHelpers.PortRange(nr, "ports") is { } ports ? range.WithPorts(ports.Min, ports.Max) : range;
+        return BinderHelpers.PortRange(nr, keys.Ports) is { } ports ? range.WithPorts(ports.Min, ports.Max) : range;
     }
 
     static readonly (string Name, NatRangeFlags Flag)[] NftFlagNames =
         [("random", NatRangeFlags.ProtoRandom), ("fully-random", NatRangeFlags.ProtoRandomFully), ("persistent", NatRangeFlags.Persistent)];
 
-    static NatRangeFlags NftFlags(MapReader r)
+    static NatRangeFlags NftFlags(MapReader r, Parameter flagsKey)
     {
-        if (r.Node("flags") is not { } node) return NatRangeFlags.None;
+        if (r.Node(flagsKey) is not { } node) return NatRangeFlags.None;
         var flags = NatRangeFlags.None;
         foreach (var item in node is YSeq s ? s.Items : [node])
         {
             string text = item is YScalar sc ? sc.Value : "";
             int i = Array.FindIndex(NftFlagNames, f => f.Name == text);
             if (i >= 0) flags |= NftFlagNames[i].Flag;
-            else r.Problems.Add(item.Pos, $"{r.Section}.flags: expected random, fully-random or persistent, found {(item is YScalar ? $"'{text}'" : YamlDescribe(item))}");
+            else r.Problems.Add(item.Pos, $"{r.Where(flagsKey)}: expected random, fully-random or persistent, found {(item is YScalar ? $"'{text}'" : YamlLoader.Describe(item))}");
         }
         return flags;
     }
 
-    static string YamlDescribe(YNode n) => YamlLoader.Describe(n);
-
-    static bool TryIp(string text, out uint ip)
-    {
-        ip = 0;
-        var parts = text.Trim().Split('.');
-        if (parts.Length != 4) return false;
-        foreach (var p in parts)
-        {
-            if (!byte.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out byte b)) return false;
-            ip = ip << 8 | b;
-        }
-        return true;
-    }
-
     static ConntrackTimeouts BindTimeouts(MapReader r)
     {
-        var d = new ConntrackTimeouts();
-        var tr = BinderHelpers.Section(r, "timeouts", TimeoutKeys);
-        if (tr is null) return d;
+        var tr = BinderHelpers.Section(r, Timeouts, TimeoutKeys);
+        if (tr is null) return new ConntrackTimeouts();
         var t = new ConntrackTimeouts
         {
-            UdpUnreplied = tr.Duration("udp", d.UdpUnreplied, positive: true),
-            UdpReplied = tr.Duration("udp_stream", d.UdpReplied, positive: true),
-            FlowtableTcp = tr.Duration("flowtable_tcp", d.FlowtableTcp, positive: true),
-            FlowtableUdp = tr.Duration("flowtable_udp", d.FlowtableUdp, positive: true),
+            UdpUnreplied = tr.Read(UdpTimeout),
+            UdpReplied = tr.Read(UdpStreamTimeout),
+            FlowtableTcp = tr.Read(FlowtableTcpTimeout),
+            FlowtableUdp = tr.Read(FlowtableUdpTimeout),
         };
-        foreach (var (key, state) in TcpTimeoutKeys) t.Tcp[(int)state] = tr.Duration(key, d.Tcp[(int)state], positive: true);
+        foreach (var (key, state) in TcpTimeouts) t.Tcp[(int)state] = tr.Read(key);
         return t;
     }
 
-    static readonly (string Key, TcpState State)[] TcpTimeoutKeys =
-    [
-        ("tcp_syn_sent", TcpState.SynSent), ("tcp_syn_recv", TcpState.SynRecv), ("tcp_established", TcpState.Established),
-        ("tcp_fin_wait", TcpState.FinWait), ("tcp_close_wait", TcpState.CloseWait), ("tcp_last_ack", TcpState.LastAck),
-        ("tcp_time_wait", TcpState.TimeWait), ("tcp_close", TcpState.Close), ("tcp_unack", TcpState.Unack),
-    ];
-
     static ForwardingCosts BindCosts(MapReader r)
     {
-        var d = new ForwardingCosts();
-        var cr = BinderHelpers.Section(r, "costs", CostKeySpecs);
-        if (cr is null) return d;
-        return new ForwardingCosts
-        {
-            RxIngress = cr.Duration("rx_ingress", d.RxIngress),
-            FlowtableLookup = cr.Duration("flowtable_lookup", d.FlowtableLookup),
-            FastPathXmit = cr.Duration("fast_path_xmit", d.FastPathXmit),
-            ConntrackLookup = cr.Duration("conntrack_lookup", d.ConntrackLookup),
-            ConntrackCreate = cr.Duration("conntrack_create", d.ConntrackCreate),
-            Dnat = cr.Duration("dnat", d.Dnat),
-            Routing = cr.Duration("routing", d.Routing),
-            ForwardChainBase = cr.Duration("forward_chain", d.ForwardChainBase),
-            PerLinearRule = cr.Duration("per_linear_rule", d.PerLinearRule),
-            PerSetLookup = cr.Duration("per_set_lookup", d.PerSetLookup),
-            Snat = cr.Duration("snat", d.Snat),
-            NatSetup = cr.Duration("nat_setup", d.NatSetup),
-            PerNatAttempt = cr.Duration("per_nat_attempt", d.PerNatAttempt),
-            Confirm = cr.Duration("confirm", d.Confirm),
-            Xmit = cr.Duration("xmit", d.Xmit),
-            FlowOffloadAdd = cr.Duration("flow_offload_add", d.FlowOffloadAdd),
-            PerByte = cr.Duration("per_byte", d.PerByte),
-        };
+        var costs = new ForwardingCosts();
+        var cr = BinderHelpers.Section(r, Costs, CostKeySpecs);
+        if (cr is null) return costs;
+        foreach (var (key, with) in CostKeysDeclared) costs = with(costs, cr.Read(key));
+        return costs;
     }
 
     /// <summary>Share of packets the flowtable (software or hardware) forwarded, and the CPU cost per packet.</summary>

@@ -12,13 +12,6 @@ using Lab.Simulation.Running;
 
 namespace Lab.Simulation.Plugins;
 
-/// <summary>One element's rows of <see cref="IpTfsModel.Parameters"/>, under the keys its YAML mapping takes.</summary>
-static class IpTfsParameters
-{
-    public static ParameterSpec[] Of(string element) =>
-        [.. IpTfsModel.Parameters.Where(p => p.Key.StartsWith(element + ".", StringComparison.Ordinal)).Select(p => p with { Key = p.Key[(element.Length + 1)..] })];
-}
-
 /// <summary>
 /// <c>- iptfs_out: {...}</c>: the ingress of an IP-TFS SA (not per-core work: a queue and a timer of
 /// its own, like esp_crypto). Outer packets go to the next element; an iptfs_in later in the path
@@ -30,35 +23,59 @@ public sealed class IpTfsOutDeclaration : ComponentDeclaration<IpTfsOutConfig, I
     public override string Summary => "IP-TFS sender (RFC 9347): queue, aggregation and fragmentation into outer ESP packets; demand (Linux), constant rate, TFRC, or plain tunnel";
     public override string KernelCounterpart => IpTfsModel.Describe().KernelCounterpart;
 
-    /// <summary>The iptfs_out rows of the IP-TFS model's declaration (<see cref="IpTfsModel.Parameters"/>).</summary>
-    public override IReadOnlyList<ParameterSpec> Parameters { get; } = IpTfsParameters.Of("iptfs_out");
+    const string Kernel = IpTfsModel.Kernel;
+
+    static readonly Parameter<IpTfsSendMode> Mode = Parameter.Choice("mode", IpTfsSendMode.Demand, $"{Kernel}; RFC 9347 sections 2.4.1, 2.4.2",
+        "demand: the kernel's sender (timer of init_delay, then the whole queue, no padding). constant: fixed-size packets at `rate`, padded (RFC 9347 2.4.1). cc: fixed-size packets at a TFRC rate up to `rate` (2.4.2, RFC 5348). tunnel: plain RFC 4303 tunnel mode, one ESP packet per inner packet (baseline).",
+        ("demand", IpTfsSendMode.Demand), ("constant", IpTfsSendMode.Constant), ("cc", IpTfsSendMode.CongestionControlled), ("tunnel", IpTfsSendMode.Tunnel));
+    static readonly Parameter<IpFamily> Family = Parameter.Choice("family", IpFamily.Ipv4, "esp4.c / esp6.c", "Outer IP family.", EspKeys.Families);
+    static readonly Parameter<IpFamily> InnerFamily = Parameter.Choice("inner_family", IpFamily.Ipv4, "RFC 9347 section 6.1.3",
+        "Inner IP family (decides the data block's length field: IPv4 Total Length, IPv6 Payload Length).", EspKeys.Families);
+    static readonly Parameter<EspEncap> Encap = Parameter.Choice("encap", EspEncap.None, "RFC 3948", "UDP encapsulation of the outer packets.", EspKeys.Encaps);
+    static readonly Parameter<EspCipher> Cipher = Parameter.Choice("cipher", EspCipher.Gcm16, "esp_output (esp4.c)", "Transform: IV, block and ICV sizes.", EspKeys.Ciphers);
+    static readonly Parameter<long> PacketSize = Parameter.Size("packet_size", 0, $"{Kernel} XFRMA_IPTFS_PKT_SIZE; RFC 9347 section 4.2",
+        "Outer IP packet size; 0 = from the path MTU. demand: the kernel's payload_mtu = pkt_size - header_len (trailer and ICV come on top). constant, cc: the exact fixed size.",
+        rangeNote: "(0 or above header_len)");
+    static readonly Parameter<long> Mtu = Parameter.Size("mtu", 1500, "xfrm_state_mtu / iptfs_get_cur_pmtu", "Path MTU of the outer packets.", min: 576);
+    static readonly Parameter<double> Rate = Parameter.BitRate("rate", 0, "RFC 9347 sections 2, 4.1",
+        "constant: the outer send rate; cc: its ceiling. Counted on the wire (frame + 20 B), as link rates are.", unit: "bit rate").Derived("(required for constant and cc)");
+    static readonly Parameter<long> InitDelay = Parameter.Duration("init_delay", IpTfsOutConfig.DefaultInitDelay, $"{Kernel} IPTFS_DEFAULT_INIT_DELAY_USECS",
+        "demand: time from the first packet queued (on an empty queue) to sending the queue.");
+    static readonly Parameter<long> MaxQueueSize = Parameter.Size("max_queue_size", IpTfsOutConfig.DefaultMaxQueueBytes, $"{Kernel} IPTFS_DEFAULT_MAX_QUEUE_SIZE = 1024 * 10240 (its comment says 1M)",
+        "Octets of inner packets queued; beyond it packets are dropped (XfrmOutNoQueueSpace). Above 95% they are marked ECN CE (counted).", min: 1);
+    static readonly Parameter<bool> DontFrag = Parameter.Boolean("dont_frag", false, $"{Kernel} XFRMA_IPTFS_DONT_FRAG; RFC 9347 section 6.1.4 (D bit)",
+        "Never split an inner packet: larger ones are dropped (XfrmOutError, ICMP too big); constant mode pads instead of fragmenting.");
+    static readonly Parameter<long> ReverseDelay = Parameter.Duration("reverse_delay", 10 * SimTime.Millisecond, "assumption",
+        "cc: one-way delay of the receiver's congestion information back to the sender.");
+    static readonly Parameter<long> ReverseInterval = Parameter.Duration("reverse_interval", SimTime.Millisecond, "assumption (RFC 9347 section 3: Transmit Delay)",
+        "cc: the receiver's own send interval on its SA: feedback goes out at most this often, and it is the reported Transmit Delay.", positive: true);
+
+    public override IReadOnlyList<Parameter> Parameters { get; } =
+    [
+        Parameter.Text("name", "iptfs_out", "lab", "Element name (drop reasons and metrics use it)."),
+        Mode, Family, InnerFamily, Encap, Cipher, PacketSize, Mtu, Rate, InitDelay, MaxQueueSize, DontFrag, ReverseDelay, ReverseInterval,
+    ];
 
     public override IReadOnlyList<string> Notes { get; } =
         ["See `lab describe iptfs` for the whole model. No Debian kernel here has IP-TFS, so the kernel validation cannot cover it."];
 
     protected override IpTfsOutConfig BindConfig(MapReader r)
     {
-        var mode = r.Choice("mode", "demand", "demand", "constant", "cc", "tunnel") switch
-        {
-            "constant" => IpTfsSendMode.Constant,
-            "cc" => IpTfsSendMode.CongestionControlled,
-            "tunnel" => IpTfsSendMode.Tunnel,
-            _ => IpTfsSendMode.Demand,
-        };
-        var family = r.Choice("family", "ipv4", "ipv4", "ipv6") == "ipv6" ? IpFamily.Ipv6 : IpFamily.Ipv4;
-        var inner = r.Choice("inner_family", "ipv4", "ipv4", "ipv6") == "ipv6" ? IpFamily.Ipv6 : IpFamily.Ipv4;
-        var encap = r.Choice("encap", "none", "none", "udp") == "udp" ? EspEncap.EspInUdp : EspEncap.None;
-        EspCipherParams.TryParse(r.Choice("cipher", "gcm16", "gcm16", "cbc-sha256", "null", "null-noauth"), out var cipher);
+        var mode = r.Read(Mode);
+        var family = r.Read(Family);
+        var inner = r.Read(InnerFamily);
+        var encap = r.Read(Encap);
+        var cipher = r.Read(Cipher);
         bool fixedSize = mode is IpTfsSendMode.Constant or IpTfsSendMode.CongestionControlled;
         var geometry = new IpTfsGeometry(new EspSaGeometry(XfrmMode.Tunnel, family, inner, encap, cipher), mode == IpTfsSendMode.CongestionControlled);
-        double rate = r.BitRate("rate", 0, required: fixedSize);
+        double rate = r.Read(Rate, 0, required: fixedSize);
         var cfg = new IpTfsOutConfig(mode, geometry,
-            (int)r.Bytes("packet_size", 0), (int)r.Bytes("mtu", 1500, min: 576), rate,
-            r.Duration("init_delay", IpTfsOutConfig.DefaultInitDelay),
-            r.Bytes("max_queue_size", IpTfsOutConfig.DefaultMaxQueueBytes, min: 1),
-            r.Boolean("dont_frag", false),
-            r.Duration("reverse_delay", 10 * SimTime.Millisecond),
-            r.Duration("reverse_interval", SimTime.Millisecond, positive: true));
+            (int)r.Read(PacketSize), (int)r.Read(Mtu), rate,
+            r.Read(InitDelay),
+            r.Read(MaxQueueSize),
+            r.Read(DontFrag),
+            r.Read(ReverseDelay),
+            r.Read(ReverseInterval));
         if (cfg.Validate() is { } problem) r.Problems.Add(r.Map.Pos, $"{r.Section}: {problem}");
         return cfg;
     }
@@ -103,15 +120,24 @@ public sealed class IpTfsInDeclaration : ComponentDeclaration<IpTfsInConfig, IpT
     public override string Summary => "IP-TFS receiver (xfrm_iptfs.c): reorder window, drop timer, reassembly; inner packets lost with every outer packet that held a piece of them";
     public override string KernelCounterpart => IpTfsModel.Describe().KernelCounterpart;
 
-    /// <summary>The iptfs_in rows of the IP-TFS model's declaration (<see cref="IpTfsModel.Parameters"/>).</summary>
-    public override IReadOnlyList<ParameterSpec> Parameters { get; } = IpTfsParameters.Of("iptfs_in");
+    static readonly Parameter<string> Sender = Parameter.Text("sender", "iptfs_out", "lab", "The iptfs_out element whose SA this one receives.");
+    static readonly Parameter<long> ReorderWindow = Parameter.Integer("reorder_window", IpTfsInConfig.DefaultReorderWindow, 0, ushort.MaxValue,
+        $"{IpTfsModel.Kernel} IPTFS_DEFAULT_REORDER_WINDOW; RFC 9347 section 2.2.3",
+        "Outer packets that may arrive early and wait for a missing one; 0 = no reordering (the kernel's fast path).");
+    static readonly Parameter<long> DropTime = Parameter.Duration("drop_time", IpTfsInConfig.DefaultDropTime, $"{IpTfsModel.Kernel} IPTFS_DEFAULT_DROP_TIME_USECS",
+        "How long a missing outer packet is waited for (from the newest saved one), and an in-progress reassembly.", positive: true);
+
+    public override IReadOnlyList<Parameter> Parameters { get; } =
+    [
+        Parameter.Text("name", "iptfs_in", "lab", "Element name."),
+        Sender, ReorderWindow, DropTime,
+    ];
 
     public override IReadOnlyList<string> Notes { get; } =
         ["See `lab describe iptfs` for the whole model. No Debian kernel here has IP-TFS, so the kernel validation cannot cover it."];
 
     protected override IpTfsInConfig BindConfig(MapReader r) =>
-        new(r.String("sender") ?? "iptfs_out", (int)r.Integer("reorder_window", IpTfsInConfig.DefaultReorderWindow, 0, ushort.MaxValue),
-            r.Duration("drop_time", IpTfsInConfig.DefaultDropTime, positive: true));
+        new(r.Read(Sender), (int)r.Read(ReorderWindow), r.Read(DropTime));
 
     protected override IpTfsReceiver Create(ModelStageElement element, IpTfsInConfig cfg, SimulationContext ctx, Func<string, object?> byName)
     {

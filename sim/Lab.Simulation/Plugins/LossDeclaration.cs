@@ -19,20 +19,24 @@ public sealed class LossDeclaration : ComponentDeclaration<LossConfig, LossEleme
     public override string Summary => "A lossy hop: random (seeded per element) and/or every Nth packet";
     public override string KernelCounterpart => "(none: a test fixture for the path, like netem loss)";
 
-    public override IReadOnlyList<ParameterSpec> Parameters { get; } =
+    static readonly Parameter<double> Probability = Parameter.Number("probability", 0, 0, 1, Lab, "Each packet is dropped with this probability (the element's own stream from seed, replication and name).");
+    static readonly Parameter<long> Every = Parameter.Integer("every", 0, 0, int.MaxValue, Lab, "Also drop every Nth packet (0 = never).");
+    static readonly Parameter<long> First = Parameter.Integer("first", 1, 1, long.MaxValue, Lab, "The first packet (counting from 1) the every-Nth pattern drops.").Derived("(every)");
+
+    public override IReadOnlyList<Parameter> Parameters { get; } =
     [
-        new("name", "string", "loss", "", Lab, "Element name (drop reason NAME.dropped)."),
-        new("probability", "number", "0", "0..1", Lab, "Each packet is dropped with this probability (the element's own stream from seed, replication and name)."),
-        new("every", "integer", "0", $"0..{int.MaxValue}", Lab, "Also drop every Nth packet (0 = never)."),
-        new("first", "integer", "(every)", "1..", Lab, "The first packet (counting from 1) the every-Nth pattern drops."),
+        Parameter.Text("name", "loss", Lab, "Element name (drop reason NAME.dropped)."),
+        Probability,
+        Every,
+        First,
     ];
 
     public override IReadOnlyList<string> Notes { get; } = ["Metrics: NAME.dropped, NAME.passed."];
 
     protected override LossConfig BindConfig(MapReader r)
     {
-        long every = r.Integer("every", 0, 0, int.MaxValue);
-        return new LossConfig(r.Number("probability", 0, 0, 1), every, r.Integer("first", Math.Max(1, every), 1, long.MaxValue));
+        long every = r.Read(Every);
+        return new LossConfig(r.Read(Probability), every, r.Read(First, Math.Max(1, every)));
     }
 
     protected override LossElement Create(ModelStageElement element, LossConfig c, SimulationContext ctx, Func<string, object?> byName) =>

@@ -23,16 +23,18 @@ public sealed class NattRebindDeclaration : StageDeclaration<NattRebindConfig, N
 
     public override string KernelCounterpart => "net/ipv4/esp4.c esp_input_done2 -> net/xfrm/xfrm_state.c km_new_mapping (XFRMA_MTIMER_THRESH, 5.17 / 5.15.y); RFC 3948";
 
-    public override IReadOnlyList<ParameterSpec> Parameters { get; } =
+    static readonly Parameter<long> RebindAt = Parameter.Duration("rebind_at", 10 * SimTime.Millisecond, "scenario", "When the NAT moves the peer's mapping to a new public port.", unit: "time");
+    static readonly Parameter<long> Reaction = Parameter.Duration("reaction", 100 * SimTime.Millisecond, "ASSUMPTION: strongSwan/libreswan netlink handling and SA update", "First XFRM_MSG_MAPPING to SA updated.", max: 60 * SimTime.Second, unit: "time");
+    static readonly Parameter<long> MtimerThresh = Parameter.Integer("mtimer_thresh", 0, 0, uint.MaxValue, "XFRMA_MTIMER_THRESH (x->mapping_maxage), net/xfrm/xfrm_state.c km_new_mapping", "0 (off): one message per ESP packet from the new port.", unit: "seconds");
+    static readonly Parameter<double> InboundRate = Parameter.BitRate("inbound_rate", 10e9, "scenario", "Rate of the inbound ESP stream from the NATed peer, on the wire (frame + 20 B).", min: 1e9, max: 400e9);
+    static readonly Parameter<long> InboundFrame = Parameter.Size("inbound_frame", 1518, "scenario", "Frame size of the inbound ESP stream.", min: 64, max: 65535, unit: "bytes");
+    static readonly Parameter<long> InboundPhase = Parameter.Duration("inbound_phase", 0, "scenario", "From the rebinding to the first inbound packet through the new mapping (0: it created the mapping).", unit: "time");
+    static readonly Parameter<long> Cost = Parameter.Duration("cost", 0, "scenario", "CPU time per return packet on the core.", unit: "time");
+
+    public override IReadOnlyList<Parameter> Parameters { get; } =
     [
-        new("name", "string", Name, "", "scenario", "Element name: prefix of its metrics and drop reason."),
-        new("rebind_at", "time", "10ms", "0..", "scenario", "When the NAT moves the peer's mapping to a new public port."),
-        new("reaction", "time", "100ms", "0..60s", "ASSUMPTION: strongSwan/libreswan netlink handling and SA update", "First XFRM_MSG_MAPPING to SA updated."),
-        new("mtimer_thresh", "seconds", "0", "0..4294967295", "XFRMA_MTIMER_THRESH (x->mapping_maxage), net/xfrm/xfrm_state.c km_new_mapping", "0 (off): one message per ESP packet from the new port."),
-        new("inbound_rate", "bit/s", "10Gbit/s", "1Gbit/s..400Gbit/s", "scenario", "Rate of the inbound ESP stream from the NATed peer, on the wire (frame + 20 B)."),
-        new("inbound_frame", "bytes", "1518B", "64..65535B", "scenario", "Frame size of the inbound ESP stream."),
-        new("inbound_phase", "time", "0s", "0..", "scenario", "From the rebinding to the first inbound packet through the new mapping (0: it created the mapping)."),
-        new("cost", "time", "0s", "0..", "scenario", "CPU time per return packet on the core."),
+        Parameter.Text("name", Name, "scenario", "Element name: prefix of its metrics and drop reason."),
+        RebindAt, Reaction, MtimerThresh, InboundRate, InboundFrame, InboundPhase, Cost,
     ];
 
     public override IReadOnlyList<string> Notes { get; } =
@@ -46,19 +48,16 @@ public sealed class NattRebindDeclaration : StageDeclaration<NattRebindConfig, N
 
     protected override NattRebindConfig BindConfig(MapReader r)
     {
-        var config = new NattRebindConfig
+        return new NattRebindConfig
         {
-            RebindAt = r.Duration("rebind_at", 10 * SimTime.Millisecond),
-            DaemonReaction = r.Duration("reaction", 100 * SimTime.Millisecond),
-            MappingMaxAgeSeconds = (uint)r.Integer("mtimer_thresh", 0, 0, uint.MaxValue),
-            InboundBitsPerSecond = r.BitRate("inbound_rate", 10e9),
-            InboundFrameBytes = (int)r.Bytes("inbound_frame", 1518, min: 64),
-            InboundPhase = r.Duration("inbound_phase", 0),
-            Cost = r.Duration("cost", 0),
+            RebindAt = r.Read(RebindAt),
+            DaemonReaction = r.Read(Reaction),
+            MappingMaxAgeSeconds = (uint)r.Read(MtimerThresh),
+            InboundBitsPerSecond = r.Read(InboundRate),
+            InboundFrameBytes = (int)r.Read(InboundFrame),
+            InboundPhase = r.Read(InboundPhase),
+            Cost = r.Read(Cost),
         };
-        if (config.InboundFrameBytes > 65535)
-            r.Problems.Add(r.PosOf("inbound_frame"), $"{r.Section}.inbound_frame: expected at most 65535B, found {config.InboundFrameBytes}B");
-        return config;
     }
 
     protected override NattRebindStage CreateStage(string name, NattRebindConfig config, SimulationContext ctx) => new(name, config, ctx);

@@ -27,8 +27,14 @@ public abstract class ElementDeclaration : IPathElementBinder
     /// <summary>Kernel files and functions (or RFC sections) the element imitates.</summary>
     public abstract string KernelCounterpart { get; }
 
-    /// <summary>Every key of the element, nested ones dotted (<c>snat.ports</c>), each once.</summary>
-    public abstract IReadOnlyList<ParameterSpec> Parameters { get; }
+    /// <summary>
+    /// Every key of the element, nested ones dotted (<c>snat.ports</c>), each once, typed: the binding
+    /// reads each through its declaration (<see cref="MapReader.Read{T}(Parameter{T})"/>).
+    /// </summary>
+    public abstract IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>The rows <c>lab describe TYPE</c> shows, one per parameter.</summary>
+    public IReadOnlyList<ParameterSpec> Specs => [.. Parameters.Select(p => p.Spec)];
 
     public virtual IReadOnlyList<string> Notes => [];
 
@@ -59,7 +65,7 @@ public abstract class ElementDeclaration : IPathElementBinder
         IReadOnlyList<string> notes = Notes;
         if (KeyMetrics.Count > 0)
             notes = [.. notes, $"Key metrics (lab run's table for a sweep, lab report's slides): {string.Join(", ", KeyMetrics.Select(k => "NAME." + k))}."];
-        return new ModelDescription(Type, Summary, KernelCounterpart, Parameters, notes) { CostSection = CostProfileSection, CostKeyPrefix = "costs." };
+        return new ModelDescription(Type, Summary, KernelCounterpart, Specs, notes) { CostSection = CostProfileSection, CostKeyPrefix = "costs." };
     }
 }
 
@@ -74,7 +80,9 @@ public abstract class ElementDeclaration<TConfig> : ElementDeclaration where TCo
     /// <summary>Reads the element's mapping against <see cref="ElementDeclaration.Parameters"/>; problems go to reader.Problems.</summary>
     protected abstract TConfig BindConfig(MapReader reader);
 
-    protected virtual string NameOf(MapReader reader, string defaultName) => reader.String("name") ?? defaultName;
+    /// <summary>The element's name: its declared <c>name</c> parameter (whose default is the element's usual name).</summary>
+    protected virtual string NameOf(MapReader reader, string defaultName) =>
+        Parameters.OfType<Parameter<string>>().FirstOrDefault(p => p.Key == "name") is { } name ? reader.Read(name) : defaultName;
 
     /// <summary>The cost keys a bound element charges (a flowtable cost is not charged without a flowtable).</summary>
     protected virtual IReadOnlyList<string> ChargedCostKeys(TConfig config) => CostKeys;

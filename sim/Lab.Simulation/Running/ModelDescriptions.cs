@@ -11,7 +11,7 @@ public static class ModelDescriptions
     /// <summary>Descriptions from models that are not path elements (radio, netfilter tables); the cellular model is the cellular element's.</summary>
     static IEnumerable<ModelDescription> Standalone()
     {
-        foreach (var name in new[] { "radio-lte", "radio-3g", "radio-nr" })
+        foreach (var name in Lab.Radio.RadioModelCatalog.Names)
         {
             if (Lab.Radio.RadioModelCatalog.Describe(name) is { } d) yield return d;
         }
@@ -53,7 +53,7 @@ public static class ModelDescriptions
         foreach (var type in elements)
         {
             var element = ModelCatalog.Find(type) ?? throw new InvalidOperationException($"no path element '{type}'");
-            parameters.AddRange(element.Parameters.Select(p => p with { Key = type + "." + p.Key }));
+            parameters.AddRange(element.Specs.Select(p => p with { Key = type + "." + p.Key }));
         }
         return model with
         {

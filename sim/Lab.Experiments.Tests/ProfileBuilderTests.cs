@@ -2,7 +2,7 @@ using Lab.Calibration;
 using Lab.Netfilter.Flowtable;
 using Lab.Scenarios.Profiles;
 
-namespace Lab.Cli.Tests;
+namespace Lab.Experiments.Tests;
 
 public class ProfileBuilderTests
 {

@@ -3,7 +3,7 @@ using Lab.Experiments.Sweeps;
 using Lab.Core;
 using Lab.Results;
 
-namespace Lab.Cli.Tests;
+namespace Lab.Experiments.Tests;
 
 /// <summary>How a sweep splits into shards, what a run file holds, and the progress line.</summary>
 public class SweepPlanTests

@@ -2,7 +2,7 @@ using Lab.Experiments.Sweeps;
 using Lab.Core;
 using Lab.Results;
 
-namespace Lab.Cli.Tests;
+namespace Lab.Experiments.Tests;
 
 /// <summary>The confidence intervals and the sequential-stopping rule against worked textbook values.</summary>
 public class SweepStatisticsTests
@@ -65,8 +65,9 @@ public class SweepStatisticsTests
         Assert.Equal(6, rule.Next(4, m => SleepPrefix(m, 4), 0));
         var loose = rule with { RelativeHalfWidth = 0.6 };
         Assert.Equal(4, loose.Next(4, m => SleepPrefix(m, 4), 0));
-        var ex = Assert.Throws<LabInputException>(() => (rule with { Metrics = ["m", "nope"] }).Next(4, m => SleepPrefix(m, 4), 3));
-        Assert.Contains("--metric nope: point 3 has no such metric", ex.Message);
+        var ex = Assert.Throws<ParameterException>(() => (rule with { Metrics = ["m", "nope"] }).Next(4, m => SleepPrefix(m, 4), 3));
+        // The library names the parameter and the value; a front end that spells parameters as flags prints "--metric nope: ...".
+        Assert.StartsWith("--metric nope: point 3 has no such metric", Assert.Single(ex.Render(n => "--" + n)), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -85,7 +86,11 @@ public class SweepStatisticsTests
     [InlineData("NaN")]
     public void Precision_refuses_what_is_not_a_share(string text)
     {
-        var ex = Assert.Throws<LabInputException>(() => Precision.ParseShare(text));
-        Assert.StartsWith("--precision: expected a relative half-width between 0 and 1", ex.Message);
+        // The library names the parameter; the command line words it as its flag (SweepCommandTests: --precision).
+        var ex = Assert.Throws<ParameterException>(() => Precision.ParseShare(text));
+        var p = Assert.Single(ex.Problems);
+        Assert.Equal("precision", p.Parameter);
+        Assert.StartsWith("precision: expected a relative half-width between 0 and 1", p.Render(n => n), StringComparison.Ordinal);
+        Assert.DoesNotContain("--", ex.Message, StringComparison.Ordinal);
     }
 }
