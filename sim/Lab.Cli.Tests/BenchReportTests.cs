@@ -204,7 +204,7 @@ public sealed class BenchReportTests : IDisposable
     {
         var (code, _, err) = Lab("report", "--bench", "--db", Db);
         Assert.Equal(2, code);
-        Assert.Equal($"lab: error: --db: no results store at {Db} (lab bench records its runs there)\n", err);
+        Assert.Equal($"lab: error: --db: no results store at {Db} (benchmark runs are recorded there)\n", err);
         Assert.False(File.Exists(Db));
     }
 

@@ -39,19 +39,19 @@ public sealed class PairedChangeTests
         var judged = InterleavedConfirmation.Judge(Flagged(0.6), Pairs, 0.10);
         var p = judged["s/T.B"];
         Assert.Equal(4, p.Pairs);
-        Assert.Equal(0.2427539, p.MedianLog, 6);
-        Assert.Equal(0.2419835, p.MeanLog, 6);
-        Assert.Equal(0.0806565, p.HalfWidthLog, 6);
-        Assert.Equal(0.274755, p.Change, 5);
-        Assert.Equal(0.175069, p.Low, 5);
-        Assert.Equal(0.380768, p.High, 5);
+        Assert.Equal(0.2427539, p.MedianLog, 1e-6);
+        Assert.Equal(0.2419835, p.MeanLog, 1e-6);
+        Assert.Equal(0.0806565, p.HalfWidthLog, 1e-6);
+        Assert.Equal(0.274755, p.Change, 1e-6);
+        Assert.Equal(0.175069, p.Low, 1e-6);
+        Assert.Equal(0.380768, p.High, 1e-6);
         Assert.Equal(BenchVerdict.Slower, p.Verdict);
         // Only the flagged benchmark is judged.
         Assert.False(judged.ContainsKey("s/T.C"));
 
         var combined = InterleavedConfirmation.Combine(Flagged(0.6), judged);
         Assert.True(combined.Failed);
-        Assert.Equal(0.274755, combined.Deltas[0].Change, 5);
+        Assert.Equal(0.274755, combined.Deltas[0].Change, 1e-6);
         string text = InterleavedConfirmation.Format(Flagged(0.6), judged, "0123456789ab", 4);
         Assert.Contains("confirmation interleaved with commit 0123456789ab", text, StringComparison.Ordinal);
         Assert.Matches(@"\ns/T\.B +\+60\.0% +\+27\.5% +\+17\.5% \.\. \+38\.1% +\+10\.0% +SLOWER \(confirmed\)\n", text);
@@ -64,7 +64,7 @@ public sealed class PairedChangeTests
         // Threshold 20%: bar log 1.2 = 0.1823216. Median 0.2427539 is beyond it, the low end
         // 0.2419835 - 0.0806565 = 0.1613270 is not.
         var p = InterleavedConfirmation.Judge(Flagged(0.6), Pairs, 0.20)["s/T.B"];
-        Assert.Equal(0.1823216, p.BarLog, 6);
+        Assert.Equal(0.1823216, p.BarLog, 1e-6);
         Assert.Equal(BenchVerdict.Unchanged, p.Verdict);
         Assert.False(InterleavedConfirmation.Combine(Flagged(0.6), new Dictionary<string, PairedChange> { ["s/T.B"] = p }).Failed);
     }
@@ -86,7 +86,7 @@ public sealed class PairedChangeTests
         ];
         var judged = InterleavedConfirmation.Judge(Flagged(0.6), phase, 0.10);
         var p = judged["s/T.B"];
-        Assert.Equal(0.0111864, p.MedianLog, 6);
+        Assert.Equal(0.0111864, p.MedianLog, 1e-6);
         Assert.Equal(BenchVerdict.Unchanged, p.Verdict);
         string text = InterleavedConfirmation.Format(Flagged(0.6), judged, "0123456789ab", 4);
         Assert.Contains("ok (not slower than the baseline's code)", text, StringComparison.Ordinal);
@@ -98,12 +98,12 @@ public sealed class PairedChangeTests
     {
         // Baseline ratio 1.0 (relative standard error 0.03), candidate 1.5 (0.04), 14 degrees of
         // freedom each: se sqrt(0.03^2 + 0.04^2) = 0.05, half-width 2.144787 x 0.05 = 0.1072393;
-        // low end log 1.5 - 0.1072393 = 0.4054651 - 0.1072393 = 0.2982258 -> +34.746%.
+        // low end log 1.5 - 0.1072393 = 0.4054651 - 0.1072393 = 0.2982258 -> exp - 1 = +34.7466%.
         var b = new RatedMeasurement(M("T.B", 1), 1.0, 0.03, 14);
         var c = new RatedMeasurement(M("T.B", 1.5), 1.5, 0.04, 14);
         var p = PairedChange.Of([(b, c)], 0.10);
-        Assert.Equal(0.1072393, p.HalfWidthLog, 6);
-        Assert.Equal(0.347460, p.Low, 5);
+        Assert.Equal(0.1072393, p.HalfWidthLog, 1e-6);
+        Assert.Equal(0.347466, p.Low, 1e-6);
         Assert.Equal(0.5, p.Change, 9);
         Assert.Equal(BenchVerdict.Slower, p.Verdict);
     }
