@@ -21,6 +21,7 @@ public sealed class BenchCommandTests : IDisposable
     {
         Environment.SetEnvironmentVariable(BenchHost.SlowdownVariable, null);
         Environment.SetEnvironmentVariable(BaselineHostBuild.HostVariable, null);
+        Environment.SetEnvironmentVariable(BenchHost.DebugQuickVariable, null);
         Directory.Delete(_dir, true);
     }
 
@@ -123,9 +124,11 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("result: no benchmark got slower", again.Out, StringComparison.Ordinal);
 
         // The baseline's commit is this checkout's, so the confirmation is interleaved with the
-        // baseline's own code: here the same build without the slowdown switch, named by the test
-        // switch instead of a Release build of the commit in a worktree (minutes).
-        Environment.SetEnvironmentVariable(BaselineHostBuild.HostVariable, ThisCommitsLab());
+        // baseline's own code: here the lab beside the tests (this build, without the slowdown
+        // switch) in separate processes, named by the test switch instead of a Release build of the
+        // commit in a worktree (minutes). Like this process, it times the code as built (Debug here).
+        Environment.SetEnvironmentVariable(BaselineHostBuild.HostVariable, Path.Combine(AppContext.BaseDirectory, "lab.dll"));
+        Environment.SetEnvironmentVariable(BenchHost.DebugQuickVariable, "1");
         Environment.SetEnvironmentVariable(BenchHost.SlowdownVariable, "1");
         var slowed = Lab(Common([.. quick, "--compare", "plain", "--confirm", "2"]));
         Environment.SetEnvironmentVariable(BenchHost.SlowdownVariable, null);
@@ -141,14 +144,6 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains($"confirmation interleaved with commit {commit[..12]}: ", slowed.Out, StringComparison.Ordinal);
         Assert.Contains("confirmation pair 2 of 2 done", slowed.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("re-measures this code alone", slowed.Out, StringComparison.Ordinal);
-    }
-
-    /// <summary>A lab binary of this checkout that measures Release code: the Release host a Debug test's quick runs use, or the lab beside a Release test.</summary>
-    static string ThisCommitsLab()
-    {
-        if (BdnBenchmarkHost.ModelCodeOptimized()) return Path.Combine(AppContext.BaseDirectory, "lab.dll");
-        string root = ReleaseHostLauncher.FindRepositoryRoot()!;
-        return Path.Combine(root, "sim", "Lab.Cli", "bin", "Release", "net10.0", "linux-x64", "lab");
     }
 
     [Fact]
