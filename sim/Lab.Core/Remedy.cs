@@ -12,4 +12,7 @@ public enum Remedy
 
     /// <summary>See which costs a cost profile measured for a model (the CLI: lab describe MODEL --costs FILE).</summary>
     DescribeProfileCosts,
+
+    /// <summary>Record benchmark runs first, or choose other run modes (the CLI: lab bench; lab report --bench --mode).</summary>
+    RecordBenchRuns,
 }
