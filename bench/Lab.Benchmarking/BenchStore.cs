@@ -35,7 +35,7 @@ public sealed class BenchStore : IDisposable
     }
 
     /// <summary>Opens an existing store for reading (history, reports): never creates it; a store without bench tables reads as no runs.</summary>
-    public static BenchStore OpenReadOnly(string path, string flag = "--db") => new(Lab.Results.StoreConnection.OpenReadOnly(path, flag), writable: false);
+    public static BenchStore OpenReadOnly(string path, string parameter = "db") => new(Lab.Results.StoreConnection.OpenReadOnly(path, parameter), writable: false);
 
     public void Record(BenchRun run)
     {
