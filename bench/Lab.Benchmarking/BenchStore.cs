@@ -35,8 +35,7 @@ public sealed class BenchStore : IDisposable
     }
 
     /// <summary>Opens an existing store for reading (history, reports): never creates it; a store without bench tables reads as no runs.</summary>
-    /// <param name="label">How messages name the store (the CLI: its flag).</param>
-    public static BenchStore OpenReadOnly(string path, string label = "results store") => new(Lab.Results.StoreConnection.OpenReadOnly(path, label), writable: false);
+    public static BenchStore OpenReadOnly(string path, string parameter = "db") => new(Lab.Results.StoreConnection.OpenReadOnly(path, parameter), writable: false);
 
     public void Record(BenchRun run)
     {

@@ -5,6 +5,7 @@ using Lab.Captures.Frames;
 using Lab.Captures.Pcap;
 using Lab.Captures.Replay;
 using Lab.Captures.Tests.Support;
+using Lab.Core;
 using Lab.KernelLab.Netns;
 using PacketDotNet;
 
@@ -62,6 +63,8 @@ public sealed class LiveCaptureTests : IDisposable
             int rc = ReplayRunner.Run(new ReplayOptions
             {
                 PcapPath = path, Interface = "veth0", Namespace = sender, Timing = ReplayTiming.Parse("pps:20000"),
+                // The report names options through the front end's wording; the CLI's is "--NAME".
+                Words = new Wording(n => $"<{n}>", c => c),
             }, output, null, CancellationToken.None);
             capture.Stop(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(10));
             Assert.Equal(0, rc);
@@ -120,7 +123,7 @@ public sealed class LiveCaptureTests : IDisposable
             var (counter, report) = Replay(file, a, b);
             AssertEveryIndexOnce(counter);
             string name = sllVersion1 ? "113 (Linux cooked SLL)" : "276 (Linux cooked SLL2)";
-            Assert.Contains($"link:       {name}: Ethernet header synthesised for {N} frames, destination ff:ff:ff:ff:ff:ff (broadcast; --dst-mac to change)", report);
+            Assert.Contains($"link:       {name}: Ethernet header synthesised for {N} frames, destination ff:ff:ff:ff:ff:ff (broadcast; <dst-mac> to change)", report);
             Assert.Contains($"packets:    {N} sent, 0 failed", report);
         }
     }

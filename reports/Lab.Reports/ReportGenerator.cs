@@ -11,7 +11,10 @@ namespace Lab.Reports;
 /// <summary>Options of <c>lab report</c>.</summary>
 public sealed record ReportOptions(IReadOnlyList<string> Results, string? OutDir, string? Compare, string? Title, bool Force = false)
 {
-    /// <summary>--metrics: the metrics the slides show (every metric stays in report.html); null: the scenario's key metrics.</summary>
+    /// <summary>How the front end names parameters and commands the report mentions; the library's names when null.</summary>
+    public Wording? Words { get; init; }
+
+    /// <summary>The metrics the slides show (every metric stays in report.html); null: the scenario's key metrics.</summary>
     public IReadOnlyList<string>? Metrics { get; init; }
 }
 
@@ -45,7 +48,7 @@ public static class ReportGenerator
         if (options.Metrics is { } metrics) MetricSelection.Validate(metrics, results, baseline);
         string outDir = options.OutDir ?? DefaultOutDir(results[0]);
         OutputFolder.Check(outDir, OutputKind.Report, options.Force);
-        var doc = ReportBuilder.Build(results, baseline, options.Title, options.Metrics);
+        var doc = ReportBuilder.Build(results, baseline, options.Title, options.Metrics, options.Words);
         return Write(doc, outDir, log, options.Force, cancellation);
     }
 

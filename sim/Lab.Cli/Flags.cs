@@ -1,3 +1,5 @@
+using Lab.Core;
+
 namespace Lab.Cli;
 
 /// <summary>
@@ -11,6 +13,9 @@ public static class Flags
         // lab power keepalive --size sets KeepaliveReportOptions.Bytes.
         ["bytes"] = "--size",
     };
+
+    /// <summary>How the command line names what library text mentions: parameters as flags, commands as "lab COMMAND".</summary>
+    public static Wording Wording { get; } = new(NameOf, command => "lab " + command);
 
     public static string NameOf(string parameter) => Renamed.TryGetValue(parameter, out var flag) ? flag : "--" + parameter;
 }

@@ -127,7 +127,7 @@ public static class LabCommand
         }
         catch (ParameterException ex)
         {
-            foreach (var p in ex.Render(Flags.NameOf)) stderr.WriteLine($"lab: error: {p}");
+            foreach (var p in ex.Render(Flags.Wording)) stderr.WriteLine($"lab: error: {p}");
             return BadInput;
         }
         catch (LabInputException ex)

@@ -2,9 +2,10 @@ namespace Lab.Core;
 
 /// <summary>
 /// A user mistake (bad scenario, pcap, flag): the command line prints <see cref="Exception.Message"/>
-/// as one line per problem and exits with code 2, never a stack trace.
+/// as one line per problem and exits with code 2, never a stack trace. A <see cref="ParameterException"/>
+/// is one whose text names parameters or commands, which the front end words.
 /// </summary>
-public sealed class LabInputException : Exception
+public class LabInputException : Exception
 {
     public LabInputException(string message) : base(message) { Problems = [message]; }
 

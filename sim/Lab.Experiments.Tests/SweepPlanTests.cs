@@ -75,8 +75,10 @@ public class SweepPlanTests
     [InlineData("a/b", "expected I/N such as 0/4")]
     public void Bad_shard_specs_are_refused(string text, string message)
     {
-        var ex = Assert.Throws<LabInputException>(() => ShardSpec.Parse(text));
-        Assert.StartsWith("--shard: " + message, ex.Message);
+        // The library names its parameter "shard"; the CLI prints it as its flag.
+        var ex = Assert.Throws<ParameterException>(() => ShardSpec.Parse(text));
+        Assert.Equal("shard", ex.Problems.Single().Parameter);
+        Assert.StartsWith("shard: " + message, ex.Message);
     }
 
     [Theory]

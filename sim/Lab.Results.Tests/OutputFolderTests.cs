@@ -36,8 +36,8 @@ public sealed class OutputFolderTests : IDisposable
         string d = Sub("thesis");
         Directory.CreateDirectory(d);
         File.WriteAllText(Path.Combine(d, "thesis.tex"), "\\documentclass{article}\n");
-        var e = Assert.Throws<LabInputException>(() => Write(d));
-        Assert.Equal($"--out: {d} is not empty and not a lab output folder (it holds 'thesis.tex'); it would be replaced as a whole: choose an empty or new folder, or add --force", e.Message);
+        var e = Assert.Throws<ParameterException>(() => Write(d));
+        Assert.Equal($"--out: {d} is not empty and not a lab output folder (it holds 'thesis.tex'); it would be replaced as a whole: choose an empty or new folder, or add --force", Cli(e));
         Assert.Equal("\\documentclass{article}\n", File.ReadAllText(Path.Combine(d, "thesis.tex")));
         Assert.Equal([d], Directory.GetFileSystemEntries(_dir));
     }
@@ -48,8 +48,8 @@ public sealed class OutputFolderTests : IDisposable
         string d = Sub("out");
         Write(d);
         File.WriteAllText(Path.Combine(d, "notes.md"), "mine\n");
-        var e = Assert.Throws<LabInputException>(() => Write(d));
-        Assert.Equal($"--out: {d} holds 'notes.md', which lab run (or lab merge) did not write; it replaces the folder as a whole: move them out, choose another --out, or add --force to replace them too", e.Message);
+        var e = Assert.Throws<ParameterException>(() => Write(d));
+        Assert.Equal($"--out: {d} holds 'notes.md', which lab run (or lab merge) did not write; it replaces the folder as a whole: move them out, choose another --out, or add --force to replace them too", Cli(e));
         Assert.Equal("mine\n", File.ReadAllText(Path.Combine(d, "notes.md")));
         ResultsWriter.Write(d, StoreFixtures.Set("t", 1), StoreFixtures.Provenance(), force: true);
         Assert.False(File.Exists(Path.Combine(d, "notes.md")));
@@ -62,8 +62,8 @@ public sealed class OutputFolderTests : IDisposable
         Directory.CreateDirectory(Path.Combine(d, "runs"));
         File.WriteAllText(Path.Combine(d, "runs", "p0-r0.json"), "{}\n");
         File.WriteAllText(Path.Combine(d, "sweep.json"), "{}\n");
-        var e = Assert.Throws<LabInputException>(() => ResultsWriter.Write(d, StoreFixtures.Set("t", 1), StoreFixtures.Provenance(), force: true));
-        Assert.Equal($"--out: {d} is a sweep folder (runs/, sweep.json); lab run (or lab merge) would destroy its runs: choose another --out", e.Message);
+        var e = Assert.Throws<ParameterException>(() => ResultsWriter.Write(d, StoreFixtures.Set("t", 1), StoreFixtures.Provenance(), force: true));
+        Assert.Equal($"--out: {d} is a sweep folder (runs/, sweep.json); lab run (or lab merge) would destroy its runs: choose another --out", Cli(e));
         Assert.True(File.Exists(Path.Combine(d, "runs", "p0-r0.json")));
     }
 
@@ -72,8 +72,8 @@ public sealed class OutputFolderTests : IDisposable
     {
         string d = Sub("out");
         Write(d);
-        var e = Assert.Throws<LabInputException>(() => OutputFolder.Check(d, OutputKind.Sweep, force: true));
-        Assert.Equal($"--out: {d} is a results folder of lab run (or lab merge); a sweep would overwrite its files: choose another --out", e.Message);
+        var e = Assert.Throws<ParameterException>(() => OutputFolder.Check(d, OutputKind.Sweep, force: true));
+        Assert.Equal($"--out: {d} is a results folder of lab run (or lab merge); a sweep would overwrite its files: choose another --out", Cli(e));
     }
 
     [Fact]
@@ -90,17 +90,17 @@ public sealed class OutputFolderTests : IDisposable
     {
         string file = Sub("f.txt");
         File.WriteAllText(file, "x");
-        Assert.Equal($"--out: {file} is a file, not a folder", Assert.Throws<LabInputException>(() => OutputFolder.Check(file, OutputKind.Results, true)).Message);
+        Assert.Equal($"--out: {file} is a file, not a folder", Cli(Assert.Throws<ParameterException>(() => OutputFolder.Check(file, OutputKind.Results, true))));
         string target = Sub("target");
         Directory.CreateDirectory(target);
         File.WriteAllText(Path.Combine(target, "precious"), "x");
         string link = Sub("link");
         Directory.CreateSymbolicLink(link, target);
         Assert.Equal($"--out: {link} is a symbolic link; name the folder it points to, or another folder",
-            Assert.Throws<LabInputException>(() => OutputFolder.Check(link, OutputKind.Results, true)).Message);
-        Assert.Contains("is the root of the file system", Assert.Throws<LabInputException>(() => OutputFolder.Check("/", OutputKind.Results, true)).Message);
+            Cli(Assert.Throws<ParameterException>(() => OutputFolder.Check(link, OutputKind.Results, true))));
+        Assert.Contains("is the root of the file system", Cli(Assert.Throws<ParameterException>(() => OutputFolder.Check("/", OutputKind.Results, true))));
         Assert.Contains("is the current directory or one above it",
-            Assert.Throws<LabInputException>(() => OutputFolder.Check(Environment.CurrentDirectory, OutputKind.Results, true)).Message);
+            Cli(Assert.Throws<ParameterException>(() => OutputFolder.Check(Environment.CurrentDirectory, OutputKind.Results, true))));
     }
 
     [Theory]
@@ -221,4 +221,7 @@ public sealed class OutputFolderTests : IDisposable
         Assert.Throws<InvalidOperationException>(() => OutputFolder.Publish<int>(Sub("new"), OutputKind.Report, _ => throw new InvalidOperationException()));
         Assert.Equal(["earlier"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName));
     }
+
+    /// <summary>The message as the command line words it: parameters as "--NAME", commands as "lab COMMAND" (sim/Lab.Cli's Flags.Wording).</summary>
+    static string Cli(ParameterException e) => string.Join("\n", e.Render(new Wording(n => "--" + n, c => "lab " + c)));
 }

@@ -41,12 +41,12 @@ public sealed class ResultsStoreConcurrencyTests : IDisposable
         try
         {
             var clock = Stopwatch.StartNew();
-            var e = Assert.Throws<LabInputException>(() => new ResultsStore(Db, TimeSpan.FromSeconds(1)));
+            var e = Assert.Throws<ParameterException>(() => new ResultsStore(Db, TimeSpan.FromSeconds(1)));
             Assert.InRange(clock.Elapsed.TotalSeconds, 1, 10);
             Assert.StartsWith($"results store {Db}: still locked by another process after 1 s (", e.Message);
             Assert.Contains("Conflicting lock is held in /usr/bin/perl", e.Message);
             // A reader waits the same way.
-            Assert.Throws<LabInputException>(() => StoreConnection.OpenReadOnly(Db, "--db", TimeSpan.FromMilliseconds(300)).Dispose());
+            Assert.Throws<ParameterException>(() => StoreConnection.OpenReadOnly(Db, "db", TimeSpan.FromMilliseconds(300)).Dispose());
         }
         finally
         {

@@ -82,8 +82,8 @@ public sealed class ResultsStoreReadOnlyTests : IDisposable
     public void A_missing_store_is_bad_input_and_nothing_is_created()
     {
         string missing = Path.Combine(_dir, "nonexistent", "x.duckdb");
-        var e = Assert.Throws<LabInputException>(() => ResultsStore.OpenReadOnly(missing));
-        Assert.Equal($"--db: no results store at {missing} (lab run, lab sweep and lab bench create it)", e.Message);
+        var e = Assert.Throws<ParameterException>(() => ResultsStore.OpenReadOnly(missing));
+        Assert.Equal($"--db: no results store at {missing} (lab run, lab sweep and lab bench create it)", Cli(e));
         Assert.False(Directory.Exists(Path.Combine(_dir, "nonexistent")));
     }
 
@@ -99,4 +99,7 @@ public sealed class ResultsStoreReadOnlyTests : IDisposable
         Assert.Throws<LabInputException>(() => new ResultsStore(text));
         Assert.Equal("not a database\n", File.ReadAllText(text));
     }
+
+    /// <summary>The message as the command line words it: parameters as "--NAME", commands as "lab COMMAND" (sim/Lab.Cli's Flags.Wording).</summary>
+    static string Cli(ParameterException e) => string.Join("\n", e.Render(new Wording(n => "--" + n, c => "lab " + c)));
 }

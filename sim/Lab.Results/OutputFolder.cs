@@ -53,12 +53,13 @@ public static class OutputFolder
         _ => "report",
     };
 
-    static string Writer(OutputKind kind) => kind switch
+    /// <summary>The commands that write <paramref name="kind"/>, as mentions the front end names.</summary>
+    static object[] Writer(OutputKind kind) => kind switch
     {
-        OutputKind.Results => "lab run (or lab merge)",
-        OutputKind.Validation => "lab validate",
-        OutputKind.Sweep => "lab sweep",
-        _ => "lab report",
+        OutputKind.Results => [new CommandName("run"), " (or ", new CommandName("merge"), ")"],
+        OutputKind.Validation => [new CommandName("validate")],
+        OutputKind.Sweep => [new CommandName("sweep")],
+        _ => [new CommandName("report")],
     };
 
     /// <summary>The kind named by DIR's marker, or null without one (or with one another program wrote).</summary>
@@ -103,50 +104,52 @@ public static class OutputFolder
         ReadMarker(dir)?.Kind == OutputKind.Sweep || File.Exists(Path.Combine(dir, "sweep.json")) || Directory.Exists(Path.Combine(dir, "runs"));
 
     /// <summary>
-    /// Refuses (bad input naming <paramref name="flag"/>) a folder that writing <paramref name="kind"/>
-    /// into <paramref name="dir"/> could damage; see the class summary. Returns the full path.
+    /// Refuses (a <see cref="ParameterException"/> about <paramref name="parameter"/>) a folder that writing
+    /// <paramref name="kind"/> into <paramref name="dir"/> could damage; see the class summary. Returns the full path.
     /// </summary>
-    public static string Check(string dir, OutputKind kind, bool force, string flag = "--out")
+    public static string Check(string dir, OutputKind kind, bool force, string parameter = "out")
     {
         ArgumentException.ThrowIfNullOrEmpty(dir);
         string full = Path.GetFullPath(dir);
-        string writer = Writer(kind);
-        if (File.Exists(full) && !Directory.Exists(full)) throw new LabInputException($"{flag}: {dir} is a file, not a folder");
-        if (Path.GetDirectoryName(full) is null) throw new LabInputException($"{flag}: {dir} is the root of the file system; choose a folder for {writer} to write");
+        object[] writer = Writer(kind);
+        var another = new ParameterName(parameter);
+        var addForce = new ParameterName("force");
+        ParameterException Refuse(params object[] parts) => new(parameter, parts);
+        if (File.Exists(full) && !Directory.Exists(full)) throw Refuse($"{dir} is a file, not a folder");
+        if (Path.GetDirectoryName(full) is null) throw Refuse([$"{dir} is the root of the file system; choose a folder for ", .. writer, " to write"]);
         string cwd = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Environment.CurrentDirectory)) + Path.DirectorySeparatorChar;
         string self = Path.TrimEndingDirectorySeparator(full) + Path.DirectorySeparatorChar;
         if ((kind is OutputKind.Results or OutputKind.Validation) && cwd.StartsWith(self, StringComparison.Ordinal))
-            throw new LabInputException($"{flag}: {dir} is the current directory or one above it; {writer} replaces its folder as a whole: choose a new folder");
+            throw Refuse([$"{dir} is the current directory or one above it; ", .. writer, " replaces its folder as a whole: choose a new folder"]);
         if (!Directory.Exists(full)) return full;
         if (new DirectoryInfo(full).LinkTarget is not null)
-            throw new LabInputException($"{flag}: {dir} is a symbolic link; name the folder it points to, or another folder");
+            throw Refuse($"{dir} is a symbolic link; name the folder it points to, or another folder");
         var entries = Directory.EnumerateFileSystemEntries(full).Select(e => Path.GetFileName(e)).Order(StringComparer.Ordinal).ToList();
         if (entries.Count == 0) return full;
 
         var marker = ReadMarker(full);
         bool sweep = IsSweep(full);
         if (kind != OutputKind.Sweep && sweep)
-            throw new LabInputException($"{flag}: {dir} is a sweep folder (runs/, sweep.json); {writer} would destroy its runs: choose another {flag}");
+            throw Refuse([$"{dir} is a sweep folder (runs/, sweep.json); ", .. writer, " would destroy its runs: choose another ", another]);
         if (kind == OutputKind.Sweep)
         {
             if (sweep) return full;
             var other = marker?.Kind ?? (LooksLike(entries, OutputKind.Results) ? OutputKind.Results : (OutputKind?)null);
             if (other is OutputKind.Results or OutputKind.Validation)
-                throw new LabInputException($"{flag}: {dir} is a results folder of {Writer(other.Value)}; a sweep would overwrite its files: choose another {flag}");
+                throw Refuse([$"{dir} is a results folder of ", .. Writer(other.Value), "; a sweep would overwrite its files: choose another ", another]);
         }
         if (marker is { } m && m.Kind == kind)
         {
             if (kind is OutputKind.Sweep or OutputKind.Report) return full;
             var foreign = entries.Where(e => e != MarkerFile && !m.Entries.Contains(e)).ToList();
             if (foreign.Count == 0 || force) return full;
-            throw new LabInputException(
-                $"{flag}: {dir} holds {Describe(foreign)}, which {writer} did not write; it replaces the folder as a whole: move them out, choose another {flag}, or add --force to replace them too");
+            throw Refuse([$"{dir} holds {Describe(foreign)}, which ", .. writer, " did not write; it replaces the folder as a whole: move them out, choose another ", another, ", or add ", addForce, " to replace them too"]);
         }
         if (marker is null && LooksLike(entries, kind)) return full;
         if (force) return full;
-        string what = marker is { } mk ? $"a folder of {Writer(mk.Kind)}" : "not a lab output folder";
+        object[] what = marker is { } mk ? ["a folder of ", .. Writer(mk.Kind)] : ["not a lab output folder"];
         string effect = kind is OutputKind.Results or OutputKind.Validation ? "it would be replaced as a whole" : "files in it would be overwritten";
-        throw new LabInputException($"{flag}: {dir} is not empty and {what} (it holds {Describe(entries)}); {effect}: choose an empty or new folder, or add --force");
+        throw Refuse([$"{dir} is not empty and ", .. what, $" (it holds {Describe(entries)}); {effect}: choose an empty or new folder, or add ", addForce]);
     }
 
     /// <summary>A folder from before the marker: only the files its writer writes, and that writer's signature files.</summary>

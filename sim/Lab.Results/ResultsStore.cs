@@ -46,9 +46,9 @@ public sealed partial class ResultsStore : IDisposable
         }
     }
 
-    /// <summary>Opens an existing store read-only (see <see cref="StoreConnection.OpenReadOnly"/>); <paramref name="flag"/> names the option in errors.</summary>
-    public static ResultsStore OpenReadOnly(string path, string flag = "--db") =>
-        new(path, StoreConnection.OpenReadOnly(path, flag), writable: false);
+    /// <summary>Opens an existing store read-only (see <see cref="StoreConnection.OpenReadOnly"/>); <paramref name="parameter"/> named the path ("" for the default store).</summary>
+    public static ResultsStore OpenReadOnly(string path, string parameter = "db") =>
+        new(path, StoreConnection.OpenReadOnly(path, parameter), writable: false);
 
     public string Path { get; }
 

@@ -31,13 +31,18 @@ public static class StoreConnection
     /// (no DROP, DELETE, INSERT, UPDATE or CREATE on the store), enable_external_access=false (no
     /// file access at all: no COPY TO, EXPORT, ATTACH, INSTALL or LOAD, no read_csv, read_parquet,
     /// read_json, read_text or glob) and lock_configuration=true (no SET or PRAGMA that changes them).
-    /// Never creates a file or folder: a missing store is bad input naming <paramref name="flag"/>.
+    /// Never creates a file or folder: a missing store is a <see cref="ParameterException"/> about
+    /// <paramref name="parameter"/>, the parameter that named the path ("" when none did: the default store).
     /// </summary>
-    public static DuckDBConnection OpenReadOnly(string path, string flag = "--db", TimeSpan? wait = null)
+    public static DuckDBConnection OpenReadOnly(string path, string parameter = "db", TimeSpan? wait = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (Directory.Exists(path)) throw new LabInputException($"{flag}: {path} is a folder, not a results store (a DuckDB file, default results/lab.duckdb)");
-        if (!File.Exists(path)) throw new LabInputException($"{flag}: no results store at {path} (lab run, lab sweep and lab bench create it)");
+        ArgumentNullException.ThrowIfNull(parameter);
+        ParameterException Refuse(params object[] parts) =>
+            parameter.Length == 0 ? ParameterException.Mentioning(["results store: ", .. parts]) : new ParameterException(parameter, parts);
+        if (Directory.Exists(path)) throw Refuse($"{path} is a folder, not a results store (a DuckDB file, default results/lab.duckdb)");
+        if (!File.Exists(path))
+            throw Refuse($"no results store at {path} (", new CommandName("run"), ", ", new CommandName("sweep"), " and ", new CommandName("bench"), " create it)");
         return OpenWithRetry(path, $"Data Source={path};access_mode=READ_ONLY;enable_external_access=false;lock_configuration=true", wait ?? DefaultWait);
     }
 
@@ -60,9 +65,9 @@ public static class StoreConnection
                 if (!IsLockConflict(ex)) throw new LabInputException($"results store {path}: cannot open it: {first}");
                 if (clock.Elapsed >= wait)
                 {
-                    throw new LabInputException(
+                    throw ParameterException.Mentioning(
                         $"results store {path}: still locked by another process after {wait.TotalSeconds:0} s ({first}); " +
-                        "wait for it to finish and try again, or set --db / LAB_RESULTS_DB to another store");
+                        "wait for it to finish and try again, or set ", new ParameterName("db"), " / LAB_RESULTS_DB to another store");
                 }
                 var jittered = delay * (0.5 + Random.Shared.NextDouble());
                 var left = wait - clock.Elapsed;

@@ -2,7 +2,7 @@ using Lab.Scenarios.Yaml;
 
 namespace Lab.Scenarios;
 
-/// <summary>A parameter set from the command line: <paramref name="Flag"/> is what the user typed (--set x=1, --replications 3), for messages.</summary>
+/// <summary>A parameter set from outside the file: <paramref name="Flag"/> is what the user typed, as the front end names it (the CLI: "--set x=1", "--replications 3"), for messages.</summary>
 public sealed record ParameterOverride(string Flag, string Path, string Value);
 
 /// <summary>

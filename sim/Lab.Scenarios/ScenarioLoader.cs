@@ -33,24 +33,26 @@ public sealed class ScenarioLoader
 
     public IReadOnlyCollection<IPathElementBinder> Binders => _binders.Values;
 
-    /// <param name="sets">--set key=value texts, applied in order.</param>
-    /// <param name="overrides">Parameters set by other flags (--seed, --replications), applied after the sets; problems name their flag.</param>
-    public LoadedScenario Load(string file, IReadOnlyList<string>? sets = null, IReadOnlyList<ParameterOverride>? overrides = null)
+    /// <param name="sets">key=value texts of the "set" parameter, applied in order.</param>
+    /// <param name="overrides">Parameters set otherwise (seed, replications), applied after the sets; problems name them as given.</param>
+    /// <param name="nameOf">How the front end names the "set" parameter in messages (the CLI: --set); the library's name when null.</param>
+    public LoadedScenario Load(string file, IReadOnlyList<string>? sets = null, IReadOnlyList<ParameterOverride>? overrides = null, Func<string, string>? nameOf = null)
     {
         var root = ResolveExtends(file, null, []);
-        return Load(root, file, AllOverrides(sets, overrides));
+        return Load(root, file, AllOverrides(sets, overrides, nameOf));
     }
 
     public LoadedScenario LoadText(string text, string fileName, IReadOnlyList<string>? sets = null) =>
-        Load(YamlLoader.LoadText(text, fileName), fileName, AllOverrides(sets, null));
+        Load(YamlLoader.LoadText(text, fileName), fileName, AllOverrides(sets, null, null));
 
-    static List<ParameterOverride> AllOverrides(IReadOnlyList<string>? sets, IReadOnlyList<ParameterOverride>? overrides)
+    static List<ParameterOverride> AllOverrides(IReadOnlyList<string>? sets, IReadOnlyList<ParameterOverride>? overrides, Func<string, string>? nameOf)
     {
         var all = new List<ParameterOverride>();
+        string setName = (nameOf ?? (n => n))("set");
         foreach (var set in sets ?? [])
         {
             int eq = set.IndexOf('=', StringComparison.Ordinal);
-            all.Add(eq <= 0 ? new ParameterOverride($"--set {set}", "", "") : new ParameterOverride($"--set {set}", set[..eq].Trim(), set[(eq + 1)..].Trim()));
+            all.Add(eq <= 0 ? new ParameterOverride($"{setName} {set}", "", "") : new ParameterOverride($"{setName} {set}", set[..eq].Trim(), set[(eq + 1)..].Trim()));
         }
         all.AddRange(overrides ?? []);
         return all;
@@ -185,7 +187,7 @@ public sealed class ScenarioLoader
         if (path.OfType<ModelStageElement>().FirstOrDefault(e => e.Type == "forward") is { } fwd)
         {
             foreach (var (label, pos) in ipv6Flows)
-                problems.Add(pos, $"script flow '{label}': the forward element '{fwd.Name}' ({fwd.Pos}) models IPv4 conntrack and NAT only, found an IPv6 address: IPv6 through forward is not built (its conntrack, NAT and flowtable tuples, and lab validate's frames, DUT addresses and conntrack -f ipv6 probes, are IPv4 only); IPv6 script flows can go through esp_in");
+                problems.Add(pos, $"script flow '{label}': the forward element '{fwd.Name}' ({fwd.Pos}) models IPv4 conntrack and NAT only, found an IPv6 address: IPv6 through forward is not built (its conntrack, NAT and flowtable tuples, and the kernel validation's frames, DUT addresses and conntrack -f ipv6 probes, are IPv4 only); IPv6 script flows can go through esp_in");
         }
         if (problems.Any) return null;
         return new Scenario(name, description, file, new RunSpec(duration, warmup, seed, reps), traffic, path, new OutputSpec(tsInterval, cdf)) { Probes = probes };

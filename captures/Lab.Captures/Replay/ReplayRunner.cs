@@ -24,10 +24,13 @@ public sealed record ReplayOptions
     /// <summary>Frames per sendmmsg call.</summary>
     public int Batch { get; init; } = 64;
 
-    /// <summary>--dst-mac: the destination of synthesised Ethernet headers, and of Ethernet frames (rewritten); default broadcast for synthesised ones.</summary>
+    /// <summary>How the front end names the options the report mentions (dst-mac, src-mac); default the library's names.</summary>
+    public Wording? Words { get; init; }
+
+    /// <summary>dst-mac: the destination of synthesised Ethernet headers, and of Ethernet frames (rewritten); default broadcast for synthesised ones.</summary>
     public MacAddress? DestinationMac { get; init; }
 
-    /// <summary>--src-mac: the source of synthesised Ethernet headers, and of Ethernet frames (rewritten).</summary>
+    /// <summary>src-mac: the source of synthesised Ethernet headers, and of Ethernet frames (rewritten).</summary>
     public MacAddress? SourceMac { get; init; }
 
     /// <summary>Throws <see cref="ParameterException"/> with one problem per bad option.</summary>
@@ -83,8 +86,10 @@ public static class ReplayRunner
         {
             // Say what was made up: the capture had no Ethernet header for these frames.
             string types = string.Join(", ", framer.SynthesisedLinkTypes.Order().Select(LinkLayer.Describe));
-            string dst = framer.Destination is { } d ? $"{d} (--dst-mac)" : $"{MacAddress.Broadcast} (broadcast; --dst-mac to change)";
-            string src = framer.Source is { } s ? $"{s} (--src-mac)" : $"the cooked header's sender, else {framer.InterfaceAddress} ({o.Interface}'s own)";
+            var words = o.Words ?? Wording.Library;
+            var dstMac = new ParameterName("dst-mac");
+            string dst = framer.Destination is { } d ? words.Render($"{d} (", dstMac, ")") : words.Render($"{MacAddress.Broadcast} (broadcast; ", dstMac, " to change)");
+            string src = framer.Source is { } s ? words.Render($"{s} (", new ParameterName("src-mac"), ")") : $"the cooked header's sender, else {framer.InterfaceAddress} ({o.Interface}'s own)";
             w.WriteLine(string.Create(c, $"link:       {types}: Ethernet header synthesised for {framer.Synthesised} frames, destination {dst}, source {src}"));
         }
         if (framer is { Rewritten: > 0 })

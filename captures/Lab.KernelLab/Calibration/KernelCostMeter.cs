@@ -168,7 +168,7 @@ public sealed class KernelCostMeter : IKernelCostMeter
             "proto", "esp", "spi", "0x100", "mode", "tunnel", "aead", "rfc4106(gcm(aes))", "0x0102030405060708090a0b0c0d0e0f1011121314", "128"]);
         if (!r.Succeeded) return $"this kernel refused an ESP SA (ip xfrm state add ... aead rfc4106(gcm(aes))): {r.StandardError.Trim()}";
         _topology.TryExec(RouterNamespace, "ip", ["xfrm", "state", "flush"]);
-        return "the kernel has ESP, but lab calibrate does not drive ESP stages yet";
+        return "the kernel has ESP, but the calibration does not drive ESP stages yet";
     }
 
     /// <summary>

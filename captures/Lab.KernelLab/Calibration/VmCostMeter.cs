@@ -114,7 +114,7 @@ public sealed class VmCostMeter : IKernelCostMeter
             "aead 'rfc4106(gcm(aes))' 0x0102030405060708090a0b0c0d0e0f1011121314 128 && ip xfrm state flush");
         return r.ExitCode != 0
             ? $"this kernel refused an ESP SA (ip xfrm state add ... aead rfc4106(gcm(aes))): {r.Stderr.Trim()}"
-            : "the kernel has ESP, but lab calibrate does not drive ESP stages yet";
+            : "the kernel has ESP, but the calibration does not drive ESP stages yet";
     }
 
     public MeterSample Measure(RouterConfig config, MeterLoad load, CancellationToken ct = default)

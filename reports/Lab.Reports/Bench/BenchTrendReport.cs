@@ -88,7 +88,7 @@ public static class BenchTrendReport
         // Half a category of room either side, so the first and last labels are not cut.
         plot.Axes.SetLimitsX(-0.5, suite.Runs.Count - 0.5);
         string caption = (shared.Length > 0 ? $"Benchmarks of {shared}. " : "") + "Median per operation divided by the reference's median in the same run; lower is faster. "
-            + "Band: 95% interval of each run's ratio (Student t on both medians' standard errors, as lab bench --compare); none for runs without a noise estimate (dry runs).";
+            + "Band: 95% interval of each run's ratio (Student t on both medians' standard errors, as the benchmark comparison computes it); none for runs without a noise estimate (dry runs).";
         return new Figure(n.Figure($"trend-{suite.Suite}"), title, caption, plot);
     }
 

@@ -12,10 +12,11 @@ namespace Lab.Reports.Content;
 /// </summary>
 public static class ReportBuilder
 {
-    /// <param name="metrics">lab report --metrics: the metrics for the slides; null: the scenario's key metrics.</param>
-    public static ReportDocument Build(IReadOnlyList<ResultsSet> results, ResultsSet? baseline, string? title, IReadOnlyList<string>? metrics = null)
+    /// <param name="metrics">The metrics for the slides (the report's metrics parameter); null: the scenario's key metrics.</param>
+    /// <param name="wording">How the front end names the parameter that chooses them, for the slides' caption; the library's names when null.</param>
+    public static ReportDocument Build(IReadOnlyList<ResultsSet> results, ResultsSet? baseline, string? title, IReadOnlyList<string>? metrics = null, Wording? wording = null)
     {
-        if (results.Count == 0) throw new LabInputException("lab report: expected at least one results folder");
+        if (results.Count == 0) throw ParameterException.Mentioning(new CommandName("report"), ": expected at least one results folder");
         var n = new Numbering();
         var sections = new List<Section>();
         foreach (var r in results)
@@ -40,7 +41,10 @@ public static class ReportBuilder
         var scenarios = new List<KeyValuePair<string, string>>();
         foreach (var (role, set) in roles)
             if (set.ScenarioYaml is { } yaml) scenarios.Add(new(role.Length > 0 ? $"{set.Name} ({role})" : set.Name, yaml));
-        return new ReportDocument(docTitle, subtitle, KeyParameters(results, baseline), sections, provenance, scenarios);
+        return new ReportDocument(docTitle, subtitle, KeyParameters(results, baseline), sections, provenance, scenarios)
+        {
+            MetricsChoice = (wording ?? Wording.Library).Render(new CommandName("report"), " ", new ParameterName("metrics")),
+        };
     }
 
     static IEnumerable<Block> Blocks(Comparison c, Numbering n, IReadOnlyList<string>? requested)

@@ -83,7 +83,11 @@ public sealed record ReportDocument(
     IReadOnlyList<KeyValuePair<string, string>> KeyParameters,
     IReadOnlyList<Section> Sections,
     IReadOnlyList<FooterLine> Provenance,
-    IReadOnlyList<KeyValuePair<string, string>> Scenarios);
+    IReadOnlyList<KeyValuePair<string, string>> Scenarios)
+{
+    /// <summary>How the reader chooses the slides' metrics, worded by the front end ("" to say nothing).</summary>
+    public string MetricsChoice { get; init; } = "";
+}
 
 /// <summary>One line of the provenance footer under every page and slide: where the data came from, never the clock.</summary>
 public abstract record FooterLine

@@ -59,7 +59,7 @@ public static class TimingContent
         }
         return new ReportTable(id, "Timing: model against kernel", header, display, csvHeader, csv)
         {
-            Note = "Error = (model - kernel) / kernel. The verdict against the tolerance is the timing run's (lab validate --timing), not this report's."
+            Note = "Error = (model - kernel) / kernel. The verdict against the tolerance is the timing run's (the kernel timing validation), not this report's."
                 + (rows.Any(r => r.Emulated) ? " Emulated kernel: timings are not meaningful." : ""),
             FirstNumericColumn = 2,
         };

@@ -114,7 +114,7 @@ public static class SlidesWriter
         HtmlParts.KeyParameters(title, doc);
         int left = doc.Sections.SelectMany(s => s.Blocks).Count(b => !b.OnSlides);
         if (left > 0)
-            title.Append("<p class=\"caption\">").Append(Html.Escape($"The slides show the key metrics ({left} more figure{(left == 1 ? "" : "s")} in report.html; choose with lab report --metrics).")).Append("</p>\n");
+            title.Append("<p class=\"caption\">").Append(Html.Escape($"The slides show the key metrics ({left} more figure{(left == 1 ? "" : "s")} in report.html{(doc.MetricsChoice.Length > 0 ? "; choose with " + doc.MetricsChoice : "")}).")).Append("</p>\n");
         slides.Add(title.ToString());
         foreach (var block in doc.Sections.SelectMany(s => s.Blocks).Where(b => b.OnSlides))
         {

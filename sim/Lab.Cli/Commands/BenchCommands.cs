@@ -89,7 +89,7 @@ public static class BenchCommands
             if (n < 1) throw new Lab.Core.LabInputException($"--last: expected a positive integer, found {n}");
             var only = BenchModeFilter.Parse(pr.GetValue(mode));
             string? given = pr.GetValue(db);
-            using var store = BenchStore.OpenReadOnly(given ?? Lab.Results.ResultsStore.DefaultPath(), given is null ? "results store" : "--db");
+            using var store = BenchStore.OpenReadOnly(given ?? Lab.Results.ResultsStore.DefaultPath(), given is null ? "" : "db");
             var runs = BenchModeFilter.Select(store.Runs(only), only);
             pr.InvocationConfiguration.Output.Write(BenchReport.FormatHistory(runs, pr.GetValue(suite), n));
             return LabCommand.Ok;

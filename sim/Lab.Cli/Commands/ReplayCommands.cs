@@ -43,6 +43,7 @@ public static class ReplayCommands
                 Batch = parseResult.GetValue(batch),
                 DestinationMac = ParseMac("--dst-mac", parseResult.GetValue(dstMac)),
                 SourceMac = ParseMac("--src-mac", parseResult.GetValue(srcMac)),
+                Words = Flags.Wording,
             };
             options.Validate();
             var config = parseResult.InvocationConfiguration;

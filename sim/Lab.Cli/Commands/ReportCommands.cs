@@ -59,6 +59,7 @@ public static class ReportCommands
             var options = new ReportOptions(folders, parse.GetValue(outDir), parse.GetValue(compare), parse.GetValue(title), parse.GetValue(force))
             {
                 Metrics = parse.GetValue(metrics) is { } list ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : null,
+                Words = Flags.Wording,
             };
             ReportGenerator.Generate(options, parse.InvocationConfiguration.Output, cancellation);
             return LabCommand.Ok;

@@ -33,7 +33,7 @@ public static class ResultsCommands
     }
 
     /// <summary>Reading commands never create a store or a folder, and cannot change the store or read other files.</summary>
-    static ResultsStore OpenReadOnly(string? path) => ResultsStore.OpenReadOnly(path ?? ResultsStore.DefaultPath(), path is null ? "results store" : "--db");
+    static ResultsStore OpenReadOnly(string? path) => ResultsStore.OpenReadOnly(path ?? ResultsStore.DefaultPath(), path is null ? "" : "db");
 
     public static string Table(IReadOnlyList<string> cols, IReadOnlyList<string[]> rows)
     {

@@ -23,14 +23,14 @@ public static class RunCommands
         cmd.SetAction((pr, cancellation) =>
         {
             var output = pr.InvocationConfiguration.Output;
-            var loaded = ScenarioLoading.Load(pr.GetValue(scenario)!, pr.GetValue(sets), pr.GetValue(seed), pr.GetValue(reps));
+            var loaded = ScenarioLoading.Load(pr.GetValue(scenario)!, pr.GetValue(sets), pr.GetValue(seed), pr.GetValue(reps), Flags.Wording);
             string dir = pr.GetValue(outDir) ?? OutputFolder.Default("results", loaded.First.Name);
             // Before the run, so a refused folder costs nothing; again when writing.
             OutputFolder.Check(dir, OutputKind.Results, pr.GetValue(force));
             TextWriter? progress = Console.IsErrorRedirected ? null : Console.Error;
             // Ctrl-C during the simulation: nothing has been written yet.
             var set = RunPipeline.Run(loaded, progress, cancellation);
-            var costs = CostNotes.Lines(loaded, set);
+            var costs = CostNotes.Lines(loaded, set, Flags.Wording);
             var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,
                 "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1))) { Costs = costs };
             ResultsWriter.Write(dir, set, provenance, pr.GetValue(force));
@@ -39,7 +39,7 @@ public static class RunCommands
                 using var store = new ResultsStore(ResultsStore.DefaultPath());
                 store.Record(set, provenance, Path.GetFullPath(dir));
             }
-            output.Write(SummaryTable.Format(set, pr.GetValue(all)));
+            output.Write(SummaryTable.Format(set, pr.GetValue(all), Flags.Wording));
             if (costs.Count > 0) output.WriteLine();
             foreach (var line in costs) output.WriteLine(line);
             output.WriteLine($"\nresults: {dir}");
@@ -55,7 +55,7 @@ public static class RunCommands
         var cmd = new Command("check", "Validate a scenario without running it") { scenario, sets };
         cmd.SetAction(pr =>
         {
-            var loaded = ScenarioLoading.Load(pr.GetValue(scenario)!, pr.GetValue(sets), null, null);
+            var loaded = ScenarioLoading.Load(pr.GetValue(scenario)!, pr.GetValue(sets), null, null, Flags.Wording);
             var s = loaded.First;
             pr.InvocationConfiguration.Output.WriteLine(
                 $"{loaded.File}: ok: scenario '{s.Name}', {loaded.Points.Count} point(s) x {s.Run.Replications} replication(s), " +

@@ -41,7 +41,7 @@ public static class SweepCommands
         {
             var output = pr.InvocationConfiguration.Output;
             string file = pr.GetValue(scenario)!;
-            var loaded = ScenarioLoading.Load(file, pr.GetValue(sets), pr.GetValue(seed), pr.GetValue(reps));
+            var loaded = ScenarioLoading.Load(file, pr.GetValue(sets), pr.GetValue(seed), pr.GetValue(reps), Flags.Wording);
             string dir = pr.GetValue(outDir) ?? OutputFolder.Default("results", loaded.First.Name);
             OutputFolder.Check(dir, OutputKind.Sweep, pr.GetValue(force));
             int batch = loaded.First.Run.Replications;
@@ -58,9 +58,9 @@ public static class SweepCommands
                 if (pr.GetValue(precision) is not null) throw new LabInputException("--emit: --precision needs all replications of a point in one process; it cannot be split into shards");
                 Directory.CreateDirectory(dir);
                 OutputFolder.WriteMarker(dir, OutputKind.Sweep);
-                string script = SlurmScript.Emit(new SlurmScript.Options(file, pr.GetValue(sets) ?? [], pr.GetValue(seed), pr.GetValue(reps), n,
-                    pr.GetValue(jobs) ?? 1, dir, pr.GetValue(labCommand) ?? SlurmScript.LabCommand(), Environment.CurrentDirectory,
-                    loaded.First.Name, loaded.Points.Count * batch));
+                var lines = SlurmCommandLines.For(pr.GetValue(labCommand) ?? SlurmScript.LabCommand(), file, pr.GetValue(sets) ?? [], pr.GetValue(seed), pr.GetValue(reps));
+                string script = SlurmScript.Emit(new SlurmScript.Options(n, pr.GetValue(jobs) ?? 1, dir, Environment.CurrentDirectory,
+                    loaded.First.Name, loaded.Points.Count * batch, lines));
                 string path = Path.Combine(Path.GetFullPath(dir), "sweep.sbatch");
                 RunFile.WriteAtomically(path, script);
                 output.WriteLine($"wrote {path}: a Slurm job array of {n} task(s) for {loaded.Points.Count * batch} run(s)");
@@ -82,7 +82,7 @@ public static class SweepCommands
             else if (pr.GetValue(maxReps) is not null) throw new LabInputException("--max-replications: only with --precision");
 
             var request = new SweepRequest(loaded, dir, jobCount, shardSpec, rule, pr.GetValue(restart), !pr.GetValue(noStore) && shardSpec.IsWhole,
-                "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+                "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), Flags.Wording);
             // Ctrl-C abandons the runs in progress (no file of theirs is written) and keeps the finished ones.
             var outcome = SweepRunner.Run(request, SweepProgress.ForConsole(), cancellation);
             output.Write(SweepReport.Format(request, outcome, metricNames));
@@ -108,7 +108,7 @@ public static class SweepCommands
             var merged = SweepMerger.Merge(folders);
             if (merged.Set is null)
             {
-                pr.InvocationConfiguration.Error.WriteLine("lab merge: incomplete, nothing written: " + SweepMerger.DescribeMissing(merged, folders));
+                pr.InvocationConfiguration.Error.WriteLine("lab merge: incomplete, nothing written: " + SweepMerger.DescribeMissing(merged, folders, Flags.Wording));
                 return LabCommand.CheckFailed;
             }
             string dir = pr.GetValue(outDir) ?? OutputFolder.Default("results", merged.Manifest.ScenarioName);

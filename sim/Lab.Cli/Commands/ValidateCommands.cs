@@ -41,7 +41,7 @@ public static class ValidateCommands
                     ("--packets", pr.GetResult(packets) is { Implicit: false }), ("--repeat", pr.GetResult(repeat) is { Implicit: false }), ("--tolerance", pr.GetResult(tolerance) is { Implicit: false }) })
                     if (given) throw new LabInputException($"{name}: only with --timing");
                 return ValidateRunner.Run(
-                    new ValidateOptions(pr.GetValue(scenario)!, pr.GetValue(kernel)!, pr.GetValue(outDir), pr.GetValue(sets), pr.GetValue(force)),
+                    new ValidateOptions(pr.GetValue(scenario)!, pr.GetValue(kernel)!, pr.GetValue(outDir), pr.GetValue(sets), pr.GetValue(force), Flags.Wording),
                     pr.InvocationConfiguration.Output, progress, cancellation);
             }
             int n = pr.GetValue(points);

@@ -20,7 +20,7 @@ public static class IpTfsModel
         $"{Kernel}: iptfs_output_collect, iptfs_enqueue, iptfs_delay_timer, iptfs_output_queued, iptfs_copy_create_frags; iptfs_input, iptfs_input_reorder, __reorder_*, iptfs_drop_timer, iptfs_reassem_cont, __input_process_payload",
         [], // keys are declared once, on the iptfs_out and iptfs_in elements (Lab.Simulation); lab describe iptfs lists them from there
         [
-            "Kernel validation does not cover IP-TFS: no Debian kernel here has it (CONFIG_XFRM_IPTFS is new in 6.14), so `lab validate` cannot replay it; the model rests on the source and RFC 9347.",
+            "Kernel validation does not cover IP-TFS: no Debian kernel here has it (CONFIG_XFRM_IPTFS is new in 6.14), so the kernel validation cannot replay it; the model rests on the source and RFC 9347.",
             "Linux v6.14 only sends on demand (Kconfig: 'Congestion control is unimplemented as the send rate is demand driven'): no padding, no constant rate. constant and cc follow RFC 9347 sections 2.4.1 and 2.4.2.",
             "cc simplifications: the feedback travels a fixed reverse_delay; the receiver knows a lost packet's send time (RFC 5348 5.2 interpolates it); the first loss interval is the packet count before the first loss (RFC 5348 6.3.1 derives it from the receive rate); X_recv = X (RFC 9347 appendix B).",
             "Headers: basic AGGFRAG 4 B (sub-type 0), congestion-control 24 B (sub-type 1); ESP next header 144. x->props.header_len = ESP 8 + IV + outer IP + 4.",

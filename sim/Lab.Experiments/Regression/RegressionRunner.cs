@@ -35,19 +35,21 @@ public static class RegressionRunner
 
     public static IReadOnlyList<string> Scenarios(string dir)
     {
-        if (!Directory.Exists(dir)) throw new LabInputException($"lab regress: no such directory '{dir}'");
+        if (!Directory.Exists(dir)) throw ParameterException.Mentioning(new CommandName("regress"), $": no such directory '{dir}'");
         var files = Directory.GetFiles(dir, "*.yaml").Where(f => !f.EndsWith(".expected.yaml", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal).ToList();
-        if (files.Count == 0) throw new LabInputException($"lab regress: no scenario (*.yaml) in '{dir}'");
+        if (files.Count == 0) throw ParameterException.Mentioning(new CommandName("regress"), $": no scenario (*.yaml) in '{dir}'");
         return files;
     }
 
-    public static int Run(string dir, bool update, TextWriter output, CancellationToken cancellation = default)
+    /// <summary>Runs the check (or the update) and prints its report to <paramref name="output"/>, commands named by <paramref name="wording"/>.</summary>
+    public static int Run(string dir, bool update, TextWriter output, Wording wording, CancellationToken cancellation = default)
     {
+        ArgumentNullException.ThrowIfNull(wording);
         var files = Scenarios(dir);
         // Validate every expectation file before running anything: a bad file is bad input.
         var existing = files.ToDictionary(f => f, f => File.Exists(ExpectationFile.PathFor(f)) ? ExpectationFile.Load(ExpectationFile.PathFor(f)) : null);
-        output.WriteLine($"lab regress: {files.Count} scenario(s) in {dir}{(update ? " (updating expectations)" : "")}");
+        output.WriteLine(wording.Render(new CommandName("regress"), $": {files.Count} scenario(s) in {dir}{(update ? " (updating expectations)" : "")}"));
         int changedScenarios = 0;
         foreach (var file in files)
         {
@@ -58,7 +60,7 @@ public static class RegressionRunner
             {
                 if (!update)
                 {
-                    output.WriteLine($"\n{name}: no expectations ({ExpectationFile.PathFor(file)} is missing; lab regress --update writes it)");
+                    output.WriteLine(wording.Render($"\n{name}: no expectations ({ExpectationFile.PathFor(file)} is missing; ", new CommandName("regress"), " ", new ParameterName("update"), " writes it)"));
                     changedScenarios++;
                     continue;
                 }

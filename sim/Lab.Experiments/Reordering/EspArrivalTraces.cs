@@ -16,7 +16,7 @@ public static class EspArrivalTraces
         uint chosen;
         if (spi is { } s) chosen = s;
         else if (order.Count == 1) chosen = order[0];
-        else throw new LabInputException($"{path}: {order.Count} SPIs found ({string.Join(", ", order.Select(x => $"0x{x:x}"))}): choose one with --spi");
+        else throw ParameterException.Mentioning($"{path}: {order.Count} SPIs found ({string.Join(", ", order.Select(x => $"0x{x:x}"))}): choose one with ", new ParameterName("spi"));
         var (seqs, times) = arrivals.Sequence(chosen, esn);
         return new ArrivalTrace($"{path} (SPI 0x{chosen:x})", seqs, times);
     }

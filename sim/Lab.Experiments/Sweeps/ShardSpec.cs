@@ -19,7 +19,11 @@ public readonly record struct ShardSpec(int Index, int Count)
 
     public override string ToString() => $"{Index}/{Count}";
 
-    public static ShardSpec Parse(string text, string flag = "--shard")
+    /// <summary>
+    /// Parses "I/N". A bad text is a <see cref="ParameterException"/> about the shard parameter, or, when
+    /// <paramref name="file"/> is given (a shard read back from a sweep file), bad input naming that file.
+    /// </summary>
+    public static ShardSpec Parse(string text, string? file = null)
     {
         int slash = text.IndexOf('/', StringComparison.Ordinal);
         if (slash > 0
@@ -27,8 +31,11 @@ public readonly record struct ShardSpec(int Index, int Count)
             && int.TryParse(text.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int n))
         {
             if (n >= 1 && i < n) return new ShardSpec(i, n);
-            throw new LabInputException($"{flag}: expected I/N with 0 <= I < N and N >= 1, found '{text}'");
+            throw Bad($"expected I/N with 0 <= I < N and N >= 1, found '{text}'", file);
         }
-        throw new LabInputException($"{flag}: expected I/N such as 0/4 (shard I of N, counted from 0), found '{text}'");
+        throw Bad($"expected I/N such as 0/4 (shard I of N, counted from 0), found '{text}'", file);
     }
+
+    static Exception Bad(string problem, string? file) =>
+        file is null ? new ParameterException("shard", problem) : new LabInputException($"{file}: {problem}");
 }

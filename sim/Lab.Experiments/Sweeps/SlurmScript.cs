@@ -4,38 +4,38 @@ using System.Text;
 namespace Lab.Experiments.Sweeps;
 
 /// <summary>
-/// An sbatch script for a Slurm job array: task I of N runs <c>lab sweep SCENARIO --shard I/N</c>
-/// into SHARED/shard-I. Slurm does the scheduling, retries and accounting; the lab only splits
-/// the runs deterministically (ShardSpec) and merges the shard folders afterwards (lab merge).
+/// An sbatch script for a Slurm job array: task I of N runs the lab's sweep of the scenario as shard
+/// I/N into SHARED/shard-I. Slurm does the scheduling, retries and accounting; the lab only splits
+/// the runs deterministically (ShardSpec) and merges the shard folders afterwards.
 /// See sbatch(1): --array, and the SLURM_ARRAY_TASK_ID and SLURM_CPUS_PER_TASK variables.
+/// The lab's own command lines come from the front end (<see cref="CommandLines"/>): this library
+/// supplies the shell words (already quoted) that go into them.
 /// </summary>
 public static class SlurmScript
 {
+    /// <summary>The shell words of one array task's sweep: its shard ("I/N" from the task id), jobs per task and output folder.</summary>
+    public sealed record SweepTask(string Shard, string Jobs, string OutDir);
+
+    /// <summary>The front end's command lines: the task's sweep (of the scenario, with its overrides) and the merge of SHARDS into OUT.</summary>
+    public sealed record CommandLines(Func<SweepTask, string> Sweep, Func<string, string, string> Merge);
+
     public sealed record Options(
-        string ScenarioFile,
-        IReadOnlyList<string> Sets,
-        long? Seed,
-        int? Replications,
         int Shards,
         int JobsPerTask,
         string SharedDir,
-        string LabCommand,
         string WorkingDir,
         string ScenarioName,
-        int Runs);
+        int Runs,
+        CommandLines Lines);
 
     public static string Emit(Options o)
     {
         var inv = CultureInfo.InvariantCulture;
         string shared = Path.GetFullPath(o.SharedDir);
-        var args = new StringBuilder();
-        args.Append(o.LabCommand).Append(" sweep ").Append(Quote(Path.GetFullPath(o.ScenarioFile)));
-        foreach (var s in o.Sets) args.Append(" --set ").Append(Quote(s));
-        if (o.Seed is { } seed) args.Append(inv, $" --seed {seed}");
-        if (o.Replications is { } r) args.Append(inv, $" --replications {r}");
-        args.Append(" --jobs \"${SLURM_CPUS_PER_TASK:-1}\" --no-store");
-        args.Append(inv, $" --shard \"${{SLURM_ARRAY_TASK_ID}}/{o.Shards}\"");
-        args.Append(" --out ").Append(Quote(Path.Combine(shared, "shard-"))).Append("\"${SLURM_ARRAY_TASK_ID}\"");
+        string sweep = o.Lines.Sweep(new SweepTask(
+            string.Create(inv, $"\"${{SLURM_ARRAY_TASK_ID}}/{o.Shards}\""),
+            "\"${SLURM_CPUS_PER_TASK:-1}\"",
+            Quote(Path.Combine(shared, "shard-")) + "\"${SLURM_ARRAY_TASK_ID}\""));
 
         var sb = new StringBuilder();
         sb.Append("#!/bin/bash\n");
@@ -44,13 +44,13 @@ public static class SlurmScript
         sb.Append("#SBATCH --ntasks=1\n");
         sb.Append(inv, $"#SBATCH --cpus-per-task={o.JobsPerTask}\n");
         sb.Append(inv, $"#SBATCH --output={Path.Combine(shared, "slurm-%A_%a.out")}\n");
-        sb.Append(inv, $"# lab sweep of '{o.ScenarioName}': {o.Runs} run(s) in {o.Shards} shard(s); shard I runs the runs k with k mod {o.Shards} == I,\n");
+        sb.Append(inv, $"# The lab's sweep of '{o.ScenarioName}': {o.Runs} run(s) in {o.Shards} shard(s); shard I runs the runs k with k mod {o.Shards} == I,\n");
         sb.Append("# k = point * replications + replication. A task that is requeued or rerun resumes its shard.\n");
         sb.Append(inv, $"# Submit: sbatch {Quote(Path.Combine(shared, "sweep.sbatch"))}\n");
-        sb.Append(inv, $"# Then:   {o.LabCommand} merge {Quote(shared)}/shard-* --out {Quote(Path.Combine(shared, "merged"))}\n");
+        sb.Append(inv, $"# Then:   {o.Lines.Merge(Quote(shared) + "/shard-*", Quote(Path.Combine(shared, "merged")))}\n");
         sb.Append("set -euo pipefail\n");
         sb.Append("cd ").Append(Quote(o.WorkingDir)).Append('\n');
-        sb.Append("exec ").Append(args).Append('\n');
+        sb.Append("exec ").Append(sweep).Append('\n');
         return sb.ToString();
     }
 

@@ -62,7 +62,7 @@ public sealed class SweepFolder
         }
         catch (IOException)
         {
-            throw new LabInputException($"{Dir}: another `lab sweep` is running in this folder (sweep.lock is held); wait for it or choose another --out");
+            throw ParameterException.Mentioning($"{Dir}: another `", new CommandName("sweep"), "` is running in this folder (sweep.lock is held); wait for it or choose another ", new ParameterName("out"));
         }
     }
 
@@ -96,9 +96,10 @@ public sealed class SweepFolder
         return c.Result;
     }
 
-    public LabInputException DifferentScenario(string what, string found, string expected) =>
-        new($"{what}: made from a different scenario (run hash {found[..12]}, this scenario's is {expected[..12]}): " +
-            $"the scenario file, its --set overrides or its seed changed. Use --restart to discard the runs in {Dir}, or choose another --out");
+    public ParameterException DifferentScenario(string what, string found, string expected) =>
+        ParameterException.Mentioning(
+            $"{what}: made from a different scenario (run hash {found[..12]}, this scenario's is {expected[..12]}): the scenario file, its ",
+            new ParameterName("set"), " overrides or its seed changed. Use ", new ParameterName("restart"), $" to discard the runs in {Dir}, or choose another ", new ParameterName("out"));
 
     public void LogExecution(RunKey key, TimeSpan elapsed)
     {

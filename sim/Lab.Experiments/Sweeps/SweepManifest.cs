@@ -124,7 +124,7 @@ public sealed record SweepManifest(
     public static SweepManifest Read(string dir)
     {
         string path = Path.Combine(dir, FileName);
-        if (!File.Exists(path)) throw new LabInputException($"{dir}: not a sweep folder (no {FileName}; `lab sweep --out DIR` makes one)");
+        if (!File.Exists(path)) throw ParameterException.Mentioning($"{dir}: not a sweep folder (no {FileName}; `", new CommandName("sweep"), " ", new ParameterName("out"), " DIR` makes one)");
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(path));

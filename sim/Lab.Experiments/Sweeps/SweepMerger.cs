@@ -17,7 +17,7 @@ public static class SweepMerger
 
     public static Merged Merge(IReadOnlyList<string> dirs)
     {
-        if (dirs.Count == 0) throw new LabInputException("lab merge: expected one or more sweep folders, found none");
+        if (dirs.Count == 0) throw ParameterException.Mentioning(new CommandName("merge"), ": expected one or more sweep folders, found none");
         SweepManifest? first = null;
         string firstDir = "";
         var source = new Dictionary<RunKey, string>();
@@ -29,7 +29,7 @@ public static class SweepMerger
             if (!Directory.Exists(folder.Dir)) throw new LabInputException($"{d}: no such folder");
             var m = SweepManifest.Read(folder.Dir);
             if (m.Precision is not null)
-                throw new LabInputException($"{d}: a --precision sweep chooses its replications as it runs; it is complete in its own folder and is not merged");
+                throw ParameterException.Mentioning($"{d}: a ", new ParameterName("precision"), " sweep chooses its replications as it runs; it is complete in its own folder and is not merged");
             if (first is null)
             {
                 first = m;
@@ -69,9 +69,10 @@ public static class SweepMerger
         return new Merged(manifest, set, missing, results.Count, ignored);
     }
 
-    /// <summary>"6 of 24 runs missing: p0-r1, p1-r0, ... (shards 1/4, 3/4 have none of theirs)".</summary>
-    public static string DescribeMissing(Merged m, IReadOnlyList<string> dirs)
+    /// <summary>"6 of 24 runs missing: p0-r1, p1-r0, ... (shards 1/4, 3/4 have none of theirs)"; the commands to run named by <paramref name="wording"/>.</summary>
+    public static string DescribeMissing(Merged m, IReadOnlyList<string> dirs, Wording wording)
     {
+        ArgumentNullException.ThrowIfNull(wording);
         var inv = CultureInfo.InvariantCulture;
         int total = m.Manifest.Points * m.Manifest.Replications;
         var sb = new StringBuilder();
@@ -85,7 +86,8 @@ public static class SweepMerger
             sb.Append(inv, $"\nby shard of {n}: ");
             sb.Append(string.Join(", ", byShard.Select(g => $"shard {g.Key}/{n} misses {g.Count()}")));
         }
-        sb.Append(inv, $"\nmerged folders: {string.Join(' ', dirs)}; run the missing shards (or `lab sweep --shard I/N --out` the same folder to resume one), then merge again");
+        sb.Append(inv, $"\nmerged folders: {string.Join(' ', dirs)}; run the missing shards (or ");
+        sb.Append(wording.Render("`", new CommandName("sweep"), " ", new ParameterName("shard"), " I/N ", new ParameterName("out"), "` the same folder to resume one), then merge again"));
         return sb.ToString();
     }
 }

@@ -31,8 +31,11 @@ public static class SweepReport
         return sb.ToString();
     }
 
+    /// <summary>The sweep's summary for the user; commands it suggests are named by the request's wording.</summary>
     public static string Format(SweepRequest req, SweepOutcome o, IReadOnlyList<string> metrics)
     {
+        ArgumentNullException.ThrowIfNull(req);
+        var wording = req.Words ?? Wording.Library;
         var m = o.Manifest;
         var sb = new StringBuilder(Header(m));
         string done = $"{o.Executed} run(s) executed now with {req.Jobs} job(s), {o.Found} resumed from {Path.Combine(req.OutDir, "runs")}, {o.Elapsed.TotalSeconds:F1} s";
@@ -44,7 +47,8 @@ public static class SweepReport
         if (!req.Shard.IsWhole)
         {
             sb.Append(Inv, $"shard {req.Shard}: {o.Total} run(s) of {m.Points * m.Replications}: {done}\n");
-            sb.Append(Inv, $"runs: {Path.Combine(req.OutDir, "runs")}; combine the shards with `lab merge SHARD-DIR... --out DIR`\n");
+            sb.Append(Inv, $"runs: {Path.Combine(req.OutDir, "runs")}; combine the shards with ");
+            sb.Append(wording.Render("`", new CommandName("merge"), " SHARD-DIR... ", new ParameterName("out"), " DIR`\n"));
             return sb.ToString();
         }
         sb.Append(Inv, $"{o.Total} run(s): {done}\n");
@@ -52,7 +56,7 @@ public static class SweepReport
         if (o.AlreadyRecorded) sb.Append("note: nothing new ran and this sweep is already in the results store; not recorded again\n");
         sb.Append('\n').Append(Table(o.Set!, metrics, m.Precision));
         // As lab run prints them: which costs are measured, given or assumed, and whether a saturated core rests on assumed ones.
-        var costs = CostNotes.Lines(req.Loaded, o.Set!);
+        var costs = CostNotes.Lines(req.Loaded, o.Set!, wording);
         if (costs.Count > 0) sb.Append('\n');
         foreach (var line in costs) sb.Append(line).Append('\n');
         sb.Append(Inv, $"\nresults: {req.OutDir}\n");

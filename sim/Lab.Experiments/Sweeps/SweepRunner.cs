@@ -1,3 +1,4 @@
+using Lab.Core;
 using System.Diagnostics;
 using Lab.Simulation.Running;
 using Lab.Engine;
@@ -6,7 +7,7 @@ using Lab.Scenarios;
 
 namespace Lab.Experiments.Sweeps;
 
-/// <summary>What <c>lab sweep</c> was asked to do.</summary>
+/// <summary>What a sweep was asked to do; <paramref name="Words"/> names the parameters and commands its notes mention (the library's names when null).</summary>
 public sealed record SweepRequest(
     LoadedScenario Loaded,
     string OutDir,
@@ -15,7 +16,8 @@ public sealed record SweepRequest(
     Precision? Precision,
     bool Restart,
     bool Store,
-    string Command);
+    string Command,
+    Wording? Words = null);
 
 /// <summary>What a sweep did: the run set it wrote (null for a shard, or when interrupted), and its counts.</summary>
 public sealed record SweepOutcome(RunSet? Set, SweepManifest Manifest, bool Completed, int Total, int Found, int Executed, int Unused, TimeSpan Elapsed)
@@ -83,7 +85,7 @@ public static class SweepRunner
             set = manifest.ToRunSet(points);
             var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName, req.Command)
             {
-                Costs = CostNotes.Lines(req.Loaded, set),
+                Costs = CostNotes.Lines(req.Loaded, set, req.Words),
             };
             folder.WriteResults(set, provenance);
             if (req.Store)

@@ -24,9 +24,9 @@ public sealed record EspDutSpec(string Element, EspInConfig Model, EspInWire Wir
         ArgumentNullException.ThrowIfNull(scenario);
         var ins = scenario.Path.OfType<ModelStageElement>().Where(e => e.Type == "esp_in").ToList();
         if (ins.Count == 0)
-            throw new LabInputException($"{scenario.SourceFile}: lab validate compares a device under test with the kernel: expected an esp_in or a forward path element, found neither");
+            throw ParameterException.Mentioning($"{scenario.SourceFile}: ", new CommandName("validate"), " compares a device under test with the kernel: expected an esp_in or a forward path element, found neither");
         if (ins.Count > 1)
-            throw new LabInputException($"{ins[1].Pos}: lab validate takes one esp_in element (the device under test), found {ins.Count}");
+            throw ParameterException.Mentioning($"{ins[1].Pos}: ", new CommandName("validate"), $" takes one esp_in element (the device under test), found {ins.Count}");
         var element = ins[0];
         var cfg = (EspInElement)element.Config;
         int at = scenario.Path.ToList().IndexOf(element);
@@ -37,13 +37,13 @@ public sealed record EspDutSpec(string Element, EspInConfig Model, EspInWire Wir
         if (cfg.Model.AsyncCrypto)
             problems.Add($"{where}: esp_in.crypto async: the kernel under validation decrypts synchronously (generic AES-GCM on one CPU), so its verdicts are those of crypto: sync; validate a copy of the scenario with crypto: sync and without esp_crypto");
         if (sender is { } s && s.Geometry.Cipher != Lab.Esp.Wire.EspCipher.Gcm16)
-            problems.Add($"{outElement!.Pos}: esp_out.cipher {EspCipherParams.Name(s.Geometry.Cipher)}: lab validate builds rfc4106(gcm(aes)) frames only (cipher: gcm16)");
+            problems.Add($"{outElement!.Pos}: esp_out.cipher {EspCipherParams.Name(s.Geometry.Cipher)}: the kernel validation builds rfc4106(gcm(aes)) frames only (cipher: gcm16)");
 
         var mode = Pick(cfg.Wire.Mode, sender?.Geometry.Mode, XfrmMode.Tunnel, "mode", where, problems);
         var family = Pick(cfg.Wire.Family, sender?.Geometry.Family, IpFamily.Ipv4, "family", where, problems);
         var inner = Pick(cfg.Wire.InnerFamily, sender?.Geometry.InnerFamily, family, "inner_family", where, problems);
         var encap = Pick(cfg.Wire.Encap, sender?.Geometry.Encap, EspEncap.None, "encap", where, problems);
-        if (mode == XfrmMode.Beet) problems.Add($"{where}: mode beet: lab validate builds tunnel and transport frames only");
+        if (mode == XfrmMode.Beet) problems.Add($"{where}: mode beet: the kernel validation builds tunnel and transport frames only");
         if (mode == XfrmMode.Transport && inner != family) problems.Add($"{where}: transport mode keeps the packet's own header: inner_family must equal family");
         if (problems.Count > 0) throw new LabInputException(problems);
         var spec = new EspDutSpec(element.Name, cfg.Model, cfg.Wire, mode == XfrmMode.Transport ? EspMode.Transport : EspMode.Tunnel,

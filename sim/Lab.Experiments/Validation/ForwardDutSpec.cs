@@ -32,9 +32,9 @@ public sealed record ForwardDutSpec(string Element, ForwardStageConfig Model, La
         ArgumentNullException.ThrowIfNull(scenario);
         var elements = scenario.Path.OfType<ModelStageElement>().Where(e => e.Type == "forward").ToList();
         if (elements.Count == 0)
-            throw new LabInputException($"{scenario.SourceFile}: lab validate: expected a forward path element, found none");
+            throw ParameterException.Mentioning($"{scenario.SourceFile}: ", new CommandName("validate"), $": expected a forward path element, found none");
         if (elements.Count > 1)
-            throw new LabInputException($"{elements[1].Pos}: lab validate takes one forward element (the device under test), found {elements.Count}");
+            throw ParameterException.Mentioning($"{elements[1].Pos}: ", new CommandName("validate"), $" takes one forward element (the device under test), found {elements.Count}");
         var element = elements[0];
         var cfg = (ForwardStageConfig)element.Config;
         string where = element.Pos.ToString();

@@ -67,7 +67,7 @@ public static class ForwardValidation
         var version = KernelVersion.FromRelease(dut.KernelRelease);
         string element = ForwardDutSpec.From(loaded.First).Element;
         var sets = new List<string>(options.Sets ?? []) { $"path.{element}.kernel={version}" };
-        loaded = ScenarioLoading.Load(options.Scenario, [.. sets], null, null);
+        loaded = ScenarioLoading.Load(options.Scenario, [.. sets], null, null, options.Wording);
         var points = Simulate(loaded, progress, cancellation);
 
         string dir = options.Folder(loaded.First.Name);
@@ -81,7 +81,7 @@ public static class ForwardValidation
             File.WriteAllText(Path.Combine(tmp, "simulated.csv"), ForwardFiles.SimulatedCsv(traces));
 
             cancellation.ThrowIfCancellationRequested();
-            var outcome = RunKernel(dut, points, progress);
+            var outcome = RunKernel(dut, points, progress, options.Wording);
             cancellation.ThrowIfCancellationRequested();
             File.WriteAllText(Path.Combine(tmp, "validation.csv"), ValidationFiles.ValidationCsv(outcome.Comparisons.SelectMany(c => c.Rows)));
             if (outcome.Comparisons.Count > 0) File.WriteAllText(Path.Combine(tmp, "packets.csv"), ForwardFiles.PacketsCsv(outcome.Comparisons));
@@ -123,7 +123,7 @@ public static class ForwardValidation
         return points;
     }
 
-    static ForwardKernelOutcome RunKernel(IDeviceUnderTest dut, IReadOnlyList<ForwardValidatedPoint> points, TextWriter? progress)
+    static ForwardKernelOutcome RunKernel(IDeviceUnderTest dut, IReadOnlyList<ForwardValidatedPoint> points, TextWriter? progress, Wording wording)
     {
         ForwardKernelValidator validator;
         try
@@ -142,7 +142,7 @@ public static class ForwardValidation
             {
                 var run = validator.Run(p.Trace, progress);
                 runs.Add(run);
-                if (LimitProblem(p.Trace, run) is { } limit) return new ForwardKernelOutcome(dut.Description, validator.FlowtableUnavailableReason, comparisons, runs, limit);
+                if (LimitProblem(p.Trace, run, wording) is { } limit) return new ForwardKernelOutcome(dut.Description, validator.FlowtableUnavailableReason, comparisons, runs, limit);
                 comparisons.Add(ForwardComparison.Compare(run, validator.FlowtableUnavailableReason));
             }
         }
@@ -158,14 +158,15 @@ public static class ForwardValidation
     /// host's namespaces keep the machine's. Where the trace reaches either limit, the kernels would be
     /// compared at different limits: that is reported instead of a disagreement.
     /// </summary>
-    static string? LimitProblem(ForwardTrace trace, ForwardKernelRun run)
+    static string? LimitProblem(ForwardTrace trace, ForwardKernelRun run, Wording wording)
     {
         long model = trace.Dut.ConntrackMax ?? run.ConntrackMax;
         if (model == run.ConntrackMax) return null;
         long reached = Math.Max(trace.Model.Entries.Count, run.Entries.Count);
         if (reached < Math.Min(model, run.ConntrackMax) && trace.Model.EarlyDrop == 0 && !trace.Packets.Any(p => p.DropReason == "drop")) return null;
-        return string.Create(Inv,
-            $"{trace.Check}: the trace reaches nf_conntrack_max (model {model}, kernel {run.ConntrackMax}) and this DUT cannot be given the model's value (read-only outside the initial namespace); use --kernel vm");
+        return wording.Render(string.Create(Inv,
+            $"{trace.Check}: the trace reaches nf_conntrack_max (model {model}, kernel {run.ConntrackMax}) and this DUT cannot be given the model's value (read-only outside the initial namespace); use "),
+            new ParameterName("kernel"), " vm");
     }
 
     /// <summary>The terminal summary; returns the exit code: 0 when everything compared agrees, else 1.</summary>

@@ -35,9 +35,7 @@ public static class RecordedEspRun
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(comments);
-        var sb = new StringBuilder();
-        foreach (var c in comments) sb.Append("# ").Append(c.ReplaceLineEndings(" ")).Append('\n');
-        sb.Append("kernel ").Append(run.Kernel.ReplaceLineEndings(" ")).Append('\n');
+        var sb = KernelRecordingText.Header(run.Kernel, comments);
         for (int i = 0; i < run.OutCount.Count; i++) sb.Append(Inv, $"esp-packet {i} {run.OutCount[i]}\n");
         foreach (var p in run.Probes)
         {
@@ -62,48 +60,35 @@ public static class RecordedEspRun
         var intervals = new List<DropInterval>();
         string? unavailable = null;
         (long At, long Taken, List<XfrmSaCounters> States, Dictionary<string, long>? Stat)? open = null;
-        int n = 0;
-        foreach (string raw in File.ReadAllLines(file))
+        KernelRecordingText.Read(file, line =>
         {
-            n++;
-            string line = raw.Trim();
-            if (line.Length == 0 || line.StartsWith('#')) continue;
-            int sp = line.IndexOf(' ', StringComparison.Ordinal);
-            string word = sp < 0 ? line : line[..sp], rest = sp < 0 ? "" : line[(sp + 1)..];
-            var t = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            try
+            var t = line.Fields;
+            switch (line.Word)
             {
-                switch (word)
-                {
-                    case "kernel": kernel = "recorded: " + rest; break;
-                    case "esp-packet":
-                        if (int.Parse(t[0], Inv) != outCount.Count) throw new FormatException($"expected esp-packet {outCount.Count}, found {t[0]}");
-                        outCount.Add(int.Parse(t[1], Inv));
-                        break;
-                    case "esp-probe":
-                        Close();
-                        open = (long.Parse(t[0], Inv), long.Parse(t[1], Inv), [], null);
-                        break;
-                    case "sa":
-                        if (open is null) throw new FormatException("an sa line before any esp-probe line");
-                        open.Value.States.Add(Sa(Pairs(t)));
-                        break;
-                    case "xfrm_stat":
-                        if (open is null) throw new FormatException("an xfrm_stat line before any esp-probe line");
-                        open = open.Value with { Stat = Pairs(t).ToDictionary(kv => kv.Key, kv => long.Parse(kv.Value, Inv), StringComparer.Ordinal) };
-                        break;
-                    case "drops":
-                        intervals.Add(new DropInterval(int.Parse(t[0], Inv), int.Parse(t[1], Inv), [.. t.Skip(2).Select(Drop)]));
-                        break;
-                    case "drop-reasons-unavailable": unavailable = rest; break;
-                    default: throw new FormatException($"expected kernel, esp-packet, esp-probe, sa, xfrm_stat, drops or drop-reasons-unavailable, found '{word}'");
-                }
+                case KernelRecordingText.KernelWord: kernel = KernelRecordingText.KernelName(line.Rest); break;
+                case "esp-packet":
+                    if (int.Parse(t[0], Inv) != outCount.Count) throw new FormatException($"expected esp-packet {outCount.Count}, found {t[0]}");
+                    outCount.Add(int.Parse(t[1], Inv));
+                    break;
+                case "esp-probe":
+                    Close();
+                    open = (long.Parse(t[0], Inv), long.Parse(t[1], Inv), [], null);
+                    break;
+                case "sa":
+                    if (open is null) throw new FormatException("an sa line before any esp-probe line");
+                    open.Value.States.Add(Sa(Pairs(t)));
+                    break;
+                case "xfrm_stat":
+                    if (open is null) throw new FormatException("an xfrm_stat line before any esp-probe line");
+                    open = open.Value with { Stat = Pairs(t).ToDictionary(kv => kv.Key, kv => long.Parse(kv.Value, Inv), StringComparer.Ordinal) };
+                    break;
+                case "drops":
+                    intervals.Add(new DropInterval(int.Parse(t[0], Inv), int.Parse(t[1], Inv), [.. t.Skip(2).Select(Drop)]));
+                    break;
+                case "drop-reasons-unavailable": unavailable = line.Rest; break;
+                default: throw new FormatException($"expected kernel, esp-packet, esp-probe, sa, xfrm_stat, drops or drop-reasons-unavailable, found '{line.Word}'");
             }
-            catch (Exception e) when (e is FormatException or IndexOutOfRangeException or OverflowException or KeyNotFoundException)
-            {
-                throw new LabInputException($"{file}:{n}:1: {e.Message}");
-            }
-        }
+        });
         Close();
         // Without drop events and without a reason they were not read, the reasons are "not recorded".
         if (unavailable is null && intervals.Count == 0) unavailable = "not recorded";

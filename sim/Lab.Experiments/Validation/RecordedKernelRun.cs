@@ -42,9 +42,7 @@ public static class RecordedKernelRun
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(comments);
-        var sb = new StringBuilder();
-        foreach (var c in comments) sb.Append("# ").Append(c.ReplaceLineEndings(" ")).Append('\n');
-        sb.Append("kernel ").Append(run.Kernel.ReplaceLineEndings(" ")).Append('\n');
+        var sb = KernelRecordingText.Header(run.Kernel, comments);
         for (int i = 0; i < run.Packets.Count; i++)
         {
             var p = run.Packets[i];
@@ -96,66 +94,54 @@ public static class RecordedKernelRun
         (long At, long Taken, List<ConntrackEntry> Entries, IReadOnlyDictionary<string, long>? Stats)? open = null;
         string? noReasons = "not recorded (the recording predates drop reasons in fuzz plays)", harness = null;
         var intervals = new List<DropInterval>();
-        int n = 0;
-        foreach (string raw in File.ReadAllLines(file))
+        KernelRecordingText.Read(file, line =>
         {
-            n++;
-            string line = raw.Trim();
-            if (line.Length == 0 || line.StartsWith('#')) continue;
-            int sp = line.IndexOf(' ', StringComparison.Ordinal);
-            string word = sp < 0 ? line : line[..sp], rest = sp < 0 ? "" : line[(sp + 1)..];
-            try
+            string rest = line.Rest;
+            switch (line.Word)
             {
-                switch (word)
-                {
-                    case "kernel": kernel = "recorded: " + rest; break;
-                    case "packet":
-                        var t = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                        if (int.Parse(t[0], Inv) != packets.Count) throw new FormatException($"expected packet {packets.Count}, found {t[0]}");
-                        int icmp = 0;
-                        if (t[^1].StartsWith("icmp=", StringComparison.Ordinal))
-                        {
-                            icmp = int.Parse(t[^1]["icmp=".Length..], Inv);
-                            t = t[..^1];
-                        }
-                        packets.Add(new ForwardPacketObservation(int.Parse(t[1], Inv), t.Length == 2 ? null : Segment(t)) { IcmpErrors = icmp });
-                        break;
-                    case "probe":
-                        Close();
-                        var w = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                        open = (long.Parse(w[0], Inv), long.Parse(w[1], Inv), [], null);
-                        break;
-                    case "conntrack":
-                        if (open is null) throw new FormatException("a conntrack line before any probe line");
-                        open.Value.Entries.AddRange(ConntrackListing.Parse(rest));
-                        break;
-                    case "stats":
-                        if (open is null) throw new FormatException("a stats line before any probe line");
-                        open = open.Value with { Stats = ConntrackStatistics.Parse(rest) };
-                        break;
-                    case "drop_reasons":
-                        if (rest.StartsWith("unavailable: ", StringComparison.Ordinal)) noReasons = rest["unavailable: ".Length..];
-                        else if (rest.StartsWith("harness=", StringComparison.Ordinal))
-                        {
-                            noReasons = null;
-                            harness = rest["harness=".Length..] is var h && h != "none" ? h : null;
-                        }
-                        else throw new FormatException($"expected drop_reasons harness=REASON or drop_reasons unavailable: WHY, found '{rest}'");
-                        break;
-                    case "drops":
-                        var d = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                        int first = int.Parse(d[0], Inv), end = int.Parse(d[1], Inv);
-                        if (first < 0 || end < first) throw new FormatException($"expected drops FIRST END with 0 <= FIRST <= END, found '{rest}'");
-                        intervals.Add(new DropInterval(first, end, [.. d.Skip(2).Select(x => x.Split('@', 2) is var r && r.Length == 2 ? new KernelDrop(r[0], r[1]) : new KernelDrop(x, ""))]));
-                        break;
-                    default: throw new FormatException($"expected kernel, packet, probe, conntrack, stats, drop_reasons or drops, found '{word}'");
-                }
+                case KernelRecordingText.KernelWord: kernel = KernelRecordingText.KernelName(rest); break;
+                case "packet":
+                    var t = line.Fields;
+                    if (int.Parse(t[0], Inv) != packets.Count) throw new FormatException($"expected packet {packets.Count}, found {t[0]}");
+                    int icmp = 0;
+                    if (t[^1].StartsWith("icmp=", StringComparison.Ordinal))
+                    {
+                        icmp = int.Parse(t[^1]["icmp=".Length..], Inv);
+                        t = t[..^1];
+                    }
+                    packets.Add(new ForwardPacketObservation(int.Parse(t[1], Inv), t.Length == 2 ? null : Segment(t)) { IcmpErrors = icmp });
+                    break;
+                case "probe":
+                    Close();
+                    var w = line.Fields;
+                    open = (long.Parse(w[0], Inv), long.Parse(w[1], Inv), [], null);
+                    break;
+                case "conntrack":
+                    if (open is null) throw new FormatException("a conntrack line before any probe line");
+                    open.Value.Entries.AddRange(ConntrackListing.Parse(rest));
+                    break;
+                case "stats":
+                    if (open is null) throw new FormatException("a stats line before any probe line");
+                    open = open.Value with { Stats = ConntrackStatistics.Parse(rest) };
+                    break;
+                case "drop_reasons":
+                    if (rest.StartsWith("unavailable: ", StringComparison.Ordinal)) noReasons = rest["unavailable: ".Length..];
+                    else if (rest.StartsWith("harness=", StringComparison.Ordinal))
+                    {
+                        noReasons = null;
+                        harness = rest["harness=".Length..] is var h && h != "none" ? h : null;
+                    }
+                    else throw new FormatException($"expected drop_reasons harness=REASON or drop_reasons unavailable: WHY, found '{rest}'");
+                    break;
+                case "drops":
+                    var d = line.Fields;
+                    int first = int.Parse(d[0], Inv), end = int.Parse(d[1], Inv);
+                    if (first < 0 || end < first) throw new FormatException($"expected drops FIRST END with 0 <= FIRST <= END, found '{rest}'");
+                    intervals.Add(new DropInterval(first, end, [.. d.Skip(2).Select(x => x.Split('@', 2) is var r && r.Length == 2 ? new KernelDrop(r[0], r[1]) : new KernelDrop(x, ""))]));
+                    break;
+                default: throw new FormatException($"expected kernel, packet, probe, conntrack, stats, drop_reasons or drops, found '{line.Word}'");
             }
-            catch (Exception e) when (e is FormatException or IndexOutOfRangeException or OverflowException)
-            {
-                throw new LabInputException($"{file}:{n}:1: {e.Message}");
-            }
-        }
+        });
         Close();
         if (intervals.Any(i => i.End > packets.Count)) throw new LabInputException($"{file}: a drops line names packets beyond the {packets.Count} recorded");
         return new ScriptKernelRun(kernel, packets, probes, 0, [])

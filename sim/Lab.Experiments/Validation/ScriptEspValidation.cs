@@ -102,10 +102,10 @@ public static class ScriptEspValidation
         {
             var flow = script.Flows[p.Flow];
             if (flow.Proto != ScriptProto.Esp)
-                throw new LabInputException($"{traffic.Pos}: lab validate: flow '{flow.Label}' is {flow.Proto.ToString().ToLowerInvariant()}; a script through esp_in is validated with ESP packets only");
+                throw ParameterException.Mentioning($"{traffic.Pos}: ", new CommandName("validate"), $": flow '{flow.Label}' is {flow.Proto.ToString().ToLowerInvariant()}; a script through esp_in is validated with ESP packets only");
         }
         if (s.Path.OfType<ModelStageElement>().Any(e => e.Type == "forward"))
-            throw new LabInputException($"{traffic.Pos}: lab validate: a script is validated through one device under test, esp_in or forward, found both");
+            throw ParameterException.Mentioning($"{traffic.Pos}: ", new CommandName("validate"), $": a script is validated through one device under test, esp_in or forward, found both");
         EspDutSpec.From(s);
     }
 

@@ -78,7 +78,7 @@ public static class ScriptValidation
 
         var version = KernelVersion.FromRelease(dut.KernelRelease);
         var sets = new List<string>(options.Sets ?? []) { $"path.{spec.Element}.kernel={version}" };
-        loaded = ScenarioLoading.Load(options.Scenario, [.. sets], null, null);
+        loaded = ScenarioLoading.Load(options.Scenario, [.. sets], null, null, options.Wording);
         var model = SimulateModel(loaded, options.Kernel, cancellation);
 
         return Write(options, loaded, model, version.ToString(), () => PlayAndCompare(dut, model, progress, cancellation), output);
@@ -91,10 +91,10 @@ public static class ScriptValidation
     {
         string file = RecordedKernelRun.PathFor(options.Scenario);
         if (!File.Exists(file))
-            throw ParameterException.ForValue("kernel", "recorded", $"no recording {file} beside the scenario (lab fuzz writes one with every case it keeps)");
+            throw ParameterException.ForValue("kernel", "recorded", $"no recording {file} beside the scenario (", new CommandName("fuzz"), " writes one with every case it keeps)");
         if (RecordedEspRun.IsEsp(File.ReadAllText(file)))
         {
-            if (!IsEsp(loaded.First)) throw new LabInputException($"--kernel recorded: {file} records an ESP script, the scenario has no esp_in");
+            if (!IsEsp(loaded.First)) throw ParameterException.ForValue("kernel", "recorded", $"{file} records an ESP script, the scenario has no esp_in");
             CheckShape(loaded);
             return ScriptEspValidation.RunRecorded(options, loaded, file, output, cancellation);
         }
@@ -173,16 +173,16 @@ public static class ScriptValidation
         var s = loaded.First;
         var script = s.Traffic.First(t => t.Kind == "script");
         if (loaded.Points.Count > 1)
-            throw new LabInputException($"{s.SourceFile}: lab validate: a scripted scenario is validated at one point, found a sweep of {loaded.Points.Count}");
+            throw ParameterException.Mentioning($"{s.SourceFile}: ", new CommandName("validate"), $": a scripted scenario is validated at one point, found a sweep of {loaded.Points.Count}");
         if (s.Traffic.Any(t => t.Kind != "script"))
-            throw new LabInputException($"{script.Pos}: lab validate: a scripted scenario is validated with script traffic only, found other traffic beside it");
+            throw ParameterException.Mentioning($"{script.Pos}: ", new CommandName("validate"), $": a scripted scenario is validated with script traffic only, found other traffic beside it");
     }
 
     static void CheckEsp(ValidateOptions options, LoadedScenario loaded)
     {
         var esp = loaded.First.Path.OfType<ModelStageElement>().First(e => e.Type == "esp_in");
         if (options.Kernel != "vm")
-            throw new LabInputException($"{esp.Pos}: lab validate: the host kernel here has no ESP (xfrm); play an ESP script into the Debian VM with --kernel vm");
+            throw ParameterException.Mentioning($"{esp.Pos}: ", new CommandName("validate"), ": the host kernel here has no ESP (xfrm); play an ESP script into the Debian VM with ", new ParameterName("kernel"), " vm");
         CheckShape(loaded);
         ScriptEspValidation.Check(loaded.First);
     }
@@ -194,7 +194,7 @@ public static class ScriptValidation
         var spec = ForwardDutSpec.From(loaded.First);
         // A recording made in the VM may have a flowtable; only the live host kernel lacks one.
         if (spec.Model.Flowtable && kernel is not ("vm" or RecordedKernel))
-            throw new LabInputException($"{spec.Pos}: {spec.Element}.flowtable: the host kernel here has no nftables flowtable; play this script into the Debian VM with --kernel vm");
+            throw ParameterException.Mentioning($"{spec.Pos}: {spec.Element}.flowtable: the host kernel here has no nftables flowtable; play this script into the Debian VM with ", new ParameterName("kernel"), " vm");
         return spec;
     }
 
@@ -209,7 +209,7 @@ public static class ScriptValidation
         {
             uint server = p.Side == ForwardSide.Client ? p.Destination : p.Source;
             if (server >> 17 != FlowTuple.Ip(198, 18, 0, 0) >> 17)
-                throw new LabInputException($"{pos}: lab validate: packet {p.Describe()}: the kernel's test network puts clients in 10.0.0.0/8 and servers in 198.18.0.0/15; write the script's addresses there");
+                throw ParameterException.Mentioning($"{pos}: ", new CommandName("validate"), $": packet {p.Describe()}: the kernel's test network puts clients in 10.0.0.0/8 and servers in 198.18.0.0/15; write the script's addresses there");
         }
     }
 
@@ -229,7 +229,7 @@ public static class ScriptValidation
         }, cancellation);
         if (probe is null) throw new InvalidOperationException($"no forward stage '{spec.Element}' was built");
         probe.Finish();
-        if (probe.Capped) throw new LabInputException($"{scenario.SourceFile}: lab validate: a script carries at most 65536 packets");
+        if (probe.Capped) throw ParameterException.Mentioning($"{scenario.SourceFile}: ", new CommandName("validate"), $": a script carries at most 65536 packets");
         var trace = new ForwardTrace(scenario.Name, probe.Packets, probe.Counters!, spec.Kernel(scenario.Run.Seed, 0, raiseTimeouts: false));
         return (trace, result);
     }

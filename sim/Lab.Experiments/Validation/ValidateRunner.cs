@@ -12,10 +12,14 @@ namespace Lab.Experiments.Validation;
 /// <param name="Scenario">The scenario file.</param>
 /// <param name="Kernel">host (this machine's kernel in namespaces) or vm (the Debian kernel under qemu).</param>
 /// <param name="OutDir">The validation folder; default results/NAME-validate.</param>
-/// <param name="Sets">--set overrides, as for lab run.</param>
-/// <param name="Force">--force: replace OutDir even if it is not empty and not a lab validation folder.</param>
-public sealed record ValidateOptions(string Scenario, string Kernel = "vm", string? OutDir = null, IReadOnlyList<string>? Sets = null, bool Force = false)
+/// <param name="Sets">Parameter overrides (key=value), as for a run.</param>
+/// <param name="Force">Replace OutDir even if it is not empty and not a lab validation folder.</param>
+/// <param name="Words">How the front end names the parameters and commands the report and messages mention (default: the library's names).</param>
+public sealed record ValidateOptions(string Scenario, string Kernel = "vm", string? OutDir = null, IReadOnlyList<string>? Sets = null, bool Force = false, Wording? Words = null)
 {
+    /// <summary><see cref="Words"/>, or the library's own names.</summary>
+    public Wording Wording => Words ?? Wording.Library;
+
     /// <summary>The validation folder, checked before anything runs (<see cref="OutputFolder.Check"/>).</summary>
     public string Folder(string scenarioName)
     {
@@ -48,7 +52,7 @@ public static class ValidateRunner
         ArgumentNullException.ThrowIfNull(output);
         if (options.Kernel is not ("host" or "vm" or ScriptValidation.RecordedKernel))
             throw new ParameterException("kernel", $"expected host, vm or recorded, found '{options.Kernel}'");
-        var loaded = ScenarioLoading.Load(options.Scenario, [.. options.Sets ?? []], null, null);
+        var loaded = ScenarioLoading.Load(options.Scenario, [.. options.Sets ?? []], null, null, options.Wording);
         options.Folder(loaded.First.Name);
         if (loaded.First.Traffic.Any(t => t.Kind == "script")) return ScriptValidation.Run(options, loaded, output, progress, cancellation: cancellation);
         if (options.Kernel == ScriptValidation.RecordedKernel)
@@ -70,7 +74,7 @@ public static class ValidateRunner
             File.WriteAllText(Path.Combine(tmp, "validation.csv"), ValidationFiles.ValidationCsv(rows));
             if (outcome.Comparisons.Count > 0)
                 File.WriteAllText(Path.Combine(tmp, "packets.csv"), ValidationFiles.PacketsCsv(outcome.Comparisons));
-            string report = ValidationReport.Markdown(loaded, points, outcome, clamped);
+            string report = ValidationReport.Markdown(loaded, points, outcome, clamped, options.Wording);
             File.WriteAllText(Path.Combine(tmp, "report.md"), report);
             return () => Summarize(output, loaded.First.Name, outcome);
         }, output);

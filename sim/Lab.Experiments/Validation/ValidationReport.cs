@@ -1,3 +1,4 @@
+using Lab.Core;
 using System.Globalization;
 using System.Text;
 using Lab.KernelLab.Validation;
@@ -11,8 +12,9 @@ public static class ValidationReport
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static string Markdown(LoadedScenario loaded, IReadOnlyList<ValidatedPoint> points, KernelOutcome outcome, int clampedLengths)
+    public static string Markdown(LoadedScenario loaded, IReadOnlyList<ValidatedPoint> points, KernelOutcome outcome, int clampedLengths, Wording wording)
     {
+        ArgumentNullException.ThrowIfNull(wording);
         ArgumentNullException.ThrowIfNull(loaded);
         ArgumentNullException.ThrowIfNull(points);
         ArgumentNullException.ThrowIfNull(outcome);
@@ -31,7 +33,8 @@ public static class ValidationReport
         sb.Append("## Result\n\n");
         if (outcome.SkippedReason is { } reason)
         {
-            sb.Append(Inv, $"**ESP checks skipped**: {reason}. Nothing was compared; `--kernel vm` runs them on a Debian kernel that has ESP.\n");
+            sb.Append(Inv, $"**ESP checks skipped**: {reason}. Nothing was compared; ");
+            sb.Append(wording.Render("`", new ParameterName("kernel"), " vm` runs them on a Debian kernel that has ESP.\n"));
             return sb.ToString();
         }
         if (outcome.Failure is { } failure) sb.Append(Inv, $"**The kernel run did not complete**: {failure}\n\n");

@@ -99,7 +99,7 @@ public sealed record ForwardingCosts
         public static readonly Parameter<long> Xmit = P("cost.xmit", 150 * SimTime.Nanosecond, "slow path output and driver TX");
         public static readonly Parameter<long> FlowOffloadAdd = P("cost.flow_offload_add", 400 * SimTime.Nanosecond, "flow add @ft when it offloads a connection");
         public static readonly Parameter<long> PerByte = Parameter.Duration("cost.per_byte", 0,
-            "ASSUMPTION: 0 (no size-dependent cost) unless measured: lab calibrate's forward_per_byte stage", "per byte of frame beyond 64 B, both paths",
+            "ASSUMPTION: 0 (no size-dependent cost) unless measured: the calibration's forward_per_byte stage", "per byte of frame beyond 64 B, both paths",
             max: 100 * SimTime.Microsecond, unit: "time");
 
         static Parameter<long> P(string key, long ps, string what) =>

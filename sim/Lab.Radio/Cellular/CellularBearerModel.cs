@@ -46,7 +46,7 @@ public static class CellularBearerModel
         ],
         [
             "LTE delivers each bearer in order (RLC reordering, TS 36.322 section 5.1): an LTE bearer with one class reorders nothing, and delivery: out-of-order (NR outOfOrderDelivery, TS 38.323 section 5.2.2.1) is refused with radio: lte. On LTE an SA is reordered across QoS bearers: priority_dscp (scenarios/examples/cellular-lte-qos-reorder.yaml).",
-            "No measured LTE/NR reordering-distance distribution was found: all defaults are assumptions; fit them to a trace with RFC 4737 / RFC 5236 metrics (lab reorder).",
+            "No measured LTE/NR reordering-distance distribution was found: all defaults are assumptions; fit them to a trace with RFC 4737 / RFC 5236 metrics (the reordering analysis).",
             "Packets are carried as IP packets (frame - 18 B); PDCP, RLC and MAC headers are not counted.",
             "Randomness: one draw per HARQ attempt from the stream (seed, replication, \"cellular.NAME.harq\"), in block order.",
             "Drops: NAME.queue_full (transmit buffer), NAME.harq_failure (RLC UM after the last HARQ attempt), NAME.pdcp_discard (arrived after t-Reordering gave up on it).",

@@ -10,7 +10,7 @@ public static class CostProfileWriter
     public static string ToYaml(CostProfile p)
     {
         var sb = new StringBuilder();
-        sb.Append("# Per-packet costs measured by lab calibrate; keys: scenarios/README.md, \"Cost profiles\".\n");
+        sb.Append("# Per-packet costs measured by the lab's calibration; keys: scenarios/README.md, \"Cost profiles\".\n");
         Line(sb, 0, "format", CostProfile.FormatTag);
         Line(sb, 0, "machine", Quote(p.Machine));
         Line(sb, 0, "measured", p.Measured.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));

@@ -41,9 +41,10 @@ public sealed record ScenarioCostSources(CostProfile? Profile, string? Given, IR
     /// costs its elements charge (<paramref name="charged"/>, by element name) include assumptions;
     /// null when the throughput rests on measured or given costs only, or is not CPU-bound.
     /// </summary>
-    public string? ThroughputWarning(IReadOnlyDictionary<string, IReadOnlyList<string>> charged, bool cpuBound)
+    public string? ThroughputWarning(IReadOnlyDictionary<string, IReadOnlyList<string>> charged, bool cpuBound, Wording wording)
     {
         ArgumentNullException.ThrowIfNull(charged);
+        ArgumentNullException.ThrowIfNull(wording);
         if (!cpuBound) return null;
         var parts = new List<string>();
         foreach (var e in Elements)
@@ -53,13 +54,13 @@ public sealed record ScenarioCostSources(CostProfile? Profile, string? Given, IR
             if (assumed.Count > 0) parts.Add($"{e.Element}: {string.Join(", ", assumed)}");
         }
         return parts.Count == 0 ? null
-            : $"note: the cores are saturated, so this throughput depends on assumed costs ({string.Join("; ", parts)}); measure them with lab calibrate and set costs: FILE";
+            : wording.Render($"note: the cores are saturated, so this throughput depends on assumed costs ({string.Join("; ", parts)}); measure them with ", new CommandName("calibrate"), " and set costs: FILE");
     }
 
     /// <summary>
     /// Applies the top-level <c>costs</c> key of <paramref name="root"/>: every cost of the profile's
     /// section an element takes is written into that element's <c>costs</c> mapping unless the scenario
-    /// (or --set) gives it. The key is then replaced by a record of the profile (file, machine, kernel,
+    /// (or a set override) gives it. The key is then replaced by a record of the profile (file, machine, kernel,
     /// measured) so the resolved scenario says where its costs came from.
     /// </summary>
     public static ScenarioCostSources Apply(YMap root, string scenarioFile, IReadOnlyDictionary<string, IPathElementBinder> binders, Problems problems)

@@ -100,7 +100,7 @@ public sealed class EspOutDeclaration : StageDeclaration<EspOutConfig, EspOutput
     public override IReadOnlyList<string> Notes { get; } =
     [
         "Outbound: the first packet carries 1; a 32-bit counter stops the SA at 0xffffffff (XfrmOutStateSeqError) unless may_wrap, then the next packet carries 0.",
-        "See lab describe esp for the whole ESP model (esp_out, esp_in, esp_crypto).",
+        "The model esp describes the whole ESP model (esp_out, esp_in, esp_crypto).",
     ];
 
     protected override EspOutConfig BindConfig(MapReader r)
@@ -163,7 +163,7 @@ public sealed class EspInDeclaration : StageDeclaration<EspInElement, EspInputSt
     [
         "Script traffic (kind: script) names the SA by spi: SA k has spi + k (k < 256); another SPI or a non-ESP packet counts XfrmInNoStates. The packet's seq is the sender's (64 bits with ESN).",
         "probes: lists each SA as ip -s xfrm state shows it (xfrm_state) and /proc/net/xfrm_stat (xfrm_stat) into probes.csv.",
-        "See lab describe esp for the whole ESP model (esp_out, esp_in, esp_crypto).",
+        "The model esp describes the whole ESP model (esp_out, esp_in, esp_crypto).",
     ];
 
     protected override EspInElement BindConfig(MapReader r)
@@ -229,19 +229,19 @@ public sealed record EspInWire(uint Spi, byte[] Key, XfrmMode? Mode, IpFamily? F
     public const uint DefaultSpi = 0x1000;
 
     static readonly Parameter<long> SpiParameter = Parameter.Integer("spi", DefaultSpi, 256, uint.MaxValue, "RFC 4303 section 2.1 (SPIs 1..255 are reserved)",
-        "SPI of the first SA (SA k has spi + k); lab validate configures the kernel's SAs with it.").DescribedDefault("0x1000");
+        "SPI of the first SA (SA k has spi + k); the kernel validation configures the kernel's SAs with it.").DescribedDefault("0x1000");
     static readonly Parameter<string> KeyParameter = Parameter.Text("key", DefaultKey, "RFC 4106 section 8.1 (key + 4-byte salt); a test value",
-        "rfc4106(gcm(aes)) key material (AES key + 4-byte salt) for lab validate's frames and the kernel's SAs.", unit: "hex, 20/28/36 bytes");
+        "rfc4106(gcm(aes)) key material (AES key + 4-byte salt) for the kernel validation's frames and the kernel's SAs.", unit: "hex, 20/28/36 bytes");
     static readonly Parameter<XfrmMode> ModeParameter = Parameter.Choice("mode", XfrmMode.Tunnel,
         "RFC 4303 section 3.1; net/xfrm/xfrm_input.c xfrm_input (x->curlft.bytes += skb->len)",
-        "ESP mode of the SAs: the frames lab validate builds, and what the lifetime byte count includes (transport mode: not the IP header).",
+        "ESP mode of the SAs: the frames the kernel validation builds, and what the lifetime byte count includes (transport mode: not the IP header).",
         ("tunnel", XfrmMode.Tunnel), ("transport", XfrmMode.Transport)).Derived("(esp_out's, else tunnel)");
     static readonly Parameter<IpFamily> FamilyParameter = Parameter.Choice("family", IpFamily.Ipv4, "esp4.c / esp6.c",
-        "Outer family of the SAs (lab validate's frames; in transport mode the header the lifetime byte count leaves out: 20 or 40 bytes).",
+        "Outer family of the SAs (the kernel validation's frames; in transport mode the header the lifetime byte count leaves out: 20 or 40 bytes).",
         EspKeys.Families).Derived("(esp_out's, else ipv4)");
-    static readonly Parameter<IpFamily> InnerFamilyParameter = Parameter.Choice("inner_family", IpFamily.Ipv4, "RFC 4303 section 3.1.2", "Inner family in tunnel mode (lab validate).",
+    static readonly Parameter<IpFamily> InnerFamilyParameter = Parameter.Choice("inner_family", IpFamily.Ipv4, "RFC 4303 section 3.1.2", "Inner family in tunnel mode (kernel validation).",
         EspKeys.Families).Derived("(esp_out's, else the outer family)");
-    static readonly Parameter<EspEncap> EncapParameter = Parameter.Choice("encap", EspEncap.None, "RFC 3948", "UDP encapsulation on port 4500 (lab validate).",
+    static readonly Parameter<EspEncap> EncapParameter = Parameter.Choice("encap", EspEncap.None, "RFC 3948", "UDP encapsulation on port 4500 (kernel validation).",
         EspKeys.Encaps).Derived("(esp_out's, else none)");
 
     public static readonly Parameter[] Parameters = [SpiParameter, KeyParameter, ModeParameter, FamilyParameter, InnerFamilyParameter, EncapParameter];

@@ -157,7 +157,7 @@ public sealed class ForwardDeclaration : StageDeclaration<ForwardStageConfig, Fo
             "Hardware-forwarded packets cost no CPU but still pass the core group's receive ring in this path model.",
             "Drops: NAME.table_full (conntrack drop), NAME.nat_exhausted and NAME.insert_failed (insert_failed), NAME.chaintoolong, NAME.invalid, NAME.no_route (a packet to the NAT's address that no entry translated back).",
             "Metrics: NAME.path.{slow,slow_new,fast,hw,dropped} (simulated packets), NAME.fast_path_share, NAME.cost_per_packet_ns, NAME.core_capacity_mpps, NAME.forward_chain.packets, NAME.flowtable.*, NAME.conntrack.* (conntrack -S names, entries, peak_entries, memory_bytes), NAME.nat.*.",
-            "Costs and the lifecycle come from the flowtable and conntrack models: see lab describe flowtable, conntrack, nat.",
+            "Costs and the lifecycle come from the flowtable and conntrack models: see the models flowtable, conntrack and nat.",
             "costs.*: measured values come from a cost profile (scenario key costs: FILE).",
         ];
 

@@ -57,7 +57,7 @@ public sealed class IpTfsOutDeclaration : ComponentDeclaration<IpTfsOutConfig, I
     ];
 
     public override IReadOnlyList<string> Notes { get; } =
-        ["See `lab describe iptfs` for the whole model. No Debian kernel here has IP-TFS, so the kernel validation cannot cover it."];
+        ["The model iptfs describes the whole model. No Debian kernel here has IP-TFS, so the kernel validation cannot cover it."];
 
     protected override IpTfsOutConfig BindConfig(MapReader r)
     {
@@ -134,7 +134,7 @@ public sealed class IpTfsInDeclaration : ComponentDeclaration<IpTfsInConfig, IpT
     ];
 
     public override IReadOnlyList<string> Notes { get; } =
-        ["See `lab describe iptfs` for the whole model. No Debian kernel here has IP-TFS, so the kernel validation cannot cover it."];
+        ["The model iptfs describes the whole model. No Debian kernel here has IP-TFS, so the kernel validation cannot cover it."];
 
     protected override IpTfsInConfig BindConfig(MapReader r) =>
         new(r.Read(Sender), (int)r.Read(ReorderWindow), r.Read(DropTime));

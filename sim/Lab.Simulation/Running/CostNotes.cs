@@ -1,3 +1,4 @@
+using Lab.Core;
 using Lab.Results;
 using Lab.Scenarios;
 
@@ -13,7 +14,8 @@ public static class CostNotes
     /// <summary>A core group this busy, or any receive-ring drop, makes a run's throughput CPU-bound.</summary>
     public const double SaturatedUtilization = 0.95;
 
-    public static IReadOnlyList<string> Lines(LoadedScenario loaded, RunSet set)
+    /// <summary>The lines; <paramref name="wording"/> names the command the warning suggests (the library's names when null).</summary>
+    public static IReadOnlyList<string> Lines(LoadedScenario loaded, RunSet set, Wording? wording = null)
     {
         ArgumentNullException.ThrowIfNull(loaded);
         ArgumentNullException.ThrowIfNull(set);
@@ -29,7 +31,7 @@ public static class CostNotes
                 charged[e.Name] = charged.TryGetValue(e.Name, out var had) ? [.. had.Union(keys)] : keys;
             }
         }
-        if (loaded.Costs.ThroughputWarning(charged, CpuBound(set)) is { } warning) lines.Add(warning);
+        if (loaded.Costs.ThroughputWarning(charged, CpuBound(set), wording ?? Wording.Library) is { } warning) lines.Add(warning);
         return lines;
     }
 

@@ -64,7 +64,7 @@ public abstract class ElementDeclaration : IPathElementBinder
     {
         IReadOnlyList<string> notes = Notes;
         if (KeyMetrics.Count > 0)
-            notes = [.. notes, $"Key metrics (lab run's table for a sweep, lab report's slides): {string.Join(", ", KeyMetrics.Select(k => "NAME." + k))}."];
+            notes = [.. notes, $"Key metrics (a sweep's summary table, the report's slides): {string.Join(", ", KeyMetrics.Select(k => "NAME." + k))}."];
         return new ModelDescription(Type, Summary, KernelCounterpart, Specs, notes) { CostSection = CostProfileSection, CostKeyPrefix = "costs." };
     }
 }

@@ -58,7 +58,7 @@ public static class ModelDescriptions
         return model with
         {
             Parameters = parameters,
-            Notes = [.. model.Notes, $"Path elements: {string.Join(", ", elements)} (lab describe ELEMENT shows one; its keys are the ELEMENT.KEY rows here)."],
+            Notes = [.. model.Notes, $"Path elements: {string.Join(", ", elements)} (each is described under its own name; its keys are the ELEMENT.KEY rows here)."],
         };
     }
 

@@ -14,13 +14,14 @@ public static class SummaryTable
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static string Format(RunSet set, bool all = false)
+    /// <summary>The table for the user; <paramref name="wording"/> names the option that shows every metric (the library's names when null).</summary>
+    public static string Format(RunSet set, bool all = false, Wording? wording = null)
     {
         var sb = new StringBuilder();
         sb.Append(Inv, $"{set.ScenarioName}: {set.Points.Count} point(s) x {set.Replications} replication(s), {SimTime.Format(SimTime.FromSeconds(set.DurationSeconds))} each (warm-up {SimTime.Format(SimTime.FromSeconds(set.WarmupSeconds))}), seed {set.Seed}\n");
         if (set.Points.Count > 1 && !all && set.KeyMetrics.Count > 0)
         {
-            sb.Append('\n').Append(KeyTable(set));
+            sb.Append('\n').Append(KeyTable(set, wording));
             return sb.ToString();
         }
         foreach (var point in set.Points)
@@ -48,9 +49,11 @@ public static class SummaryTable
     /// <summary>
     /// One row per point: index, swept values, then each key metric's mean and the 95% CI half-width
     /// relative to it. Key metrics that are zero at every point are named below the table, not given a column.
+    /// <paramref name="wording"/> names the option that shows every metric (the library's names when null).
     /// </summary>
-    public static string KeyTable(RunSet set)
+    public static string KeyTable(RunSet set, Wording? wording = null)
     {
+        wording ??= Wording.Library;
         var points = set.Points.Select(p => ResultsWriter.MetricsOf(p).ToDictionary(m => m.Name, StringComparer.Ordinal)).ToList();
         var shown = new List<string>();
         var zero = new List<string>();
@@ -110,7 +113,8 @@ public static class SummaryTable
         }
         if (zero.Count > 0) sb.Append("zero at every point: ").Append(string.Join(", ", zero)).Append('\n');
         int count = points.Count == 0 ? 0 : points.Max(p => p.Count);
-        sb.Append(Inv, $"key metrics of the scenario's model; all {count} metrics per point: lab run --all, or summary.json and metrics.csv in the results folder\n");
+        sb.Append(wording.Render($"key metrics of the scenario's model; all {count.ToString(Inv)} metrics per point: ", new CommandName("run"), " ", new ParameterName("all"),
+            ", or summary.json and metrics.csv in the results folder\n"));
         return sb.ToString();
     }
 
