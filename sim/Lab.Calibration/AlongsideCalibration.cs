@@ -36,7 +36,8 @@ public static class AlongsideCalibration
     public const int CalibrationFrame = 64;
 
     /// <summary>
-    /// The calibration windows' options: the validation's packets per window and its passes, its flows, its accounting.
+    /// The calibration windows' options: the validation's packets per window and its passes, its flows, its accounting;
+    /// every window the same packets (<see cref="CalibrationOptions.EqualWindows"/>), since a validation's windows are short.
     /// </summary>
     public static CalibrationOptions OptionsFor(TimingWorkload w, long packets, int repeat, bool threadAccounting)
     {
@@ -48,6 +49,7 @@ public static class AlongsideCalibration
             FrameBytes = CalibrationFrame,
             Flows = w.Flows,
             Accounting = threadAccounting ? "thread" : "proc-stat",
+            EqualWindows = true,
         };
     }
 

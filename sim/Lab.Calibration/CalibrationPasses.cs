@@ -147,7 +147,7 @@ public sealed class CalibrationPasses
     MeterLoad LoadFor(CalibrationWindow w, int blocks) => new()
     {
         Packets = Math.Max(1, Math.Min(w.PacketCap ?? long.MaxValue,
-            w.NewFlows ? Math.Min(_options.Packets, Math.Min(_options.NewFlowPacketCap, _meter.MaxNewFlowsPerWindow)) : (long)(_options.Packets * w.PacketShare)) / blocks),
+            w.NewFlows ? Math.Min(_options.Packets, Math.Min(_options.NewFlowPacketCap, _meter.MaxNewFlowsPerWindow)) : (long)(_options.Packets * (_options.EqualWindows ? 1 : w.PacketShare))) / blocks),
         FrameBytes = w.FrameBytes ?? _options.FrameBytes,
         Flows = _options.Flows,
         NewFlows = w.NewFlows,
