@@ -60,7 +60,7 @@ public static class TimingValidation
         if (options.Costs is { } costs) sets.Add("costs=" + Path.GetFullPath(costs));
         var loaded = ScenarioLoading.Load(options.Scenario, [.. sets], null, null);
         if (loaded.Points.Count != 1)
-            throw new LabInputException($"{loaded.File}: a timing validation validates one configuration; found a sweep of {loaded.Points.Count} points") { Remedies = [Remedy.FixSweptKeys] };
+            throw new LabInputException($"{loaded.File}: a timing validation takes one configuration; found a sweep of {loaded.Points.Count} points") { Remedies = [Remedy.FixSweptKeys] };
         var point = loaded.Points[0];
         var spec = TimingSpec.From(point.Scenario);
 
