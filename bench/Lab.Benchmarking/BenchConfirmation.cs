@@ -58,7 +58,7 @@ public static class BenchConfirmation
             t.Add(d.Key, Pct(d.Change, inv), Pct(c.Change, inv), Pct(c.Bar, inv), slower ? "SLOWER (confirmed)" : "ok (within run noise)");
         }
         var sb = new StringBuilder();
-        sb.Append(inv, $"\nconfirmation (--confirm): the benchmarks flagged above, measured in {runs - 1} more separate run(s); a slowdown stands when the median of all {runs} runs is still beyond its bar\n");
+        sb.Append(inv, $"\nconfirmation: the benchmarks flagged above, measured in {runs - 1} more separate run(s); a slowdown stands when the median of all {runs} runs is still beyond its bar\n");
         sb.Append(t);
         sb.Append(stands == 0 ? "result: no slowdown stands; no benchmark got slower\n" : $"result: {stands} benchmark(s) got slower than the threshold (confirmed)\n");
         return sb.ToString();

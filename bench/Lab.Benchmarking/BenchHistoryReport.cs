@@ -30,7 +30,7 @@ public static class BenchHistoryReport
         var mode = BenchModeFilter.Parse(o.Mode);
         string db = o.Database ?? Lab.Results.ResultsStore.DefaultPath();
         // A report only reads: it never creates a store (or its folder).
-        if (!File.Exists(db)) throw new ParameterException("db", $"no results store at {db} (lab bench records its runs there)");
+        if (!File.Exists(db)) throw new ParameterException("db", $"no results store at {db} (benchmark runs are recorded there)");
         Lab.Results.OutputFolder.Check(o.OutDir ?? ReportGenerator.DefaultBenchOutDir, Lab.Results.OutputKind.Report, o.Force);
         IReadOnlyList<BenchRun> runs;
         using (var store = BenchStore.OpenReadOnly(db)) runs = BenchModeFilter.Select(store.Runs(mode), mode);

@@ -126,4 +126,13 @@ public static class BenchHost
     public const string SlowdownVariable = "LAB_BENCH_SLOWDOWN";
 
     public static bool SlowdownRequested => Environment.GetEnvironmentVariable(SlowdownVariable) == "1";
+
+    /// <summary>
+    /// Test-only: a Debug lab times its own (Debug) code in quick runs instead of re-running in a
+    /// Release build, as the in-process tests do; so a test's interleaved confirmation can run the
+    /// lab beside the tests as the baseline's code and compare like with like.
+    /// </summary>
+    public const string DebugQuickVariable = "LAB_BENCH_DEBUG_QUICK";
+
+    public static bool DebugQuickRequested => Environment.GetEnvironmentVariable(DebugQuickVariable) == "1";
 }

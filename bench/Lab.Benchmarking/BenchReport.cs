@@ -88,7 +88,7 @@ public static class BenchReport
         int slower = c.Deltas.Count(d => d.Verdict == BenchVerdict.Slower);
         sb.Append(Inv, $"run-to-run scatter (median |change| of the benchmarks both runs have): {(double.IsFinite(c.Scatter) ? (c.Scatter * 100).ToString("0.0", Inv) + "%" : "-")}\n");
         sb.Append(Inv, $"threshold {(c.Threshold * 100).ToString("0.#", Inv)}%: a benchmark fails when even the low end of its 95% interval is slower than its bar, "
-            + $"the threshold or {RunNoiseModel.K.ToString("0", Inv)} x its run-to-run noise when the baseline recorded one (--runs) and that is larger\n");
+            + $"the threshold or {RunNoiseModel.K.ToString("0", Inv)} x its run-to-run noise when the baseline recorded one (saved from 3 or more runs) and that is larger\n");
         sb.Append(slower == 0 ? "result: no benchmark got slower\n" : $"result: {slower} benchmark(s) got slower than the threshold\n");
         return sb.ToString();
     }
@@ -98,7 +98,7 @@ public static class BenchReport
     {
         var shown = runs.Where(r => suite is null || r.Measurements.Any(m => m.Suite == suite)).ToList();
         if (shown.Count > last) shown = shown.GetRange(shown.Count - last, last);
-        if (shown.Count == 0) return suite is null ? "no benchmark runs recorded yet (run lab bench)\n" : $"no benchmark runs of suite '{suite}' recorded yet\n";
+        if (shown.Count == 0) return suite is null ? "no benchmark runs recorded yet\n" : $"no benchmark runs of suite '{suite}' recorded yet\n";
         var sb = new StringBuilder();
         sb.Append("ratio to the suite's reference per run (lower is faster), oldest first\n");
         for (int i = 0; i < shown.Count; i++)

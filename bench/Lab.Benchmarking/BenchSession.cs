@@ -28,7 +28,13 @@ public sealed record BenchOptions
 
     /// <summary>Compare with a baseline from another CPU model anyway (ratios then mix code and machine).</summary>
     public bool CrossMachine { get; init; }
+
+    /// <summary>How the front end asks a fresh process of its binary (or of a baseline commit's) to measure: its command line for a <see cref="ChildRunRequest"/>. Without it, runs repeat in this process and confirmation is never interleaved.</summary>
+    public Func<ChildRunRequest, IReadOnlyList<string>>? ChildCommandLine { get; init; }
 }
+
+/// <summary>What one measuring child process does: run these suites (filtered) in this mode, store nothing, and save the result as the baseline file <paramref name="SaveName"/>.json in <paramref name="SaveDirectory"/>.</summary>
+public sealed record ChildRunRequest(IReadOnlyList<string> Suites, BenchMode Mode, string? Filter, string SaveName, string SaveDirectory, string ArtifactsDirectory);
 
 /// <summary>
 /// One `lab bench` invocation: run the suites on the registered host, print the table, record
@@ -87,9 +93,9 @@ public static partial class BenchSession
         // Runs interleave: every suite once, then every suite again, so a spell of load from other tenants is spread over the runs.
         var results = new List<BenchHostResult>();
         double? highestLoad = MachineLoad.OneMinute();
-        var self = o.Runs > 1 ? SeparateProcessRuns.SelfCommand() : null;
+        var self = o.Runs > 1 && o.ChildCommandLine is not null ? SeparateProcessRuns.SelfCommand() : null;
         if (o.Runs > 1 && self is null)
-            output.WriteLine($"note: --runs {o.Runs}: this host is not the lab binary, so the runs repeat in this process (their noise is less than between processes)");
+            output.WriteLine($"note: {o.Runs} runs: this host is not the lab binary, so the runs repeat in this process (their noise is less than between processes)");
         for (int i = 0; i < o.Runs; i++)
         {
             results.Add(self is { } cmd ? SeparateProcessRuns.RunOnce(cmd, o, suites, i, artifacts, log, cancellation)
@@ -140,18 +146,29 @@ public static partial class BenchSession
             {
                 var (filter, confirmSuites) = BenchConfirmation.Selection(comparison);
                 var again = o with { Filter = filter };
-                for (int i = 0; i < o.Confirm; i++)
+                string? notInterleaved = null;
+                var paired = o.Mode != BenchMode.Quick ? null : TryInterleaved(host, baseline, comparison, again, confirmSuites, artifacts, log, output, cancellation, out notInterleaved);
+                if (paired is not null)
                 {
-                    results.Add(self is { } cmd ? SeparateProcessRuns.RunOnce(cmd, again, confirmSuites, o.Runs + i, artifacts, log, cancellation)
-                        : host.Run(new BenchRequest(confirmSuites, o.Mode, filter, artifacts, log)));
-                    highestLoad = Max(highestLoad, MachineLoad.OneMinute());
-                    output.WriteLine($"confirmation run {i + 1} of {o.Confirm} done");
-                    cancellation.ThrowIfCancellationRequested();
+                    comparison = paired.Value.Comparison;
+                    highestLoad = Max(highestLoad, paired.Value.Load);
                 }
-                var merged = run with { Measurements = BenchRunMerge.Merge([.. results.Select(r => r.Measurements)]) };
-                var second = BenchComparer.Compare(baseline.Rated(), merged.Rated(), o.Threshold);
-                output.Write(BenchConfirmation.Format(comparison, second, o.Runs + o.Confirm));
-                comparison = BenchConfirmation.Combine(comparison, second);
+                else
+                {
+                    output.WriteLine($"note: the confirmation re-measures this code alone, not interleaved with the baseline's: {notInterleaved ?? "interleaving times quick runs only"}");
+                    for (int i = 0; i < o.Confirm; i++)
+                    {
+                        results.Add(self is { } cmd ? SeparateProcessRuns.RunOnce(cmd, again, confirmSuites, o.Runs + i, artifacts, log, cancellation)
+                            : host.Run(new BenchRequest(confirmSuites, o.Mode, filter, artifacts, log)));
+                        highestLoad = Max(highestLoad, MachineLoad.OneMinute());
+                        output.WriteLine($"confirmation run {i + 1} of {o.Confirm} done");
+                        cancellation.ThrowIfCancellationRequested();
+                    }
+                    var merged = run with { Measurements = BenchRunMerge.Merge([.. results.Select(r => r.Measurements)]) };
+                    var second = BenchComparer.Compare(baseline.Rated(), merged.Rated(), o.Threshold);
+                    output.Write(BenchConfirmation.Format(comparison, second, o.Runs + o.Confirm));
+                    comparison = BenchConfirmation.Combine(comparison, second);
+                }
             }
             if (machineWarning is not null) output.WriteLine(machineWarning);
             if (MachineLoad.Warning(highestLoad, Environment.ProcessorCount) is { } busy) output.WriteLine(busy);
@@ -160,6 +177,66 @@ public static partial class BenchSession
             if (comparison.Failed) exit = ExitCodes.CheckFailed;
         }
         return exit;
+    }
+
+    /// <summary>
+    /// The interleaved confirmation (<see cref="InterleavedConfirmation"/>): the baseline commit's
+    /// own bench host (<see cref="BaselineHostBuild"/>) and this code alternately, one pair per
+    /// confirmation run. Null, with <paramref name="why"/>, when the baseline's code cannot be
+    /// built or run; the caller then re-measures this code alone.
+    /// </summary>
+    static (BenchComparison Comparison, double? Load)? TryInterleaved(IBenchmarkHost host, BenchRun baseline, BenchComparison first, BenchOptions again,
+        IReadOnlyList<string> suites, string artifacts, TextWriter log, TextWriter output, CancellationToken cancellation, out string? why)
+    {
+        why = null;
+        if (again.ChildCommandLine is null)
+        {
+            why = "this front end starts no measuring processes";
+            return null;
+        }
+        BaselineHost baselineHost;
+        try
+        {
+            baselineHost = BaselineHostBuild.Obtain(baseline.Commit, output, cancellation);
+        }
+        catch (BaselineHostUnavailableException e)
+        {
+            why = e.Message;
+            return null;
+        }
+        catch (Exception e) when (!cancellation.IsCancellationRequested && e is IOException or UnauthorizedAccessException)
+        {
+            why = $"the baseline's code could not be built: {e.Message}";
+            return null;
+        }
+        // The candidate runs in separate processes of this binary; a host that is not the lab binary (a test runner) measures in process.
+        var self = SeparateProcessRuns.SelfCommand();
+        var pairs = new List<(IReadOnlyList<BenchMeasurement>, IReadOnlyList<BenchMeasurement>)>();
+        double? load = MachineLoad.OneMinute();
+        for (int i = 0; i < again.Confirm; i++)
+        {
+            BenchHostResult b;
+            try
+            {
+                // The baseline's code is not the slowed build the test switch stands for.
+                b = SeparateProcessRuns.RunOnce(baselineHost.Command, again, suites, 1000 + 2 * i, artifacts, log, cancellation,
+                    psi => psi.Environment.Remove(BenchHost.SlowdownVariable));
+            }
+            catch (Exception e) when (!cancellation.IsCancellationRequested && e is InvalidOperationException or ParameterException)
+            {
+                why = $"the baseline's code (commit {baselineHost.Commit[..12]}) failed to run: {e.Message}";
+                return null;
+            }
+            var c = self is { } cmd ? SeparateProcessRuns.RunOnce(cmd, again, suites, 1001 + 2 * i, artifacts, log, cancellation)
+                : host.Run(new BenchRequest(suites, again.Mode, again.Filter, artifacts, log));
+            pairs.Add((b.Measurements, c.Measurements));
+            load = Max(load, MachineLoad.OneMinute());
+            output.WriteLine($"confirmation pair {i + 1} of {again.Confirm} done (the baseline's code, then this one)");
+            cancellation.ThrowIfCancellationRequested();
+        }
+        var judged = InterleavedConfirmation.Judge(first, pairs, again.Threshold);
+        output.Write(InterleavedConfirmation.Format(first, judged, baselineHost.Commit[..12], pairs.Count));
+        return (InterleavedConfirmation.Combine(first, judged), load);
     }
 
     static double? Max(double? a, double? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
@@ -206,12 +283,13 @@ public static partial class BenchSession
         string here = currentCpu ?? CpuModel.Unknown;
         if (baseline.CpuModel is null)
             return $"WARNING: the baseline {baselinePath} does not record its CPU model (unknown; its machine line: \"{baseline.Machine}\"); "
-                + $"this machine is \"{here}\". If they differ, the changes above measure the machine, not the code: save a baseline here (--save) and compare with that.";
+                + $"this machine is \"{here}\". If they differ, the changes above measure the machine, not the code: save a baseline on this machine and compare with that.";
         if (currentCpu is not null && string.Equals(baseline.CpuModel, currentCpu, StringComparison.Ordinal)) return null;
         string differ = $"the baseline {baselinePath} was measured on \"{baseline.CpuModel}\" and this machine is \"{here}\"";
         if (!crossMachine)
-            throw new LabInputException($"--compare: {differ}; ratios to the reference do not carry across CPU models (cache sizes and latencies differ), "
-                + "so the comparison would measure the machine, not the code. Compare with a baseline saved on this CPU model (--save NAME), or pass --cross-machine to compare anyway");
-        return $"WARNING: CROSS-MACHINE COMPARISON (--cross-machine): {differ}; the changes above mix the code's and the machine's.";
+            throw new ParameterException("compare", $"{differ}; ratios to the reference do not carry across CPU models (cache sizes and latencies differ), "
+                + "so the comparison would measure the machine, not the code. Compare with a baseline saved on this CPU model (", new ParameterName("save"),
+                " NAME), or pass ", new ParameterName("cross-machine"), " to compare anyway");
+        return $"WARNING: CROSS-MACHINE COMPARISON (asked for): {differ}; the changes above mix the code's and the machine's.";
     }
 }

@@ -35,7 +35,8 @@ public sealed class BenchStore : IDisposable
     }
 
     /// <summary>Opens an existing store for reading (history, reports): never creates it; a store without bench tables reads as no runs.</summary>
-    public static BenchStore OpenReadOnly(string path, string flag = "--db") => new(Lab.Results.StoreConnection.OpenReadOnly(path, flag), writable: false);
+    /// <param name="label">How messages name the store (the CLI: its flag).</param>
+    public static BenchStore OpenReadOnly(string path, string label = "results store") => new(Lab.Results.StoreConnection.OpenReadOnly(path, label), writable: false);
 
     public void Record(BenchRun run)
     {

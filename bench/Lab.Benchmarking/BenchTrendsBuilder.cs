@@ -27,7 +27,7 @@ public static class BenchTrendsBuilder
             foreach (var m in list)
                 if (!suites.Contains(m.M.Suite)) suites.Add(m.M.Suite);
         if (suites.Count == 0)
-            throw new LabInputException($"lab report --bench: no {modes} benchmark runs recorded in {store} (run lab bench first, or choose --mode)");
+            throw new LabInputException($"no {modes} benchmark runs recorded in {store}") { Remedies = [Remedy.RecordBenchRuns] };
         if (suite is not null && !suites.Contains(suite))
             throw new ParameterException("suite", $"expected one of {string.Join(", ", suites)} (the suites of the {modes} runs in {store}), found '{suite}'");
 

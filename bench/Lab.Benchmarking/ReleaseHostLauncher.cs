@@ -39,8 +39,8 @@ public static class ReleaseHostLauncher
     public static int Run(IReadOnlyList<string> labArgs, TextWriter output, TextWriter error, CancellationToken cancellation = default)
     {
         string root = FindRepositoryRoot() ?? throw new Lab.Core.LabInputException(
-            $"lab bench: cannot find {ProjectRelativePath} above the current directory; run it from the lab's checkout");
-        error.WriteLine($"lab bench: running in a Release build of {ProjectRelativePath} (the first build takes a minute)");
+            $"cannot find {ProjectRelativePath} above the current directory: a quick run from a Debug build measures in a Release build of the lab's checkout, so run it from there");
+        error.WriteLine($"running in a Release build of {ProjectRelativePath} (the first build takes a minute)");
         return PipedChild.Run(StartInfo(root, labArgs), output, error, cancellation);
     }
 

@@ -5,8 +5,8 @@ namespace Lab.Benchmarking;
 
 /// <summary>
 /// The repeated runs of <c>lab bench --runs R</c>, each in a fresh process of this same lab binary
-/// (no SDK, no build): <c>lab bench --suite ... --no-store --save runI --baseline-dir PRIVATE</c>,
-/// whose saved JSON is read back. Separate processes because what differs between two
+/// (no SDK, no build), asked (<see cref="ChildRunRequest"/>, worded by the front end) to measure
+/// without storing and to save its result as a baseline file in a private folder, which is read back. Separate processes because what differs between two
 /// back-to-back `lab bench` invocations is mostly not what differs between iterations of one:
 /// where the heap and the JIT place a table, which cache sets it maps to, the load of another
 /// tenant in that minute. Measured on the 2-core AMD EPYC machine: cache-bound model benchmarks
@@ -24,31 +24,25 @@ public static class SeparateProcessRuns
         return Path.GetFileNameWithoutExtension(path) == "dotnet" ? (path, [entry.Location]) : (path, []);
     }
 
-    /// <summary>The arguments of one child run: the same selection and mode, no store, the result saved as <paramref name="name"/> under <paramref name="dir"/>.</summary>
-    public static IReadOnlyList<string> ChildArguments(BenchOptions o, IReadOnlyList<string> suites, string name, string dir, string artifacts)
-    {
-        var a = new List<string> { "bench" };
-        foreach (var s in suites) a.AddRange(["--suite", s]);
-        if (o.Mode == BenchMode.Quick) a.Add("--quick");
-        else if (o.Mode == BenchMode.Dry) a.Add("--dry");
-        if (o.Filter is { } f) a.AddRange(["--filter", f]);
-        a.AddRange(["--no-store", "--save", name, "--baseline-dir", dir, "--artifacts", artifacts]);
-        return a;
-    }
+    /// <summary>One child run: the same selection and mode, no store, the result saved as <paramref name="name"/> under <paramref name="dir"/>.</summary>
+    public static ChildRunRequest Request(BenchOptions o, IReadOnlyList<string> suites, string name, string dir, string artifacts) =>
+        new(suites, o.Mode, o.Filter, name, dir, artifacts);
 
     const string FailurePrefix = "error: benchmark failed: ";
     const string SkippedPrefix = "skipped (not measured on this machine): ";
 
-    /// <summary>Runs one child to its end and returns what it measured; its output goes to <paramref name="log"/>.</summary>
+    /// <summary>Runs one child to its end and returns what it measured; its output goes to <paramref name="log"/>; <paramref name="adjust"/> may change its start (its environment).</summary>
     public static BenchHostResult RunOnce((string File, IReadOnlyList<string> Prefix) self, BenchOptions o, IReadOnlyList<string> suites,
-        int index, string artifacts, TextWriter log, CancellationToken cancellation)
+        int index, string artifacts, TextWriter log, CancellationToken cancellation, Action<ProcessStartInfo>? adjust = null)
     {
         using var tmp = new Lab.Core.PrivateTempDirectory("lab-bench-runs-");
         string name = $"run{index}";
-        var psi = SettledJit.StartInfo(self, ChildArguments(o, suites, name, tmp.Path, Path.Combine(artifacts, name)));
+        var commandLine = o.ChildCommandLine ?? throw new InvalidOperationException("the front end gave no command line for measuring processes");
+        var psi = SettledJit.StartInfo(self, commandLine(Request(o, suites, name, tmp.Path, Path.Combine(artifacts, name))));
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.UseShellExecute = false;
+        adjust?.Invoke(psi);
         var failures = new List<string>();
         var skipped = new List<string>();
         var errors = new List<string>();
@@ -83,7 +77,7 @@ public static class SeparateProcessRuns
         {
             string why = errors.Count > 0 ? string.Join(" ", errors) : $"exit code {p.ExitCode}";
             if (p.ExitCode == Lab.Core.ExitCodes.BadInput) throw new Lab.Core.ParameterException("runs", $"run {index + 1}: {why}");
-            throw new InvalidOperationException($"lab bench --runs: run {index + 1} saved nothing: {why}");
+            throw new InvalidOperationException($"benchmark run {index + 1} (a separate process of {self.File}) saved nothing: {why}");
         }
         var run = BaselineFile.Load(saved);
         return new BenchHostResult(run.Measurements, failures, run.Machine, run.Optimized) { Skipped = skipped };

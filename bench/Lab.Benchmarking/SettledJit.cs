@@ -42,7 +42,7 @@ public static class SettledJit
         TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         var psi = StartInfo(self, labArgs);
-        error.WriteLine($"lab bench: measuring in a child process with {Variable}={Value}, so the timed code is tier-1 code (bench/README.md)");
+        error.WriteLine($"measuring in a child process with {Variable}={Value}, so the timed code is tier-1 code (bench/README.md)");
         return PipedChild.Run(psi, output, error, cancellation);
     }
 }

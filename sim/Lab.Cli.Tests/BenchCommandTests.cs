@@ -20,6 +20,8 @@ public sealed class BenchCommandTests : IDisposable
     public void Dispose()
     {
         Environment.SetEnvironmentVariable(BenchHost.SlowdownVariable, null);
+        Environment.SetEnvironmentVariable(BaselineHostBuild.HostVariable, null);
+        Environment.SetEnvironmentVariable(BenchHost.DebugQuickVariable, null);
         Directory.Delete(_dir, true);
     }
 
@@ -121,18 +123,53 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(again.Code == 0, "a plain rerun was flagged:\n" + again.Out + again.Err);
         Assert.Contains("result: no benchmark got slower", again.Out, StringComparison.Ordinal);
 
+        // The baseline's commit is this checkout's, so the confirmation is interleaved with the
+        // baseline's own code: here the lab beside the tests (this build, without the slowdown
+        // switch) in separate processes, named by the test switch instead of a Release build of the
+        // commit in a worktree (minutes). Like this process, it times the code as built (Debug here).
+        Environment.SetEnvironmentVariable(BaselineHostBuild.HostVariable, Path.Combine(AppContext.BaseDirectory, "lab.dll"));
+        Environment.SetEnvironmentVariable(BenchHost.DebugQuickVariable, "1");
         Environment.SetEnvironmentVariable(BenchHost.SlowdownVariable, "1");
-        var slowed = Lab(Common([.. quick, "--compare", "plain", "--confirm", "1"]));
+        var slowed = Lab(Common([.. quick, "--compare", "plain", "--confirm", "2"]));
         Environment.SetEnvironmentVariable(BenchHost.SlowdownVariable, null);
         Assert.True(slowed.Code == 1, "the slowed build was not caught:\n" + slowed.Out + slowed.Err);
         Assert.Contains("LAB_BENCH_SLOWDOWN=1", slowed.Out, StringComparison.Ordinal);
-        // Its row in the comparison, then in the confirmation (--confirm 1), which measures the flagged
-        // benchmarks again in one more run: the switch slows that run too.
+        // Its row in the comparison, then in the confirmation: two pairs of processes, the
+        // baseline's code (the switch removed) then the slowed one, each against its own reference.
         var rows = slowed.Out.Split('\n').Where(l => l.StartsWith("packet-path/PacketPathBenchmarks.Quickstart", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, rows.Count);
         Assert.EndsWith("SLOWER", rows[0].TrimEnd(), StringComparison.Ordinal);
         Assert.EndsWith("SLOWER (confirmed)", rows[1].TrimEnd(), StringComparison.Ordinal);
-        Assert.Contains("confirmation run 1 of 1 done", slowed.Out, StringComparison.Ordinal);
+        string commit = BaselineFile.Load(Path.Combine(_dir, "baselines", "plain.json")).Commit;
+        Assert.Contains($"confirmation interleaved with commit {commit[..12]}: ", slowed.Out, StringComparison.Ordinal);
+        Assert.Contains("confirmation pair 2 of 2 done", slowed.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("re-measures this code alone", slowed.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_baseline_whose_commit_is_not_in_the_repository_is_confirmed_against_its_numbers_and_says_why()
+    {
+        // A baseline from commit 0123456789ab (no such commit here) whose packet path ratio is a
+        // tenth of any real one: the first measurement flags it, the confirmation cannot run that
+        // commit's code, so it re-measures this code alone (one more run) and says why.
+        string[] quick = ["bench", "--quick", "--suite", "packet-path", "--filter", "*PacketPathBenchmarks*", "--no-store"];
+        var first = Lab(Common([.. quick, "--save", "real"]));
+        Assert.True(first.Code == 0, first.Out + first.Err);
+        var real = BaselineFile.Load(Path.Combine(_dir, "baselines", "real.json"));
+        var fake = real with
+        {
+            Commit = "0123456789ab",
+            Measurements = [.. real.Measurements.Select(m => m.IsReference ? m : m with { MedianNs = m.MedianNs / 10, MeanNs = m.MeanNs / 10, StdErrNs = m.StdErrNs / 10 })],
+        };
+        BaselineFile.Save(Path.Combine(_dir, "baselines", "elsewhere.json"), fake, "elsewhere");
+        var again = Lab(Common([.. quick, "--compare", "elsewhere", "--confirm", "1"]));
+        Assert.True(again.Code == 1, again.Out + again.Err);
+        Assert.Contains("note: the confirmation re-measures this code alone, not interleaved with the baseline's: "
+            + "commit 0123456789ab is not in the lab's repository ", again.Out, StringComparison.Ordinal);
+        Assert.Contains("confirmation run 1 of 1 done", again.Out, StringComparison.Ordinal);
+        var rows = again.Out.Split('\n').Where(l => l.StartsWith("packet-path/PacketPathBenchmarks.Quickstart", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.EndsWith("SLOWER (confirmed)", rows[1].TrimEnd(), StringComparison.Ordinal);
     }
 
     [Theory]

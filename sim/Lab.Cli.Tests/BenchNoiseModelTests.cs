@@ -108,10 +108,14 @@ public sealed class BenchNoiseModelTests
     public void Another_cpu_model_is_refused_naming_both_unless_cross_machine()
     {
         var baseline = RunOn(Xeon, M("Ref", 1000, reference: true));
-        var e = Assert.Throws<LabInputException>(() => BenchSession.MachineCheck(baseline, "quick-xeon-2core.json", Epyc, crossMachine: false));
-        Assert.Contains("\"Intel(R) Xeon(R) Processor\"", e.Message, StringComparison.Ordinal);
-        Assert.Contains("\"AMD EPYC\"", e.Message, StringComparison.Ordinal);
-        Assert.Contains("--cross-machine", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<ParameterException>(() => BenchSession.MachineCheck(baseline, "quick-xeon-2core.json", Epyc, crossMachine: false));
+        string shown = string.Join("\n", e.Render(Flags.NameOf));
+        Assert.StartsWith("--compare: ", shown, StringComparison.Ordinal);
+        Assert.Contains("\"Intel(R) Xeon(R) Processor\"", shown, StringComparison.Ordinal);
+        Assert.Contains("\"AMD EPYC\"", shown, StringComparison.Ordinal);
+        Assert.Contains("(--save NAME), or pass --cross-machine to compare anyway", shown, StringComparison.Ordinal);
+        // The library's own text names parameters, not flags.
+        Assert.DoesNotContain("--", e.Message, StringComparison.Ordinal);
         string? warning = BenchSession.MachineCheck(baseline, "quick-xeon-2core.json", Epyc, crossMachine: true);
         Assert.StartsWith("WARNING: CROSS-MACHINE COMPARISON", warning, StringComparison.Ordinal);
         Assert.Contains(Xeon, warning, StringComparison.Ordinal);

@@ -195,7 +195,7 @@ public sealed class BenchReportTests : IDisposable
         new BenchStore(Db).Dispose();
         var (code, _, err) = Lab("report", "--bench", "--db", Db, "--out", Path.Combine(_dir, "out"));
         Assert.Equal(2, code);
-        Assert.Equal($"lab: error: lab report --bench: no full or quick benchmark runs recorded in {Db} (run lab bench first, or choose --mode)\n", err);
+        Assert.Equal($"lab: error: no full or quick benchmark runs recorded in {Db}\nlab: hint: run lab bench first, or choose --mode\n", err);
         Assert.False(Directory.Exists(Path.Combine(_dir, "out")));
     }
 
@@ -204,7 +204,7 @@ public sealed class BenchReportTests : IDisposable
     {
         var (code, _, err) = Lab("report", "--bench", "--db", Db);
         Assert.Equal(2, code);
-        Assert.Equal($"lab: error: --db: no results store at {Db} (lab bench records its runs there)\n", err);
+        Assert.Equal($"lab: error: --db: no results store at {Db} (benchmark runs are recorded there)\n", err);
         Assert.False(File.Exists(Db));
     }
 

@@ -164,6 +164,65 @@ public sealed class ScriptedScenarioTests : IDisposable
         Assert.Equal("1", Counter(rows, "0.0095", "xfrm_stat", "XfrmInNoStates")); // SPI 0x2000: no SA
     }
 
+    /// <summary>
+    /// x->curlft.bytes is skb->len after esp_input_done2 (xfrm_input, net/xfrm/xfrm_input.c, 6.1 and 6.12).
+    /// Frames of 200 B and 1000 B are IP packets of 182 B and 982 B (Ethernet header 14 + FCS 4 off).
+    /// Tunnel: the whole inner packet, 182 + 982 = 1164, whatever the outer family. Transport: the IP
+    /// header was pulled before xfrm4_rcv / xfrm6_rcv, so 20 B less each for IPv4 (162 + 962 = 1124),
+    /// 40 B less each for IPv6 (142 + 942 = 1084). The VM's kernel printed 26 for one 64 B frame in IPv4
+    /// transport mode (scenarios/fuzz/fuzz-20261206-5): 64 - 18 - 20 = 26.
+    /// </summary>
+    [Theory]
+    [InlineData("tunnel", "ipv4", "192.0.2", 1164)]
+    [InlineData("tunnel", "ipv6", "2001:db8::", 1164)]
+    [InlineData("transport", "ipv4", "192.0.2", 1124)]
+    [InlineData("transport", "ipv6", "2001:db8::", 1084)]
+    public void Esp_lifetime_bytes_count_what_xfrm_input_counts_in_each_mode(string mode, string family, string net, int bytes)
+    {
+        string src = net.EndsWith(':') ? $"\"{net}1\"" : net + ".1", dst = net.EndsWith(':') ? $"\"{net}2\"" : net + ".2";
+        var rows = ProbesOf($$"""
+            name: bytes
+            run: { duration: 1s }
+            outputs: { timeseries: 0s, latency_cdf: false }
+            traffic:
+              - name: t
+                kind: script
+                packets:
+                  - { at: 1ms, flow: sa, proto: esp, src: {{src}}, dst: {{dst}}, seq: 1, size: 200B }
+                  - { at: 2ms, flow: sa, seq: 2, size: 1000B }
+            path:
+              - esp_in: { mode: {{mode}}, family: {{family}} }
+            probes: { at: [0.5s] }
+            """);
+        var sa = Assert.Single(Rows(rows, "0.5", "xfrm_state"));
+        Assert.Equal(("2", bytes.ToString(CultureInfo.InvariantCulture)), (sa["packets"], sa["bytes"]));
+    }
+
+    /// <summary>
+    /// Without its own mode and family esp_in takes the esp_out's before it (as lab validate does): 1000 B
+    /// frames are 982 B IP packets; esp_out in IPv6 transport mode, so esp_in counts 982 - 40 = 942 per packet.
+    /// </summary>
+    [Fact]
+    public void Esp_in_takes_the_mode_and_family_of_the_esp_out_before_it()
+    {
+        var rows = ProbesOf("""
+            name: follow
+            run: { duration: 10ms, seed: 1 }
+            outputs: { timeseries: 0s, latency_cdf: false }
+            traffic:
+              - { name: c, kind: cbr, rate: 8.16Mbit/s, size: 1000B, flows: 1 }
+            path:
+              - esp_out: { mode: transport, family: ipv6, inner_family: ipv6 }
+              - esp_in: {}
+            probes: { at: [9.5ms] }
+            """);
+        var sa = Assert.Single(Rows(rows, "0.0095", "xfrm_state"));
+        long packets = long.Parse(sa["packets"], CultureInfo.InvariantCulture);
+        // 8.16 Mbit/s of 1000 B frames (+20 B preamble and gap = 8160 bit) is one packet a millisecond.
+        Assert.InRange(packets, 9, 10);
+        Assert.Equal(packets * 942, long.Parse(sa["bytes"], CultureInfo.InvariantCulture));
+    }
+
     [Fact]
     public void Bmp_window_prints_the_bitmap_words_last_first()
     {

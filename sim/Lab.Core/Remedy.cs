@@ -15,4 +15,7 @@ public enum Remedy
 
     /// <summary>Fix the swept keys of a scenario to one value each (the CLI: --set KEY=VALUE).</summary>
     FixSweptKeys,
+
+    /// <summary>Record benchmark runs first, or choose other run modes (the CLI: lab bench; lab report --bench --mode).</summary>
+    RecordBenchRuns,
 }

@@ -59,8 +59,21 @@ public static class BenchCommands
                 Runs = pr.GetValue(runs),
                 Confirm = pr.GetValue(confirm),
                 CrossMachine = pr.GetValue(crossMachine),
+                ChildCommandLine = ChildArguments,
             }, output, cancellation);
         }
+    }
+
+    /// <summary>The command line of a measuring child (a --runs run, a confirmation run, the baseline commit's lab): the same selection and mode, no store, the result saved as a baseline file.</summary>
+    public static IReadOnlyList<string> ChildArguments(ChildRunRequest r)
+    {
+        var a = new List<string> { "bench" };
+        foreach (var s in r.Suites) a.AddRange(["--suite", s]);
+        if (r.Mode == BenchMode.Quick) a.Add("--quick");
+        else if (r.Mode == BenchMode.Dry) a.Add("--dry");
+        if (r.Filter is { } f) a.AddRange(["--filter", f]);
+        a.AddRange(["--no-store", "--save", r.SaveName, "--baseline-dir", r.SaveDirectory, "--artifacts", r.ArtifactsDirectory]);
+        return a;
     }
 
     static Command CreateHistory()

@@ -48,11 +48,13 @@ public static class FuzzCommands
             using IFuzzKernel fuzzKernel = k == "host" ? HostFuzzKernel.Open(j, cancellation) : VmFuzzKernel.Open(cancellation);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fuzz: seed {s} ({n} cases on {fuzzKernel.Name}, kernel {fuzzKernel.ModelVersion}, {fuzzKernel.Parallelism} at once; lab fuzz --seed {s} repeats them)"));
             if (fuzzKernel is VmFuzzKernel vm) output.WriteLine("  " + vm.Description);
-            var options = new FuzzOptions(n, s, budget, dir);
+            var options = new FuzzOptions(n, s, budget, dir,
+                Origin: string.Create(CultureInfo.InvariantCulture, $"lab fuzz --kernel {k} --seed {s}"),
+                CompareHint: (file, live) => $"lab validate {file} --kernel recorded compares the model with them (exit 1 while the disagreement remains), --kernel {live} with the live kernel");
             // On a terminal the progress line rewrites itself; into a file or pipe, a line every 100 cases.
             var progress = Console.IsErrorRedirected ? new FuzzProgress(Console.Error, false) : new FuzzProgress(Console.Error, true);
             var summary = FuzzRun.Run(options, new FuzzCaseRunner(fuzzKernel), progress, cancellation);
-            return FuzzRun.Summarize(output, options, fuzzKernel.Name, summary);
+            return FuzzSummaryText.Summarize(output, options, fuzzKernel.Name, summary);
         }
     }
 }

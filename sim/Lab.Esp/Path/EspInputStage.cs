@@ -18,6 +18,12 @@ public sealed record EspInConfig(
 {
     /// <summary>SPI of SA 0; SA k has FirstSpi + k. Scripted packets name their SA by SPI.</summary>
     public uint FirstSpi { get; init; } = 0x1000;
+
+    /// <summary>x->props.mode of the SAs: decides what x->curlft.bytes counts (<see cref="XfrmStateIn.CountedBytes"/>).</summary>
+    public XfrmMode SaMode { get; init; } = XfrmMode.Tunnel;
+
+    /// <summary>x->props.family of the SAs (the outer header's).</summary>
+    public IpFamily Family { get; init; } = IpFamily.Ipv4;
 }
 
 /// <summary>
@@ -69,7 +75,8 @@ public sealed partial class EspInputStage : IPacketStage, IResettable
         {
             uint spi = _cfg.FirstSpi + (uint)_sas.Count;
             var replay = XfrmReplay.Create(_cfg.Mode, _cfg.Window, _cfg.InitialSeq, _cfg.InitialSeqHi);
-            _sas.Add(new XfrmStateIn(new XfrmId(spi, XfrmAddress.Parse("192.0.2.2"), 50), XfrmMode.Tunnel, EspEncap.None, replay));
+            var dst = XfrmAddress.Parse(_cfg.Family == IpFamily.Ipv6 ? "2001:db8::2" : "192.0.2.2");
+            _sas.Add(new XfrmStateIn(new XfrmId(spi, dst, 50), _cfg.SaMode, EspEncap.None, replay, _cfg.Family));
         }
         return _sas[index];
     }
@@ -90,7 +97,7 @@ public sealed partial class EspInputStage : IPacketStage, IResettable
         }
         int bytes = packet.InnerBytes;
         cost += c.Crypto(bytes);
-        reason = sa.InputResume(ticket, ticket.IcvMatches(senderSeq, sa.Esn), bytes, Mib);
+        reason = sa.InputResume(ticket, ticket.IcvMatches(senderSeq, sa.Esn), sa.CountedBytes(bytes), Mib);
         return reason == DropReason.None ? StageVerdict.Pass(cost) : StageVerdict.Drop(cost, DropId(reason));
     }
 
@@ -100,7 +107,7 @@ public sealed partial class EspInputStage : IPacketStage, IResettable
         var sa = Sa(packet.Tag);
         ulong t = (ulong)packet.Aux;
         var ticket = new EspInputTicket((uint)t, (uint)(t >> 32));
-        return sa.InputResume(ticket, ticket.IcvMatches((ulong)packet.Seq, sa.Esn), packet.InnerBytes, Mib);
+        return sa.InputResume(ticket, ticket.IcvMatches((ulong)packet.Seq, sa.Esn), sa.CountedBytes(packet.InnerBytes), Mib);
     }
 
     /// <summary>replay_window drops behind a legacy window the kernel clamped: the configured window never took effect.</summary>

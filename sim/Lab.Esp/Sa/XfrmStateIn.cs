@@ -1,4 +1,5 @@
 using Lab.Esp.Replay;
+using Lab.Esp.Wire;
 
 namespace Lab.Esp.Sa;
 
@@ -25,17 +26,21 @@ public sealed class XfrmStateIn
     /// <summary>Per-SA counters as <c>ip -s xfrm state</c> shows them.</summary>
     public XfrmStateStats Stats;
 
-    public XfrmStateIn(XfrmId id, XfrmMode mode, EspEncap encap, XfrmReplay replay)
+    public XfrmStateIn(XfrmId id, XfrmMode mode, EspEncap encap, XfrmReplay replay, IpFamily family = IpFamily.Ipv4)
     {
         Id = id;
         Mode = mode;
         Encap = encap;
         Replay = replay;
+        Family = family;
     }
 
     public XfrmId Id { get; }
 
     public XfrmMode Mode { get; }
+
+    /// <summary>x->props.family: the outer header's family (in transport mode the packet's only IP header).</summary>
+    public IpFamily Family { get; }
 
     public EspEncap Encap { get; }
 
@@ -93,6 +98,23 @@ public sealed class XfrmStateIn
         CurlftPackets++;
         return DropReason.None;
     }
+
+    /// <summary>
+    /// skb->len when xfrm_input adds it to x->curlft.bytes (net/xfrm/xfrm_input.c, xfrm_input, after
+    /// xfrm_replay_advance; the same in 6.1 and 6.12), for a decrypted packet of
+    /// <paramref name="ipPacketBytes"/> (the IP packet the sender protected: in tunnel mode the inner
+    /// packet, in transport mode the packet with its own IP header). esp_input_done2 (esp4.c, esp6.c)
+    /// has pulled the ESP header and IV and trimmed padding, trailer and ICV, so in tunnel mode skb->len
+    /// is the whole inner packet. In transport mode the IP header was pulled before the ESP handler ran
+    /// (ip_local_deliver_finish's __skb_pull of ip_hdrlen before xfrm4_rcv; ip6_protocol_deliver_rcu
+    /// pulls the IPv6 header before xfrm6_rcv) and xfrm4_transport_input / xfrm6_transport_input put it
+    /// back only after the count, so the count is the transport payload: 20 bytes less for IPv4 without
+    /// options, 40 less for IPv6 without extension headers. BEET is counted as tunnel: not checked
+    /// against a kernel (lab validate builds no BEET frames).
+    /// </summary>
+    public int CountedBytes(int ipPacketBytes) => Mode == XfrmMode.Transport
+        ? Math.Max(0, ipPacketBytes - EspSaGeometry.IpHeaderBytes(Family))
+        : ipPacketBytes;
 
     /// <summary>
     /// The whole inbound step with synchronous crypto: the sender used <paramref name="senderSeq"/>

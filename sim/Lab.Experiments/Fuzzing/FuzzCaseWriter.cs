@@ -1,4 +1,5 @@
 using System.Globalization;
+using Lab.Core;
 using Lab.Experiments.Validation;
 
 namespace Lab.Experiments.Fuzzing;
@@ -15,14 +16,19 @@ public static class FuzzCaseWriter
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    static string NeutralHint(string file, string live) =>
+        $"validating {file} against the recorded kernel compares the model with them (failing while the disagreement remains), against the {live} kernel with the live one";
+
     /// <returns>The scenario file written.</returns>
-    public static string Write(string dir, FuzzCaseResult result, IEnumerable<string> history)
+    /// <param name="compareHint">How a user compares the model with the recording and with the live kernel, as the
+    /// front end words it, given the scenario file name and the live kernel (host or vm); null: a neutral sentence.</param>
+    public static string Write(string dir, FuzzCaseResult result, IEnumerable<string> history, Func<string, string, string>? compareHint = null)
     {
         ArgumentNullException.ThrowIfNull(dir);
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(history);
         if (result.Outcome.Run is null && result.EspRun is null) throw new ArgumentException("the case has no kernel run to record", nameof(result));
-        if (File.Exists(dir)) throw new IOException($"--out {dir}: a file, not a folder");
+        if (File.Exists(dir)) throw ParameterException.ForValue("out", dir, "a file, not a folder");
         Directory.CreateDirectory(dir);
         for (int k = 1; ; k++)
         {
@@ -33,7 +39,8 @@ public static class FuzzCaseWriter
             var header = new List<string>(history)
             {
                 $"disagreement kinds: {string.Join(", ", result.Kinds)}",
-                $"the kernel's observations: {Path.GetFileName(kernel)}; lab validate {name}.yaml --kernel recorded compares the model with them (exit 1 while the disagreement remains), --kernel {(result.Outcome.Kernel.StartsWith("vm", StringComparison.Ordinal) ? "vm" : "host")} with the live kernel",
+                $"the kernel's observations: {Path.GetFileName(kernel)}; "
+                    + (compareHint ?? NeutralHint)(name + ".yaml", result.Outcome.Kernel.StartsWith("vm", StringComparison.Ordinal) ? "vm" : "host"),
             };
             header.AddRange(result.Outcome.Checks.Where(x => !x.Agree).Take(20).Select(x =>
                 string.Create(Inv, $"at {x.AtSeconds:0.###} s {x.Key} {x.Field}: model {x.Model}, kernel {x.Kernel}")));

@@ -16,7 +16,7 @@ namespace Lab.Experiments.Fuzzing;
 /// </summary>
 public interface IFuzzKernel : IDisposable
 {
-    /// <summary>host or vm, as <c>--kernel</c> names it.</summary>
+    /// <summary>host or vm: the kernel value the front end was given.</summary>
     string Name { get; }
 
     /// <summary>The kernel version the model imitates (the DUT's).</summary>
@@ -87,7 +87,7 @@ public sealed class HostFuzzKernel : IFuzzKernel
 
     /// <summary>Never asked for: the host's grammar draws no ESP (<see cref="FuzzKernelCapabilities.Host"/>).</summary>
     public ScriptEspKernelOutcome PlayEsp(ScriptEspModelRun model, CancellationToken cancellation) =>
-        new(Name, [], null, "the host kernel here has no ESP (xfrm); ESP cases are played with --kernel vm");
+        new(Name, [], null, "the host kernel here has no ESP (xfrm); ESP cases are played in the VM kernel");
 
     public void Dispose()
     {

@@ -11,7 +11,10 @@ namespace Lab.Experiments.Fuzzing;
 /// <param name="Budget">Wall time after which no new case starts and shrinking stops (null: none).</param>
 /// <param name="OutDir">Where shrunk disagreements are written (scenarios/fuzz).</param>
 /// <param name="MaxShrinkAttempts">Candidate cases the shrinker tries per disagreement kind.</param>
-public sealed record FuzzOptions(int Cases, long Seed, TimeSpan? Budget, string OutDir, int MaxShrinkAttempts = 200);
+/// <param name="Origin">How the run is repeated, as the front end words it (written into every kept case); null: neutral text.</param>
+/// <param name="CompareHint">How a user compares a kept case (file name, live kernel) with its recording and the live kernel, as the front end words it; null: neutral text.</param>
+public sealed record FuzzOptions(int Cases, long Seed, TimeSpan? Budget, string OutDir, int MaxShrinkAttempts = 200,
+    string? Origin = null, Func<string, string, string>? CompareHint = null);
 
 /// <summary>A disagreement kind after the run: how many cases showed it first, and the shrunk case kept for it.</summary>
 public sealed record FuzzFinding(string Kind, IReadOnlyList<int> Cases, FuzzCaseResult Shrunk, int Attempts, bool ShrinkComplete, int OriginalPackets, string? File);
@@ -94,10 +97,10 @@ public static class FuzzRun
             {
                 var history = new[]
                 {
-                    $"lab fuzz --kernel {kernel.Name} --seed {options.Seed}: case {group.First()} ({first.Case.Name}), {first.Case.Packets.Count} packets, shrunk to {shrunk.Result.Case.Packets.Count} in {shrunk.Attempts} attempts{(shrunk.Complete ? "" : " (stopped early)")}",
+                    $"{options.Origin ?? $"fuzz on {kernel.Name}, seed {options.Seed}"}: case {group.First()} ({first.Case.Name}), {first.Case.Packets.Count} packets, shrunk to {shrunk.Result.Case.Packets.Count} in {shrunk.Attempts} attempts{(shrunk.Complete ? "" : " (stopped early)")}",
                     $"kernel: {shrunk.Result.Outcome.Kernel}",
                 };
-                file = FuzzCaseWriter.Write(options.OutDir, shrunk.Result, history);
+                file = FuzzCaseWriter.Write(options.OutDir, shrunk.Result, history, options.CompareHint);
             }
             progress?.Clear();
             findings.Add(new FuzzFinding(group.Key, [.. group], shrunk.Result, shrunk.Attempts, shrunk.Complete, first.Case.Packets.Count, file));
@@ -135,38 +138,6 @@ public static class FuzzRun
             return !again.Agrees && again.Kinds[0] == first.Kinds[0] ? again : first with { Kinds = [.. first.Kinds.Select(x => Unconfirmed + x)] };
         }
         return first with { Kinds = [.. first.Kinds.Select(x => Unconfirmed + x)] };
-    }
-
-    /// <summary>The terminal summary; returns the exit code (1 when any confirmed disagreement remains).</summary>
-    public static int Summarize(TextWriter o, FuzzOptions options, string kernel, FuzzSummary s)
-    {
-        ArgumentNullException.ThrowIfNull(o);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(s);
-        o.WriteLine(string.Create(Inv, $"fuzz: seed {options.Seed}, kernel {kernel}"));
-        o.WriteLine(string.Create(Inv, $"  cases: {s.Run}{(s.OutOfTime ? $" of {options.Cases} (--time reached)" : "")}"));
-        o.WriteLine(string.Create(Inv, $"  agreeing: {s.Agreeing}"));
-        o.WriteLine(string.Create(Inv, $"  disagreeing: {s.Disagreeing}"));
-        foreach (var f in s.Findings)
-        {
-            o.WriteLine(string.Create(Inv, $"    {f.Kind}: {f.Cases.Count} case(s), first case {f.Cases[0]}; shrunk from {f.OriginalPackets} to {f.Shrunk.Case.Packets.Count} packet(s) in {f.Attempts} attempts{(f.ShrinkComplete ? "" : " (stopped early)")}"));
-            if (f.File is { } file) o.WriteLine($"      kept: {file}");
-            else if (f.Shrunk.Outcome.Failure is { } why) o.WriteLine($"      {why}");
-            foreach (var line in ScriptComparison.Table(f.Shrunk.Outcome.Checks.Where(c => !c.Agree).Take(8))) o.WriteLine("    " + line);
-            var drops = ScriptComparison.DropTable(f.Shrunk.Outcome.Checks).ToList();
-            if (drops.Count > 0)
-            {
-                o.WriteLine("      who is dropping the packets:");
-                foreach (var line in drops) o.WriteLine("    " + line);
-            }
-            else if (f.Shrunk.Outcome.Run?.DropReasonsUnavailable is { } why) o.WriteLine("      kernel drop reasons not read: " + why);
-        }
-        var (agree, differ, unattributed, without) = s.DropReasons;
-        o.WriteLine(string.Create(Inv, $"  drop reasons: {agree + differ + unattributed} kernel drops beside the model's cause: {agree} agree, {differ} differ, {unattributed} unattributed (the trace held another number of events){(without > 0 ? $"; {without} play(s) without drop reasons" : "")}"));
-        if (s.Unconfirmed.Count > 0)
-            o.WriteLine(string.Create(Inv, $"  unconfirmed: {s.Unconfirmed.Count} case(s) disagreed in a late play and agreed when played again on time, or were never played on time in {Replays + 1} plays (a busy host; largest replay lateness {s.MaxLateNanoseconds / 1e6:0.#} ms)"));
-        o.WriteLine(s.Findings.Count == 0 ? "result: no disagreement" : string.Create(Inv, $"DISAGREE: {s.Disagreeing} case(s) in {s.Findings.Count} kind(s)"));
-        return s.Findings.Count == 0 ? ExitCodes.Ok : ExitCodes.CheckFailed;
     }
 }
 

@@ -43,7 +43,7 @@ public sealed class VmFuzzKernel : IFuzzKernel
     public string Description => _guest.Description;
 
     /// <summary>Boots the guest and loads conntrack in it (so its default nf_conntrack_max can be read and restored).</summary>
-    /// <exception cref="LabInputException">No VM here (the reason named), or the guest did not come up.</exception>
+    /// <exception cref="ParameterException">For the kernel value vm: no VM here (the reason named), or the guest did not come up.</exception>
     public static VmFuzzKernel Open(CancellationToken cancellation = default)
     {
         VmDeviceUnderTest guest;
@@ -53,7 +53,7 @@ public sealed class VmFuzzKernel : IFuzzKernel
         }
         catch (Exception e) when (e is VmUnavailableException or VmException)
         {
-            throw new LabInputException($"--kernel vm: cannot run here: {e.Message}");
+            throw ParameterException.ForValue("kernel", "vm", $"cannot run here: {e.Message}");
         }
         try
         {
@@ -65,7 +65,7 @@ public sealed class VmFuzzKernel : IFuzzKernel
         catch (Exception e) when (e is VmException or TimeoutException)
         {
             guest.Dispose();
-            throw new LabInputException($"--kernel vm: the guest has no working conntrack: {e.Message}");
+            throw ParameterException.ForValue("kernel", "vm", $"the guest has no working conntrack: {e.Message}");
         }
     }
 

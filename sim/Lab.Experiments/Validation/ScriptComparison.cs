@@ -194,7 +194,8 @@ public static class ScriptComparison
     /// <summary>
     /// The kernel timeouts that agree with the model's <paramref name="model"/> seconds at a probe. The tools run after the
     /// instant (<see cref="KernelProbe.TakenNanoseconds"/>) and ctnetlink_dump_timeout rounds down, so the kernel may print
-    /// one second less, and one more for each whole second the probe ran late (an emulated guest needs 0.3-1 s per probe).
+    /// one second less, and one more for each whole second the probe ran late (an emulated guest needs 0.3-1 s per probe,
+    /// over 2 s under load: fuzz-20261206-19; the taken instant is when the tools' output was back).
     /// A packet sent late refreshes its entry's timeout late, so the kernel may print more: when the replay fell behind by
     /// more than <see cref="ScriptValidation.LateWarningNanoseconds"/>, up to the replay's largest lateness, rounded up.
     /// On the host (a few milliseconds late) this is the exact model value or one second less.

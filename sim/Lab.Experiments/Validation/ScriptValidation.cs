@@ -99,7 +99,7 @@ public static class ScriptValidation
             return ScriptEspValidation.RunRecorded(options, loaded, file, output, cancellation);
         }
         var recorded = RecordedKernelRun.Read(file);
-        var model = SimulateModel(loaded, "host", cancellation);
+        var model = SimulateModel(loaded, RecordedKernel, cancellation);
         var forward = ForwardDutSpec.From(loaded.First);
         return Write(options, loaded, model, forward.Model.Version.ToString(), () => CompareRecorded(model, recorded), output);
     }
@@ -192,7 +192,8 @@ public static class ScriptValidation
     {
         CheckShape(loaded);
         var spec = ForwardDutSpec.From(loaded.First);
-        if (spec.Model.Flowtable && kernel != "vm")
+        // A recording made in the VM may have a flowtable; only the live host kernel lacks one.
+        if (spec.Model.Flowtable && kernel is not ("vm" or RecordedKernel))
             throw new LabInputException($"{spec.Pos}: {spec.Element}.flowtable: the host kernel here has no nftables flowtable; play this script into the Debian VM with --kernel vm");
         return spec;
     }

@@ -166,17 +166,22 @@ public sealed class NatPortAllocator
     }
 
     /// <summary>
-    /// find_best_ips_proto: one address is taken as is; otherwise a hash of the source address,
-    /// keyed by the destination address unless PERSISTENT, picks the address (not the least used
-    /// one: the kernel's comment says so, the code hashes).
+    /// find_best_ips_proto (net/netfilter/nf_nat_core.c, the same in 6.1 and 6.12): one address is taken
+    /// as is; otherwise <c>j = jhash2(&amp;tuple->src.u3, 4, PERSISTENT ? 0 : tuple->dst.u3.all[max] ^ zone->id)</c>
+    /// over the source address (the 16-byte union nf_inet_addr, an IPv4 address in its first word and
+    /// zeros after, as nf_ct_get_tuple leaves them), keyed by the destination address unless PERSISTENT,
+    /// and the address is <c>minip + reciprocal_scale(j, maxip - minip + 1)</c>. The words are the
+    /// addresses in network order as x86 loads them. There is no secret in it (the kernel's comment: the
+    /// same client keeps the same address "even across reboots"), so the model picks exactly the
+    /// kernel's address (zone 0). Not the least used address, whatever the kernel's comment says.
     /// </summary>
-    uint BestIp(in FlowTuple orig, NatRange range)
+    public static uint BestIp(in FlowTuple orig, NatRange range)
     {
         if (range.MinIp == range.MaxIp) return range.MinIp;
-        ulong key = range.Has(NatRangeFlags.Persistent) ? 0 : orig.DstIp;
-        uint h = (uint)(TupleHash.Mix(orig.SrcIp ^ (key << 32) ^ _secureKey) >> 32);
-        uint dist = range.MaxIp - range.MinIp + 1;
-        return range.MinIp + (uint)(((ulong)h * dist) >> 32);
+        Span<uint> src = [JHash.LoadBe32(orig.SrcIp), 0, 0, 0];
+        uint j = JHash.Hash2(src, range.Has(NatRangeFlags.Persistent) ? 0 : JHash.LoadBe32(orig.DstIp));
+        uint dist = range.MaxIp - range.MinIp + 1; // u32, as the kernel's: a whole 2^32 range wraps to 0 there too
+        return range.MinIp + (uint)(((ulong)j * dist) >> 32); // reciprocal_scale
     }
 
     /// <summary>nf_nat_l4proto_unique_tuple for TCP and UDP source ports.</summary>

@@ -177,8 +177,19 @@ public sealed class EspInDeclaration : StageDeclaration<EspInElement, EspInputSt
         return new EspInElement(cfg, EspInWire.Read(r));
     }
 
-    protected override EspInputStage CreateStage(string name, EspInElement config, SimulationContext ctx) =>
-        new(name, config.Model with { FirstSpi = config.Wire.Spi }, ctx);
+    /// <summary>
+    /// The SA's mode and family as `lab validate` gives them to the kernel (<see cref="EspInWire.Resolve"/>):
+    /// esp_in's own keys, else the esp_out before it, else tunnel over IPv4. The mode decides what
+    /// x->curlft.bytes counts (XfrmStateIn.CountedBytes).
+    /// </summary>
+    protected override EspInElement Resolve(EspInElement config, IReadOnlyList<ModelStageElement> earlier)
+    {
+        var sender = earlier.LastOrDefault(e => e.Type == "esp_out")?.Config as EspOutConfig;
+        var (mode, family) = config.Wire.Resolve(sender?.Geometry);
+        return config with { Model = config.Model with { FirstSpi = config.Wire.Spi, SaMode = mode, Family = family } };
+    }
+
+    protected override EspInputStage CreateStage(string name, EspInElement config, SimulationContext ctx) => new(name, config.Model, ctx);
 
     /// <summary>Drops by the anti-replay window (the per-SA counter x->stats.replay_window).</summary>
     public override IReadOnlyList<string> KeyMetrics { get; } = ["replay_window"];
@@ -221,9 +232,12 @@ public sealed record EspInWire(uint Spi, byte[] Key, XfrmMode? Mode, IpFamily? F
         "SPI of the first SA (SA k has spi + k); lab validate configures the kernel's SAs with it.").DescribedDefault("0x1000");
     static readonly Parameter<string> KeyParameter = Parameter.Text("key", DefaultKey, "RFC 4106 section 8.1 (key + 4-byte salt); a test value",
         "rfc4106(gcm(aes)) key material (AES key + 4-byte salt) for lab validate's frames and the kernel's SAs.", unit: "hex, 20/28/36 bytes");
-    static readonly Parameter<XfrmMode> ModeParameter = Parameter.Choice("mode", XfrmMode.Tunnel, "RFC 4303 section 3.1", "ESP mode of the SA on the wire (lab validate).",
+    static readonly Parameter<XfrmMode> ModeParameter = Parameter.Choice("mode", XfrmMode.Tunnel,
+        "RFC 4303 section 3.1; net/xfrm/xfrm_input.c xfrm_input (x->curlft.bytes += skb->len)",
+        "ESP mode of the SAs: the frames lab validate builds, and what the lifetime byte count includes (transport mode: not the IP header).",
         ("tunnel", XfrmMode.Tunnel), ("transport", XfrmMode.Transport)).Derived("(esp_out's, else tunnel)");
-    static readonly Parameter<IpFamily> FamilyParameter = Parameter.Choice("family", IpFamily.Ipv4, "esp4.c / esp6.c", "Outer family on the wire (lab validate).",
+    static readonly Parameter<IpFamily> FamilyParameter = Parameter.Choice("family", IpFamily.Ipv4, "esp4.c / esp6.c",
+        "Outer family of the SAs (lab validate's frames; in transport mode the header the lifetime byte count leaves out: 20 or 40 bytes).",
         EspKeys.Families).Derived("(esp_out's, else ipv4)");
     static readonly Parameter<IpFamily> InnerFamilyParameter = Parameter.Choice("inner_family", IpFamily.Ipv4, "RFC 4303 section 3.1.2", "Inner family in tunnel mode (lab validate).",
         EspKeys.Families).Derived("(esp_out's, else the outer family)");
@@ -243,6 +257,10 @@ public sealed record EspInWire(uint Spi, byte[] Key, XfrmMode? Mode, IpFamily? F
         else key = Convert.FromHexString(hex);
         return new EspInWire((uint)spi, key, Optional(r, ModeParameter), Optional(r, FamilyParameter), Optional(r, InnerFamilyParameter), Optional(r, EncapParameter));
     }
+
+    /// <summary>The SA's mode and outer family: these keys, else the sender's (esp_out before this element), else tunnel over IPv4.</summary>
+    public (XfrmMode Mode, IpFamily Family) Resolve(EspSaGeometry? sender) =>
+        (Mode ?? sender?.Mode ?? XfrmMode.Tunnel, Family ?? sender?.Family ?? IpFamily.Ipv4);
 
     /// <summary>A key whose absence means "as esp_out has it": null when absent or wrong.</summary>
     static T? Optional<T>(MapReader r, Parameter<T> p) where T : struct => r.TryRead(p, out T v) ? v : null;

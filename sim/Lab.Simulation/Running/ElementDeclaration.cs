@@ -100,7 +100,8 @@ public abstract class ElementDeclaration<TConfig> : ElementDeclaration where TCo
 /// <summary>Builds what a stage element runs on the cores of its group (per-core work).</summary>
 public interface IStageDeclaration
 {
-    BuiltStage Build(ModelStageElement element, SimulationContext ctx);
+    /// <param name="earlier">The model elements before this one in the path, in path order.</param>
+    BuiltStage Build(ModelStageElement element, SimulationContext ctx, IReadOnlyList<ModelStageElement> earlier);
 }
 
 /// <summary>Builds a component element: not per-core work but a receiver of its own between core groups (a crypto engine, a radio bearer).</summary>
@@ -123,12 +124,18 @@ public abstract class StageDeclaration<TConfig, TStage> : ElementDeclaration<TCo
 {
     protected abstract TStage CreateStage(string name, TConfig config, SimulationContext ctx);
 
+    /// <summary>
+    /// The configuration to build with: the bound one, with defaults that follow an earlier element
+    /// (esp_in's mode follows the esp_out before it) filled in.
+    /// </summary>
+    protected virtual TConfig Resolve(TConfig config, IReadOnlyList<ModelStageElement> earlier) => config;
+
     /// <summary>Metrics the stage adds after the run (kernel counters), or none.</summary>
     protected virtual IEnumerable<MetricValue> Metrics(TStage stage, double measuredSeconds) => [];
 
-    public BuiltStage Build(ModelStageElement element, SimulationContext ctx)
+    public BuiltStage Build(ModelStageElement element, SimulationContext ctx, IReadOnlyList<ModelStageElement> earlier)
     {
-        var stage = CreateStage(element.Name, ConfigOf(element), ctx);
+        var stage = CreateStage(element.Name, Resolve(ConfigOf(element), earlier), ctx);
         return new BuiltStage(stage, seconds => Metrics(stage, seconds));
     }
 }

@@ -192,7 +192,7 @@ public static class ScenarioRunner
                 else
                 {
                     var m = (ModelStageElement)elements[i];
-                    var stage = ((IStageDeclaration)Declaration(m)).Build(m, ctx);
+                    var stage = ((IStageDeclaration)Declaration(m)).Build(m, ctx, [.. elements.Take(i).OfType<ModelStageElement>()]);
                     stages.Add(probe is null ? stage.Stage : probe(stage.Stage));
                     byName[m.Name] = stage.Stage;
                     built.Add((stage.Stage, stage.Metrics));

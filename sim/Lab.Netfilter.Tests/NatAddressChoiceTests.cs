@@ -1,0 +1,42 @@
+using Lab.Netfilter.Nat;
+
+namespace Lab.Netfilter.Tests;
+
+/// <summary>
+/// find_best_ips_proto's address choice (nf_nat_core.c): jhash2 over the source address, initval the
+/// destination address unless PERSISTENT, reciprocal_scale onto the range. The expected values come
+/// from a C program with include/linux/jhash.h's jhash2 and the kernel function's arithmetic, compiled
+/// with gcc on x86-64 (the addresses as struct in_addr, network order), and, where marked, from a real
+/// kernel's choice.
+/// </summary>
+public sealed class NatAddressChoiceTests
+{
+    static uint Ip(string s) => System.Net.IPAddress.Parse(s).GetAddressBytes() is var b ? FlowTuple.Ip(b[0], b[1], b[2], b[3]) : 0;
+
+    [Fact]
+    public void Jhash2_matches_the_kernels_lookup3()
+    {
+        // a = b = c = 0xdeadbeef + 16 + initval; one mix of words 0..2, then word 3 and the final mix (jhash.h).
+        Assert.Equal(0xbaf9078cu, JHash.Hash2([0, 0, 0, 0], 0));
+        Assert.Equal(0xf83bdd1eu, JHash.Hash2([1, 2, 3, 4], 0x1234));
+        // The hash find_best_ips_proto computes for 10.0.0.2 -> 198.18.0.2 (bytes 0a 00 00 02 loaded as 0x0200000a).
+        Assert.Equal(0x5c4652dbu, JHash.Hash2([0x0200000a, 0, 0, 0], 0x020012c6));
+    }
+
+    [Theory]
+    // The Debian 6.1 guest chose 203.0.113.1 for both (scenarios/fuzz/fuzz-20261206-24, fully-random, ports 5000-5000):
+    // j = 0x5c4652db and 0x370b2af4, both below 2^31, so reciprocal_scale(j, 2) = 0 -> .1. The model used to pick .2.
+    [InlineData("10.0.0.2", "198.18.0.2", "203.0.113.1", "203.0.113.2", false, "203.0.113.1")]
+    [InlineData("10.0.0.1", "198.18.0.1", "203.0.113.1", "203.0.113.2", false, "203.0.113.1")]
+    // PERSISTENT: initval 0, j = 0xfa270fa5 >= 2^31 -> .2.
+    [InlineData("10.0.0.2", "198.18.0.2", "203.0.113.1", "203.0.113.2", true, "203.0.113.2")]
+    // Four addresses: j = 0xbec17095 -> (j * 4) >> 32 = 2 -> .6; j = 0x370b2af4 -> 0 -> .4.
+    [InlineData("10.0.0.3", "198.18.0.1", "198.51.100.4", "198.51.100.7", false, "198.51.100.6")]
+    [InlineData("10.0.0.1", "198.18.0.1", "198.51.100.4", "198.51.100.7", false, "198.51.100.4")]
+    public void The_address_is_the_kernels_choice(string src, string dst, string min, string max, bool persistent, string expected)
+    {
+        var range = new NatRange(Ip(min), Ip(max), 0, 0, NatRangeFlags.MapIps | (persistent ? NatRangeFlags.Persistent : NatRangeFlags.None));
+        var orig = new FlowTuple(Ip(src), Ip(dst), 5000, 80, IpProto.Udp);
+        Assert.Equal(FlowTuple.FormatIp(Ip(expected)), FlowTuple.FormatIp(NatPortAllocator.BestIp(orig, range)));
+    }
+}
