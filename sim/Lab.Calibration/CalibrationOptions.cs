@@ -43,6 +43,13 @@ public sealed record CalibrationOptions
     /// </summary>
     public string Accounting { get; init; } = "proc-stat";
 
+    /// <summary>
+    /// Every window gets the same packets (the windows' <see cref="CalibrationWindow.PacketShare"/> ignored): any fixed cost
+    /// per window (starting the injection, reading the counters) then cancels exactly in a paired difference, which matters
+    /// for the short windows of a side-by-side calibration.
+    /// </summary>
+    public bool EqualWindows { get; init; }
+
     /// <summary>Pin the injector (to the meter's suggested CPU) for stable numbers.</summary>
     public bool Pin { get; init; } = true;
 }

@@ -23,10 +23,10 @@ public sealed record TimingSpec(string Element, string Traffic, TimingWorkload W
         var elements = scenario.Path.OfType<ModelStageElement>().Where(e => e.Type == "forward").ToList();
         if (elements.Count != 1)
             throw new LabInputException(elements.Count == 0
-                ? $"{scenario.SourceFile}: --timing: expected a forward path element (the router whose timing is validated), found none"
-                : $"{elements[1].Pos}: --timing takes one forward element, found {elements.Count}");
+                ? $"{scenario.SourceFile}: a timing validation: expected a forward path element (the router whose timing is validated), found none"
+                : $"{elements[1].Pos}: a timing validation takes one forward element, found {elements.Count}");
         if (scenario.Traffic.Count != 1)
-            throw new LabInputException($"{scenario.Traffic[^1].Pos}: --timing: expected one traffic generator (the kernel meter drives one stream), found {scenario.Traffic.Count}");
+            throw new LabInputException($"{scenario.Traffic[^1].Pos}: a timing validation: expected one traffic generator (the kernel meter drives one stream), found {scenario.Traffic.Count}");
         var element = elements[0];
         var cfg = (ForwardStageConfig)element.Config;
         var t = scenario.Traffic[0];
@@ -39,7 +39,7 @@ public sealed record TimingSpec(string Element, string Traffic, TimingWorkload W
         if (cfg.Snat is { } s && s.MinIp != s.MaxIp)
             problems.Add($"{at}: {element.Name}.snat: the kernel meter masquerades to one address; found a pool of {(long)s.MaxIp - s.MinIp + 1} addresses");
         if (t.Kind is not ("cbr" or "poisson"))
-            problems.Add($"{tat}: traffic[0].kind: --timing drives a stream at a rate; expected cbr or poisson, found {t.Kind}");
+            problems.Add($"{tat}: traffic[0].kind: a timing validation drives a stream at a rate; expected cbr or poisson, found {t.Kind}");
         int frame = FixedSize(t.Spec.Sizes.Name);
         if (frame < 0)
             problems.Add($"{tat}: traffic[0].size: the kernel meter sends one frame size; expected a size such as 64B, found {t.Spec.Sizes.Name}");

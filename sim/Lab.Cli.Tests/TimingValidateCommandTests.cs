@@ -71,8 +71,8 @@ public sealed class TimingValidateCommandTests : IDisposable
         var (code, stdout, err) = ScenarioRun.Lab("validate", "--timing", f, "--kernel", "host", "--packets", "5000", "--repeat", "1", "--points", "2", "--out", outDir);
         // Noise decides between 0 and 1 at 5,000 packets; anything else is a failure of the command.
         Assert.True(code is 0 or 1, stdout + err);
-        Assert.Contains("validate --timing: timing-test (forward: UDP 64 B, 100 flows, conntrack, masquerade, 10 rules) on host kernel ", stdout, StringComparison.Ordinal);
-        Assert.Contains(", CPU counted on every CPU from /proc/stat (--accounting proc-stat)\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("timing validation: timing-test (forward: UDP 64 B, 100 flows, conntrack, masquerade, 10 rules) on host kernel ", stdout, StringComparison.Ordinal);
+        Assert.Contains(", CPU counted on every CPU from /proc/stat (accounting proc-stat)\n", stdout, StringComparison.Ordinal);
         Assert.Contains("costs: measured on test box, kernel 6.18.0-test (2 keys)", stdout, StringComparison.Ordinal);
         // Top speed and two offered rates (0.5x and 1.2x of the predicted saturation).
         Assert.Equal(3, TimingLine.Matches(stdout).Count);
@@ -106,7 +106,7 @@ public sealed class TimingValidateCommandTests : IDisposable
         var (code, stdout, err) = ScenarioRun.Lab("validate", "--timing", f, "--kernel", "host", "--packets", "3000", "--repeat", "1", "--points", "1",
             "--out", Path.Combine(_dir, "absurd-out"));
         Assert.True(code == 1, stdout + err);
-        Assert.Contains(", CPU counted by the injecting thread (--accounting thread)\n", stdout, StringComparison.Ordinal);
+        Assert.Contains(", CPU counted by the injecting thread (accounting thread)\n", stdout, StringComparison.Ordinal);
         Assert.Equal(2, TimingLine.Matches(stdout).Count);
         Assert.Matches(new Regex(@"^FAILED: beyond the tolerance of 15%: CPU per packet at top: \+\d+\.\d%", RegexOptions.Multiline), stdout);
     }
@@ -120,7 +120,7 @@ public sealed class TimingValidateCommandTests : IDisposable
         var (code, stdout, err) = ScenarioRun.Lab("validate", "--timing", f, "--kernel", "vm", "--packets", "1000", "--repeat", "1", "--points", "1",
             "--out", Path.Combine(_dir, "vm-out"));
         Assert.True(code == 0, stdout + err);
-        Assert.Matches(new Regex(@"^validate --timing: timing-test \(.*\) on vm kernel \S+ \(emulated\)", RegexOptions.Multiline), stdout);
+        Assert.Matches(new Regex(@"^timing validation: timing-test \(.*\) on vm kernel \S+ \(emulated\)", RegexOptions.Multiline), stdout);
         Assert.Contains("note: emulated kernel: these timings are not meaningful as speeds; the tolerance is not applied\n", stdout, StringComparison.Ordinal);
         Assert.Equal(2, TimingLine.Matches(stdout).Count);
         Assert.Contains("result: emulated, not meaningful (errors not judged)\n", stdout, StringComparison.Ordinal);

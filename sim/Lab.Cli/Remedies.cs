@@ -9,6 +9,7 @@ public static class Remedies
     {
         Remedy.WriteCostProfile => "lab calibrate --out FILE writes a cost profile",
         Remedy.DescribeProfileCosts => $"lab calibrate measures these costs; lab describe {model} --costs FILE shows which a profile measured",
+        Remedy.FixSweptKeys => "fix the swept keys with --set KEY=VALUE",
         Remedy.RecordBenchRuns => "run lab bench first, or choose --mode",
         _ => remedy.ToString(),
     };

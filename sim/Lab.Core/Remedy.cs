@@ -13,6 +13,9 @@ public enum Remedy
     /// <summary>See which costs a cost profile measured for a model (the CLI: lab describe MODEL --costs FILE).</summary>
     DescribeProfileCosts,
 
+    /// <summary>Fix the swept keys of a scenario to one value each (the CLI: --set KEY=VALUE).</summary>
+    FixSweptKeys,
+
     /// <summary>Record benchmark runs first, or choose other run modes (the CLI: lab bench; lab report --bench --mode).</summary>
     RecordBenchRuns,
 }

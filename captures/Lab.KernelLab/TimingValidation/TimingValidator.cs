@@ -46,8 +46,11 @@ public static class TimingValidator
     /// <summary>Loss above this share of the offered packets marks the drop onset.</summary>
     public const double LossOnset = 0.02;
 
+    /// <param name="alongside">
+    /// Other measurements made once in every pass, in the rotation with the points (side-by-side calibration windows), or null.
+    /// </param>
     public static TimingOutcome Run(TimingWorkload workload, TimingOptions options, IKernelCostMeter kernel, ITimingModel model,
-        TextWriter? progress, CancellationToken ct = default)
+        TextWriter? progress, CancellationToken ct = default, Action<CancellationToken>? alongside = null)
     {
         ArgumentNullException.ThrowIfNull(workload);
         ArgumentNullException.ThrowIfNull(options);
@@ -80,9 +83,16 @@ public static class TimingValidator
         for (int pass = 0; pass < options.Repeat; pass++)
         {
             if (reference is not null) UdpInjector.OnThread(options.InjectorCpu, () => referenceNs.Add(reference.NsPerLoad()));
-            for (int k = 0; k < offered.Count; k++)
+            int items = offered.Count + (alongside is null ? 0 : 1);
+            for (int k = 0; k < items; k++)
             {
-                int i = PointOrder(offered.Count, pass, k);
+                int i = PointOrder(items, pass, k);
+                if (i == offered.Count)
+                {
+                    progress?.Write(string.Create(CultureInfo.InvariantCulture, $"\r  pass {pass + 1}/{options.Repeat}: calibration windows alongside ...   "));
+                    alongside!(ct);
+                    continue;
+                }
                 progress?.Write(string.Create(CultureInfo.InvariantCulture, $"\r  pass {pass + 1}/{options.Repeat}: {Label(options, i)} ...   "));
                 var load = workload.Load(packets, offered[i], options.InjectorCpu);
                 samples[i].Add(kernel.Measure(RouterConfig.Baseline, load, ct), kernel.Measure(router, load, ct), options);

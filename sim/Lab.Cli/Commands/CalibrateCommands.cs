@@ -27,13 +27,18 @@ public static class CalibrateCommands
         var noStore = new Option<bool>("--no-store") { Description = "Do not record the calibration in the results store" };
         var blocks = new Option<int>("--blocks") { Description = "Blocks per pass: each window is split into this many blocks and the configurations alternate block by block (ABBA); a stage's value per pass is the median of its paired block differences", DefaultValueFactory = _ => new CalibrationOptions().Blocks };
         var flows = new Option<int>("--flows") { Description = "Established flows the traffic cycles through", DefaultValueFactory = _ => 1000 };
+        var decompose = new Option<bool>("--decompose") { Description = "Instead of a profile: measure interleaved plain forwarding, conntrack, masquerade, 30/100/300/1000 rules and 300 rules with conntrack (and masquerade), and print which increments are not additive (--packets default 200000, --repeat default 6, --blocks default 2)" };
         var cmd = new Command("calibrate", "Measure the kernel's CPU cost per packet of each stage the models charge for, and write a cost profile")
         {
-            kernel, outPath, packets, repeat, blocks, only, compare, from, threshold, machine, frame, flows, accounting, noStore,
+            kernel, outPath, packets, repeat, blocks, only, compare, from, threshold, machine, frame, flows, accounting, noStore, decompose,
         };
         cmd.SetAction(pr =>
         {
             var stdout = pr.InvocationConfiguration.Output;
+            if (pr.GetValue(decompose))
+                return Decompose(pr, stdout, pr.GetValue(kernel)!, pr.GetResult(packets) is { Implicit: false } ? pr.GetValue(packets) : null,
+                    pr.GetResult(repeat) is { Implicit: false } ? pr.GetValue(repeat) : null, pr.GetResult(blocks) is { Implicit: false } ? pr.GetValue(blocks) : null,
+                    FrameBytes(pr.GetValue(frame)!), pr.GetValue(flows), pr.GetValue(accounting)!);
             var options = new CalibrationOptions
             {
                 Packets = pr.GetValue(packets) ?? (pr.GetValue(kernel) == "vm" ? 20_000 : 1_000_000),
@@ -52,6 +57,29 @@ public static class CalibrateCommands
             return outcome.Regressed ? LabCommand.CheckFailed : LabCommand.Ok;
         });
         return cmd;
+    }
+
+    static int Decompose(ParseResult pr, TextWriter w, string kernel, long? packets, int? repeat, int? blocks, int frame, int flows, string accounting)
+    {
+        foreach (var (name, given) in new[] { ("--out", pr.GetValue<string?>("--out") is not null), ("--only", pr.GetValue<string?>("--only") is not null), ("--compare", pr.GetValue<string?>("--compare") is not null), ("--from", pr.GetValue<string?>("--from") is not null) })
+            if (given) throw new LabInputException($"{name}: not with --decompose (it writes no profile)");
+        if (kernel != "host") throw new LabInputException($"--kernel: --decompose measures the host kernel (an emulated kernel's timings are not speeds); found '{kernel}'");
+        if (accounting is not ("proc-stat" or "thread")) throw new LabInputException($"--accounting: expected proc-stat or thread, found '{accounting}'");
+        var d = new DecompositionOptions();
+        var options = d with { Packets = packets ?? d.Packets, Repeat = repeat ?? d.Repeat, Blocks = blocks ?? d.Blocks, FrameBytes = frame, Flows = flows, Accounting = accounting };
+        if (options.Packets < 1000) throw new LabInputException($"--packets: expected at least 1000, found {options.Packets}");
+        if (options.Repeat is < 2 or > 1000) throw new LabInputException($"--repeat: expected 2 to 1000 passes (an interval needs two), found {options.Repeat}");
+        if (options.Blocks is < 1 or > 64) throw new LabInputException($"--blocks: expected 1 to 64 blocks per pass, found {options.Blocks}");
+        Action<string>? progress = Console.IsErrorRedirected ? null : line => Console.Error.WriteLine(line);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var meter = KernelCostMeters.For(kernel);
+        var rows = Decomposition.Run(meter, options, progress);
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"decomposition on {meter.Where} kernel {meter.KernelRelease} in {clock.Elapsed:mm\\:ss}: {options.Packets:N0} packets x {options.Repeat} passes, {options.Blocks} blocks, {options.FrameBytes} B, CPU counted {(accounting == "thread" ? "by the injecting thread" : "on every CPU from /proc/stat")}; mean over the passes [95% interval]"));
+        foreach (var r in rows)
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {r.Name,-36} {r.Value.Mean,9:F2} {r.Unit,-9} [{r.Value.Ci95Low:F2}, {r.Value.Ci95High:F2}]   {r.Description}"));
+        return LabCommand.Ok;
     }
 
     static void Print(CalibrateOutcome o, CalibrateRequest req, TextWriter w)

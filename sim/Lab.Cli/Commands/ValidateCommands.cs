@@ -25,9 +25,10 @@ public static class ValidateCommands
         var packets = new Option<long>("--packets") { Description = "--timing: packets per measurement", DefaultValueFactory = _ => 1_000_000 };
         var accounting = new Option<string?>("--accounting") { Description = "--timing: proc-stat (busy time of all CPUs) or thread (the injecting thread's CPU time); default: as the profile was measured" };
         var repeat = new Option<int>("--repeat") { Description = "--timing: interleaved baseline/router passes per point (the median counts)", DefaultValueFactory = _ => 3 };
+        var calibrate = new Option<bool>("--calibrate") { Description = "--timing: measure the calibration windows of the stages the scenario's model charges in the same passes as the points, and predict the points from those costs (with --costs, from both)" };
         var cmd = new Command("validate", "Simulate a scenario, replay the frames it sends into a real kernel configured the same way, and compare per packet and per counter; with --timing, compare CPU per packet and saturation")
         {
-            scenario, kernel, outDir, sets, force, timing, costs, tolerance, points, packets, repeat, accounting,
+            scenario, kernel, outDir, sets, force, timing, costs, tolerance, points, packets, repeat, accounting, calibrate,
         };
         cmd.SetAction((pr, cancellation) => Task.FromResult(Act(pr, cancellation)));
         return cmd;
@@ -37,7 +38,7 @@ public static class ValidateCommands
             var progress = Console.IsErrorRedirected ? null : Console.Error;
             if (!pr.GetValue(timing))
             {
-                foreach (var (name, given) in new[] { ("--costs", pr.GetValue(costs) is not null), ("--accounting", pr.GetValue(accounting) is not null), ("--points", pr.GetResult(points) is { Implicit: false }),
+                foreach (var (name, given) in new[] { ("--costs", pr.GetValue(costs) is not null), ("--accounting", pr.GetValue(accounting) is not null), ("--calibrate", pr.GetValue(calibrate)), ("--points", pr.GetResult(points) is { Implicit: false }),
                     ("--packets", pr.GetResult(packets) is { Implicit: false }), ("--repeat", pr.GetResult(repeat) is { Implicit: false }), ("--tolerance", pr.GetResult(tolerance) is { Implicit: false }) })
                     if (given) throw new LabInputException($"{name}: only with --timing");
                 return ValidateRunner.Run(
@@ -52,7 +53,7 @@ public static class ValidateCommands
             if (r is < 1 or > 100) throw new LabInputException($"--repeat: expected 1 to 100 passes, found {r}");
             return TimingValidation.Run(
                 new TimingValidateOptions(pr.GetValue(scenario)!, pr.GetValue(kernel)!, pr.GetValue(costs), Tolerance(pr.GetValue(tolerance)!),
-                    pr.GetValue(outDir), n, p, r, pr.GetValue(sets), pr.GetValue(accounting)),
+                    pr.GetValue(outDir), n, p, r, pr.GetValue(sets), pr.GetValue(accounting), pr.GetValue(calibrate)),
                 pr.InvocationConfiguration.Output, progress);
         }
     }

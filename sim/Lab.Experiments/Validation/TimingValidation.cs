@@ -10,6 +10,7 @@ using ResultsReader = Lab.Reports.Reading.ResultsReader;
 using Lab.Reports.Writers;
 using Lab.Results;
 using Lab.Scenarios;
+using Lab.Scenarios.Profiles;
 
 namespace Lab.Experiments.Validation;
 
@@ -24,8 +25,19 @@ namespace Lab.Experiments.Validation;
 /// <param name="Repeat">Interleaved baseline/router passes per point.</param>
 /// <param name="Sets">--set overrides.</param>
 /// <param name="Accounting">proc-stat or thread; null: as the profile was measured (proc-stat without one).</param>
+/// <param name="Calibrate">
+/// Measure the calibration windows of the stages the scenario's model charges in the same passes as the points, and
+/// predict the points from those costs (<see cref="AlongsideCalibration"/>); the profile's (or the scenario's) costs
+/// still choose the offered rates and are compared too.
+/// </param>
 public sealed record TimingValidateOptions(string Scenario, string Kernel, string? Costs, double TolerancePercent, string? OutDir,
-    int Points, long Packets, int Repeat, IReadOnlyList<string>? Sets, string? Accounting = null);
+    int Points, long Packets, int Repeat, IReadOnlyList<string>? Sets, string? Accounting = null, bool Calibrate = false);
+
+/// <summary>The costs measured alongside a validation's points, and the points predicted from them.</summary>
+/// <param name="Profile">The calibration windows pooled over the passes, as a cost profile (written to the results folder as <see cref="TimingValidation.AlongsideFile"/>).</param>
+/// <param name="Outcome">The same kernel points with the model predicted from <paramref name="Profile"/>.</param>
+/// <param name="Stages">The stages measured alongside.</param>
+public sealed record AlongsideResult(CostProfile Profile, TimingOutcome Outcome, IReadOnlyList<string> Stages);
 
 /// <summary>
 /// <c>lab validate --timing</c> (captures/VALIDATION.md, "Timing"): loads the scenario, maps its forward
@@ -48,7 +60,7 @@ public static class TimingValidation
         if (options.Costs is { } costs) sets.Add("costs=" + Path.GetFullPath(costs));
         var loaded = ScenarioLoading.Load(options.Scenario, [.. sets], null, null);
         if (loaded.Points.Count != 1)
-            throw new LabInputException($"{loaded.File}: --timing validates one configuration; found a sweep of {loaded.Points.Count} points (fix the swept keys with --set)");
+            throw new LabInputException($"{loaded.File}: a timing validation takes one configuration; found a sweep of {loaded.Points.Count} points") { Remedies = [Remedy.FixSweptKeys] };
         var point = loaded.Points[0];
         var spec = TimingSpec.From(point.Scenario);
 
@@ -68,7 +80,7 @@ public static class TimingValidation
         }
         catch (VmException e)
         {
-            output.WriteLine($"validate --timing: {loaded.First.Name} on {options.Kernel}");
+            output.WriteLine($"timing validation: {loaded.First.Name} on {options.Kernel}");
             output.WriteLine($"FAILED: the kernel could not be started: {e.Message}");
             return ExitCodes.CheckFailed;
         }
@@ -78,8 +90,23 @@ public static class TimingValidation
         var model = new ScenarioTimingModel(point, spec, Math.Min(options.Packets, 200_000));
         var timing = new TimingOptions(options.Packets, options.Repeat, TimingOptions.FactorsFor(options.Points), options.TolerancePercent,
             kernel.SuggestedInjectorCpu, thread);
-        var outcome = TimingValidator.Run(spec.Workload, timing, kernel, model, progress);
+        CalibrationPasses? passes = null;
+        CalibrationOptions? calibration = null;
+        if (options.Calibrate)
+        {
+            calibration = AlongsideCalibration.OptionsFor(spec.Workload, options.Packets, options.Repeat, thread);
+            passes = AlongsideCalibration.Passes(kernel, spec.Workload, calibration);
+        }
+        var outcome = TimingValidator.Run(spec.Workload, timing, kernel, model, progress, default, passes is null ? null : c => passes.MeasurePass(c));
         var costLines = loaded.Costs.Lines();
+        AlongsideResult? alongside = null;
+        ScenarioTimingModel? alongsideModel = null;
+        if (passes is not null && calibration is not null && outcome.Refused is null)
+        {
+            var profile = AlongsideCalibration.Profile(passes, kernel, spec.Workload, calibration,
+                $"measured alongside the timing validation of {loaded.First.Name} ({options.Kernel} kernel)", LabInfo.Commit, DateTimeOffset.UtcNow);
+            (alongside, alongsideModel) = PredictAlongside(options, sets, spec, outcome, profile);
+        }
 
         string dir = Path.GetFullPath(options.OutDir ?? OutputFolder.Default("results", loaded.First.Name, "-timing"));
         OutputFolder.Check(dir, OutputKind.Validation, force: false);
@@ -87,18 +114,63 @@ public static class TimingValidation
         {
             var provenance = new Provenance(DateTimeOffset.UtcNow, LabInfo.Version, LabInfo.Commit, Environment.MachineName,
                 "lab " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1))) { Costs = costLines };
-            ResultsWriter.WriteFiles(tmp, ToRunSet(loaded, model), provenance);
-            if (outcome.Points.Count > 0)
+            var primary = alongside?.Outcome ?? outcome;
+            if (alongside is not null)
             {
-                string csv = outcome.Csv();
+                provenance = provenance with { Costs = [AlongsideNote(alongside, options.Repeat), .. costLines.Select(l => "offered rates and " + ProfileFile + ": " + l)] };
+                CostProfileFile.Write(alongside.Profile, Path.Combine(tmp, AlongsideFile));
+                if (outcome.Points.Count > 0) File.WriteAllText(Path.Combine(tmp, ProfileFile), outcome.Csv());
+            }
+            ResultsWriter.WriteFiles(tmp, ToRunSet(loaded, alongsideModel ?? model), provenance);
+            if (primary.Points.Count > 0)
+            {
+                string csv = primary.Csv();
                 File.WriteAllText(Path.Combine(tmp, "timing.csv"), csv);
                 var figure = FigureRenderer.Render(TimingContent.Figure(ResultsReader.ReadTiming("timing.csv", csv), "timing"));
                 File.WriteAllBytes(Path.Combine(tmp, "timing.png"), figure.Png);
                 File.WriteAllText(Path.Combine(tmp, "timing.svg"), figure.Svg);
             }
-            return () => Summarize(output, loaded.First.Name, spec, outcome, costLines, options.TolerancePercent,
-                thread ? "by the injecting thread (--accounting thread)" : "on every CPU from /proc/stat (--accounting proc-stat)");
+            return () => Summarize(output, loaded.First.Name, spec, outcome, costLines, options.TolerancePercent, thread, alongside, options.Costs is not null);
         }, output);
+    }
+
+    /// <summary>The profile measured alongside, in the results folder.</summary>
+    public const string AlongsideFile = "alongside-costs.yaml";
+
+    /// <summary>With side-by-side calibration, the points as predicted from the profile (or the scenario's own costs).</summary>
+    public const string ProfileFile = "timing-profile.csv";
+
+    /// <summary>The results' and the terminal's statement of where the model's costs came from.</summary>
+    public static string AlongsideNote(AlongsideResult a, int passes)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        return string.Create(Inv,
+            $"costs measured alongside: the calibration windows of {string.Join(", ", a.Stages)} ran in each of the {passes} passes, in rotation with the points; the model's costs are their means over the passes ({AlongsideFile})");
+    }
+
+    /// <summary>The points again, the model given the costs measured alongside (a private temporary profile file, removed after loading).</summary>
+    static (AlongsideResult, ScenarioTimingModel) PredictAlongside(TimingValidateOptions options, List<string> sets, TimingSpec spec, TimingOutcome outcome,
+        CostProfile profile)
+    {
+        var dir = Directory.CreateTempSubdirectory("lab-alongside-"); // 0700, a fresh name: nothing else's file is written
+        try
+        {
+            string file = Path.Combine(dir.FullName, AlongsideFile);
+            CostProfileFile.Write(profile, file);
+            var loaded = ScenarioLoading.Load(options.Scenario, [.. sets.Where(x => !x.StartsWith("costs=", StringComparison.Ordinal)), "costs=" + file], null, null);
+            var model = new ScenarioTimingModel(loaded.Points[0], spec, Math.Min(options.Packets, 200_000));
+            var points = outcome.Points.Select(p =>
+            {
+                var m = model.Predict(p.OfferedPps, outcome.HarnessNs);
+                return p with { ModelNs = m.NsPerPacket, ModelDeliveredPps = m.DeliveredPps, ModelLoss = p.OfferedPps is null ? 0 : m.Loss };
+            }).ToList();
+            var stages = AlongsideCalibration.StagesFor(spec.Workload);
+            return (new AlongsideResult(profile, outcome with { Points = points }, stages), model);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 
     static IKernelCostMeter CreateKernel(string kernel)
@@ -113,7 +185,7 @@ public static class TimingValidation
     /// Whether to count the injecting thread's CPU time: as asked, else as the profile was measured (its
     /// method.accounting, written by lab calibrate), so that the model's costs and the kernel's are counted alike.
     /// </summary>
-    static bool Accounting(TimingValidateOptions options, Lab.Scenarios.Profiles.CostProfile? profile)
+    static bool Accounting(TimingValidateOptions options, CostProfile? profile)
     {
         if (options.Accounting is { } a)
             return a switch
@@ -126,13 +198,18 @@ public static class TimingValidation
     }
 
     /// <summary>The terminal summary; returns the exit code.</summary>
-    public static int Summarize(TextWriter o, string name, TimingSpec spec, TimingOutcome outcome, IReadOnlyList<string> costLines, double tolerance, string accounting)
+    /// <param name="outcome">The points with the model given the profile's (or the scenario's) costs.</param>
+    /// <param name="alongside">With side-by-side calibration: the same points predicted from the costs measured alongside, which are then the verdict's.</param>
+    /// <param name="profileGiven">A profile was given: its predictions are printed beside the side-by-side ones.</param>
+    public static int Summarize(TextWriter o, string name, TimingSpec spec, TimingOutcome outcome, IReadOnlyList<string> costLines, double tolerance, bool threadAccounting,
+        AlongsideResult? alongside = null, bool profileGiven = false)
     {
+        string accounting = threadAccounting ? "by the injecting thread (accounting thread)" : "on every CPU from /proc/stat (accounting proc-stat)";
         ArgumentNullException.ThrowIfNull(o);
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(outcome);
         ArgumentNullException.ThrowIfNull(costLines);
-        o.WriteLine($"validate --timing: {name} ({spec.Element}: {spec.Workload}) on {outcome.Kernel}, CPU counted {accounting}");
+        o.WriteLine($"timing validation: {name} ({spec.Element}: {spec.Workload}) on {outcome.Kernel}, CPU counted {accounting}");
         foreach (var line in costLines) o.WriteLine(line);
         if (outcome.Emulated) o.WriteLine("note: emulated kernel: these timings are not meaningful as speeds; the tolerance is not applied");
         if (outcome.Emulated && spec.Workload.NewFlowPerPacket)
@@ -145,13 +222,26 @@ public static class TimingValidation
         if (double.IsFinite(outcome.HarnessNs))
             o.WriteLine(string.Create(Inv, $"harness: {outcome.HarnessNs:0.#} ns/packet on the model's core (median of {TimingValidator.HarnessWindows} top-speed baseline windows); every pass measures every point, in rotating order"));
         if (outcome.CacheReferenceLine() is { } reference) o.WriteLine(reference);
-        foreach (var p in outcome.Points)
+        var given = outcome;
+        if (alongside is not null)
         {
+            o.WriteLine(AlongsideNote(alongside, alongside.Profile.Method.Repeat));
+            foreach (var st in alongside.Profile.Stages)
+                o.WriteLine(st.IsMeasured
+                    ? string.Create(Inv, $"  {st.Name,-20} {st.Ns,9:F2} ns   95% [{st.Ci95Low:F2}, {st.Ci95High:F2}]")
+                    : $"  {st.Name,-20} not measured: {st.NotMeasured}");
+            o.WriteLine("the timing lines below predict from the costs measured alongside" + (profileGiven ? "; the lines 'timing with the profile' from the given profile, measured earlier" : ""));
+            outcome = alongside.Outcome;
+        }
+        for (int i = 0; i < outcome.Points.Count; i++)
+        {
+            var p = outcome.Points[i];
             string at = p.OfferedPps is double offered
                 ? $"{p.Label} of the predicted saturation, {TimingOutcome.Mpps(offered)} offered"
                 : "top speed";
             o.WriteLine(string.Create(Inv, $"point {at}: kernel forwarded {TimingOutcome.Mpps(p.KernelForwardedPps)} (loss {p.KernelLoss:P1}), model delivered {TimingOutcome.Mpps(p.ModelDeliveredPps)} (loss {p.ModelLoss:P1}); baseline {p.BaselineNs:0.#} ns/packet"));
             o.WriteLine(TimingOutcome.Line(p));
+            if (alongside is not null && profileGiven) o.WriteLine("timing with the profile" + TimingOutcome.Line(given.Points[i])["timing".Length..]);
             if (!outcome.Emulated) o.WriteLine(TimingOutcome.CountersLine(p));
         }
         o.WriteLine(outcome.SaturationLine());
