@@ -112,6 +112,25 @@ public class ConntrackTests
     }
 
     [Fact]
+    public void A_retransmitted_syn_does_not_renew_the_timeout()
+    {
+        // nf_conntrack_tcp_packet returns before refreshing on a SYN in SYN_SENT without a reply: the first SYN at 0 s
+        // set tcp_syn_sent (120 s) to expire at 120 s; the SYN again at 50 s leaves it there (not 50 + 120 = 170 s).
+        var t = Table();
+        int id = Packet(t, Tcp, 0, TcpFlags.Syn);
+        Assert.Equal(120 * S, t.Entry(id).Timeout);
+        Assert.Equal(id, Packet(t, Tcp, 50 * S, TcpFlags.Syn));
+        Assert.Equal(TcpState.SynSent, t.Entry(id).TcpState);
+        Assert.Equal(120 * S, t.Entry(id).Timeout);
+        // A reply is not a retransmitted SYN: the SYN/ACK at 60 s refreshes with tcp_syn_recv (60 s), to 120 s, and the
+        // client's ACK at 61 s makes the entry ESTABLISHED, expiring at 61 s + 5 days.
+        Packet(t, Tcp.Invert(), 60 * S, TcpFlags.SynAck);
+        Assert.Equal(120 * S, t.Entry(id).Timeout);
+        Packet(t, Tcp, 61 * S, TcpFlags.Ack);
+        Assert.Equal(61 * S + 5 * SimTime.Day, t.Entry(id).Timeout);
+    }
+
+    [Fact]
     public void A_rst_before_any_reply_deletes_the_entry()
     {
         var t = Table();

@@ -118,6 +118,12 @@ public sealed partial class ConntrackTable
                 Kill(id);
                 return CtVerdict.Accept;
             }
+            // "do not renew timeout on SYN retransmit. Else port reuse by client or NAT middlebox can keep entry
+            // alive indefinitely (including nat info)": nf_conntrack_tcp_packet (nf_conntrack_proto_tcp.c, mainline
+            // 6.2, backported to 6.1, 5.15 and 5.10 stable) returns before nf_ct_refresh_acct, so a repeated SYN
+            // leaves the first SYN's timeout running (fuzz-20261206-1510).
+            if (index == TcpConntrack.SynSet && old == TcpState.SynSent)
+                return CtVerdict.Accept;
             // Mid-stream pickup without a reply: avoid the 5-day ESTABLISHED timeout.
             if (next == TcpState.Established && timeout > timeouts[(int)TcpState.Unack])
                 timeout = timeouts[(int)TcpState.Unack];
