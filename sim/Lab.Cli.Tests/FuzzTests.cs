@@ -266,6 +266,12 @@ public sealed class FuzzTests : IDisposable
     // fuzz-20261206-14 (--kernel vm, flowtable on): a SYN/ACK to the NAT address with no entry, dropped at routing;
     // agrees since the no-route fix, played recorded since a recording's flowtable is no longer refused.
     [InlineData(14)]
+    // fuzz-20261206-1 (host 6.18): snat to 203.0.113.1-203.0.113.2; the kernel chose .2 for 10.0.0.2 -> 198.18.0.1, the
+    // old model .1 (the seeded hash before the jhash2 address choice; the run used the build before that fix).
+    [InlineData(1)]
+    // fuzz-20261206-1510 (host 6.18): a SYN repeated at 1.674 s with tcp_syn_sent 2 s; the kernel does not renew the
+    // timeout on a SYN retransmit, so the entry is gone at 2.564 s; the model renewed it until it followed that rule.
+    [InlineData(1510)]
     public void A_kept_case_fixed_in_the_model_agrees_with_its_recorded_kernel(int kase)
     {
         string root = AppContext.BaseDirectory;

@@ -185,6 +185,30 @@ public sealed class ScriptValidateCommandTests : IDisposable
         Assert.Contains(rows, r => r[0] == "1.7" && r[3] == "source at the server" && r[5] == "203.0.113.1:5000" && r[6] == "yes");
     }
 
+    [HostNatFact]
+    public void A_reply_after_a_rst_and_a_pickup_goes_to_the_new_translation_and_is_forwarded()
+    {
+        // scenarios/examples/script-rst-then-pickup.yaml (lab fuzz finding fuzz-20261206-138): the client's RST deletes the
+        // unreplied entry, its next ACK is picked up as a new entry with a new random port, and the server's ACK to that
+        // port is forwarded back to 10.0.0.2:100. The harness addresses the reply to the latest translation it saw; it
+        // used the first (the deleted entry's), which the kernel dropped at routing.
+        string outDir = Path.Combine(_dir, "pickup");
+        var (code, stdout, err) = ScenarioRun.Lab("validate", Example("script-rst-then-pickup.yaml"), "--kernel", "host", "--out", outDir);
+
+        Assert.True(code == 0, stdout + err);
+        // 4 verdicts, 3 translations at the server and the reply's destination at the client.
+        Assert.Contains("  packet: 8/8 agree", stdout, StringComparison.Ordinal);
+        var rows = File.ReadAllLines(Path.Combine(outDir, "script-validation.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(["forwarded", "forwarded", "forwarded", "forwarded"], rows.Where(r => r[1] == "packet" && r[3] == "verdict").Select(r => r[5]));
+        Assert.Equal("10.0.0.2:100", Assert.Single(rows, r => r[0] == "2.611" && r[3] == "destination at the client")[5]);
+        // At 0.85 s the RST has deleted the entry; at 2.7 s the picked-up entry is ESTABLISHED, not ASSURED (the reply
+        // is the first one: IPS_SEEN_REPLY is set after the tracker ran), and its reply tuple names the ACK's new port.
+        Assert.Equal("0", Assert.Single(rows, r => r[0] == "0.85" && r[2] == "nf_conntrack_count")[5]);
+        string newPort = Assert.Single(rows, r => r[0] == "0.916" && r[3] == "source at the server")[5].Split(':')[1];
+        Assert.EndsWith($"dport={newPort}", Assert.Single(rows, r => r[0] == "2.7" && r[1] == "conntrack" && r[3] == "reply")[5], StringComparison.Ordinal);
+        Assert.Equal("ESTABLISHED", Assert.Single(rows, r => r[0] == "2.7" && r[1] == "conntrack" && r[3] == "state")[5]);
+    }
+
     /// <summary>One client packet 10.0.0.1:100 -> 198.18.0.1:53 that the model masqueraded to 203.0.113.1, moving the port to 300.</summary>
     static ForwardTrace OnePacket() => new("t",
         [new ForwardTracePacket(0, ForwardSide.Client, 17, 0x0A000001, 0xC6120001, 100, 53, Frames.TcpFlags.None, 1_000_000_000,
