@@ -51,7 +51,7 @@ internal sealed class ForwardSegmentCollector : IDisposable
 
     public void Send(int side, ReadOnlySpan<byte> frame) => _ports[side].Send(frame);
 
-    /// <summary>The source the server side saw on <paramref name="flow"/>'s latest client packet, once seen.</summary>
+    /// <summary>The source the server side saw on <paramref name="flow"/>'s latest translated client packet (else its first), once seen.</summary>
     public bool TryTranslation(int flow, out (uint Address, ushort Port) translation) => _translation.TryGetValue(flow, out translation);
 
     public IReadOnlyList<ForwardPacketObservation> Observations =>
@@ -96,9 +96,12 @@ internal sealed class ForwardSegmentCollector : IDisposable
         if ((int)p.Side == side) return;
         _count[i]++;
         _first[i] ??= s;
-        // The latest, not the first: a flow whose entry was killed (a RST before any reply) and re-created by a later
-        // packet has a new translation, and a server answers the source it last saw (fuzz-20261206-138).
-        if (p.Side == ForwardSide.Client) _translation[p.Flow] = (s.Source, s.SourcePort);
+        // The latest translated source, not the first: a flow whose entry was killed (a RST before any reply) and
+        // re-created by a later packet has a new translation (fuzz-20261206-138). A packet that left untranslated
+        // (invalid, untracked) does not replace it: the model addresses replies to its entry's translation too.
+        if (p.Side == ForwardSide.Client
+            && (!_translation.ContainsKey(p.Flow) || s.Source != p.Source || s.SourcePort != p.SourcePort))
+            _translation[p.Flow] = (s.Source, s.SourcePort);
     }
 
     static readonly uint[] HarnessIp = [Ip(ForwardDutScripts.ClientNextHop), Ip(ForwardDutScripts.ServerNextHop)];
