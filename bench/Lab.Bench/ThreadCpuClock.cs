@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Lab.Captures.Native;
 using Perfolizer.Horology;
 
 namespace Lab.Bench;
@@ -16,18 +16,7 @@ namespace Lab.Bench;
 /// </summary>
 public sealed class SpeedNormalizedClock : IClock
 {
-    const int ClockThreadCpuTimeId = 3; // include/uapi/linux/time.h
     const int SliceSteps = 8192;        // about 15 us: long against the clock read, short against an iteration
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    static extern int ClockGetTime(int clock, out Timespec ts);
 
     sealed class ThreadState
     {
@@ -57,11 +46,8 @@ public sealed class SpeedNormalizedClock : IClock
 
     public Frequency Frequency => Frequency.FromHz(1e9);
 
-    public static long CpuNow()
-    {
-        if (ClockGetTime(ClockThreadCpuTimeId, out var ts) != 0) throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-        return ts.Seconds * 1_000_000_000L + ts.Nanoseconds;
-    }
+    /// <summary>The thread's CPU nanoseconds, through the lab's one P/Invoke surface (captures/Lab.Captures/Native).</summary>
+    public static long CpuNow() => ThreadCpuTime.Nanoseconds();
 
     /// <summary>CPU nanoseconds of one reference slice now (the least of three, to shed a clock tick landing in one).</summary>
     static double Slice()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Lab.Core;
 using Lab.Simulation.Running;
 
 namespace Lab.Benchmarking;
@@ -9,10 +10,12 @@ public static class BenchReport
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static string FormatRun(BenchRun run)
+    /// <summary>The run's table under a header naming the bench command as <paramref name="wording"/> does (null: the library's names).</summary>
+    public static string FormatRun(BenchRun run, Wording? wording = null)
     {
         var sb = new StringBuilder();
-        sb.Append(Inv, $"lab bench: {run.Mode.ToString().ToLowerInvariant()} run {run.RunId}, commit {run.Commit}, {run.Machine}\n");
+        sb.Append((wording ?? Wording.Library).Render(new CommandName("bench"), ": "));
+        sb.Append(Inv, $"{run.Mode.ToString().ToLowerInvariant()} run {run.RunId}, commit {run.Commit}, {run.Machine}\n");
         if (run.Runs > 1) sb.Append(Inv, $"{run.Runs} runs of each suite, interleaved: medians over the runs\n");
         if (!run.Optimized) sb.Append("warning: the measured code is a Debug build; the times say nothing about the lab's speed\n");
         if (run.Slowdown) sb.Append($"warning: {BenchHost.SlowdownVariable}=1: the packet-path benchmark carries deliberate extra work\n");

@@ -31,6 +31,9 @@ public sealed record BenchOptions
 
     /// <summary>How the front end asks a fresh process of its binary (or of a baseline commit's) to measure: its command line for a <see cref="ChildRunRequest"/>. Without it, runs repeat in this process and confirmation is never interleaved.</summary>
     public Func<ChildRunRequest, IReadOnlyList<string>>? ChildCommandLine { get; init; }
+
+    /// <summary>How the front end names the bench command in the report's header and in errors; null: the library's names.</summary>
+    public Wording? Words { get; init; }
 }
 
 /// <summary>What one measuring child process does: run these suites (filtered) in this mode, store nothing, and save the result as the baseline file <paramref name="SaveName"/>.json in <paramref name="SaveDirectory"/>.</summary>
@@ -112,15 +115,15 @@ public static partial class BenchSession
         if (result.Measurements.Count == 0 && result.Failures.Count == 0)
         {
             if (result.Skipped.Count > 0)
-                throw new LabInputException($"lab bench: every selected benchmark was left out on this machine: {string.Join("; ", result.Skipped)}");
-            throw o.Filter is null ? new LabInputException("lab bench: no benchmark ran") : (Exception)new ParameterException("filter", $"no benchmark matches '{o.Filter}'");
+                throw ParameterException.Mentioning(new CommandName("bench"), $": every selected benchmark was left out on this machine: {string.Join("; ", result.Skipped)}");
+            throw o.Filter is null ? ParameterException.Mentioning(new CommandName("bench"), ": no benchmark ran") : new ParameterException("filter", $"no benchmark matches '{o.Filter}'");
         }
 
         var now = DateTimeOffset.UtcNow;
         var run = new BenchRun($"bench-{now.UtcDateTime.ToString("yyyyMMddTHHmmssfff", CultureInfo.InvariantCulture)}-{Guid.NewGuid().ToString("N")[..6]}",
             now, LabInfo.Commit, LabInfo.Version, Environment.MachineName, result.Machine, o.Mode, result.Optimized,
             BenchHost.SlowdownRequested, result.Measurements) { CpuModel = cpu, Runs = o.Runs };
-        output.Write(BenchReport.FormatRun(run));
+        output.Write(BenchReport.FormatRun(run, o.Words));
         foreach (var s in result.Skipped) output.WriteLine($"skipped (not measured on this machine): {s}");
         foreach (var f in result.Failures) output.WriteLine($"error: benchmark failed: {f}");
 

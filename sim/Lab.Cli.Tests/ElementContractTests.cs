@@ -108,6 +108,67 @@ public sealed partial class ElementContractTests : IDisposable
     [GeneratedRegex(@"\bkind: *([a-z_-]+)")]
     private static partial Regex KindLine();
 
+    /// <summary>
+    /// Scenarios that between them reach every key of the scenario format itself (the model elements' keys
+    /// are DeclaredParameterTests'): every traffic kind, a size list, flow_mix, both packet lists with every
+    /// key (TCP flags, an ESP flow's spi and seq), probes, link, rss, stage, run and outputs.
+    /// </summary>
+    const string EveryFormatKey = """
+        name: keys
+        description: every key of the format
+        run: { duration: 10ms, warmup: 1ms, seed: 3, replications: 1 }
+        outputs: { timeseries: 0s, latency_cdf: false }
+        probes: { at: [1ms], every: 5ms }
+        traffic:
+          - { name: a, kind: cbr, rate: 10Mbit/s, size: [{ size: 64B, weight: 2 }, { size: 1500B }], flows: 4, flow_mix: { alpha: 1.5, mean_packets: 10 }, dscp: 1, start: 0s, stop: 9ms }
+          - { name: b, kind: onoff, rate: 10Mbit/s, on: 1ms, off: 1ms }
+          - { name: c, kind: sequence, packets: [{ at: 1ms, size: 100B, flow: 2, seq: 5, dscp: 3 }] }
+          - name: d
+            kind: script
+            packets:
+              - { at: 1ms, flow: t, dir: orig, proto: tcp, src: "10.0.0.1:1000", dst: "10.0.0.2:80", flags: [syn], size: 80B, dscp: 0 }
+              - { at: 2ms, flow: e, proto: esp, src: 10.0.0.1, dst: 10.0.0.2, spi: 0x2000, seq: 7 }
+              - { at: 3ms, flow: t, dir: reply }
+          - { name: p, kind: pcap, file: cap.pcap }
+        path:
+          - link: { name: l0, rate: 1Gbit/s, delay: 1us, queue: 100 }
+          - rss: { name: cpu, cores: 2, ring: 64 }
+          - stage: { name: s, cost: 100ns, per_byte: 0ns, dist: fixed }
+        """;
+
+    [Fact]
+    public void Every_scenario_format_key_is_read_through_its_declaration_and_none_by_name()
+    {
+        File.Copy(Path.Combine(Root(), "sim", "Lab.Cli.Tests", "Fixtures", "udp4500-lo.pcap"), Path.Combine(_dir, "cap.pcap"));
+        var log = new ReadLog();
+        var loader = ModelCatalog.CreateLoader();
+        loader.Log = log;
+        var loaded = loader.LoadText(EveryFormatKey, Path.Combine(_dir, "s.yaml"));
+        Assert.Equal(5, loaded.First.Traffic.Count);
+        Assert.True(log.RawKeys.Count == 0, "scenario keys read by name, not through a declaration: " + string.Join(", ", log.RawKeys));
+        var declared = ScenarioSchema.Declared.ToHashSet(ReferenceEqualityComparer.Instance);
+        Assert.Empty(log.Parameters.Where(p => !declared.Contains(p)).Select(p => p.Key));
+        // extends, costs and sweep are resolved before the points are bound (ScenarioLoader.ResolveExtends,
+        // ScenarioCostSources.Apply, the sweep's expansion), by their declared keys; every other key is read here.
+        Assert.Equal(["costs", "extends", "sweep"], ScenarioSchema.Declared.Where(p => !log.Parameters.Contains(p)).Select(p => p.Key).Order(StringComparer.Ordinal));
+        // 10 top-level keys, 4 run, 2 outputs, 2 probes, 13 traffic, 2 flow_mix, 2 size entry, 4 link, 3 rss, 4 stage,
+        // 4 sequence-packet and 10 script-packet keys, and the dscp the two packet lists share: 61.
+        Assert.Equal(61, declared.Count);
+    }
+
+    [Fact]
+    public void No_scenario_format_section_describes_a_key_twice()
+    {
+        var sections = typeof(ScenarioSchema).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.FieldType == typeof(KeySpec[])).ToList();
+        Assert.True(sections.Count >= 12, $"only {sections.Count} sections");
+        foreach (var f in sections)
+        {
+            var keys = ((KeySpec[])f.GetValue(null)!).Select(k => k.Key).ToList();
+            Assert.True(keys.Count == keys.Distinct().Count(), $"{f.Name} describes a key twice: {string.Join(", ", keys)}");
+        }
+    }
+
     [Fact]
     public void No_key_and_no_model_is_described_twice()
     {

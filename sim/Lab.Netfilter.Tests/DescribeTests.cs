@@ -19,6 +19,39 @@ public class DescribeTests
         Assert.All(d.Parameters, x => Assert.False(string.IsNullOrWhiteSpace(x.Source)));
     }
 
+    /// <summary>
+    /// The rows generated from the model's constants, against the kernel's values written out here
+    /// independently: tcp_timeouts[] and udp_timeouts[] (nf_conntrack_proto_tcp.c, _udp.c), NF_CT_EVICTION_RANGE,
+    /// GC_SCAN_INTERVAL_MIN/MAX (nf_conntrack_core.c), NF_NAT_MAX_ATTEMPTS and NF_NAT_HARDER_THRESH (nf_nat_core.c),
+    /// the flowtable's HZ gc and refresh step and 30 s timeouts, and the lab's stated assumptions.
+    /// </summary>
+    [Theory]
+    [InlineData("conntrack", "kernel", "6.12")]
+    [InlineData("conntrack", "conntrack.early_drop_buckets", "8")]
+    [InlineData("conntrack", "conntrack.udp_timeout_stream", "2min")]
+    [InlineData("conntrack", "conntrack.tcp_timeout_*", "SYN_SENT 2min, SYN_RECV 1min, ESTABLISHED 5d, FIN_WAIT 2min, CLOSE_WAIT 1min, LAST_ACK 30s, TIME_WAIT 2min, CLOSE 10s, UNACK 5min")]
+    [InlineData("conntrack", "conntrack.hz", "250")]
+    [InlineData("conntrack", "conntrack.gc_interval", "avg remaining timeout, clamped 1s..1min")]
+    [InlineData("conntrack", "conntrack.conn_object", "256")]
+    [InlineData("conntrack", "conntrack.ext_bytes", "128")]
+    [InlineData("nat", "nat.seq_advanced_probability", "0.5")]
+    [InlineData("flowtable", "flowtable.timeout_tcp", "30s")]
+    [InlineData("flowtable", "flowtable.refresh_min_step", "1s")]
+    [InlineData("flowtable", "flowtable.gc_interval", "1s")]
+    [InlineData("flowtable", "flowtable.hw_capacity", "65536")]
+    [InlineData("flowtable", "flowtable.hw_insert_latency", "1ms")]
+    public void Each_generated_default_is_the_models_constant(string model, string key, string expected) =>
+        Assert.Equal(expected, Assert.Single(NetfilterModels.Describe(model).Parameters, x => x.Key == key).Default);
+
+    [Fact]
+    public void The_harder_eviction_row_names_the_models_threshold()
+    {
+        var row = Assert.Single(NetfilterModels.Describe("nat").Parameters, x => x.Key == "nat.harder_eviction");
+        // NF_NAT_HARDER_THRESH = NF_NAT_MAX_ATTEMPTS / 4 = 128 / 4.
+        Assert.Contains("NF_NAT_HARDER_THRESH = 32", row.Source, StringComparison.Ordinal);
+        Assert.StartsWith("last 32 checks", row.Description, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Cost_parameters_say_they_are_assumptions()
     {

@@ -225,7 +225,7 @@ public sealed class ScenarioLoaderHardeningTests : IDisposable
     {
         string path = "run." + string.Join(".", Enumerable.Repeat("a", 20));
         var p = Problems(() => LoadText(Good, path + "=1"));
-        Assert.Equal([$"--set {path}=1: expected a parameter path of at most 16 parts such as traffic.bulk.rate, found 21 parts"], p);
+        Assert.Equal([$"set {path}=1: expected a parameter path of at most 16 parts such as traffic.bulk.rate, found 21 parts"], p);
     }
 
     [Fact]

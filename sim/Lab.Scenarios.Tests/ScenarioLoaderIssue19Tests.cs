@@ -41,7 +41,7 @@ public sealed class ScenarioLoaderIssue19Tests
     {
         // 10^6 Tbit/s = 10^18 bit/s of 64 B frames: (64 + 20) x 8 = 672 bit each, 1.488e15 packets/s, x 10 ms = 14,880,952,380,952.4.
         var p = Problems(() => LoadText(Good, "traffic.bulk.rate=1000000Tbit/s"));
-        Assert.Equal(["--set traffic.bulk.rate=1000000Tbit/s: traffic[0].rate: expected at most 1000000000 packets per run (all replications of a point), " +
+        Assert.Equal(["set traffic.bulk.rate=1000000Tbit/s: traffic[0].rate: expected at most 1000000000 packets per run (all replications of a point), " +
             "found an estimate of 14880952380952 (1000000Tbit/s / ((64 B + 20 B) x 8 bit) x 10ms active x 1 replication(s)); lower the rate, run.duration or run.replications"], p);
     }
 
@@ -82,7 +82,7 @@ public sealed class ScenarioLoaderIssue19Tests
     {
         string yaml = Good + "\nsweep:\n  traffic.bulk.rate: [1Gbit/s, 2Gbit/s]\n";
         var p = Problems(() => LoadText(yaml, "traffic.bulk.rate=5Gbit/s"));
-        Assert.Equal(["--set traffic.bulk.rate=5Gbit/s: traffic.bulk.rate is swept (sweep at s.yaml:8:3: traffic.bulk.rate); the sweep sets it at every point, " +
+        Assert.Equal(["set traffic.bulk.rate=5Gbit/s: traffic.bulk.rate is swept (sweep at s.yaml:8:3: traffic.bulk.rate); the sweep sets it at every point, " +
             "so this value would be ignored: remove traffic.bulk.rate from the sweep, or drop the flag"], p);
     }
 
@@ -109,7 +109,7 @@ public sealed class ScenarioLoaderIssue19Tests
     public void Set_of_a_type_two_elements_have_is_ambiguous()
     {
         var p = Problems(() => LoadText(TwoSided, "path.stage.cost=2us"));
-        Assert.Equal(["--set path.stage.cost=2us: ambiguous parameter 'path.stage.cost': 2 'stage' elements; name the one you mean: path.encrypt.cost or path.decrypt.cost"], p);
+        Assert.Equal(["set path.stage.cost=2us: ambiguous parameter 'path.stage.cost': 2 'stage' elements; name the one you mean: path.encrypt.cost or path.decrypt.cost"], p);
     }
 
     [Fact]

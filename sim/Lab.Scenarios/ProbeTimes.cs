@@ -9,13 +9,13 @@ public static class ProbeTimes
     /// <summary>More snapshots than this is a mistake (a probe lists whole tables).</summary>
     public const int MaxProbes = 10_000;
 
-    public static IReadOnlyList<long> Bind(YNode? node, long duration, Problems problems)
+    public static IReadOnlyList<long> Bind(YNode? node, long duration, Problems problems, ReadLog? log = null)
     {
         if (node is null) return [];
-        var r = MapReader.ForNode(node, "probes", ScenarioSchema.Probes, problems, node.Pos);
+        var r = MapReader.ForNode(node, "probes", ScenarioSchema.Probes, problems, node.Pos, "", log);
         if (r is null) return [];
         var times = new SortedSet<long>();
-        if (r.Node("at") is { } at)
+        if (r.Node(ScenarioSchema.ProbeAt) is { } at)
         {
             var items = at is YSeq s ? s.Items : [at];
             foreach (var item in items)
@@ -29,14 +29,14 @@ public static class ProbeTimes
                 else times.Add(t);
             }
         }
-        if (r.Has("every"))
+        if (r.Has(ScenarioSchema.ProbeEvery))
         {
-            long every = r.Duration("every", 0, positive: true);
-            if (every > 0 && duration / every > MaxProbes) problems.Add(r.PosOf("every"), $"probes.every: gives more than {MaxProbes} snapshots in {SimTime.Format(duration)}, found {SimTime.Format(every)}");
+            long every = r.Read(ScenarioSchema.ProbeEvery, 0);
+            if (every > 0 && duration / every > MaxProbes) problems.Add(r.PosOf(ScenarioSchema.ProbeEvery), $"probes.every: gives more than {MaxProbes} snapshots in {SimTime.Format(duration)}, found {SimTime.Format(every)}");
             else if (every > 0)
                 for (long t = every; t < duration; t += every) times.Add(t);
         }
-        if (!r.Has("at") && !r.Has("every")) problems.Add(node.Pos, "probes: expected 'at' (a list of times) or 'every' (an interval)");
+        if (!r.Has(ScenarioSchema.ProbeAt) && !r.Has(ScenarioSchema.ProbeEvery)) problems.Add(node.Pos, "probes: expected 'at' (a list of times) or 'every' (an interval)");
         if (times.Count > MaxProbes) problems.Add(node.Pos, $"probes: expected at most {MaxProbes} snapshots, found {times.Count}");
         return [.. times];
     }

@@ -33,6 +33,9 @@ public sealed class ScenarioLoader
 
     public IReadOnlyCollection<IPathElementBinder> Binders => _binders.Values;
 
+    /// <summary>Records every scenario-format key the loader reads (a test checks each goes through its declaration), or null; model elements keep their own.</summary>
+    public ReadLog? Log { get; set; }
+
     /// <param name="sets">key=value texts of the "set" parameter, applied in order.</param>
     /// <param name="overrides">Parameters set otherwise (seed, replications), applied after the sets; problems name them as given.</param>
     /// <param name="nameOf">How the front end names the "set" parameter in messages (the CLI: --set); the library's name when null.</param>
@@ -67,8 +70,9 @@ public sealed class ScenarioLoader
         var costs = ScenarioCostSources.Apply(root, file, _binders, problems);
         problems.ThrowIfAny();
 
-        var sweepNode = root["sweep"];
-        root.Remove("sweep");
+        // Read before binding (the sweep makes the points that are bound), by its declared key.
+        var sweepNode = root[ScenarioSchema.TopSweep.Key];
+        root.Remove(ScenarioSchema.TopSweep.Key);
         var baseTree = (YMap)root.Clone();
         var sweep = SweepExpander.Parse(sweepNode, problems);
         SweptOverrides.Check(overrides, sweep, problems);
@@ -119,7 +123,7 @@ public sealed class ScenarioLoader
     {
         string full = Path.GetFullPath(file);
         var root = namedAt is null ? YamlLoader.LoadFile(file) : LoadBase(file, namedAt);
-        if (root["extends"] is not { } ext) return root;
+        if (root[ScenarioSchema.TopExtends.Key] is not { } ext) return root;
         if (ext is not YScalar s || s.Value.Length == 0)
             throw new LabInputException($"{ext.Pos}: extends: expected the path of a base scenario, found {YamlLoader.Describe(ext)}");
         string basePath = Path.Combine(Path.GetDirectoryName(full) ?? ".", s.Value);
@@ -161,12 +165,12 @@ public sealed class ScenarioLoader
 
     Scenario? Bind(YMap root, string file, Problems problems)
     {
-        var top = new MapReader(root, "the scenario", ScenarioSchema.TopLevel, problems);
-        string name = top.String("name", required: true) ?? "";
-        ScenarioNameRule.Check(root["name"], problems);
-        string description = top.String("description") ?? "";
+        var top = new MapReader(root, "the scenario", ScenarioSchema.TopLevel, problems, "", Log);
+        string name = top.Read(ScenarioSchema.TopName, "", required: true);
+        ScenarioNameRule.Check(top.Node(ScenarioSchema.TopName), problems);
+        string description = top.Read(ScenarioSchema.TopDescription);
 
-        var runR = MapReader.ForNode(root["run"], "run", ScenarioSchema.Run, problems, root.Pos);
+        var runR = MapReader.ForNode(top.Node(ScenarioSchema.TopRun), "run", ScenarioSchema.Run, problems, root.Pos, "", Log);
         // A reader is null only when its section is not a mapping (a problem already): the defaults stand in.
         long duration = runR?.Read(ScenarioSchema.RunDuration) ?? ScenarioSchema.RunDuration.Default;
         long warmup = runR?.Read(ScenarioSchema.RunWarmup) ?? ScenarioSchema.RunWarmup.Default;
@@ -175,15 +179,15 @@ public sealed class ScenarioLoader
         if (runR is not null && warmup >= duration && runR.Has(ScenarioSchema.RunWarmup))
             problems.Add(runR.PosOf(ScenarioSchema.RunWarmup), $"run.warmup: expected less than run.duration ({SimTime.Format(duration)}), found {SimTime.Format(warmup)}");
 
-        var outR = MapReader.ForNode(root["outputs"], "outputs", ScenarioSchema.Outputs, problems, root.Pos);
+        var outR = MapReader.ForNode(top.Node(ScenarioSchema.TopOutputs), "outputs", ScenarioSchema.Outputs, problems, root.Pos, "", Log);
         long tsInterval = outR?.Read(ScenarioSchema.OutputTimeseries) ?? 0;
         if (outR is not null) CheckTimeSeriesSize(outR, duration, tsInterval, reps, problems);
         bool cdf = outR?.Read(ScenarioSchema.OutputLatencyCdf) ?? ScenarioSchema.OutputLatencyCdf.Default;
 
         var ipv6Flows = new List<(string Label, SourcePos Pos)>();
-        var traffic = BindTraffic(root["traffic"], root.Pos, file, problems, ipv6Flows, duration, reps);
-        var path = BindPath(root["path"], root.Pos, problems);
-        var probes = ProbeTimes.Bind(root["probes"], duration, problems);
+        var traffic = BindTraffic(top.Node(ScenarioSchema.TopTraffic), root.Pos, file, problems, ipv6Flows, duration, reps);
+        var path = BindPath(top.Node(ScenarioSchema.TopPath), root.Pos, problems);
+        var probes = ProbeTimes.Bind(top.Node(ScenarioSchema.TopProbes), duration, problems, Log);
         if (path.OfType<ModelStageElement>().FirstOrDefault(e => e.Type == "forward") is { } fwd)
         {
             foreach (var (label, pos) in ipv6Flows)
@@ -201,7 +205,7 @@ public sealed class ScenarioLoader
         Int128 total = perReplication * replications;
         if (total <= MaxTimeSeriesSamples) return;
         Int128 smallest = ((Int128)duration * replications + MaxTimeSeriesSamples - 1) / MaxTimeSeriesSamples;
-        problems.Add(outputs.PosOf("timeseries"), string.Create(CultureInfo.InvariantCulture,
+        problems.Add(outputs.PosOf(ScenarioSchema.OutputTimeseries), string.Create(CultureInfo.InvariantCulture,
             $"outputs.timeseries: expected at most {MaxTimeSeriesSamples} time-series samples per run, found an estimate of {total} " +
             $"(run.duration {SimTime.Format(duration)} / {SimTime.Format(interval)} = {perReplication} per replication x {replications} replication(s)); " +
             $"use an interval of at least {SimTime.Format((long)smallest)}, or 0s to turn the time series off"));
@@ -236,21 +240,24 @@ public sealed class ScenarioLoader
         for (int i = 0; i < seq.Items.Count; i++)
         {
             var item = seq.Items[i];
-            var r = MapReader.ForNode(item, $"traffic[{i}]", ScenarioSchema.Traffic, problems, item.Pos);
+            var r = MapReader.ForNode(item, $"traffic[{i}]", ScenarioSchema.Traffic, problems, item.Pos, "", Log);
             if (r is null) continue;
-            string name = r.String("name", required: true) ?? $"traffic{i}";
-            if (!names.Add(name)) problems.Add(r.PosOf("name"), $"traffic[{i}].name: expected a unique name, found '{name}' twice");
-            string kind = r.Choice("kind", "poisson", "cbr", "poisson", "onoff", "sequence", "script", "pcap");
-            if (!r.Has("kind")) problems.Add(item.Pos, $"missing key 'kind' in traffic[{i}]: expected one of cbr, poisson, onoff, sequence, script, pcap");
+            string name = r.Read(ScenarioSchema.TrafficName, $"traffic{i}", required: true);
+            if (!names.Add(name)) problems.Add(r.PosOf(ScenarioSchema.TrafficName), $"traffic[{i}].name: expected a unique name, found '{name}' twice");
+            // Absent, the kind gets its own message (the choices listed); a wrong one is the reader's problem.
+            string kind = r.Read(ScenarioSchema.TrafficKind, "poisson");
+            if (!r.Has(ScenarioSchema.TrafficKind))
+                problems.Add(item.Pos, $"missing key 'kind' in traffic[{i}]: expected one of {string.Join(", ", ScenarioSchema.TrafficKind.Choices!)}");
             bool needsRate = kind is "cbr" or "poisson" or "onoff";
-            double rate = needsRate ? r.BitRate("rate", 1e9, required: true) : 1e9;
+            // Without a rate (sequence, script, pcap) the spec's rate is never used.
+            double rate = needsRate ? r.Read(ScenarioSchema.TrafficRate, 1e9, required: true) : 1e9;
             var sizes = BindSizes(r, problems);
             int flows = (int)r.Read(ScenarioSchema.TrafficFlows);
             bool churn = false;
             double alpha = 0, meanPackets = 0;
-            if (r.Node("flow_mix") is { } fm)
+            if (r.Node(ScenarioSchema.TrafficFlowMix) is { } fm)
             {
-                var fr = MapReader.ForNode(fm, $"traffic[{i}].flow_mix", ScenarioSchema.FlowMixKeys, problems, fm.Pos);
+                var fr = MapReader.ForNode(fm, $"traffic[{i}].flow_mix", ScenarioSchema.FlowMixKeys, problems, fm.Pos, "", Log);
                 alpha = fr?.Read(ScenarioSchema.FlowMixAlpha) ?? ScenarioSchema.FlowMixAlpha.Default;
                 meanPackets = fr?.Read(ScenarioSchema.FlowMixMeanPackets) ?? ScenarioSchema.FlowMixMeanPackets.Default;
                 churn = true;
@@ -265,21 +272,20 @@ public sealed class ScenarioLoader
                 problems.Add(r.PosOf(ScenarioSchema.TrafficStop), $"traffic[{i}].stop: expected a time after start ({SimTime.Format(start)}), found {SimTime.Format(stop)}");
             IReadOnlyList<ListedPacket>? packets = null;
             string? pcap = null;
-            if (kind == "sequence") packets = BindSequence(r, i, problems);
+            if (kind == "sequence") packets = BindSequence(r, i, problems, Log);
             ScriptTrace? script = kind == "script" ? ScriptBinder.Bind(r, i, problems, ipv6Flows) : null;
             if (kind == "pcap")
             {
-                string? f = r.String("file", required: true);
-                if (f is not null)
+                if (r.TryRead(ScenarioSchema.TrafficFile, out string f, required: true))
                 {
                     pcap = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", f);
-                    if (CaptureProblem(pcap, f) is { } why) problems.Add(r.PosOf("file"), $"traffic[{i}].file: {why}");
+                    if (CaptureProblem(pcap, f) is { } why) problems.Add(r.PosOf(ScenarioSchema.TrafficFile), $"traffic[{i}].file: {why}");
                 }
             }
             var process = kind switch { "cbr" => ArrivalProcess.ConstantBitRate, "onoff" => ArrivalProcess.OnOff, _ => ArrivalProcess.Poisson };
             var spec = new TrafficSpec(name, process, rate, sizes, flows, churn, alpha, meanPackets, on, off, dscp, start, stop);
-            if (needsRate && r.Has("rate") && PacketBudget.Check($"traffic[{i}]", (r.Node("rate") as YScalar)?.Value ?? "", spec, duration, reps) is { } tooMany)
-                problems.Add(r.PosOf("rate"), tooMany);
+            if (needsRate && r.Node(ScenarioSchema.TrafficRate) is { } rateNode && PacketBudget.Check($"traffic[{i}]", (rateNode as YScalar)?.Value ?? "", spec, duration, reps) is { } tooMany)
+                problems.Add(r.PosOf(ScenarioSchema.TrafficRate), tooMany);
             list.Add(new TrafficElement(spec, kind, packets, pcap, item.Pos) { Script = script });
         }
         return list;
@@ -287,47 +293,48 @@ public sealed class ScenarioLoader
 
     static SizeDistribution BindSizes(MapReader r, Problems problems)
     {
-        var node = r.Node("size");
-        if (node is null) return SizeDistribution.Fixed(64);
+        var node = r.Node(ScenarioSchema.TrafficSize);
+        const int fallback = ScenarioSchema.DefaultFrameBytes;
+        if (node is null) return SizeDistribution.Fixed(fallback);
         if (node is YScalar s)
         {
             if (s.Value == "imix") return SizeDistribution.Imix();
             if (s.Value.StartsWith("uniform(", StringComparison.Ordinal) && s.Value.EndsWith(')'))
             {
                 var parts = s.Value["uniform(".Length..^1].Split(',');
-                if (parts.Length == 2 && Units.TryParseBytes(parts[0], out long lo, out _) && Units.TryParseBytes(parts[1], out long hi, out _) && lo >= 60 && hi >= lo && hi <= 65535)
+                if (parts.Length == 2 && Units.TryParseBytes(parts[0], out long lo, out _) && Units.TryParseBytes(parts[1], out long hi, out _) && lo >= ScenarioSchema.MinFrameBytes && hi >= lo && hi <= 65535)
                     return SizeDistribution.Uniform((int)lo, (int)hi);
                 problems.Add(s.Pos, $"{r.Section}.size: expected uniform(MIN,MAX) with sizes such as uniform(64B,1518B), found '{s.Value}'");
-                return SizeDistribution.Fixed(64);
+                return SizeDistribution.Fixed(fallback);
             }
             if (Units.TryParseBytes(s.Value, out long b, out string err))
             {
-                if (b is >= 60 and <= 65535) return SizeDistribution.Fixed((int)b);
-                problems.Add(s.Pos, $"{r.Section}.size: expected a frame size from 60B to 65535B, found '{s.Value}'");
-                return SizeDistribution.Fixed(64);
+                if (b is >= ScenarioSchema.MinFrameBytes and <= 65535) return SizeDistribution.Fixed((int)b);
+                problems.Add(s.Pos, $"{r.Section}.size: expected a frame size from {ScenarioSchema.MinFrameBytes}B to 65535B, found '{s.Value}'");
+                return SizeDistribution.Fixed(fallback);
             }
             problems.Add(s.Pos, $"{r.Section}.size: expected imix, uniform(MIN,MAX) or {err.Replace("expected ", "", StringComparison.Ordinal)}");
-            return SizeDistribution.Fixed(64);
+            return SizeDistribution.Fixed(fallback);
         }
         if (node is YSeq seq && seq.Items.Count > 0)
         {
             var entries = new List<(int, double)>();
             foreach (var it in seq.Items)
             {
-                var er = MapReader.ForNode(it, $"{r.Section}.size[]", [new("size", "size", "", "frame size"), new("weight", "number", "1", "relative weight")], problems, it.Pos);
+                var er = MapReader.ForNode(it, $"{r.Section}.size[]", ScenarioSchema.SizeEntry, problems, it.Pos, "", r.Log);
                 if (er is null) continue;
-                entries.Add(((int)er.Bytes("size", 64, required: true, min: 60), er.Number("weight", 1, 0)));
+                entries.Add(((int)er.Read(ScenarioSchema.SizeEntrySize, fallback, required: true), er.Read(ScenarioSchema.SizeEntryWeight)));
             }
-            return entries.Count > 0 ? SizeDistribution.Empirical(entries) : SizeDistribution.Fixed(64);
+            return entries.Count > 0 ? SizeDistribution.Empirical(entries) : SizeDistribution.Fixed(fallback);
         }
         problems.Add(node.Pos, $"{r.Section}.size: expected a size, imix, uniform(MIN,MAX) or a list of {{size, weight}}, found {YamlLoader.Describe(node)}");
-        return SizeDistribution.Fixed(64);
+        return SizeDistribution.Fixed(fallback);
     }
 
-    static List<ListedPacket> BindSequence(MapReader r, int index, Problems problems)
+    static List<ListedPacket> BindSequence(MapReader r, int index, Problems problems, ReadLog? log)
     {
         var list = new List<ListedPacket>();
-        var node = r.Node("packets");
+        var node = r.Node(ScenarioSchema.TrafficPackets);
         if (node is not YSeq seq || seq.Items.Count == 0)
         {
             problems.Add(node?.Pos ?? r.Map.Pos, $"traffic[{index}].packets: expected a non-empty list of packets {{at, size, flow, seq}}, found {(node is null ? "nothing" : YamlLoader.Describe(node))}");
@@ -335,14 +342,14 @@ public sealed class ScenarioLoader
         }
         for (int k = 0; k < seq.Items.Count; k++)
         {
-            var pr = MapReader.ForNode(seq.Items[k], $"traffic[{index}].packets[{k}]", ScenarioSchema.SequencePacket, problems, seq.Items[k].Pos);
+            var pr = MapReader.ForNode(seq.Items[k], $"traffic[{index}].packets[{k}]", ScenarioSchema.SequencePacket, problems, seq.Items[k].Pos, "", log);
             if (pr is null) continue;
             list.Add(new ListedPacket(
-                pr.Duration("at", 0, required: true),
-                (int)pr.Bytes("size", 64, min: 60),
-                (int)pr.Integer("flow", 1, 0, int.MaxValue),
-                pr.Integer("seq", k + 1, 0),
-                (byte)pr.Integer("dscp", 0, 0, 63)));
+                pr.Read(ScenarioSchema.SequenceAt, 0, required: true),
+                (int)pr.Read(ScenarioSchema.SequenceSize),
+                (int)pr.Read(ScenarioSchema.SequenceFlow),
+                pr.Read(ScenarioSchema.SequenceSeq, k + 1),
+                (byte)pr.Read(ScenarioSchema.PacketDscp)));
         }
         return list;
     }
@@ -398,20 +405,20 @@ public sealed class ScenarioLoader
         {
             case "link":
             {
-                var r = new MapReader(bodyMap, $"path[{i}].link", ScenarioSchema.Link, problems);
-                var (qp, qb) = QueueCapacity(r, "queue", 1000, problems);
+                var r = new MapReader(bodyMap, $"path[{i}].link", ScenarioSchema.Link, problems, "", Log);
+                var (qp, qb) = QueueCapacity(r, ScenarioSchema.LinkQueue, ScenarioSchema.DefaultTxQueuePackets, problems);
                 list.Add(new LinkElement(r.Read(ScenarioSchema.LinkName, $"link{i}"), r.Read(ScenarioSchema.LinkRate, 1e9, required: true), r.Read(ScenarioSchema.LinkDelay), qp, qb, typeKey.Pos));
                 break;
             }
             case "rss":
             {
-                var r = new MapReader(bodyMap, $"path[{i}].rss", ScenarioSchema.Rss, problems);
+                var r = new MapReader(bodyMap, $"path[{i}].rss", ScenarioSchema.Rss, problems, "", Log);
                 list.Add(new RssElement(r.Read(ScenarioSchema.RssName), (int)r.Read(ScenarioSchema.RssCores), (int)r.Read(ScenarioSchema.RssRing), typeKey.Pos));
                 break;
             }
             case "stage":
             {
-                var r = new MapReader(bodyMap, $"path[{i}].stage", ScenarioSchema.Stage, problems);
+                var r = new MapReader(bodyMap, $"path[{i}].stage", ScenarioSchema.Stage, problems, "", Log);
                 string name = r.Read(ScenarioSchema.StageName, "stage", required: true);
                 long cost = r.Read(ScenarioSchema.StageCost, 0, required: true);
                 long perByte = r.Read(ScenarioSchema.StagePerByte);
@@ -434,9 +441,10 @@ public sealed class ScenarioLoader
         }
     }
 
-    static (int Packets, long Bytes) QueueCapacity(MapReader r, string key, int defaultPackets, Problems problems)
+    static (int Packets, long Bytes) QueueCapacity(MapReader r, SectionParameter p, int defaultPackets, Problems problems)
     {
-        var node = r.Node(key);
+        var node = r.Node(p);
+        string key = r.LocalKey(p);
         if (node is null) return (defaultPackets, 0);
         if (node is not YScalar s)
         {

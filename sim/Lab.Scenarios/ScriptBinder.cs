@@ -27,7 +27,7 @@ public static class ScriptBinder
         public int Index { get; } = index;
         public ScriptFlow Flow { get; } = flow;
         public SourcePos Pos { get; } = pos;
-        public uint Spi = 0x1000;
+        public uint Spi = ScenarioSchema.FirstScriptSpi;
         public ulong Seq;
     }
 
@@ -36,7 +36,7 @@ public static class ScriptBinder
     {
         var flows = new List<ScriptFlow>();
         var packets = new List<ScriptPacket>();
-        var node = r.Node("packets");
+        var node = r.Node(ScenarioSchema.TrafficPackets);
         if (node is not YSeq seq || seq.Items.Count == 0)
         {
             problems.Add(node?.Pos ?? r.Map.Pos, $"traffic[{index}].packets: expected a non-empty list of packets {{at, flow, dir, proto, src, dst, flags, size, spi, seq}}, found {(node is null ? "nothing" : YamlLoader.Describe(node))}");
@@ -47,22 +47,22 @@ public static class ScriptBinder
         for (int k = 0; k < seq.Items.Count; k++)
         {
             string section = $"traffic[{index}].packets[{k}]";
-            var pr = MapReader.ForNode(seq.Items[k], section, ScenarioSchema.ScriptPacket, problems, seq.Items[k].Pos);
+            var pr = MapReader.ForNode(seq.Items[k], section, ScenarioSchema.ScriptPacket, problems, seq.Items[k].Pos, "", r.Log);
             if (pr is null) continue;
             int before = problems.All.Count;
-            long at = pr.Duration("at", 0, required: true);
-            if (pr.Has("at") && at < lastAt)
-                problems.Add(pr.PosOf("at"), $"{section}.at: expected times in order (at least {SimTime.Format(lastAt)}, the previous packet's), found {SimTime.Format(at)}");
+            long at = pr.Read(ScenarioSchema.ScriptPacketAt, 0, required: true);
+            if (pr.Has(ScenarioSchema.ScriptPacketAt) && at < lastAt)
+                problems.Add(pr.PosOf(ScenarioSchema.ScriptPacketAt), $"{section}.at: expected times in order (at least {SimTime.Format(lastAt)}, the previous packet's), found {SimTime.Format(at)}");
             lastAt = Math.Max(lastAt, at);
-            string? label = pr.String("flow", required: true);
-            bool reply = pr.Choice("dir", "orig", "orig", "reply") == "reply";
-            if (label is null) continue;
+            bool labelled = pr.TryRead(ScenarioSchema.ScriptPacketFlow, out string label, required: true);
+            bool reply = pr.Read(ScenarioSchema.ScriptPacketDir) == "reply";
+            if (!labelled) continue;
 
             if (!byLabel.TryGetValue(label, out var fs))
             {
                 if (reply)
                 {
-                    problems.Add(pr.PosOf("dir"), $"{section}.dir: expected the first packet of flow '{label}' in the original direction (orig), found reply before any orig");
+                    problems.Add(pr.PosOf(ScenarioSchema.ScriptPacketDir), $"{section}.dir: expected the first packet of flow '{label}' in the original direction (orig), found reply before any orig");
                     continue;
                 }
                 var flow = NewFlow(pr, section, label);
@@ -70,33 +70,35 @@ public static class ScriptBinder
                 fs = new FlowState(flows.Count, flow, pr.Map.Pos);
                 byLabel[label] = fs;
                 flows.Add(flow);
-                if (flow.IsIpv6) ipv6Flows.Add((label, pr.PosOf("src")));
+                if (flow.IsIpv6) ipv6Flows.Add((label, pr.PosOf(ScenarioSchema.ScriptPacketSrc)));
             }
             else CheckRepeated(pr, section, fs.Flow);
 
             var proto = fs.Flow.Proto;
             var flags = ScriptTcpFlags.None;
-            if (pr.Node("flags") is { } fn)
+            if (pr.Node(ScenarioSchema.ScriptPacketFlags) is { } fn)
             {
                 if (proto != ScriptProto.Tcp) problems.Add(fn.Pos, $"{section}.flags: TCP flags on a {Name(proto)} packet (flow '{label}')");
                 else flags = Flags(fn, section, problems);
             }
             else if (proto == ScriptProto.Tcp) flags = ScriptTcpFlags.Ack;
-            int size = (int)pr.Bytes("size", 64, min: 60);
-            if (size > 65535) problems.Add(pr.PosOf("size"), $"{section}.size: expected a frame size from 60B to 65535B, found {size}B");
-            foreach (var espKey in new[] { "spi", "seq" })
-                if (proto != ScriptProto.Esp && pr.Has(espKey)) problems.Add(pr.PosOf(espKey), $"{section}.{espKey}: only ESP packets carry an SPI and a sequence number (flow '{label}' is {Name(proto)})");
+            // The range is checked here, not by the declaration, to name both ends in one message.
+            long size = pr.Read(ScenarioSchema.ScriptPacketSize);
+            if (size > ScenarioSchema.MaxScriptFrameBytes)
+                problems.Add(pr.PosOf(ScenarioSchema.ScriptPacketSize), $"{section}.size: expected a frame size from {ScenarioSchema.MinFrameBytes}B to {ScenarioSchema.MaxScriptFrameBytes}B, found {size}B");
+            foreach (var espKey in new[] { ScenarioSchema.ScriptPacketSpi, ScenarioSchema.ScriptPacketSeq })
+                if (proto != ScriptProto.Esp && pr.Has(espKey)) problems.Add(pr.PosOf(espKey), $"{section}.{espKey.Key}: only ESP packets carry an SPI and a sequence number (flow '{label}' is {Name(proto)})");
             uint spi = 0;
             ulong espSeq = 0;
             if (proto == ScriptProto.Esp)
             {
-                fs.Spi = (uint)pr.Integer("spi", fs.Spi, 1, uint.MaxValue);
-                fs.Seq = (ulong)pr.Integer("seq", (long)fs.Seq + 1, 0, long.MaxValue);
+                fs.Spi = (uint)pr.Read(ScenarioSchema.ScriptPacketSpi, fs.Spi);
+                fs.Seq = (ulong)pr.Read(ScenarioSchema.ScriptPacketSeq, (long)fs.Seq + 1);
                 (spi, espSeq) = (fs.Spi, fs.Seq);
             }
-            byte dscp = (byte)pr.Integer("dscp", 0, 0, 63);
+            byte dscp = (byte)pr.Read(ScenarioSchema.PacketDscp);
             if (problems.All.Count == before)
-                packets.Add(new ScriptPacket(at, fs.Index, reply, flags, size, spi, espSeq, dscp));
+                packets.Add(new ScriptPacket(at, fs.Index, reply, flags, (int)size, spi, espSeq, dscp));
         }
         return new ScriptTrace(flows, packets);
     }
@@ -104,7 +106,7 @@ public static class ScriptBinder
     static ScriptFlow? NewFlow(MapReader pr, string section, string label)
     {
         var problems = pr.Problems;
-        string? protoText = pr.Has("proto") ? pr.Choice("proto", "udp", "udp", "tcp", "esp") : null;
+        string? protoText = pr.Has(ScenarioSchema.ScriptPacketProto) ? pr.Read(ScenarioSchema.ScriptPacketProto, "udp") : null;
         if (protoText is null)
         {
             problems.Add(pr.Map.Pos, $"{section}: flow '{label}' starts here without 'proto': expected udp, tcp or esp on a flow's first packet");
@@ -113,22 +115,23 @@ public static class ScriptBinder
         var proto = protoText switch { "tcp" => ScriptProto.Tcp, "esp" => ScriptProto.Esp, _ => ScriptProto.Udp };
         bool ok = true;
         (IPAddress Ip, ushort Port)? src = null, dst = null;
-        foreach (var key in new[] { "src", "dst" })
+        foreach (var p in new[] { ScenarioSchema.ScriptPacketSrc, ScenarioSchema.ScriptPacketDst })
         {
-            if (!pr.Has(key))
+            string key = p.Key;
+            if (!pr.Has(p))
             {
                 problems.Add(pr.Map.Pos, $"{section}: flow '{label}' starts here without '{key}': expected {key} as ADDRESS{(proto == ScriptProto.Esp ? "" : ":PORT")} on a flow's first packet");
                 ok = false;
                 continue;
             }
-            var ep = Endpoint(pr, key, section, proto);
+            var ep = Endpoint(pr, p, section, proto);
             if (ep is null) ok = false;
             if (key == "src") src = ep; else dst = ep;
         }
         if (!ok || src is null || dst is null) return null;
         if (src.Value.Ip.AddressFamily != dst.Value.Ip.AddressFamily)
         {
-            problems.Add(pr.PosOf("dst"), $"{section}.dst: expected the same address family as src ({Family(src.Value.Ip)}), found {Family(dst.Value.Ip)}");
+            problems.Add(pr.PosOf(ScenarioSchema.ScriptPacketDst), $"{section}.dst: expected the same address family as src ({Family(src.Value.Ip)}), found {Family(dst.Value.Ip)}");
             return null;
         }
         return new ScriptFlow(label, proto, src.Value.Ip, src.Value.Port, dst.Value.Ip, dst.Value.Port);
@@ -136,25 +139,25 @@ public static class ScriptBinder
 
     static void CheckRepeated(MapReader pr, string section, ScriptFlow flow)
     {
-        if (pr.Has("proto"))
+        if (pr.Has(ScenarioSchema.ScriptPacketProto))
         {
-            string p = pr.Choice("proto", "udp", "udp", "tcp", "esp");
-            if (p != Name(flow.Proto)) pr.Problems.Add(pr.PosOf("proto"), $"{section}.proto: flow '{flow.Label}' is {Name(flow.Proto)} (given once per flow), found {p}");
+            string p = pr.Read(ScenarioSchema.ScriptPacketProto, "udp");
+            if (p != Name(flow.Proto)) pr.Problems.Add(pr.PosOf(ScenarioSchema.ScriptPacketProto), $"{section}.proto: flow '{flow.Label}' is {Name(flow.Proto)} (given once per flow), found {p}");
         }
-        foreach (var (key, ip, port) in new[] { ("src", flow.Src, flow.SrcPort), ("dst", flow.Dst, flow.DstPort) })
+        foreach (var (p, ip, port) in new[] { (ScenarioSchema.ScriptPacketSrc, flow.Src, flow.SrcPort), (ScenarioSchema.ScriptPacketDst, flow.Dst, flow.DstPort) })
         {
-            if (!pr.Has(key)) continue;
-            var ep = Endpoint(pr, key, section, flow.Proto);
+            if (!pr.Has(p)) continue;
+            var ep = Endpoint(pr, p, section, flow.Proto);
             if (ep is { } e && (!e.Ip.Equals(ip) || e.Port != port))
-                pr.Problems.Add(pr.PosOf(key), $"{section}.{key}: flow '{flow.Label}' has {key} {Format(ip, port, flow.Proto)} (given once per flow), found {pr.String(key)}");
+                pr.Problems.Add(pr.PosOf(p), $"{section}.{p.Key}: flow '{flow.Label}' has {p.Key} {Format(ip, port, flow.Proto)} (given once per flow), found {pr.Read(p, "")}");
         }
     }
 
     /// <summary>ADDRESS:PORT for IPv4, [ADDRESS]:PORT for IPv6; ESP takes the address alone (no ports).</summary>
-    static (IPAddress Ip, ushort Port)? Endpoint(MapReader pr, string key, string section, ScriptProto proto)
+    static (IPAddress Ip, ushort Port)? Endpoint(MapReader pr, Parameter<string> endpoint, string section, ScriptProto proto)
     {
-        string? text = pr.String(key);
-        if (text is null) return null;
+        if (!pr.TryRead(endpoint, out string text)) return null;
+        string key = endpoint.Key;
         string addr = text, port = "";
         if (text.StartsWith('['))
         {

@@ -137,12 +137,7 @@ public sealed unsafe class UdpInjector : IDisposable
     /// IRQ_TIME_ACCOUNTING it includes the softirqs that run in the thread's context, which is where veth's receive
     /// and the router's forwarding run when the thread injects.
     /// </summary>
-    public static long ThreadCpuNanoseconds()
-    {
-        Libc.TimeSpec t;
-        Libc.ClockGetTime(3, &t); // CLOCK_THREAD_CPUTIME_ID
-        return t.Seconds * 1_000_000_000L + t.Nanoseconds;
-    }
+    public static long ThreadCpuNanoseconds() => ThreadCpuTime.Nanoseconds();
 
     /// <summary>The CPUs this process may run on (sched_getaffinity).</summary>
     public static IReadOnlyList<int> AllowedCpus()

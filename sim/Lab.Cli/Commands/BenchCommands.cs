@@ -60,6 +60,7 @@ public static class BenchCommands
                 Confirm = pr.GetValue(confirm),
                 CrossMachine = pr.GetValue(crossMachine),
                 ChildCommandLine = ChildArguments,
+                Words = Flags.Wording,
             }, output, cancellation);
         }
     }

@@ -50,7 +50,8 @@ public static class FuzzCommands
             if (fuzzKernel is VmFuzzKernel vm) output.WriteLine("  " + vm.Description);
             var options = new FuzzOptions(n, s, budget, dir,
                 Origin: string.Create(CultureInfo.InvariantCulture, $"lab fuzz --kernel {k} --seed {s}"),
-                CompareHint: (file, live) => $"lab validate {file} --kernel recorded compares the model with them (exit 1 while the disagreement remains), --kernel {live} with the live kernel");
+                CompareHint: (file, live) => $"lab validate {file} --kernel recorded compares the model with them (exit 1 while the disagreement remains), --kernel {live} with the live kernel",
+                Words: Flags.Wording);
             // On a terminal the progress line rewrites itself; into a file or pipe, a line every 100 cases.
             var progress = Console.IsErrorRedirected ? new FuzzProgress(Console.Error, false) : new FuzzProgress(Console.Error, true);
             var summary = FuzzRun.Run(options, new FuzzCaseRunner(fuzzKernel), progress, cancellation);

@@ -53,7 +53,7 @@ public static class ValidateCommands
             if (r is < 1 or > 100) throw new LabInputException($"--repeat: expected 1 to 100 passes, found {r}");
             return TimingValidation.Run(
                 new TimingValidateOptions(pr.GetValue(scenario)!, pr.GetValue(kernel)!, pr.GetValue(costs), Tolerance(pr.GetValue(tolerance)!),
-                    pr.GetValue(outDir), n, p, r, pr.GetValue(sets), pr.GetValue(accounting), pr.GetValue(calibrate)),
+                    pr.GetValue(outDir), n, p, r, pr.GetValue(sets), pr.GetValue(accounting), pr.GetValue(calibrate), Flags.Wording),
                 pr.InvocationConfiguration.Output, progress);
         }
     }

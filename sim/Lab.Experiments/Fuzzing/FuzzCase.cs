@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Lab.Core;
 
 namespace Lab.Experiments.Fuzzing;
 
@@ -64,13 +65,14 @@ public sealed record FuzzCase(
         Packets.Count > 0 && Flows.All(f => Packets.FirstOrDefault(p => p.Flow == f.Label) is not { Reply: true })
         && (Esp is null || Flows.Any(f => f.Spi is { } spi && spi - FuzzEsp.FirstSpi < 256 && Packets.Any(p => p.Flow == f.Label)));
 
-    /// <summary>The scenario text, deterministic for a case. Comments carry <paramref name="header"/> lines.</summary>
-    public string ToYaml(IEnumerable<string>? header = null)
+    /// <summary>The scenario text, deterministic for a case. Comments carry <paramref name="header"/> lines; the description names the fuzz command as <paramref name="wording"/> does.</summary>
+    public string ToYaml(IEnumerable<string>? header = null, Wording? wording = null)
     {
+        string fuzz = (wording ?? Wording.Library).Render(new CommandName("fuzz"));
         var sb = new StringBuilder();
         foreach (var h in header ?? []) sb.Append("# ").Append(h.ReplaceLineEndings(" ")).Append('\n');
         sb.Append(Inv, $"name: {Name}\n");
-        sb.Append(Inv, $"description: \"lab fuzz case: {Flows.Count} flow(s), {Packets.Count} packet(s), {ProbesMs.Count} probe(s)\"\n");
+        sb.Append(Inv, $"description: \"{fuzz} case: {Flows.Count} flow(s), {Packets.Count} packet(s), {ProbesMs.Count} probe(s)\"\n");
         sb.Append(Inv, $"run: {{ duration: {DurationSeconds}s, seed: 1 }}\n");
         sb.Append("outputs: { timeseries: 0s, latency_cdf: false }\n");
         sb.Append("traffic:\n  - name: fuzz\n    kind: script\n    packets:\n");

@@ -22,8 +22,10 @@ public static class FuzzCaseWriter
     /// <returns>The scenario file written.</returns>
     /// <param name="compareHint">How a user compares the model with the recording and with the live kernel, as the
     /// front end words it, given the scenario file name and the live kernel (host or vm); null: a neutral sentence.</param>
-    public static string Write(string dir, FuzzCaseResult result, IEnumerable<string> history, Func<string, string, string>? compareHint = null)
+    /// <param name="wording">How the front end names the fuzz command in the files' descriptions; null: the library's names.</param>
+    public static string Write(string dir, FuzzCaseResult result, IEnumerable<string> history, Func<string, string, string>? compareHint = null, Wording? wording = null)
     {
+        var words = wording ?? Wording.Library;
         ArgumentNullException.ThrowIfNull(dir);
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(history);
@@ -46,8 +48,8 @@ public static class FuzzCaseWriter
                 string.Create(Inv, $"at {x.AtSeconds:0.###} s {x.Key} {x.Field}: model {x.Model}, kernel {x.Kernel}")));
             // Who is dropping the packets, model cause beside the kernel's skb drop reason, as lab validate prints it.
             header.AddRange(ScriptComparison.DropTable(result.Outcome.Checks).Select(l => l.TrimEnd()));
-            if (!TryCreate(yaml, c.ToYaml(header))) continue;
-            string[] comment = [$"lab fuzz: the kernel's observations for {name}.yaml"];
+            if (!TryCreate(yaml, c.ToYaml(header, words))) continue;
+            string[] comment = [words.Render(new CommandName("fuzz"), $": the kernel's observations for {name}.yaml")];
             string observations = result.Outcome.Run is { } run ? RecordedKernelRun.Write(run, comment) : RecordedEspRun.Write(result.EspRun!, comment);
             if (!TryCreate(kernel, observations))
             {

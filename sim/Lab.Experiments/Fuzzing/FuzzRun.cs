@@ -13,8 +13,9 @@ namespace Lab.Experiments.Fuzzing;
 /// <param name="MaxShrinkAttempts">Candidate cases the shrinker tries per disagreement kind.</param>
 /// <param name="Origin">How the run is repeated, as the front end words it (written into every kept case); null: neutral text.</param>
 /// <param name="CompareHint">How a user compares a kept case (file name, live kernel) with its recording and the live kernel, as the front end words it; null: neutral text.</param>
+/// <param name="Words">How the front end names the fuzz command in the kept files' descriptions; null: the library's names.</param>
 public sealed record FuzzOptions(int Cases, long Seed, TimeSpan? Budget, string OutDir, int MaxShrinkAttempts = 200,
-    string? Origin = null, Func<string, string, string>? CompareHint = null);
+    string? Origin = null, Func<string, string, string>? CompareHint = null, Wording? Words = null);
 
 /// <summary>A disagreement kind after the run: how many cases showed it first, and the shrunk case kept for it.</summary>
 public sealed record FuzzFinding(string Kind, IReadOnlyList<int> Cases, FuzzCaseResult Shrunk, int Attempts, bool ShrinkComplete, int OriginalPackets, string? File);
@@ -100,7 +101,7 @@ public static class FuzzRun
                     $"{options.Origin ?? $"fuzz on {kernel.Name}, seed {options.Seed}"}: case {group.First()} ({first.Case.Name}), {first.Case.Packets.Count} packets, shrunk to {shrunk.Result.Case.Packets.Count} in {shrunk.Attempts} attempts{(shrunk.Complete ? "" : " (stopped early)")}",
                     $"kernel: {shrunk.Result.Outcome.Kernel}",
                 };
-                file = FuzzCaseWriter.Write(options.OutDir, shrunk.Result, history, options.CompareHint);
+                file = FuzzCaseWriter.Write(options.OutDir, shrunk.Result, history, options.CompareHint, options.Words);
             }
             progress?.Clear();
             findings.Add(new FuzzFinding(group.Key, [.. group], shrunk.Result, shrunk.Attempts, shrunk.Complete, first.Case.Packets.Count, file));

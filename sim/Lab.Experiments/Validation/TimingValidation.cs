@@ -30,8 +30,12 @@ namespace Lab.Experiments.Validation;
 /// predict the points from those costs (<see cref="AlongsideCalibration"/>); the profile's (or the scenario's) costs
 /// still choose the offered rates and are compared too.
 /// </param>
+/// <param name="Words">How the front end names parameters in the scenario's input errors (a bad --set); null: the library's names.</param>
 public sealed record TimingValidateOptions(string Scenario, string Kernel, string? Costs, double TolerancePercent, string? OutDir,
-    int Points, long Packets, int Repeat, IReadOnlyList<string>? Sets, string? Accounting = null, bool Calibrate = false);
+    int Points, long Packets, int Repeat, IReadOnlyList<string>? Sets, string? Accounting = null, bool Calibrate = false, Wording? Words = null)
+{
+    public Wording Wording => Words ?? Wording.Library;
+}
 
 /// <summary>The costs measured alongside a validation's points, and the points predicted from them.</summary>
 /// <param name="Profile">The calibration windows pooled over the passes, as a cost profile (written to the results folder as <see cref="TimingValidation.AlongsideFile"/>).</param>
@@ -58,7 +62,7 @@ public static class TimingValidation
             throw new ParameterException("kernel", $"expected host or vm, found '{options.Kernel}'");
         var sets = new List<string>(options.Sets ?? []);
         if (options.Costs is { } costs) sets.Add("costs=" + Path.GetFullPath(costs));
-        var loaded = ScenarioLoading.Load(options.Scenario, [.. sets], null, null);
+        var loaded = ScenarioLoading.Load(options.Scenario, [.. sets], null, null, options.Wording);
         if (loaded.Points.Count != 1)
             throw new LabInputException($"{loaded.File}: a timing validation takes one configuration; found a sweep of {loaded.Points.Count} points") { Remedies = [Remedy.FixSweptKeys] };
         var point = loaded.Points[0];
@@ -157,7 +161,7 @@ public static class TimingValidation
         {
             string file = Path.Combine(dir.FullName, AlongsideFile);
             CostProfileFile.Write(profile, file);
-            var loaded = ScenarioLoading.Load(options.Scenario, [.. sets.Where(x => !x.StartsWith("costs=", StringComparison.Ordinal)), "costs=" + file], null, null);
+            var loaded = ScenarioLoading.Load(options.Scenario, [.. sets.Where(x => !x.StartsWith("costs=", StringComparison.Ordinal)), "costs=" + file], null, null, options.Wording);
             var model = new ScenarioTimingModel(loaded.Points[0], spec, Math.Min(options.Packets, 200_000));
             var points = outcome.Points.Select(p =>
             {

@@ -14,7 +14,10 @@ public sealed record ConntrackConfig
     public KernelVersion Version { get; init; } = KernelVersion.Default;
 
     /// <summary>CONFIG_HZ: GC_SCAN_EXPIRED_MAX is 64000 / HZ and the GC re-arms after one jiffy. Debian builds with 250.</summary>
-    public int Hz { get; init; } = 250;
+    public int Hz { get; init; } = DefaultHz;
+
+    /// <summary>Debian's CONFIG_HZ_250.</summary>
+    public const int DefaultHz = 250;
 
     public ConntrackTimeouts Timeouts { get; init; } = new();
 

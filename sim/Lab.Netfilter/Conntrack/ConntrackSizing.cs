@@ -10,6 +10,12 @@ public static class ConntrackSizing
     /// <summary>PAGE_SIZE / sizeof(struct hlist_nulls_head): nf_ct_alloc_hashtable rounds the bucket count up to this.</summary>
     public const int BucketRounding = 4096 / 8;
 
+    /// <summary>The nf_conntrack slab object on x86_64 (/proc/slabinfo objsize, the 6.18 kernel of the development machine).</summary>
+    public const int ConnObjectBytes = 256;
+
+    /// <summary>ASSUMPTION: the ct->ext area; its size depends on the enabled extensions.</summary>
+    public const int ExtensionBytes = 128;
+
     /// <summary>
     /// Default nf_conntrack_buckets and nf_conntrack_max for a machine with <paramref name="ramBytes"/>
     /// of RAM (64-bit, 4 KiB pages). <paramref name="hashsize"/> is the nf_conntrack.hashsize module
@@ -59,6 +65,6 @@ public static class ConntrackSizing
     /// NAT, labels; its size depends on the enabled extensions, default 128 B is an assumption), and
     /// 8 B per hash bucket. Slab partial-page waste is not counted.
     /// </summary>
-    public static long MemoryBytes(long entries, long buckets, int connObjectBytes = 256, int extensionBytes = 128) =>
+    public static long MemoryBytes(long entries, long buckets, int connObjectBytes = ConnObjectBytes, int extensionBytes = ExtensionBytes) =>
         entries * (connObjectBytes + extensionBytes) + buckets * 8;
 }

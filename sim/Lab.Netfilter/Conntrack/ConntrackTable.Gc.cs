@@ -14,8 +14,11 @@ namespace Lab.Netfilter.Conntrack;
 /// </summary>
 public sealed partial class ConntrackTable
 {
-    static readonly long GcIntervalMax = 60 * SimTime.Second;
-    static readonly long GcIntervalMin = SimTime.Second;
+    /// <summary>GC_SCAN_INTERVAL_MAX: the longest the gc worker waits between runs.</summary>
+    public const long GcIntervalMax = 60 * SimTime.Second;
+
+    /// <summary>GC_SCAN_INTERVAL_MIN: the shortest.</summary>
+    public const long GcIntervalMin = SimTime.Second;
     static readonly long GcIntervalClamp = 300 * SimTime.Second;
     const int GcInitialCount = 100;
 

@@ -51,10 +51,14 @@ public sealed record FlowtableConfig
     public bool HardwareOffload { get; init; }
 
     /// <summary>Flows the NIC's flow table can hold (device-specific; 65536 is an assumption).</summary>
-    public int HardwareCapacity { get; init; } = 65536;
+    public int HardwareCapacity { get; init; } = DefaultHardwareCapacity;
+
+    public const int DefaultHardwareCapacity = 65536;
+
+    public const long DefaultHardwareInsertLatency = SimTime.Millisecond;
 
     /// <summary>Delay from nf_flow_offload_add to the rule being active: the nf_flow_offload work queue plus the driver (1 ms is an assumption).</summary>
-    public long HardwareInsertLatency { get; init; } = SimTime.Millisecond;
+    public long HardwareInsertLatency { get; init; } = DefaultHardwareInsertLatency;
 
     /// <summary>When the flowtable was created: its gc runs at created + 1 s, + 2 s, ... (nf_flow_table_init queues the gc after HZ).</summary>
     public long CreatedAt { get; init; }
@@ -123,6 +127,12 @@ public sealed class FlowTable
 {
     const int Unlinked = HashChains.Unlinked;
 
+    /// <summary>nf_flow_offload_work_gc re-queues itself after HZ jiffies: one second.</summary>
+    public const long GcInterval = SimTime.Second;
+
+    /// <summary>flow_offload_refresh moves the timeout only when it grows by more than HZ jiffies: one second.</summary>
+    public const long RefreshMinStep = SimTime.Second;
+
     readonly FlowEntry[] _f;
     readonly HashChains _chains;
     readonly int[] _heads, _next, _prev;
@@ -159,7 +169,7 @@ public sealed class FlowTable
         _hwQueue = new int[config.MaxFlows];
         _hwDue = new long[config.MaxFlows];
         _key = RandomStream.For(conntrack.Config.Seed, conntrack.Config.Replication, "netfilter.flowtable").NextUInt64();
-        _nextGcAt = config.CreatedAt + SimTime.Second;
+        _nextGcAt = config.CreatedAt + GcInterval;
     }
 
     public ref readonly FlowEntry Entry(int id) => ref _f[id];
@@ -248,7 +258,7 @@ public sealed class FlowTable
     {
         ref var f = ref _f[id];
         long timeout = now + OffloadTimeout(id);
-        if (force || timeout - f.Timeout > SimTime.Second) f.Timeout = timeout;
+        if (force || timeout - f.Timeout > RefreshMinStep) f.Timeout = timeout;
         else return;
         if (!Config.HardwareOffload || f.Has(FlowFlags.Closing)) return;
         NfFlowOffloadAdd(id, now);
@@ -355,7 +365,7 @@ public sealed class FlowTable
             long t = _nextGcAt;
             FlowOffloadWorkHandler(t);
             NfFlowOffloadWorkGc(t);
-            _nextGcAt = t + SimTime.Second;
+            _nextGcAt = t + GcInterval;
         }
     }
 

@@ -50,8 +50,14 @@ public sealed class NatStats
 /// </summary>
 public sealed class NatPortAllocator
 {
-    const int MaxAttemptsPerRound = 128;   // NF_NAT_MAX_ATTEMPTS
-    const int HarderThreshold = 128 / 4;   // NF_NAT_HARDER_THRESH
+    /// <summary>NF_NAT_MAX_ATTEMPTS: checks in the first round of the port search.</summary>
+    public const int MaxAttemptsPerRound = 128;
+
+    /// <summary>NF_NAT_HARDER_THRESH: the last checks of a TCP SYN that may evict a closing entry (6.5+).</summary>
+    public const int HarderThreshold = MaxAttemptsPerRound / 4;
+
+    /// <summary>nf_nat_l4proto_unique_tuple: "if (attempts >= range_size || attempts &lt; 16) return": no round after one smaller than this.</summary>
+    public const int NoRoundAfterBelow = 16;
 
     readonly ConntrackTable _ct;
     readonly RandomStream _random;
@@ -74,7 +80,9 @@ public sealed class NatPortAllocator
     /// (nf_seq_has_advanced), needed for the 6.5+ eviction. 0.5 is an assumption: unrelated clients'
     /// ISNs are independent.
     /// </summary>
-    public double SeqAdvancedProbability { get; init; } = 0.5;
+    public double SeqAdvancedProbability { get; init; } = DefaultSeqAdvancedProbability;
+
+    public const double DefaultSeqAdvancedProbability = 0.5;
 
     public NatPortAllocator(ConntrackTable conntrack, long seed = 1, int replication = 0)
     {
@@ -223,7 +231,7 @@ public sealed class NatPortAllocator
                 tuple = tuple with { SrcPort = (ushort)(min + off % size) };
                 if (!UsedHarder(tuple, ct, attempts - i, now)) return true;
             }
-            if (attempts >= size || attempts < 16) return false;
+            if (attempts >= size || attempts < NoRoundAfterBelow) return false;
             attempts /= 2;
             off = (ushort)_random.NextBelow(65536);
         }

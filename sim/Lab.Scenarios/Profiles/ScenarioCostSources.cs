@@ -70,7 +70,7 @@ public sealed record ScenarioCostSources(CostProfile? Profile, string? Given, IR
         ArgumentNullException.ThrowIfNull(problems);
         CostProfile? profile = null;
         string? given = null;
-        var node = root["costs"];
+        var node = root[ScenarioSchema.TopCosts.Key];
         if (node is not null)
         {
             var fileNode = node as YScalar ?? (node as YMap)?["file"] as YScalar;
@@ -149,7 +149,7 @@ public sealed record ScenarioCostSources(CostProfile? Profile, string? Given, IR
             record.Set("machine", new YScalar(node.Pos, profile.Machine), node.Pos);
             record.Set("kernel", new YScalar(node.Pos, profile.Kernel.Release + (profile.Kernel.Emulated ? " (" + CostProfile.EmulatedLabel + ")" : "")), node.Pos);
             record.Set("measured", new YScalar(node.Pos, ProfilePath.Date(profile)), node.Pos);
-            root.Set("costs", record, node.Pos);
+            root.Set(ScenarioSchema.TopCosts.Key, record, node.Pos);
         }
         return new ScenarioCostSources(profile, given, elements);
     }
