@@ -10,6 +10,11 @@ public class DescribeTests
     [InlineData("flowtable", "flowtable.timeout_udp", "30s")]
     [InlineData("flowtable", "cost.fast_path_xmit", "120ns")]
     [InlineData("natt-mapping", "natt.daemon_reaction", "100ms")]
+    [InlineData("natt-mapping", "natt.line_rate", "10Gbit/s")]
+    [InlineData("natt-mapping", "natt.frame", "1518B")]
+    [InlineData("natt-mapping", "natt.nat_timeout", "30s")]
+    [InlineData("natt-mapping", "natt.keepalive", "20s")]
+    [InlineData("natt-mapping", "natt.dpd", "0 (off)")]
     public void Each_model_declares_its_parameters_with_defaults(string model, string key, string expectedDefault)
     {
         var d = NetfilterModels.Describe(model);

@@ -130,18 +130,24 @@ public static class NetfilterModels
         };
     }
 
+    // The closed-form model's own defaults (NattMappingModel's scenario records), so this table cannot drift from them.
+    static readonly Lab.Netfilter.NatT.RebindingScenario Rebinding = new();
+    static readonly Lab.Netfilter.NatT.SilentExpiryScenario Expiry = new();
+
+    static string Off(long value, string text) => value == 0 ? "0 (off)" : text;
+
     public static ModelDescription NattMapping() => new(
         "natt-mapping",
         "NAT rebinding and silent mapping expiry under an ESP-in-UDP tunnel: XFRM_MSG_MAPPING messages and packets lost until the IKE daemon updates the SA.",
         "net/ipv4/esp4.c esp_input_done2 -> net/xfrm/xfrm_state.c km_new_mapping (XFRMA_MTIMER_THRESH, 4e484b3e969b, 5.17/5.15.y); net/ipv4/xfrm4_input.c keepalive handling",
         [
-            new("natt.line_rate", "bit/s", "10Gbit/s", "1Gbit/s..400Gbit/s", "scenario", "rate of each direction"),
-            new("natt.frame", "bytes", "1518B", "64..9018B", "scenario; +20 B preamble and IFG on the wire", "frame size"),
-            new("natt.daemon_reaction", "time", "100ms", "0..60s", "ASSUMPTION: strongSwan/libreswan netlink handling and SA update", "first XFRM_MSG_MAPPING to SA updated"),
-            new("natt.mtimer_thresh", "seconds", "0 (off)", "0..2^32-1", "XFRMA_MTIMER_THRESH (x->mapping_maxage)", "0: one message per ESP packet from the new port"),
-            new("natt.nat_timeout", "time", "30s", "1s..1h", "Hätönen et al., IMC 2010 (shortest UDP binding 30 s); RFC 4787 REQ-5 asks >= 2 min", "idle time after which the NAT drops the mapping"),
-            new("natt.keepalive", "time", "20s", "0..1h", "RFC 3948 section 4; strongSwan charon.keep_alive", "NAT-T keepalive interval of the NATed peer"),
-            new("natt.dpd", "time", "0 (off)", "0..1h", "scenario", "IKE liveness check interval of the NATed peer"),
+            new("natt.line_rate", "bit/s", Units.FormatBitRate(Rebinding.LineRateBitsPerSecond).Replace(" ", "", StringComparison.Ordinal), "1Gbit/s..400Gbit/s", "scenario", "rate of each direction"),
+            new("natt.frame", "bytes", Inv(Rebinding.FrameBytes) + "B", "64..65535B", "scenario; +20 B preamble and IFG on the wire", "frame size"),
+            new("natt.daemon_reaction", "time", Time(Rebinding.DaemonReaction), "0..60s", "ASSUMPTION: strongSwan/libreswan netlink handling and SA update", "first XFRM_MSG_MAPPING to SA updated"),
+            new("natt.mtimer_thresh", "seconds", Off(Rebinding.MappingMaxAgeSeconds, Inv(Rebinding.MappingMaxAgeSeconds)), "0..2^32-1", "XFRMA_MTIMER_THRESH (x->mapping_maxage)", "0: one message per ESP packet from the new port"),
+            new("natt.nat_timeout", "time", Time(Expiry.NatMappingTimeout), "1s..1h", "Hätönen et al., IMC 2010 (shortest UDP binding 30 s); RFC 4787 REQ-5 asks >= 2 min", "idle time after which the NAT drops the mapping"),
+            new("natt.keepalive", "time", Off(Expiry.KeepaliveInterval, Time(Expiry.KeepaliveInterval)), "0..1h", "RFC 3948 section 4; strongSwan charon.keep_alive", "NAT-T keepalive interval of the NATed peer"),
+            new("natt.dpd", "time", Off(Expiry.DpdInterval, Time(Expiry.DpdInterval)), "0..1h", "scenario", "IKE liveness check interval of the NATed peer"),
         ],
         [
             "The kernel never changes the SA's encapsulation itself; it reports and keeps delivering the inbound packets.",
