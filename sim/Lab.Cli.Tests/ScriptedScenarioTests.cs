@@ -522,6 +522,33 @@ public sealed class ScriptedScenarioTests : IDisposable
     }
 
     [Fact]
+    public void Late_ipv6_replies_to_the_masquerade_address_are_dropped_for_no_route_as_ipv4_ones()
+    {
+        // script-nat-no-route.yaml's late-syn and late-udp in IPv6: the entries expire after 1 s, the replies at 1.5 s
+        // and 1.6 s to [2001:db8:ffff::1] find none, are not de-NATed, and the DUT has no route for the address
+        // (ip6_route_input -> ip6_pkt_drop, IP_INNOROUTES): two no-route drops, none before the entries expired.
+        string yaml = """
+            name: v6-no-route
+            run: { duration: 3s, seed: 1 }
+            outputs: { timeseries: 0s, latency_cdf: false }
+            traffic:
+              - name: stale
+                kind: script
+                packets:
+                  - { at: 0s,   flow: late-syn, proto: tcp, src: "[2001:db8:1::2]:5001", dst: "[2001:db8:2::1]:80", flags: [syn] }
+                  - { at: 0.1s, flow: late-udp, proto: udp, src: "[2001:db8:1::3]:5000", dst: "[2001:db8:2::1]:53" }
+                  - { at: 0.5s, flow: late-udp, dir: reply }
+                  - { at: 1.5s, flow: late-syn, dir: reply, flags: [syn, ack] }
+                  - { at: 1.6s, flow: late-udp, dir: reply }
+            path:
+              - forward: { masquerade: true, timeouts: { tcp_syn_sent: 1s, udp: 1s } }
+            """;
+        var m = ScenarioRun.Metrics(_dir, yaml);
+        Assert.Equal(2, m[(0, "drop.forward.no_route")]);
+        Assert.Equal(5, m[(0, "forward.packets")]);
+    }
+
+    [Fact]
     public void A_script_flow_mixing_families_is_refused_with_the_position()
     {
         string f = Path.Combine(_dir, "v6.yaml");
