@@ -193,7 +193,7 @@ public static class ScriptValidation
         CheckShape(loaded);
         if (loaded.First.Traffic.FirstOrDefault(t => t.Script is { } sc && sc.Flows.Any(f => f.IsIpv6)) is { } v6)
             throw ParameterException.Mentioning($"{v6.Pos}: ", new CommandName("validate"),
-                $": flow '{v6.Script!.Flows.First(f => f.IsIpv6).Label}' is IPv6: the kernel rig plays IPv4 script flows through forward only (the model runs IPv6 with lab run)");
+                $": flow '{v6.Script!.Flows.First(f => f.IsIpv6).Label}' is IPv6: the kernel rig plays IPv4 script flows through forward only (the model runs IPv6 with ", new CommandName("run"), ")");
         var spec = ForwardDutSpec.From(loaded.First);
         // A recording made in the VM may have a flowtable; only the live host kernel lacks one.
         if (spec.Model.Flowtable && kernel is not ("vm" or RecordedKernel))
