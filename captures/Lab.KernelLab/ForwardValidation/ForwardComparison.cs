@@ -55,8 +55,8 @@ public sealed record ForwardComparison(string Check, IReadOnlyList<ValidationRow
         if (!udpAssured) skipped.Add($"[ASSURED] of replied UDP entries: it depends on a packet arriving more than 2 s after the entry's creation, and the replay took {run.Elapsed.TotalSeconds:0.0} s of wall time where the trace spans {(t.Packets.Count == 0 ? 0 : t.Packets[^1].AtNanoseconds / 1e9):0.000} s");
 
         // The kernel's translation per flow: from the flow's first client packet that came out.
-        var kernelNat = new Dictionary<int, (uint Address, ushort Port)>();
-        var modelNat = new Dictionary<int, (uint Address, ushort Port, ushort Original)>();
+        var kernelNat = new Dictionary<int, (WireAddress Address, ushort Port)>();
+        var modelNat = new Dictionary<int, (WireAddress Address, ushort Port, ushort Original)>();
         for (int i = 0; i < t.Packets.Count; i++)
         {
             var p = t.Packets[i];
@@ -72,7 +72,7 @@ public sealed record ForwardComparison(string Check, IReadOnlyList<ValidationRow
             var p = t.Packets[i];
             var k = run.Packets[i];
             delivered += k.Count;
-            string? diff = Difference(p, k, pathChecks, snat, kernelNat);
+            string? diff = Difference(p, k, pathChecks, t.Dut.SnatFor(p.Ipv6), kernelNat);
             packets.Add(new ForwardPacketComparison(c, p, k, diff));
             if (diff is null) agree++;
         }
@@ -96,7 +96,7 @@ public sealed record ForwardComparison(string Check, IReadOnlyList<ValidationRow
         }
         var flowDiffs = CompareEntries(t, run.Entries, pathChecks, udpAssured);
         rows.Add(new(c, "conntrack.entries_agree", t.Model.Entries.Count, t.Model.Entries.Count - flowDiffs.Count(d => d.Model)));
-        if (snat is not null)
+        if (snat is not null || t.Dut.Snat6 is not null)
         {
             rows.Add(new(c, "nat.port_kept", modelNat.Values.Count(v => v.Port == v.Original), kernelNat.Count(kv => Kept(t, kv.Key, kv.Value.Port))));
             rows.Add(new(c, "nat.port_moved", modelNat.Values.Count(v => v.Port != v.Original), kernelNat.Count(kv => !Kept(t, kv.Key, kv.Value.Port))));
@@ -113,7 +113,7 @@ public sealed record ForwardComparison(string Check, IReadOnlyList<ValidationRow
     }
 
     static string? Difference(ForwardTracePacket p, ForwardPacketObservation k, bool pathChecks, ForwardSnat? snat,
-        Dictionary<int, (uint Address, ushort Port)> kernelNat)
+        Dictionary<int, (WireAddress Address, ushort Port)> kernelNat)
     {
         if (!p.Forwarded) return k.Count == 0 ? null : "forwarded by the kernel, dropped by the model";
         if (k.First is not { } f) return "dropped by the kernel, forwarded by the model";
@@ -163,15 +163,15 @@ public sealed record ForwardComparison(string Check, IReadOnlyList<ValidationRow
     static List<(bool Model, string Text)> CompareEntries(ForwardTrace t, IReadOnlyList<ConntrackEntry> kernel, bool pathChecks, bool udpAssured)
     {
         var result = new List<(bool, string)>();
-        var byTuple = new Dictionary<(int, uint, ushort, uint, ushort), ConntrackEntry>();
+        var byTuple = new Dictionary<(int, WireAddress, ushort, WireAddress, ushort), ConntrackEntry>();
         foreach (var e in kernel)
             byTuple.TryAdd((e.ProtocolNumber, Ip(e.Original.Source), e.Original.SourcePort, Ip(e.Original.Destination), e.Original.DestinationPort), e);
-        var seen = new HashSet<(int, uint, ushort, uint, ushort)>();
+        var seen = new HashSet<(int, WireAddress, ushort, WireAddress, ushort)>();
         foreach (var m in t.Model.Entries)
         {
             var key = (m.Protocol, m.Client, m.ClientPort, m.Server, m.ServerPort);
             seen.Add(key);
-            string name = string.Create(CultureInfo.InvariantCulture, $"flow {m.Flow} ({(m.Protocol == 6 ? "tcp" : "udp")} {ForwardTracePacket.Ip(m.Client)}:{m.ClientPort} -> {ForwardTracePacket.Ip(m.Server)}:{m.ServerPort})");
+            string name = string.Create(CultureInfo.InvariantCulture, $"flow {m.Flow} ({(m.Protocol == 6 ? "tcp" : "udp")} {ForwardTracePacket.Endpoint(m.Client, m.ClientPort)} -> {ForwardTracePacket.Endpoint(m.Server, m.ServerPort)})");
             if (!byTuple.TryGetValue(key, out var k))
             {
                 result.Add((true, $"{name}: the model has an entry, the kernel none"));
@@ -193,9 +193,5 @@ public sealed record ForwardComparison(string Check, IReadOnlyList<ValidationRow
         return result;
     }
 
-    static uint Ip(System.Net.IPAddress a)
-    {
-        var b = a.GetAddressBytes();
-        return b.Length == 4 ? (uint)b[0] << 24 | (uint)b[1] << 16 | (uint)b[2] << 8 | b[3] : 0;
-    }
+    static WireAddress Ip(System.Net.IPAddress a) => WireAddress.From(a);
 }

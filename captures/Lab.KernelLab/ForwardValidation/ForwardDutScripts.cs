@@ -10,7 +10,13 @@ namespace Lab.KernelLab.ForwardValidation;
 /// <code>
 ///   clients 10.0.0.0/8 -- 192.0.2.1 (inject side) --ingress-- 192.0.2.2 DUT
 ///   DUT 198.51.100.2 --egress-- 198.51.100.1 (capture side) -- servers 198.18.0.0/15
+///   clients 2001:db8:1::/48 -- 2001:db8:a::1 --ingress-- 2001:db8:a::2 DUT
+///   DUT 2001:db8:b::2 --egress-- 2001:db8:b::1 -- servers 2001:db8:2::/48
 /// </code>
+/// IPv6 is on in the DUT only (forwarding 1, accept_ra 0, addresses without duplicate address
+/// detection); its neighbours are permanent as the IPv4 ones, so it sends no neighbour solicitation.
+/// The IPv6 masquerade address (the model's masquerade.address6) is, like the IPv4 one, a snat to an
+/// address the DUT neither owns nor routes, so a late reply to it is dropped for no route in both.
 /// The clients and servers are the model's (Lab.Netfilter FlowAddressPlan); their frames are
 /// played by the harness on the two links. Neighbours are permanent, so the DUT never asks.
 /// </summary>
@@ -22,6 +28,12 @@ public static class ForwardDutScripts
     public const string DutEgress = "198.51.100.2";
     public const string ClientNet = "10.0.0.0/8";
     public const string ServerNet = "198.18.0.0/15";
+    public const string ClientNextHop6 = "2001:db8:a::1";
+    public const string DutIngress6 = "2001:db8:a::2";
+    public const string ServerNextHop6 = "2001:db8:b::1";
+    public const string DutEgress6 = "2001:db8:b::2";
+    public const string ClientNet6 = "2001:db8:1::/48";
+    public const string ServerNet6 = "2001:db8:2::/48";
 
     public const string Table = "lab_fwd";
     public const string NatTable = "lab_fwd_nat";
@@ -57,6 +69,20 @@ public static class ForwardDutScripts
             ip neigh replace {ServerNextHop} lladdr {dut.ReceiverMac} dev {o} nud permanent
             ip route replace {ClientNet} via {ClientNextHop} dev {i}
             ip route replace {ServerNet} via {ServerNextHop} dev {o}
+            if [ -d /proc/sys/net/ipv6 ]; then
+              for c in all default {i} {o}; do
+                echo 0 > /proc/sys/net/ipv6/conf/$c/disable_ipv6
+                echo 0 > /proc/sys/net/ipv6/conf/$c/accept_ra
+                echo 0 > /proc/sys/net/ipv6/conf/$c/accept_dad
+              done
+              echo 1 > /proc/sys/net/ipv6/conf/all/forwarding
+              ip -6 addr add {DutIngress6}/64 dev {i} nodad
+              ip -6 addr add {DutEgress6}/64 dev {o} nodad
+              ip -6 neigh replace {ClientNextHop6} lladdr {dut.HostIngressMac} dev {i} nud permanent
+              ip -6 neigh replace {ServerNextHop6} lladdr {dut.ReceiverMac} dev {o} nud permanent
+              ip -6 route replace {ClientNet6} via {ClientNextHop6} dev {i}
+              ip -6 route replace {ServerNet6} via {ServerNextHop6} dev {o}
+            fi
             """;
     }
 
@@ -89,12 +115,18 @@ public static class ForwardDutScripts
         for (int k = 0; k < more; k++) sb.Append("    meta l4proto { tcp, udp } counter\n");
         sb.Append("    ct state invalid counter name \"invalid\"\n");
         sb.Append("    meta l4proto { tcp, udp } ip dscp set cs1\n");
+        sb.Append("    meta l4proto { tcp, udp } ip6 dscp set cs1\n");
         if (flowtable && config.FlowAdd) sb.Append("    meta l4proto { tcp, udp } flow add @ft\n");
         sb.Append("  }\n}\n");
-        if (config.Snat is { } snat)
+        if (config.Snat is not null || config.Snat6 is not null)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"table ip {NatTable} {{\n  chain postrouting {{\n    type nat hook postrouting priority srcnat; policy accept;\n");
-            sb.Append(CultureInfo.InvariantCulture, $"    oifname \"{o}\" meta l4proto {{ tcp, udp }} {snat.Statement()}\n  }}\n}}\n");
+            // One inet table serves both families; each statement names its own (nft: snat ip to, snat ip6 to).
+            sb.Append(CultureInfo.InvariantCulture, $"table inet {NatTable} {{\n  chain postrouting {{\n    type nat hook postrouting priority srcnat; policy accept;\n");
+            if (config.Snat is { } snat)
+                sb.Append(CultureInfo.InvariantCulture, $"    meta nfproto ipv4 oifname \"{o}\" meta l4proto {{ tcp, udp }} {snat.Statement()}\n");
+            if (config.Snat6 is { } snat6)
+                sb.Append(CultureInfo.InvariantCulture, $"    meta nfproto ipv6 oifname \"{o}\" meta l4proto {{ tcp, udp }} {snat6.Statement()}\n");
+            sb.Append("  }\n}\n");
         }
         return sb.ToString();
     }
@@ -112,7 +144,7 @@ public static class ForwardDutScripts
         if (ruleset.Split('\n').Any(l => l.Trim() == RulesetEnd)) throw new ArgumentException($"the ruleset holds the here-document's end line {RulesetEnd}", nameof(ruleset));
         ArgumentNullException.ThrowIfNull(config);
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"nft delete table inet {Table} 2>/dev/null; nft delete table ip {NatTable} 2>/dev/null\n");
+        sb.Append(CultureInfo.InvariantCulture, $"nft delete table inet {Table} 2>/dev/null; nft delete table ip {NatTable} 2>/dev/null; nft delete table inet {NatTable} 2>/dev/null\n");
         foreach (var (key, value) in Sysctls(config))
             sb.Append(CultureInfo.InvariantCulture,
                 $"f=/proc/sys/net/netfilter/{key}; if [ -e $f ]; then echo {value} > $f 2>/dev/null || echo 'unsettable {key}'; else echo 'missing {key}'; fi\n");
@@ -141,7 +173,7 @@ public static class ForwardDutScripts
     {
         ArgumentNullException.ThrowIfNull(dut);
         return $"echo '{ChainMarker}'; nft list counter inet {Table} {ChainCounter}; " +
-            $"echo '{TcpMarker}'; conntrack -L -p tcp 2>/dev/null; echo '{UdpMarker}'; conntrack -L -p udp 2>/dev/null; " +
+            $"echo '{TcpMarker}'; conntrack -L -f ipv4 -p tcp 2>/dev/null; conntrack -L -f ipv6 -p tcp 2>/dev/null; echo '{UdpMarker}'; conntrack -L -f ipv4 -p udp 2>/dev/null; conntrack -L -f ipv6 -p udp 2>/dev/null; " +
             $"echo '{StatsMarker}'; conntrack -S 2>/dev/null; echo '{MaxMarker}'; cat /proc/sys/net/netfilter/nf_conntrack_max; " +
             $"echo '{RxMarker}'; " + ReadRx(dut);
     }

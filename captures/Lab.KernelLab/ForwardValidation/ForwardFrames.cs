@@ -6,8 +6,10 @@ using Lab.Captures.Pcap;
 namespace Lab.KernelLab.ForwardValidation;
 
 /// <summary>
-/// Turns a forward trace into real IPv4 frames. Every frame carries its trace index as the IPv4
-/// identification. TCP segments carry no payload and sequence numbers a real connection would
+/// Turns a forward trace into real IPv4 and IPv6 frames. Every frame carries its trace index as the IPv4
+/// identification, or in IPv6 (which has none outside a fragment header) as the flow label (RFC 8200
+/// section 6: forwarding leaves it alone, and neither conntrack nor NAT rewrites it; it is not part of the
+/// upper-layer checksum's pseudo-header, RFC 8200 section 8.1). TCP segments carry no payload and sequence numbers a real connection would
 /// have, so that the kernel's window tracking (tcp_in_window, nf_conntrack_proto_tcp.c), which the
 /// model leaves out, accepts every one of them: per flow a client and a server ISN; SYN carries the
 /// ISN, SYN and FIN each take one sequence number, every segment with ACK acknowledges the peer's
@@ -56,21 +58,37 @@ public static class ForwardFrames
     /// the translation the kernel chose rather than the model's). Returns the length.
     /// </summary>
     public static int Write(Span<byte> frame, ForwardTracePacket p, (uint Seq, uint Ack) seq, MacAddress source, MacAddress destinationMac,
-        (uint Address, ushort Port)? destination = null)
+        (WireAddress Address, ushort Port)? destination = null)
     {
         ArgumentNullException.ThrowIfNull(p);
         var (dst, dport) = destination ?? (p.Destination, p.DestinationPort);
+        if (dst.Ipv6 != p.Source.Ipv6) throw new ArgumentException($"packet {p.Index}: a {(p.Source.Ipv6 ? "IPv6" : "IPv4")} source with the destination {dst}", nameof(destination));
         var flow = new FlowAddresses(source, destinationMac, Address(p.Source), Address(dst), p.SourcePort, dport);
         ushort id = checked((ushort)p.Index);
+        int n;
         if (p.Protocol == IpProtocol.Tcp)
-            return FrameBuilder.WriteTcpFrame(frame, flow, seq.Seq, seq.Ack, p.Tcp, Window, [], identification: id);
-        Span<byte> payload = stackalloc byte[8];
-        "LABF"u8.CopyTo(payload);
-        BinaryPrimitives.WriteInt32BigEndian(payload[4..], p.Index);
-        return FrameBuilder.WriteUdpFrame(frame, flow, payload, id);
+            n = FrameBuilder.WriteTcpFrame(frame, flow, seq.Seq, seq.Ack, p.Tcp, Window, [], identification: id);
+        else
+        {
+            Span<byte> payload = stackalloc byte[8];
+            "LABF"u8.CopyTo(payload);
+            BinaryPrimitives.WriteInt32BigEndian(payload[4..], p.Index);
+            n = FrameBuilder.WriteUdpFrame(frame, flow, payload, id);
+        }
+        if (p.Ipv6) SetFlowLabel(frame[PacketHeaders.EthernetLength..], id);
+        return n;
+    }
+
+    /// <summary>Writes the 20-bit flow label of an IPv6 header (after version and traffic class, RFC 8200 section 3).</summary>
+    static void SetFlowLabel(Span<byte> ip, uint label)
+    {
+        uint first = BinaryPrimitives.ReadUInt32BigEndian(ip);
+        BinaryPrimitives.WriteUInt32BigEndian(ip, (first & 0xFFF00000u) | (label & 0xFFFFFu));
     }
 
     public static IPAddress Address(uint a) => new([(byte)(a >> 24), (byte)(a >> 16), (byte)(a >> 8), (byte)a]);
+
+    public static IPAddress Address(WireAddress a) => a.ToIPAddress();
 
     /// <summary>Writes every trace's frames, trace after trace, as the model sent them (replies to the model's translation), to <paramref name="path"/>.</summary>
     public static void WritePcap(string path, IReadOnlyList<ForwardTrace> traces)
@@ -98,8 +116,8 @@ public static class ForwardFrames
     }
 }
 
-/// <summary>An IPv4 TCP or UDP frame as captured on one side of the DUT.</summary>
-public readonly record struct CapturedSegment(ushort Identification, byte Tos, byte Protocol, uint Source, uint Destination,
+/// <summary>An IPv4 or IPv6 TCP or UDP frame as captured on one side of the DUT; <paramref name="Identification"/> is the trace index (IPv4 identification, IPv6 flow label), <paramref name="Tos"/> the TOS byte or traffic class.</summary>
+public readonly record struct CapturedSegment(ushort Identification, byte Tos, byte Protocol, WireAddress Source, WireAddress Destination,
     ushort SourcePort, ushort DestinationPort, TcpFlags Tcp)
 {
     /// <summary>
@@ -111,6 +129,15 @@ public readonly record struct CapturedSegment(ushort Identification, byte Tos, b
         quotedIdentification = 0;
         if (f.Length < PacketHeaders.EthernetLength + PacketHeaders.Ipv4Length + 8 + PacketHeaders.Ipv4Length) return false;
         if (new MacAddress(BinaryPrimitives.ReadUInt64BigEndian(f) >> 16) != to) return false;
+        if (BinaryPrimitives.ReadUInt16BigEndian(f[12..]) == EtherType.Ipv6)
+        {
+            // ICMPv6 (next header 58) destination unreachable, packet too big, time exceeded, parameter problem (types 1-4,
+            // RFC 4443 section 3): the invoking packet follows the 8-byte ICMPv6 header; its flow label is the index.
+            var ip6 = f[PacketHeaders.EthernetLength..];
+            if (ip6.Length < PacketHeaders.Ipv6Length + 8 + PacketHeaders.Ipv6Length || ip6[6] != 58 || ip6[PacketHeaders.Ipv6Length] is < 1 or > 4) return false;
+            quotedIdentification = (ushort)BinaryPrimitives.ReadUInt32BigEndian(ip6[(PacketHeaders.Ipv6Length + 8)..]);
+            return true;
+        }
         if (BinaryPrimitives.ReadUInt16BigEndian(f[12..]) != EtherType.Ipv4) return false;
         var ip = f[PacketHeaders.EthernetLength..];
         int ihl = (ip[0] & 0x0F) * 4;
@@ -127,6 +154,7 @@ public readonly record struct CapturedSegment(ushort Identification, byte Tos, b
         segment = default;
         if (f.Length < PacketHeaders.EthernetLength + PacketHeaders.Ipv4Length + 8) return false;
         if (new MacAddress(BinaryPrimitives.ReadUInt64BigEndian(f) >> 16) != to) return false;
+        if (BinaryPrimitives.ReadUInt16BigEndian(f[12..]) == EtherType.Ipv6) return TryParseIpv6(f[PacketHeaders.EthernetLength..], out segment);
         if (BinaryPrimitives.ReadUInt16BigEndian(f[12..]) != EtherType.Ipv4) return false;
         var ip = f[PacketHeaders.EthernetLength..];
         int ihl = (ip[0] & 0x0F) * 4;
@@ -135,6 +163,22 @@ public readonly record struct CapturedSegment(ushort Identification, byte Tos, b
         var l4 = ip[ihl..];
         segment = new CapturedSegment(BinaryPrimitives.ReadUInt16BigEndian(ip[4..]), ip[1], proto,
             BinaryPrimitives.ReadUInt32BigEndian(ip[12..]), BinaryPrimitives.ReadUInt32BigEndian(ip[16..]),
+            BinaryPrimitives.ReadUInt16BigEndian(l4), BinaryPrimitives.ReadUInt16BigEndian(l4[2..]),
+            proto == IpProtocol.Tcp ? (TcpFlags)(l4[13] & 0x3F) : TcpFlags.None);
+        return true;
+    }
+
+    /// <summary>An IPv6 packet whose next header is TCP or UDP (the trace's frames carry no extension headers).</summary>
+    static bool TryParseIpv6(ReadOnlySpan<byte> ip, out CapturedSegment segment)
+    {
+        segment = default;
+        if (ip.Length < PacketHeaders.Ipv6Length + 8 || ip[0] >> 4 != 6) return false;
+        byte proto = ip[6];
+        if ((proto != IpProtocol.Tcp && proto != IpProtocol.Udp) || ip.Length < PacketHeaders.Ipv6Length + (proto == IpProtocol.Tcp ? 14 : 8)) return false;
+        uint first = BinaryPrimitives.ReadUInt32BigEndian(ip);
+        var l4 = ip[PacketHeaders.Ipv6Length..];
+        segment = new CapturedSegment((ushort)(first & 0xFFFFF), (byte)(first >> 20), proto,
+            new WireAddress(BinaryPrimitives.ReadUInt128BigEndian(ip[8..]), true), new WireAddress(BinaryPrimitives.ReadUInt128BigEndian(ip[24..]), true),
             BinaryPrimitives.ReadUInt16BigEndian(l4), BinaryPrimitives.ReadUInt16BigEndian(l4[2..]),
             proto == IpProtocol.Tcp ? (TcpFlags)(l4[13] & 0x3F) : TcpFlags.None);
         return true;

@@ -167,7 +167,7 @@ public sealed class ForwardKernelValidator
                 var p = packets[i];
                 int side = (int)p.Side;
                 if (last is int l && l != side) Barrier(l);
-                (uint, ushort)? destination = null;
+                (WireAddress, ushort)? destination = null;
                 bool natReply = p.Side == ForwardSide.Server && (p.Destination != p.OutAddress || p.DestinationPort != p.OutPort);
                 if (natReply)
                 {
@@ -193,7 +193,7 @@ public sealed class ForwardKernelValidator
         }
 
         /// <summary>Reads the server side until a client packet of <paramref name="flow"/> shows its translation (1 s at first, 50 ms after three misses).</summary>
-        bool WaitForTranslation(int flow, out (uint Address, ushort Port) translation)
+        bool WaitForTranslation(int flow, out (WireAddress Address, ushort Port) translation)
         {
             var limit = _slowWaits < 3 ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(50);
             long deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;

@@ -21,7 +21,7 @@ internal sealed class ForwardSegmentCollector : IDisposable
     readonly MacAddress[] _harnessMac, _dutMac;
     readonly int[] _count, _icmpErrors;
     readonly CapturedSegment?[] _first;
-    readonly Dictionary<int, (uint Address, ushort Port)> _translation = [];
+    readonly Dictionary<int, (WireAddress Address, ushort Port)> _translation = [];
     readonly byte[] _rx = new byte[2048];
     int _length;
 
@@ -52,7 +52,7 @@ internal sealed class ForwardSegmentCollector : IDisposable
     public void Send(int side, ReadOnlySpan<byte> frame) => _ports[side].Send(frame);
 
     /// <summary>The source the server side saw on <paramref name="flow"/>'s latest translated client packet (else its first), once seen.</summary>
-    public bool TryTranslation(int flow, out (uint Address, ushort Port) translation) => _translation.TryGetValue(flow, out translation);
+    public bool TryTranslation(int flow, out (WireAddress Address, ushort Port) translation) => _translation.TryGetValue(flow, out translation);
 
     public IReadOnlyList<ForwardPacketObservation> Observations =>
         [.. Enumerable.Range(0, _count.Length).Select(i => new ForwardPacketObservation(_count[i], _first[i]) { IcmpErrors = _icmpErrors[i] })];

@@ -26,9 +26,9 @@ public enum ForwardPathTaken : byte
 
 /// <summary>
 /// One packet that entered the forwarding box in the simulation, in arrival order, and what the
-/// model made of it. Addresses are IPv4 in host byte order (as Lab.Netfilter's FlowTuple).
+/// model made of it. Addresses are IPv4 or IPv6 (<see cref="WireAddress"/>; a packet's addresses share a family).
 /// </summary>
-/// <param name="Index">The packet's number within its point; it travels as the IPv4 identification, which forwarding, NAT and the flowtable leave alone.</param>
+/// <param name="Index">The packet's number within its point; it travels as the IPv4 identification or the IPv6 flow label, which forwarding, NAT and the flowtable leave alone.</param>
 /// <param name="Side">Which link it enters on.</param>
 /// <param name="Protocol">6 (TCP) or 17 (UDP).</param>
 /// <param name="Source">IP source as it enters.</param>
@@ -47,8 +47,8 @@ public sealed record ForwardTracePacket(
     int Index,
     ForwardSide Side,
     byte Protocol,
-    uint Source,
-    uint Destination,
+    WireAddress Source,
+    WireAddress Destination,
     ushort SourcePort,
     ushort DestinationPort,
     TcpFlags Tcp,
@@ -57,10 +57,12 @@ public sealed record ForwardTracePacket(
     string? DropReason,
     bool ForwardChain,
     int Flow,
-    uint OutAddress,
+    WireAddress OutAddress,
     ushort OutPort)
 {
     public bool Forwarded => Simulated != ForwardPathTaken.Dropped;
+
+    public bool Ipv6 => Source.Ipv6;
 
     public string Verdict => Simulated switch
     {
@@ -72,7 +74,13 @@ public sealed record ForwardTracePacket(
     };
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{(Protocol == 6 ? "tcp" : "udp")} {Ip(Source)}:{SourcePort} -> {Ip(Destination)}:{DestinationPort}{(Protocol == 6 ? " [" + FlagsText(Tcp) + "]" : "")}");
+        $"{(Protocol == 6 ? "tcp" : "udp")} {Endpoint(Source, SourcePort)} -> {Endpoint(Destination, DestinationPort)}{(Protocol == 6 ? " [" + FlagsText(Tcp) + "]" : "")}");
+
+    /// <summary>address:port, an IPv6 address in brackets (RFC 5952 section 6), as the scenario writes it.</summary>
+    public static string Endpoint(WireAddress a, ushort port) =>
+        (a.Ipv6 ? "[" + a + "]" : a.ToString()) + ":" + port.ToString(CultureInfo.InvariantCulture);
+
+    public static string Ip(WireAddress a) => a.ToString();
 
     public static string Ip(uint a) => string.Create(CultureInfo.InvariantCulture, $"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}");
 
@@ -98,7 +106,7 @@ public sealed record ForwardTracePacket(
 /// <param name="Assured">IPS_ASSURED.</param>
 /// <param name="Unreplied">!IPS_SEEN_REPLY.</param>
 /// <param name="Offload">IPS_OFFLOAD.</param>
-public sealed record ForwardModelEntry(int Flow, byte Protocol, uint Client, ushort ClientPort, uint Server, ushort ServerPort,
+public sealed record ForwardModelEntry(int Flow, byte Protocol, WireAddress Client, ushort ClientPort, WireAddress Server, ushort ServerPort,
     string? TcpState, bool Assured, bool Unreplied, bool Offload);
 
 /// <summary>
@@ -123,7 +131,7 @@ public sealed record ForwardModelCounters(
 /// <param name="Random">NF_NAT_RANGE_PROTO_RANDOM (nft <c>random</c>).</param>
 /// <param name="FullyRandom">NF_NAT_RANGE_PROTO_RANDOM_FULLY (nft <c>fully-random</c>).</param>
 /// <param name="Persistent">NF_NAT_RANGE_PERSISTENT (nft <c>persistent</c>).</param>
-public sealed record ForwardSnat(uint MinAddress, uint MaxAddress, ushort MinPort, ushort MaxPort, bool PortsSpecified,
+public sealed record ForwardSnat(WireAddress MinAddress, WireAddress MaxAddress, ushort MinPort, ushort MaxPort, bool PortsSpecified,
     bool Random, bool FullyRandom, bool Persistent)
 {
     /// <summary>
@@ -134,16 +142,19 @@ public sealed record ForwardSnat(uint MinAddress, uint MaxAddress, ushort MinPor
         PortsSpecified ? (Math.Min(MinPort, MaxPort), Math.Max(MinPort, MaxPort))
         : originalPort < 512 ? (1, 511) : originalPort < 1024 ? (600, 1023) : (1024, 65535);
 
-    /// <summary>The nft statement.</summary>
+    public bool Ipv6 => MinAddress.Ipv6;
+
+    /// <summary>The nft statement, with its family (<c>snat ip to</c>, <c>snat ip6 to</c>) as an inet table needs it; an IPv6 address with ports goes in brackets.</summary>
     public string Statement()
     {
         string addresses = MinAddress == MaxAddress ? ForwardTracePacket.Ip(MinAddress) : ForwardTracePacket.Ip(MinAddress) + "-" + ForwardTracePacket.Ip(MaxAddress);
         string ports = PortsSpecified ? string.Create(CultureInfo.InvariantCulture, $":{MinPort}-{MaxPort}") : "";
+        if (Ipv6 && PortsSpecified) addresses = "[" + addresses.Replace("-", "]-[", StringComparison.Ordinal) + "]";
         var flags = new List<string>(3);
         if (Random) flags.Add("random");
         if (FullyRandom) flags.Add("fully-random");
         if (Persistent) flags.Add("persistent");
-        return $"snat to {addresses}{ports}" + (flags.Count > 0 ? " " + string.Join(',', flags) : "");
+        return $"snat {(Ipv6 ? "ip6" : "ip")} to {addresses}{ports}" + (flags.Count > 0 ? " " + string.Join(',', flags) : "");
     }
 }
 
@@ -162,6 +173,12 @@ public sealed record ForwardDutConfig
     public bool FlowAdd { get; init; } = true;
 
     public ForwardSnat? Snat { get; init; }
+
+    /// <summary>The source NAT of IPv6 flows (nft <c>snat ip6 to</c>; masquerade's is the out interface's IPv6 address), or null: they pass untranslated.</summary>
+    public ForwardSnat? Snat6 { get; init; }
+
+    /// <summary>The NAT of a flow of the family.</summary>
+    public ForwardSnat? SnatFor(bool ipv6) => ipv6 ? Snat6 : Snat;
 
     /// <summary>net.netfilter.nf_conntrack_max, or null to leave the kernel's.</summary>
     public int? ConntrackMax { get; init; }

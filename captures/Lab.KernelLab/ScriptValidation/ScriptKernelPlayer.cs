@@ -32,6 +32,12 @@ public sealed record ScriptKernelRun(string Kernel, IReadOnlyList<ForwardPacketO
     /// </summary>
     public string? HarnessDropReason { get; init; }
 
+    /// <summary>
+    /// The same for IPv6 frames: the harness namespaces have IPv6 off, so ip6_rcv_core frees each one with
+    /// SKB_DROP_REASON_IPV6DISABLED (net/ipv6/ip6_input.c, 6.18) after the capture socket copied it; null where not traced.
+    /// </summary>
+    public string? HarnessDropReason6 { get; init; }
+
     /// <summary>Whether the ruleset had a flowtable (the trace asked for one and the kernel has it).</summary>
     public bool FlowtableUsed { get; init; }
 }
@@ -104,7 +110,7 @@ public sealed class ScriptKernelPlayer
         KernelDropTrace? drops = null;
         string? unavailable = "not asked for";
         // On the host the frames are handled in this thread's softirq (see KernelDropTrace); the VM is the guest's own.
-        if (dropReasons) drops = KernelDropTrace.Start(_dut, out unavailable, ipv6: false, thread: _barriers ? null : KernelDropTrace.CurrentThreadId());
+        if (dropReasons) drops = KernelDropTrace.Start(_dut, out unavailable, ipv6: trace.Packets.Any(p => p.Ipv6), thread: _barriers ? null : KernelDropTrace.CurrentThreadId());
         try
         {
             using var play = new Replay(_dut, trace, _barriers, drops);
@@ -114,6 +120,7 @@ public sealed class ScriptKernelPlayer
             {
                 DropIntervals = play.Intervals, DropReasonsUnavailable = unavailable, FlowtableUsed = trace.Dut.Flowtable,
                 HarnessDropReason = _barriers ? null : "IP_INADDRERRORS",
+                HarnessDropReason6 = _barriers || !trace.Packets.Any(p => p.Ipv6) ? null : "IPV6DISABLED",
             };
         }
         finally
@@ -124,7 +131,8 @@ public sealed class ScriptKernelPlayer
 
     internal const string UdpMarker = "--- udp", StatsMarker = "--- stats";
 
-    internal static string ProbeScript => $"conntrack -L -p tcp 2>/dev/null; echo '{UdpMarker}'; conntrack -L -p udp 2>/dev/null; echo '{StatsMarker}'; conntrack -S 2>/dev/null; echo nf_conntrack_count=$(conntrack -C)";
+    /// <summary>conntrack -L lists one family (-f, IPv4 when not given: conntrack-tools' default): both are read.</summary>
+    internal static string ProbeScript => $"conntrack -L -f ipv4 -p tcp 2>/dev/null; conntrack -L -f ipv6 -p tcp 2>/dev/null; echo '{UdpMarker}'; conntrack -L -f ipv4 -p udp 2>/dev/null; conntrack -L -f ipv6 -p udp 2>/dev/null; echo '{StatsMarker}'; conntrack -S 2>/dev/null; echo nf_conntrack_count=$(conntrack -C)";
 
     /// <summary>One script played into the DUT in real time, over the links' <see cref="ForwardSegmentCollector"/>.</summary>
     sealed class Replay : IDisposable
@@ -188,7 +196,7 @@ public sealed class ScriptKernelPlayer
                 }
                 var p = packets[pi];
                 int side = (int)p.Side;
-                (uint, ushort)? destination = null;
+                (WireAddress, ushort)? destination = null;
                 bool natReply = p.Side == ForwardSide.Server && (p.Destination != p.OutAddress || p.DestinationPort != p.OutPort);
                 if (natReply)
                 {

@@ -88,13 +88,17 @@ public sealed record ForwardDutSpec(string Element, ForwardStageConfig Model, La
             Rules = Model.Rules.LinearRules,
             Flowtable = Model.Flowtable,
             FlowAdd = Model.Rules.FlowAdd,
-            Snat = Model.Snat is { } s ? new ForwardSnat(s.MinIp.V4, s.MaxIp.V4, s.MinPort, s.MaxPort, s.Has(NatRangeFlags.ProtoSpecified),
-                s.Has(NatRangeFlags.ProtoRandom), s.Has(NatRangeFlags.ProtoRandomFully), s.Has(NatRangeFlags.Persistent)) : null,
+            Snat = Model.Snat is { } s ? DutSnat(s, L3Family.Ipv4) : null,
+            Snat6 = Model.Snat6 is { } s6 ? DutSnat(s6, L3Family.Ipv6) : null,
             ConntrackMax = Model.ConntrackConfig(seed, replication).Max,
             TcpLoose = Model.TcpLoose,
             Timeouts = timeouts,
         };
     }
+
+    static ForwardSnat DutSnat(NatRange s, L3Family family) =>
+        new(ForwardProbe.Wire(s.MinIp, family), ForwardProbe.Wire(s.MaxIp, family), s.MinPort, s.MaxPort, s.Has(NatRangeFlags.ProtoSpecified),
+            s.Has(NatRangeFlags.ProtoRandom), s.Has(NatRangeFlags.ProtoRandomFully), s.Has(NatRangeFlags.Persistent));
 
     static long Seconds(long ps) => (ps + SimTime.Second - 1) / SimTime.Second;
 

@@ -65,7 +65,7 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
             _flows.Add(key, flow);
         }
         if (conntrack >= 0) _replyFlows.TryAdd(path.Conntrack.Entry(conntrack).Reply, flow);
-        uint outAddress = 0;
+        WireAddress outAddress = 0;
         ushort outPort = 0;
         if (outcome.Verdict != ForwardVerdict.Dropped)
         {
@@ -73,15 +73,15 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
             {
                 ref readonly var e = ref path.Conntrack.Entry(conntrack);
                 // The reply tuple's destination is what the original sender was translated to.
-                (outAddress, outPort) = client ? (e.Reply.DstIp.V4, e.Reply.DstPort) : (e.Orig.SrcIp.V4, e.Orig.SrcPort);
+                (outAddress, outPort) = client ? (Wire(e.Reply.DstIp, e.Reply.Family), e.Reply.DstPort) : (Wire(e.Orig.SrcIp, e.Orig.Family), e.Orig.SrcPort);
             }
             else
             {
-                (outAddress, outPort) = client ? (tuple.SrcIp.V4, tuple.SrcPort) : (tuple.DstIp.V4, tuple.DstPort);
+                (outAddress, outPort) = client ? (Wire(tuple.SrcIp, tuple.Family), tuple.SrcPort) : (Wire(tuple.DstIp, tuple.Family), tuple.DstPort);
             }
         }
         _packets.Add(new ForwardTracePacket(_packets.Count, client ? ForwardSide.Client : ForwardSide.Server, (byte)tuple.Proto,
-            tuple.SrcIp.V4, tuple.DstIp.V4, tuple.SrcPort, tuple.DstPort, (Frames.TcpFlags)(ushort)tcp, now / SimTime.Nanosecond,
+            Wire(tuple.SrcIp, tuple.Family), Wire(tuple.DstIp, tuple.Family), tuple.SrcPort, tuple.DstPort, (Frames.TcpFlags)(ushort)tcp, now / SimTime.Nanosecond,
             Path(outcome.Verdict), outcome.Verdict == ForwardVerdict.Dropped ? DropCounter(outcome.DropReason) : null, chain, flow, outAddress, outPort));
         _lastAt = now;
         _lastChain = path.ForwardChainPackets;
@@ -113,7 +113,7 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
             if (!e.InUse || !e.Is(ConntrackStatus.Confirmed) || e.Timeout - now <= 0) continue;
             if (e.Orig.Proto is not (IpProto.Tcp or IpProto.Udp) || !_flows.ContainsKey(e.Orig)) continue;
             bool offload = e.Is(ConntrackStatus.Offload);
-            entries.Add(new ForwardModelEntry(_flows[e.Orig], (byte)e.Orig.Proto, e.Orig.SrcIp.V4, e.Orig.SrcPort, e.Orig.DstIp.V4, e.Orig.DstPort,
+            entries.Add(new ForwardModelEntry(_flows[e.Orig], (byte)e.Orig.Proto, Wire(e.Orig.SrcIp, e.Orig.Family), e.Orig.SrcPort, Wire(e.Orig.DstIp, e.Orig.Family), e.Orig.DstPort,
                 e.Orig.Proto == IpProto.Tcp && !offload ? StateName(e.TcpState) : null,
                 e.Is(ConntrackStatus.Assured), !e.Is(ConntrackStatus.SeenReply), offload));
         }
@@ -121,6 +121,9 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
         var s = _lastStats;
         return new ForwardModelCounters(_lastChain, s.Insert, s.InsertFailed, s.Drop, s.EarlyDrop, s.Expired, entries);
     }
+
+    /// <summary>The tuple's address with its family (nf_inet_addr's 128 bits: an IPv4 address is the low 32).</summary>
+    public static WireAddress Wire(InetAddr a, L3Family family) => new(a.Value, family == L3Family.Ipv6);
 
     static ForwardPathTaken Path(ForwardVerdict v) => v switch
     {

@@ -21,7 +21,7 @@ namespace Lab.Experiments.Validation;
 /// probe AT_NS TAKEN_NS
 /// conntrack LINE   (conntrack -L syntax)
 /// stats NAME=VALUE ...   (conntrack -S sums and nf_conntrack_count)
-/// drop_reasons harness=REASON | drop_reasons unavailable: WHY   (whether skb:kfree_skb was read)
+/// drop_reasons harness=REASON [harness6=REASON] | drop_reasons unavailable: WHY   (whether skb:kfree_skb was read)
 /// drops FIRST END [REASON@FUNCTION ...]   (the kfree_skb events while packets FIRST..END-1 were handled)
 /// </code>
 /// Lines starting with # are comments. A recording without a drop_reasons line (written before drop reasons were
@@ -48,7 +48,7 @@ public static class RecordedKernelRun
             var p = run.Packets[i];
             sb.Append(Inv, $"packet {i} {p.Count}");
             if (p.First is { } s)
-                sb.Append(Inv, $" {s.Identification} {s.Tos} {s.Protocol} {Ip(s.Source)}:{s.SourcePort} {Ip(s.Destination)}:{s.DestinationPort} {(ushort)s.Tcp}");
+                sb.Append(Inv, $" {s.Identification} {s.Tos} {s.Protocol} {ForwardTracePacket.Endpoint(s.Source, s.SourcePort)} {ForwardTracePacket.Endpoint(s.Destination, s.DestinationPort)} {(ushort)s.Tcp}");
             if (p.IcmpErrors > 0) sb.Append(Inv, $" icmp={p.IcmpErrors}");
             sb.Append('\n');
         }
@@ -61,7 +61,9 @@ public static class RecordedKernelRun
         if (run.DropReasonsUnavailable is { } why) sb.Append("drop_reasons unavailable: ").Append(why.ReplaceLineEndings(" ")).Append('\n');
         else
         {
-            sb.Append("drop_reasons harness=").Append(run.HarnessDropReason ?? "none").Append('\n');
+            sb.Append("drop_reasons harness=").Append(run.HarnessDropReason ?? "none");
+            if (run.HarnessDropReason6 is { } h6) sb.Append(" harness6=").Append(h6);
+            sb.Append('\n');
             foreach (var d in run.DropIntervals)
                 sb.Append(Inv, $"drops {d.First} {d.End}").AppendJoin("", d.Drops.Select(x => " " + x.Reason + (x.Location.Length > 0 ? "@" + x.Location : ""))).Append('\n');
         }
@@ -92,7 +94,7 @@ public static class RecordedKernelRun
         var packets = new List<ForwardPacketObservation>();
         var probes = new List<KernelProbe>();
         (long At, long Taken, List<ConntrackEntry> Entries, IReadOnlyDictionary<string, long>? Stats)? open = null;
-        string? noReasons = "not recorded (the recording predates drop reasons in fuzz plays)", harness = null;
+        string? noReasons = "not recorded (the recording predates drop reasons in fuzz plays)", harness = null, harness6 = null;
         var intervals = new List<DropInterval>();
         KernelRecordingText.Read(file, line =>
         {
@@ -129,7 +131,11 @@ public static class RecordedKernelRun
                     else if (rest.StartsWith("harness=", StringComparison.Ordinal))
                     {
                         noReasons = null;
-                        harness = rest["harness=".Length..] is var h && h != "none" ? h : null;
+                        var words = rest.Split(' ');
+                        harness = words[0]["harness=".Length..] is var h && h != "none" ? h : null;
+                        foreach (var word in words.Skip(1))
+                            harness6 = word.StartsWith("harness6=", StringComparison.Ordinal) ? word["harness6=".Length..]
+                                : throw new FormatException($"expected drop_reasons harness=REASON [harness6=REASON], found '{rest}'");
                     }
                     else throw new FormatException($"expected drop_reasons harness=REASON or drop_reasons unavailable: WHY, found '{rest}'");
                     break;
@@ -146,7 +152,7 @@ public static class RecordedKernelRun
         if (intervals.Any(i => i.End > packets.Count)) throw new LabInputException($"{file}: a drops line names packets beyond the {packets.Count} recorded");
         return new ScriptKernelRun(kernel, packets, probes, 0, [])
         {
-            DropIntervals = noReasons is null ? intervals : [], DropReasonsUnavailable = noReasons, HarnessDropReason = harness,
+            DropIntervals = noReasons is null ? intervals : [], DropReasonsUnavailable = noReasons, HarnessDropReason = harness, HarnessDropReason6 = harness6,
         };
 
         void Close()
@@ -163,14 +169,17 @@ public static class RecordedKernelRun
         return new CapturedSegment(ushort.Parse(t[2], Inv), byte.Parse(t[3], Inv), byte.Parse(t[4], Inv), src, dst, sport, dport, (TcpFlags)ushort.Parse(t[7], Inv));
     }
 
-    static (uint, ushort) Endpoint(string text)
+    /// <summary>ADDRESS:PORT, an IPv6 address in brackets ([2001:db8::1]:53), as <see cref="ForwardTracePacket.Endpoint"/> writes it.</summary>
+    static (WireAddress, ushort) Endpoint(string text)
     {
         int colon = text.LastIndexOf(':');
         if (colon < 0) throw new FormatException($"expected ADDRESS:PORT, found '{text}'");
-        var b = IPAddress.Parse(text[..colon]).GetAddressBytes();
-        if (b.Length != 4) throw new FormatException($"expected an IPv4 address, found '{text}'");
-        return ((uint)(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]), ushort.Parse(text[(colon + 1)..], Inv));
+        string address = text[..colon];
+        bool bracketed = address.StartsWith('[') && address.EndsWith(']');
+        if (bracketed) address = address[1..^1];
+        if (!IPAddress.TryParse(address, out var ip) || (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6) != bracketed)
+            throw new FormatException($"expected IPV4:PORT or [IPV6]:PORT, found '{text}'");
+        if (!ushort.TryParse(text[(colon + 1)..], NumberStyles.None, Inv, out ushort port)) throw new FormatException($"expected a port 0-65535 in '{text}'");
+        return (WireAddress.From(ip), port);
     }
-
-    static string Ip(uint a) => ForwardTracePacket.Ip(a);
 }

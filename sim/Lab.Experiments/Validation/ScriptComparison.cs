@@ -73,7 +73,7 @@ public static class ScriptComparison
         bool client = p.Side == ForwardSide.Client;
         var (addr, port) = client ? (seen.Source, seen.SourcePort) : (seen.Destination, seen.DestinationPort);
         ushort original = client ? p.SourcePort : p.DestinationPort;
-        bool agree = addr == p.OutAddress && (client ? PortAgrees(trace, original, p.OutPort, port) : port == p.OutPort);
+        bool agree = addr == p.OutAddress && (client ? PortAgrees(trace.Dut.SnatFor(p.Ipv6), original, p.OutPort, port) : port == p.OutPort);
         checks.Add(new ScriptCheck(at, "packet", key, client ? "source at the server" : "destination at the client",
             Endpoint(p.OutAddress, p.OutPort), Endpoint(addr, port), agree));
     }
@@ -92,7 +92,9 @@ public static class ScriptComparison
             var range = Enumerable.Range(interval.First, interval.End - interval.First).ToList();
             var dropped = range.Where(i => kernel.Packets[i].Count == 0).ToList();
             // The harness drops every frame the DUT sent it: forwarded packets and ICMP errors about dropped ones alike.
-            var paired = KernelDropTrace.Pair(WithoutHarness(interval.Drops, kernel.HarnessDropReason, range.Sum(i => kernel.Packets[i].Count + kernel.Packets[i].IcmpErrors)), dropped.Count);
+            int ToHarness(bool v6) => range.Where(i => trace.Packets[i].Ipv6 == v6).Sum(i => kernel.Packets[i].Count + kernel.Packets[i].IcmpErrors);
+            var left = WithoutHarness(WithoutHarness(interval.Drops, kernel.HarnessDropReason, ToHarness(false)), kernel.HarnessDropReason6, ToHarness(true));
+            var paired = KernelDropTrace.Pair(left, dropped.Count);
             for (int j = 0; j < dropped.Count; j++)
             {
                 var p = trace.Packets[dropped[j]];
@@ -128,9 +130,9 @@ public static class ScriptComparison
     }
 
     /// <summary>See the class: a moved port agrees with any port of the same range, a kept one only with itself.</summary>
-    static bool PortAgrees(ForwardTrace trace, ushort original, ushort model, ushort kernel)
+    static bool PortAgrees(ForwardSnat? nat, ushort original, ushort model, ushort kernel)
     {
-        if (model == original || trace.Dut.Snat is not { } snat) return kernel == model;
+        if (model == original || nat is not { } snat) return kernel == model;
         if (kernel == original) return false;
         var (min, max) = snat.PortRangeFor(original);
         return kernel >= min && kernel <= max;
@@ -171,7 +173,7 @@ public static class ScriptComparison
             string mr = $"src={c["reply_src"]} dst={c["reply_dst"]} sport={c["reply_sport"]} dport={c["reply_dport"]}";
             bool replyAgree = reply.Source.ToString() == c["reply_src"] && reply.Destination.ToString() == c["reply_dst"]
                 && reply.SourcePort.ToString(Inv) == c["reply_sport"]
-                && PortAgrees(trace, ushort.Parse(c["sport"], Inv), ushort.Parse(c["reply_dport"], Inv), reply.DestinationPort);
+                && PortAgrees(trace.Dut.SnatFor(c["src"].Contains(':', StringComparison.Ordinal)), ushort.Parse(c["sport"], Inv), ushort.Parse(c["reply_dport"], Inv), reply.DestinationPort);
             checks.Add(new ScriptCheck(at, "conntrack", shown, "reply", mr, reply.ToString(), replyAgree));
             long mt = long.Parse(c["timeout"], Inv);
             string kt = k.TimeoutSeconds?.ToString(Inv) ?? "";
@@ -269,7 +271,7 @@ public static class ScriptComparison
         }
     }
 
-    static string Endpoint(uint a, ushort port) => string.Create(Inv, $"{ForwardTracePacket.Ip(a)}:{port}");
+    static string Endpoint(WireAddress a, ushort port) => ForwardTracePacket.Endpoint(a, port);
 
     /// <summary>script-validation.csv: every compared fact.</summary>
     public static string Csv(IEnumerable<ScriptCheck> checks)

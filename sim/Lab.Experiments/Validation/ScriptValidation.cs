@@ -191,9 +191,6 @@ public static class ScriptValidation
     static ForwardDutSpec Check(string kernel, LoadedScenario loaded)
     {
         CheckShape(loaded);
-        if (loaded.First.Traffic.FirstOrDefault(t => t.Script is { } sc && sc.Flows.Any(f => f.IsIpv6)) is { } v6)
-            throw ParameterException.Mentioning($"{v6.Pos}: ", new CommandName("validate"),
-                $": flow '{v6.Script!.Flows.First(f => f.IsIpv6).Label}' is IPv6: the kernel rig plays IPv4 script flows through forward only (the model runs IPv6 with ", new CommandName("run"), ")");
         var spec = ForwardDutSpec.From(loaded.First);
         // A recording made in the VM may have a flowtable; only the live host kernel lacks one.
         if (spec.Model.Flowtable && kernel is not ("vm" or RecordedKernel))
@@ -201,18 +198,29 @@ public static class ScriptValidation
         return spec;
     }
 
+    static readonly (WireAddress Net, int Bits) ClientNet4 = (WireAddress.Parse("10.0.0.0"), 8), ServerNet4 = (WireAddress.Parse("198.18.0.0"), 15),
+        ClientNet6 = (WireAddress.Parse("2001:db8:1::"), 48), ServerNet6 = (WireAddress.Parse("2001:db8:2::"), 48);
+
+    /// <summary>Script packets from the clients' networks (ForwardDutScripts.ClientNet, ClientNet6) enter on the client side.</summary>
+    internal static bool FromClientNet(FlowTuple t)
+    {
+        var a = ForwardProbe.Wire(t.SrcIp, t.Family);
+        return a.Ipv6 ? a.In(ClientNet6.Net, ClientNet6.Bits) : a.In(ClientNet4.Net, ClientNet4.Bits);
+    }
+
     /// <summary>
-    /// The DUT routes 10.0.0.0/8 to the client link and 198.18.0.0/15 to the server link
-    /// (<see cref="ForwardDutScripts"/>): client packets must come from the first and go to the second.
+    /// The DUT routes 10.0.0.0/8 and 2001:db8:1::/48 to the client link, 198.18.0.0/15 and 2001:db8:2::/48 to the server
+    /// link (<see cref="ForwardDutScripts"/>): client packets must come from the first and go to the second.
     /// </summary>
     static void CheckAddresses(Scenario s, ForwardTrace trace)
     {
         var pos = s.Traffic.First(t => t.Kind == "script").Pos;
         foreach (var p in trace.Packets)
         {
-            uint server = p.Side == ForwardSide.Client ? p.Destination : p.Source;
-            if (server >> 17 != FlowTuple.Ip(198, 18, 0, 0) >> 17)
-                throw ParameterException.Mentioning($"{pos}: ", new CommandName("validate"), $": packet {p.Describe()}: the kernel's test network puts clients in 10.0.0.0/8 and servers in 198.18.0.0/15; write the script's addresses there");
+            var server = p.Side == ForwardSide.Client ? p.Destination : p.Source;
+            var (net, bits) = server.Ipv6 ? ServerNet6 : ServerNet4;
+            if (!server.In(net, bits))
+                throw ParameterException.Mentioning($"{pos}: ", new CommandName("validate"), $": packet {p.Describe()}: the kernel's test network puts clients in 10.0.0.0/8 or 2001:db8:1::/48 and servers in 198.18.0.0/15 or 2001:db8:2::/48; write the script's addresses there");
         }
     }
 
@@ -224,8 +232,7 @@ public static class ScriptValidation
         {
             if (stage is ForwardStage f && f.Name == spec.Element)
             {
-                // Script packets from 10.0.0.0/8 enter on the client side (ForwardDutScripts.ClientNet).
-                probe = new ForwardProbe(f, ushort.MaxValue + 1, int.MaxValue, t => !t.IsIpv6 && t.SrcIp.V4 >> 24 == 10);
+                probe = new ForwardProbe(f, ushort.MaxValue + 1, int.MaxValue, FromClientNet);
                 f.Path.Observer = probe;
             }
             return stage;
