@@ -64,15 +64,41 @@ public sealed class ScriptValidateCommandTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_dir, "esp")));
     }
 
-    [Fact]
-    public void An_ipv6_forward_script_is_refused_before_any_namespace_naming_the_flow()
+    [HostNatFact]
+    public void Ipv6_nat_script_agrees_with_the_host_kernel_row_by_row()
     {
-        // The model runs IPv6 through forward; the kernel rig (frames, DUT addresses, probes) is IPv4 only so far.
-        var (code, _, err) = ScenarioRun.Lab("validate", Example("script-ipv6-nat.yaml"), "--kernel", "host", "--out", Path.Combine(_dir, "v6"));
+        // scenarios/examples/script-ipv6-nat.yaml: a masqueraded IPv6 UDP flow (replied at 1 s, ASSURED at 3 s, gone by
+        // 124 s), an IPv6 TCP open and close, and an IPv4 UDP flow beside them, played in 134 s of real time.
+        string outDir = Path.Combine(_dir, "v6");
+        var (code, stdout, err) = ScenarioRun.Lab("validate", Example("script-ipv6-nat.yaml"), "--kernel", "host", "--out", outDir);
 
-        Assert.Equal(2, code);
-        Assert.Contains("script-ipv6-nat.yaml:12:5: lab validate: flow 'dns6' is IPv6: the kernel rig plays IPv4 script flows through forward only (the model runs IPv6 with lab run)", err, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(Path.Combine(_dir, "v6")));
+        Assert.True(code == 0, stdout + err);
+        // 11 packets, all forwarded: a verdict and the translation seen on the far side each.
+        Assert.Contains("  packet: 22/22 agree", stdout, StringComparison.Ordinal);
+        // Entries listed per probe: 0.5 s to 3.5 s all three (dns6, web6, dns4: 3 x 4 checks + 1 state for web6 = 13 each,
+        // 4 probes = 52); 10.5 s and 13.5 s the same three (26); 124 s web6 alone (TIME_WAIT 120 s from 13 s: 5), dns4 and
+        // dns6 expired at 30 s and 123 s; 134 s none. 52 + 26 + 5 = 83.
+        Assert.Contains("  conntrack: 83/83 agree", stdout, StringComparison.Ordinal);
+        // 8 probes x 11 conntrack -S values.
+        Assert.Contains("  conntrack_stats: 88/88 agree", stdout, StringComparison.Ordinal);
+        Assert.Contains("result: all 193 facts agree", stdout, StringComparison.Ordinal);
+
+        var rows = File.ReadAllLines(Path.Combine(outDir, "script-validation.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(193, rows.Count);
+        // Masquerade gives IPv6 the out interface's IPv6 address (masquerade.address6's default) and keeps the port.
+        Assert.Contains(rows, r => r[0] == "0" && r[3] == "source at the server" && r[5] == "[2001:db8:ffff::1]:5000" && r[6] == "yes");
+        // The reply is de-NATed back to the client's IPv6 address.
+        Assert.Contains(rows, r => r[0] == "1" && r[3] == "destination at the client" && r[5] == "[2001:db8:1::2]:5000" && r[6] == "yes");
+        // conntrack -L -f ipv6 lists the IPv6 entries with full addresses: dns6 ASSURED at 3.5 s with 120 - 0.5 = 119 s
+        // left (printed rounded down: 119, one less allowed), its reply tuple to the masquerade address.
+        var dns6 = rows.Where(r => r[0] == "3.5" && r[2].StartsWith("dns6 udp src=2001:db8:1::2 dst=2001:db8:2::1", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["present", "flags", "reply", "timeout"], dns6.Select(r => r[3]));
+        Assert.Equal("ASSURED", dns6[1][5]);
+        Assert.Equal("src=2001:db8:2::1 dst=2001:db8:ffff::1 sport=53 dport=5000", dns6[2][5]);
+        Assert.All(dns6, r => Assert.Equal("yes", r[6]));
+        Assert.Contains(rows, r => r[0] == "13.5" && r[2].StartsWith("web6 tcp", StringComparison.Ordinal) && r[3] == "state" && r[5] == "TIME_WAIT" && r[6] == "yes");
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries("/run/netns"),
+            n => Path.GetFileName(n).StartsWith($"lab-{Environment.ProcessId}-", StringComparison.Ordinal) && Path.GetFileName(n).EndsWith("-dut", StringComparison.Ordinal));
     }
 
     [Fact]

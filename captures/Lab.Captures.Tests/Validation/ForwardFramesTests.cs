@@ -69,9 +69,71 @@ public sealed class ForwardFramesTests
     [Fact]
     public void Snat_statement_is_nft_syntax_for_the_range_and_flags()
     {
-        Assert.Equal("snat to 203.0.113.1", new ForwardSnat(Public, Public, 0, 0, false, false, false, false).Statement());
-        Assert.Equal("snat to 100.64.0.1-100.64.0.4:1024-2047 fully-random,persistent",
+        // One inet table serves both families, so each statement names its family (nft: snat ip to, snat ip6 to).
+        Assert.Equal("snat ip to 203.0.113.1", new ForwardSnat(Public, Public, 0, 0, false, false, false, false).Statement());
+        Assert.Equal("snat ip to 100.64.0.1-100.64.0.4:1024-2047 fully-random,persistent",
             new ForwardSnat(0x64400001, 0x64400004, 1024, 2047, true, false, true, true).Statement());
+        Assert.Equal("snat ip6 to 2001:db8:ffff::1", new ForwardSnat(Public6, Public6, 0, 0, false, false, false, false).Statement());
+        // With ports an IPv6 address goes in brackets (nft(8): snat ip6 to [addr]-[addr]:port-port).
+        Assert.Equal("snat ip6 to [2001:db8:ffff::1]-[2001:db8:ffff::8]:1024-2047 random",
+            new ForwardSnat(Public6, WireAddress.Parse("2001:db8:ffff::8"), 1024, 2047, true, true, false, false).Statement());
+    }
+
+    static readonly WireAddress Client6 = WireAddress.Parse("2001:db8:1::2"), Server6 = WireAddress.Parse("2001:db8:2::1"), Public6 = WireAddress.Parse("2001:db8:ffff::1");
+
+    [Fact]
+    public void Ipv6_frames_carry_the_index_as_flow_label_with_valid_checksums_and_parse_back()
+    {
+        var frame = new byte[256];
+        var mac = MacAddress.Parse("02:00:00:00:00:09");
+        var udp = new ForwardTracePacket(54321, ForwardSide.Client, 17, Client6, Server6, 5000, 53, TcpFlags.None, 0, ForwardPathTaken.ClassicNew, null, true, 0, Public6, 5000);
+        int n = ForwardFrames.Write(frame, udp, default, ForwardFrames.ClientMac, mac);
+
+        // Ethernet 14 + IPv6 40 + UDP 8 + 8 bytes payload ("LABF" and the index).
+        Assert.Equal(70, n);
+        var packet = Packet.ParsePacket(LinkLayers.Ethernet, frame[..n]);
+        var ip = packet.Extract<IPv6Packet>();
+        var u = packet.Extract<UdpPacket>();
+        Assert.Equal((54321, "2001:db8:1::2", "2001:db8:2::1", 64, 16), (ip.FlowLabel, ip.SourceAddress.ToString(), ip.DestinationAddress.ToString(), ip.HopLimit, (int)ip.PayloadLength));
+        // PacketDotNet recomputes the checksum over the IPv6 pseudo-header (RFC 8200 8.1) independently.
+        Assert.True(u.ValidUdpChecksum);
+        Assert.Equal((5000, 53), (u.SourcePort, u.DestinationPort));
+        Assert.True(CapturedSegment.TryParse(frame.AsSpan(0, n), mac, out var seg));
+        Assert.Equal(new CapturedSegment(54321, 0, 17, Client6, Server6, 5000, 53, TcpFlags.None), seg);
+
+        // A TCP reply sent to the kernel's translation; the traffic class a forward chain sets (DSCP CS1) reads back as Tos.
+        var syn = new ForwardTracePacket(7, ForwardSide.Server, 6, Server6, Public6, 80, 40000, TcpFlags.Syn | TcpFlags.Ack, 0, ForwardPathTaken.Classic, null, true, 0, Client6, 40000);
+        n = ForwardFrames.Write(frame, syn, (100, 200), ForwardFrames.ServerMac, mac, (Public6, 55555));
+        frame[14] = (byte)((frame[14] & 0xF0) | 0x02); // traffic class 0x20: its high nibble sits in the first byte's low nibble
+        packet = Packet.ParsePacket(LinkLayers.Ethernet, frame[..n]);
+        var tcp = packet.Extract<TcpPacket>();
+        Assert.True(tcp.ValidTcpChecksum);
+        Assert.Equal((7, 0x20), (packet.Extract<IPv6Packet>().FlowLabel, packet.Extract<IPv6Packet>().TrafficClass));
+        Assert.True(CapturedSegment.TryParse(frame.AsSpan(0, n), mac, out seg));
+        Assert.Equal(new CapturedSegment(7, 0x20, 6, Server6, Public6, 80, 55555, TcpFlags.Syn | TcpFlags.Ack), seg);
+        // A family mix is refused rather than written.
+        Assert.Throws<ArgumentException>(() => ForwardFrames.Write(frame, syn, (100, 200), ForwardFrames.ServerMac, mac, (Public, 55555)));
+    }
+
+    [Fact]
+    public void An_icmpv6_error_names_the_quoted_packets_flow_label()
+    {
+        // RFC 4443 3.1: destination unreachable (type 1, code 0 no route) quotes the invoking packet after 8 bytes.
+        var inner = new byte[256];
+        var p = new ForwardTracePacket(4242, ForwardSide.Server, 17, Server6, Public6, 53, 5000, TcpFlags.None, 0, ForwardPathTaken.Dropped, "InNoRoutes", false, 0, 0, 0);
+        int n = ForwardFrames.Write(inner, p, default, ForwardFrames.ServerMac, ForwardFrames.DutMac);
+        var quoted = inner.AsSpan(14, n - 14).ToArray();
+        var frame = new byte[14 + 40 + 8 + quoted.Length];
+        frame[0] = 0x02; frame[5] = 0x03; // to the server side's MAC 02:00:00:00:00:03
+        frame[12] = 0x86; frame[13] = 0xDD;
+        frame[14] = 0x60;
+        frame[14 + 6] = 58; // next header ICMPv6
+        frame[14 + 40] = 1;
+        quoted.CopyTo(frame, 14 + 48);
+        Assert.True(CapturedSegment.TryParseIcmpError(frame, ForwardFrames.ServerMac, out ushort id));
+        Assert.Equal(4242, id);
+        frame[14 + 40] = 128; // an echo request is no error
+        Assert.False(CapturedSegment.TryParseIcmpError(frame, ForwardFrames.ServerMac, out _));
     }
 
     [Theory]
