@@ -222,6 +222,30 @@ public sealed class ScriptValidateCommandTests : IDisposable
         Assert.Contains(rows, r => r[0] == "1.7" && r[3] == "source at the server" && r[5] == "203.0.113.1:5000" && r[6] == "yes");
     }
 
+    [HostDropReasonFact]
+    public void Ipv6_replies_no_entry_translates_back_are_dropped_for_no_route_as_in_the_host_kernel()
+    {
+        // scenarios/examples/script-ipv6-no-route.yaml: a SYN/ACK and a UDP reply to masquerade.address6 after their
+        // entries expired (1 s timeouts): ip6_pkt_discard frees each with SKB_DROP_REASON_IP_INNOROUTES; the harness's
+        // IPV6DISABLED drops of the forwarded frames and the ICMPv6 errors are discounted.
+        string outDir = Path.Combine(_dir, "v6-no-route");
+        var (code, stdout, err) = ScenarioRun.Lab("validate", Example("script-ipv6-no-route.yaml"), "--kernel", "host", "--out", outDir);
+
+        Assert.True(code == 0, stdout + err);
+        // 5 packets: 5 verdicts and the 3 forwarded ones' translations.
+        Assert.Contains("  packet: 8/8 agree", stdout, StringComparison.Ordinal);
+        Assert.Contains("  drop_reason: 2/2 agree", stdout, StringComparison.Ordinal);
+        var rows = File.ReadAllLines(Path.Combine(outDir, "script-validation.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(["dropped (InNoRoutes)", "dropped (InNoRoutes)"],
+            rows.Where(r => r[1] == "packet" && r[3] == "verdict" && r[5] == "dropped").Select(r => r[4]));
+        var drops = rows.Where(r => r[1] == "drop_reason").ToList();
+        Assert.Equal(["1.5", "1.6"], drops.Select(r => r[0]));
+        Assert.All(drops, r => Assert.True(r[5].StartsWith("IP_INNOROUTES", StringComparison.Ordinal) && r[6] == "yes", string.Join(',', r)));
+        // At 2.2 s only the entry the client's datagram at 1.7 s created is listed, UNREPLIED.
+        Assert.Equal("1", Assert.Single(rows, r => r[0] == "2.2" && r[2] == "nf_conntrack_count")[5]);
+        Assert.Contains(rows, r => r[0] == "2.2" && r[2].StartsWith("late-udp6 udp src=2001:db8:1::3", StringComparison.Ordinal) && r[3] == "flags" && r[5] == "UNREPLIED");
+    }
+
     [HostNatFact]
     public void A_reply_after_a_rst_and_a_pickup_goes_to_the_new_translation_and_is_forwarded()
     {

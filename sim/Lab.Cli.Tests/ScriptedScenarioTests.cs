@@ -402,6 +402,13 @@ public sealed class ScriptedScenarioTests : IDisposable
         // The DUT routes 198.18.0.0/15 to the server side (ForwardDutScripts): 10.0.0.2 is a client address there.
         Assert.Contains("v.yaml:3:5: lab validate: packet udp 10.0.0.1:1 -> 10.0.0.2:2: the kernel's test network puts clients in 10.0.0.0/8 and servers in 198.18.0.0/15", err, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_dir, "vout")));
+
+        // IPv6: the DUT routes 2001:db8:2::/48 to the server side; 2001:db8:3::1 is routed nowhere.
+        File.WriteAllText(f, "name: v\ntraffic:\n  - { name: s, kind: script, packets: [ { at: 0s, flow: a, proto: udp, src: \"[2001:db8:1::1]:1\", dst: \"[2001:db8:3::1]:2\" } ] }\npath:\n  - forward: { protocol: udp }\n");
+        (code, _, err) = ScenarioRun.Lab("validate", f, "--kernel", "host", "--out", Path.Combine(_dir, "vout"));
+        Assert.Equal(2, code);
+        Assert.Contains("v.yaml:3:5: lab validate: packet udp [2001:db8:1::1]:1 -> [2001:db8:3::1]:2: the kernel's test network puts IPv6 clients in 2001:db8:1::/48 and servers in 2001:db8:2::/48", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "vout")));
     }
 
     [Fact]

@@ -220,7 +220,7 @@ public static class ScriptValidation
             var server = p.Side == ForwardSide.Client ? p.Destination : p.Source;
             var (net, bits) = server.Ipv6 ? ServerNet6 : ServerNet4;
             if (!server.In(net, bits))
-                throw ParameterException.Mentioning($"{pos}: ", new CommandName("validate"), $": packet {p.Describe()}: the kernel's test network puts clients in 10.0.0.0/8 or 2001:db8:1::/48 and servers in 198.18.0.0/15 or 2001:db8:2::/48; write the script's addresses there");
+                throw ParameterException.Mentioning($"{pos}: ", new CommandName("validate"), $": packet {p.Describe()}: the kernel's test network puts {(server.Ipv6 ? "IPv6 clients in 2001:db8:1::/48 and servers in 2001:db8:2::/48" : "clients in 10.0.0.0/8 and servers in 198.18.0.0/15")}; write the script's addresses there");
         }
     }
 
