@@ -40,6 +40,9 @@ public static class ProfileBuilder
             $"({options.FrameBytes}B forward - its baseline) over the {CalibrationStages.LargeFrame - options.FrameBytes} bytes between; windows with a new flow per packet have " +
             $"min(packets, {options.NewFlowPacketCap}) packets and start from an empty conntrack table; the nat_attempt windows " +
             $"({CalibrationStages.ClashPackets} packets a pass after {Lab.KernelLab.Calibration.PortClashPlan.Holders} holding connections) are costed per packet sent, since the router drops them all" +
+            (options.Budget is not null
+                ? string.Create(CultureInfo.InvariantCulture, $"; after the {options.Repeat} passes of every window, {result.ExtraPasses} extra passes measured only the stages whose interval was still wider than {options.TargetPercent:0.##}% of their value, while the next pass fitted in {options.Budget.Value.TotalSeconds:0} s (a stage's n is its passes; stopping once narrow makes the 95% slightly optimistic)")
+                : "") +
             Regime(result.Samples);
         return new CostProfile
         {
