@@ -16,7 +16,9 @@ public sealed record CalibrationOptions
     /// <summary>
     /// After the <see cref="Repeat"/> passes: while a stage's 95% interval is wider than <see cref="TargetPercent"/> of its
     /// value, further passes measure only the windows of such stages, as long as the next one (estimated from the windows'
-    /// times so far) ends within this time since the measuring began. Null: no extra passes. Stopping once the interval
+    /// times so far) ends within this time since the measuring began. The passes of every window stop early too (after
+    /// two) where the next would not end within it: a busy machine then gets fewer passes, not a longer run. Null: no
+    /// extra passes and no limit. Stopping once the interval
     /// is narrow enough makes the 95% a little optimistic (a sequential rule); the <see cref="Repeat"/> passes before the
     /// first look keep that small.
     /// </summary>

@@ -63,7 +63,7 @@ public static class CalibrationSession
             using var store = new ResultsStore(req.StorePath);
             id = store.RecordCalibration(
                 new CalibrationRun(measured, profile.Machine, profile.Kernel.Release, profile.Kernel.Where, profile.Kernel.Emulated, profile.LabCommit,
-                    req.Options.Packets, req.Options.Repeat, req.Options.FrameBytes, Path.GetFullPath(outPath)),
+                    req.Options.Packets, profile.Method.Repeat, req.Options.FrameBytes, Path.GetFullPath(outPath)),
                 [.. profile.Stages.Select(s => s.IsMeasured
                     ? new CalibrationRow(s.Name, s.Ns, s.Ci95Low, s.Ci95High, s.SoftirqNs, s.N, null)
                     : new CalibrationRow(s.Name, null, null, null, null, 0, s.NotMeasured))]);

@@ -11,8 +11,11 @@ public sealed record CalibrationResult(IReadOnlyList<ProfileStage> Stages, IRead
     /// <summary>Each measured stage against <see cref="CalibrationOptions.TargetPercent"/> (empty where not judged).</summary>
     public IReadOnlyDictionary<string, StageBar> Bars { get; init; } = new Dictionary<string, StageBar>();
 
-    /// <summary>Passes after the <see cref="CalibrationOptions.Repeat"/> ones, each over the stages still wider than the bar.</summary>
+    /// <summary>Passes after the passes of every window, each over the stages still wider than the bar.</summary>
     public int ExtraPasses { get; init; }
+
+    /// <summary>Passes of every window: <see cref="CalibrationOptions.Repeat"/>, or fewer (at least two) where the budget ran out first.</summary>
+    public int FullPasses { get; init; }
 }
 
 /// <summary>
@@ -29,6 +32,9 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
     /// <summary>Passes in all, extra ones included (the most --repeat allows).</summary>
     public const int MaxPasses = 1000;
 
+    /// <summary>Passes of every window however short the budget: an interval needs two.</summary>
+    public const int MinPasses = 2;
+
     public CalibrationResult Run(CancellationToken ct = default)
     {
         if (options.Accounting is not ("proc-stat" or "thread"))
@@ -36,7 +42,13 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
         if (options.Accounting == "thread" && meter.Emulated)
             throw Lab.Core.ParameterException.ForValue("accounting", "thread", "the injector does not run on the guest's kernel; use proc-stat under ", new Lab.Core.ParameterName("kernel"), " vm");
         var passes = new CalibrationPasses(meter, options, Select(options.Only), progress);
-        for (int pass = 0; pass < options.Repeat; pass++) passes.MeasurePass(ct);
+        var all = Select(options.Only).Where(s => passes.IsMeasurable(s.Name)).Select(s => s.Name).ToList();
+        for (int pass = 0; pass < options.Repeat; pass++)
+        {
+            // The budget bounds the passes of every window too (a busy machine makes them slow), but an interval needs two.
+            if (pass >= MinPasses && options.Budget is TimeSpan b && passes.Elapsed + passes.EstimatePass(all) > b) break;
+            passes.MeasurePass(ct);
+        }
         int extra = 0;
         if (options.Budget is TimeSpan budget)
         {
@@ -54,7 +66,7 @@ public sealed class Calibrator(IKernelCostMeter meter, CalibrationOptions option
         }
         var stages = passes.Stages(options.Only, meter.EspNotMeasuredReason);
         var bars = stages.Where(s => s.IsMeasured && passes.IsMeasurable(s.Name)).ToDictionary(s => s.Name, s => passes.Bar(s.Name, options.TargetPercent));
-        return new CalibrationResult(stages, passes.Samples, passes.Elapsed, passes.InjectorCpu) { Bars = bars, ExtraPasses = extra };
+        return new CalibrationResult(stages, passes.Samples, passes.Elapsed, passes.InjectorCpu) { Bars = bars, ExtraPasses = extra, FullPasses = passes.Passes - extra };
     }
 
     /// <summary>The measurable stages named by --only (all when null); unknown names are bad input.</summary>

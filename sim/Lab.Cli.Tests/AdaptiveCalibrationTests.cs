@@ -43,7 +43,7 @@ public sealed class AdaptiveCalibrationTests
         //   n = 6: mean 100, sd 21.91, half 2.5706 x 21.91 / 2.449 = 22.99 > 20
         //   n = 7: mean 720 / 7 = 102.86, sd 21.38, half 2.4469 x 21.38 / 2.646 = 19.77 <= 20.57: met (19.22%).
         // So 3 passes of every window, then 4 extra passes of the conntrack and plain windows alone.
-        Assert.Equal(4, result.ExtraPasses);
+        Assert.Equal((4, 3), (result.ExtraPasses, result.FullPasses));
         Assert.Equal(7, stages["conntrack_lookup"].N);
         Assert.Equal(720.0 / 7, stages["conntrack_lookup"].Ns, 9);
         Assert.Equal(BarVerdict.Met, result.Bars["conntrack_lookup"].Verdict);
@@ -61,19 +61,27 @@ public sealed class AdaptiveCalibrationTests
     }
 
     [Fact]
-    public void Without_a_budget_or_with_none_left_there_are_no_extra_passes()
+    public void Without_a_budget_there_are_no_extra_passes()
     {
-        foreach (var budget in new TimeSpan?[] { null, TimeSpan.Zero })
-        {
-            var meter = Meter();
-            var result = new Calibrator(meter, Options(budget)).Run();
-            Assert.Equal(0, result.ExtraPasses);
-            Assert.Equal(18, meter.Calls);
-            // Three passes: 120, 80, 120: 57.37 / 106.67 = 53.8% (above).
-            Assert.Equal(3, result.Stages.Single(s => s.Name == "conntrack_lookup").N);
-            Assert.Equal(BarVerdict.Wider, result.Bars["conntrack_lookup"].Verdict);
-            Assert.Equal(53.78, result.Bars["conntrack_lookup"].HalfWidthPercent, 0.01);
-        }
+        var meter = Meter();
+        var result = new Calibrator(meter, Options(null)).Run();
+        Assert.Equal((0, 3, 18), (result.ExtraPasses, result.FullPasses, meter.Calls));
+        // Three passes: 120, 80, 120: 57.37 / 106.67 = 53.8% (above).
+        Assert.Equal(3, result.Stages.Single(s => s.Name == "conntrack_lookup").N);
+        Assert.Equal(BarVerdict.Wider, result.Bars["conntrack_lookup"].Verdict);
+        Assert.Equal(53.78, result.Bars["conntrack_lookup"].HalfWidthPercent, 0.01);
+    }
+
+    [Fact]
+    public void A_budget_already_spent_stops_the_passes_of_every_window_after_two()
+    {
+        var meter = Meter();
+        var result = new Calibrator(meter, Options(TimeSpan.Zero)).Run();
+        Assert.Equal((0, 2, 12), (result.ExtraPasses, result.FullPasses, meter.Calls));
+        // Two passes, 120 and 80: mean 100, half 12.706 x 28.28 / 1.414 = 254: [-154, 354] holds 0.
+        var ct = result.Stages.Single(s => s.Name == "conntrack_lookup");
+        Assert.Equal((100.0, 2), (ct.Ns, ct.N));
+        Assert.Equal(BarVerdict.ConsistentWithZero, result.Bars["conntrack_lookup"].Verdict);
     }
 
     [Fact]

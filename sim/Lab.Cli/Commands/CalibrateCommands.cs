@@ -92,6 +92,7 @@ public static class CalibrateCommands
         if (req.FromPath is null)
         {
             w.WriteLine($"calibrated {p.Kernel.Where} kernel {p.Kernel.Release} ({p.Cpu.Model}, {p.Cpu.Cpus} CPUs) in {o.Elapsed:mm\\:ss}: {p.Method.Packets:N0} packets x {p.Method.Repeat} passes" +
+                (p.Method.Repeat < req.Options.Repeat ? $" ({req.Options.Repeat} asked for; the budget allowed {p.Method.Repeat})" : "") +
                 (o.ExtraPasses > 0 ? $", then {o.ExtraPasses} extra passes of the stages wider than {Num(req.Options.TargetPercent)}%" : ""));
             if (p.Kernel.Emulated) w.WriteLine($"every value is {CostProfile.EmulatedLabel}");
             foreach (var s in p.Stages)
