@@ -4,7 +4,7 @@
 # Budget: about 17 minutes on a quiet 2-vCPU machine (estimates from the durations of 2026-12-06):
 #   build                                                                                              ~1-2 min
 #   lab calibrate --kernel host (defaults: 8 passes of every window, then extra passes of the stages whose 95% interval
-#     is still wider than 20% of the value, within 270 s of measuring): run 1, the profile the validations print beside  ~5 min
+#     is still wider than 20% of the value, all within 270 s of measuring; a busy machine gets fewer passes): run 1, the profile the validations print beside  ~5 min
 #   the same again with --compare run1 --threshold 0%: run 2, the two runs' values within each other's noise?          ~5 min
 #   validate --timing --calibrate rules300-ct-masq-64B   --packets 500000 --repeat 5 --points 1                         ~2 min
 #   validate --timing --calibrate rules300-ct-masq-1400B --packets 500000 --repeat 5 --points 1                         ~2 min
