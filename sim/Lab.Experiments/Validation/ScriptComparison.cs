@@ -80,9 +80,10 @@ public static class ScriptComparison
 
     /// <summary>
     /// Each packet the kernel dropped, with the model's cause beside the skb drop reason the kernel recorded
-    /// (<see cref="DropReasonMap.ForForward"/>), paired in order within each probe interval (<see cref="KernelDropTrace.Pair"/>);
-    /// where the counts differ (a drop in another namespace shared the host's buffer) the reasons are shown unattributed
-    /// and the verdict check alone decides.
+    /// (<see cref="DropReasonMap.ForForward"/>): the events between the packet's marker and the previous one of its link
+    /// (<see cref="DropAttribution"/>). A recording from before the markers pairs events with packets in order within each
+    /// probe interval (<see cref="KernelDropTrace.Pair"/>) when the counts match, and shows them unattributed otherwise
+    /// (the verdict check alone decides).
     /// </summary>
     static void CompareDropReasons(List<ScriptCheck> checks, ForwardTrace trace, ScriptKernelRun kernel, IReadOnlyList<string> labels)
     {
@@ -91,26 +92,55 @@ public static class ScriptComparison
         {
             var range = Enumerable.Range(interval.First, interval.End - interval.First).ToList();
             var dropped = range.Where(i => kernel.Packets[i].Count == 0).ToList();
+            var attributed = DropAttribution.Attribute(interval.Drops, [.. range.Select(i => ((int)trace.Packets[i].Side, kernel.Packets[i].Count == 0))], kernel.HarnessDropReason);
             // The harness drops every frame the DUT sent it: forwarded packets and ICMP errors about dropped ones alike.
-            var paired = KernelDropTrace.Pair(WithoutHarness(interval.Drops, kernel.HarnessDropReason, range.Sum(i => kernel.Packets[i].Count + kernel.Packets[i].IcmpErrors)), dropped.Count);
+            var paired = attributed is not null ? null
+                : KernelDropTrace.Pair(WithoutHarness(interval.Drops, kernel.HarnessDropReason, range.Sum(i => kernel.Packets[i].Count + kernel.Packets[i].IcmpErrors)), dropped.Count);
             for (int j = 0; j < dropped.Count; j++)
             {
                 var p = trace.Packets[dropped[j]];
                 string key = PacketKey(p, labels);
                 string model = p.Forwarded ? "forwarded" : p.DropReason == ForwardProbe.NoRouteCounter ? "no route (IpExt InNoRoutes)" : "conntrack -S " + p.DropReason;
-                if (paired is null)
-                {
-                    checks.Add(new ScriptCheck(p.AtNanoseconds / 1e9, "drop_reason", key, "reason", model,
-                        $"unattributed: {interval.Drops.Count} events for {dropped.Count} drops ({string.Join(' ', interval.Drops.Select(d => d.Reason))})", true,
-                        "the trace buffer held another number of drops than packets dropped in this interval"));
-                    continue;
-                }
-                var k = paired[j];
                 var expected = DropReasonMap.ForForward(p.DropReason ?? "");
-                bool agree = !p.Forwarded && k.Reason == expected.Reason;
-                checks.Add(new ScriptCheck(p.AtNanoseconds / 1e9, "drop_reason", key, "reason", model, k.Location.Length > 0 ? $"{k.Reason} at {k.Location}" : k.Reason, agree));
+                double at = p.AtNanoseconds / 1e9;
+                if (attributed is not null) checks.Add(DropCheck(at, key, model, !p.Forwarded, expected, attributed[dropped[j] - interval.First]));
+                else if (paired is null) checks.Add(Unattributed(at, key, model, interval.Drops, dropped.Count));
+                else checks.Add(DropCheck(at, key, model, !p.Forwarded, expected, new PacketDrops([paired[j]], false)));
             }
         }
+    }
+
+    /// <summary>What the "who is dropping" table shows where no event could be given to the packet; counted apart (<see cref="IsUnattributed"/>).</summary>
+    public const string UnattributedPrefix = "unattributed: ";
+
+    /// <summary>A drop_reason check with no kernel event of the packet's own to compare: not a disagreement (the verdict check decides).</summary>
+    public static bool IsUnattributed(ScriptCheck c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        return c.Kind == "drop_reason" && c.Kernel.StartsWith(UnattributedPrefix, StringComparison.Ordinal);
+    }
+
+    internal static ScriptCheck Unattributed(double at, string key, string model, IReadOnlyList<KernelDrop> events, int dropped) =>
+        new(at, "drop_reason", key, "reason", model,
+            string.Create(Inv, $"{UnattributedPrefix}{events.Count} events for {dropped} drops ({string.Join(' ', events.Select(d => d.Reason))})"), true,
+            "a recording without drop markers, whose trace held another number of drops than packets dropped in this interval");
+
+    /// <summary>
+    /// One dropped packet's reason check from the events attributed to it: agrees when one of them is the reason the
+    /// model's cause maps to (<paramref name="expected"/>); a reason the kernel does not record specifically is documented.
+    /// </summary>
+    internal static ScriptCheck DropCheck(double at, string key, string model, bool modelDropped, KernelDropExpectation expected, PacketDrops drops)
+    {
+        if (drops.Ambiguous)
+            return new(at, "drop_reason", key, "reason", model, UnattributedPrefix + "a dropped packet on the other link was handled between the same markers", true,
+                "the guest handled the two links out of the order sent, and both packets were dropped: their events cannot be told apart");
+        if (drops.Events.Count == 0)
+            return new(at, "drop_reason", key, "reason", model, UnattributedPrefix + "no kfree_skb event between its markers", true,
+                "the kernel recorded no drop event for this packet");
+        var k = drops.Events.FirstOrDefault(e => e.Reason == expected.Reason) ?? drops.Events[0];
+        string kern = string.Join(" + ", drops.Events.Select(e => e.Location.Length > 0 ? $"{e.Reason} at {e.Location}" : e.Reason));
+        bool agree = modelDropped && k.Reason == expected.Reason;
+        return new(at, "drop_reason", key, "reason", model, kern, agree, agree && !expected.Specific ? "no skb_drop_reason of its own: " + expected.Source : null);
     }
 
     /// <summary>Removes one <paramref name="harnessReason"/> event per frame the DUT sent to the harness (<see cref="ScriptKernelRun.HarnessDropReason"/>).</summary>
