@@ -276,10 +276,12 @@ public sealed class FuzzTests : IDisposable
     // packet that carries its index (IPv6 40 + UDP 8 + 12), the kernel counted 60 bytes, the model 46 until the
     // validation played the model at the size the kernel is sent.
     [InlineData(6)]
-    // fuzz-20261206-40 (--kernel vm): after the table was full (conntrack_max 2), a server packet whose client packet was
-    // dropped became an entry of its own, original direction from the server, and left untranslated to 10.0.0.3:40000;
-    // the validation reported it as a reply de-NATed to its entry's original source (198.18.0.1:53).
+    // fuzz-20261206-40 (--kernel vm, shrunk by the second run to 2 packets): the client's UDP entry expired (udp 1 s), so
+    // the server's packet at 2.116 s is an entry of its own, original direction from the server, and reaches the client as
+    // sent (10.0.0.3:40000); the validation reported it as a reply de-NATed to its entry's original source (198.18.0.1:53).
     [InlineData(40)]
+    // fuzz-20261206-33 (--kernel vm): the cause of case 119 with one packet: 278 ms left at the probe, tools 970 ms late.
+    [InlineData(33)]
     // fuzz-20261206-119 (--kernel vm): a UDP entry with 84 ms left at the 2.709 s probe; the guest's tools ran 348 ms
     // late and it had expired: absent, and nf_conntrack_count one lower, as the timeout allowance says.
     [InlineData(119)]
