@@ -33,6 +33,25 @@ public sealed class DropAttributionTests
     }
 
     [Fact]
+    public void A_drop_freed_just_after_its_own_marker_is_still_its_own()
+    {
+        // script-esp-replay in the 6.1 guest (IPv6 tunnel, a barrier after every packet): packet 6 accepted, 7 (seq 10 again)
+        // and 8 (unknown SPI) dropped, each NOT_SPECIFIED recorded right after its own marker, as the trace showed.
+        var events = Trace("IP_CSUM", "IP_CSUM", "NOT_SPECIFIED", "IP_CSUM", "NOT_SPECIFIED");
+
+        var a = DropAttribution.Attribute(events, [(0, false), (0, true), (0, true)], expected: [null, "NOT_SPECIFIED", "NOT_SPECIFIED"]);
+
+        Assert.NotNull(a);
+        Assert.Empty(a[0].Events);
+        Assert.Single(a[1].Events);
+        Assert.Single(a[2].Events);
+        // Transport mode: an accepted packet's dup NETFILTER_DROP, late past its marker, is not taken for the next packet's xfrm drop.
+        var dup = DropAttribution.Attribute(Trace("IP_CSUM", "NETFILTER_DROP", "NOT_SPECIFIED", "IP_CSUM"), [(0, false), (0, true)],
+            expected: [null, "NOT_SPECIFIED"]);
+        Assert.Equal("NOT_SPECIFIED", Assert.Single(dup![1].Events).Reason);
+    }
+
+    [Fact]
     public void A_forward_play_in_order_gives_each_link_its_packets_events()
     {
         // Client packet 0 dropped by conntrack (NETFILTER_DROP), server packet 1 forwarded, server packet 2 dropped at

@@ -77,7 +77,7 @@ public static class DropAttribution
     /// only counting can pair them (<see cref="KernelDropTrace.Pair"/>).
     /// </summary>
     public static IReadOnlyList<PacketDrops>? Attribute(IReadOnlyList<KernelDrop> events, IReadOnlyList<(int Link, bool Dropped)> packets,
-        string? harnessReason = null)
+        string? harnessReason = null, IReadOnlyList<string?>? expected = null)
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(packets);
@@ -94,6 +94,7 @@ public static class DropAttribution
         }
         if (seen[0] != byLink[0].Count || seen[1] != byLink[1].Count) return null;
         bool inOrder = closed.Zip(closed.Skip(1)).All(x => x.First < x.Second);
+        if (byLink[1].Count == 0 || byLink[0].Count == 0) return OneLink(events, packets, harnessReason, expected);
 
         var own = packets.Select(_ => new List<KernelDrop>()).ToArray();
         var ambiguous = new bool[packets.Count];
@@ -120,5 +121,46 @@ public static class DropAttribution
             else foreach (int p in dropped) ambiguous[p] = true;
         }
         return [.. own.Select((list, i) => new PacketDrops(list, ambiguous[i]))];
+    }
+
+    /// <summary>
+    /// One link (an ESP play; a forward interval whose packets all came in on one side). The guest does not always free a
+    /// dropped ESP packet before its marker: `lab validate` of script-esp-replay (IPv6 tunnel, a barrier after every packet)
+    /// in the 6.1 guest showed the NOT_SPECIFIED of packets 7 and 8 each right after its own marker, in another run those of
+    /// packets 3 and 5. So a dropped packet k takes one event from between marker k-1 and marker k+1, in send order, the
+    /// earliest not taken yet, one of the reason the model's cause maps to (<paramref name="expected"/>) if there is one:
+    /// an event late by one marker is still its own, and an accepted packet's late dup NETFILTER_DROP is not taken for an
+    /// xfrm drop.
+    /// </summary>
+    static IReadOnlyList<PacketDrops> OneLink(IReadOnlyList<KernelDrop> events, IReadOnlyList<(int Link, bool Dropped)> packets,
+        string? harnessReason, IReadOnlyList<string?>? expected)
+    {
+        // markerAt[k]: the position of packet k's marker in the events.
+        var markerAt = new List<int>(packets.Count);
+        for (int i = 0; i < events.Count; i++)
+            if (DropMarkers.IsMarker(events[i].Reason, out _)) markerAt.Add(i);
+        var taken = new bool[events.Count];
+        var own = new List<KernelDrop>[packets.Count];
+        for (int k = 0; k < packets.Count; k++)
+        {
+            own[k] = [];
+            if (!packets[k].Dropped) continue;
+            int from = k == 0 ? 0 : markerAt[k - 1] + 1, to = k + 1 < packets.Count ? markerAt[k + 1] : events.Count;
+            int pick = -1;
+            for (int i = from; i < to; i++)
+            {
+                if (taken[i] || DropMarkers.IsMarker(events[i].Reason, out _) || events[i].Reason == harnessReason) continue;
+                if (pick < 0) pick = i;
+                if (expected?[k] is { } want && events[i].Reason == want)
+                {
+                    pick = i;
+                    break;
+                }
+            }
+            if (pick < 0) continue;
+            taken[pick] = true;
+            own[k].Add(events[pick]);
+        }
+        return [.. own.Select(list => new PacketDrops(list, false))];
     }
 }

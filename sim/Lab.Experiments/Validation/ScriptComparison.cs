@@ -92,7 +92,8 @@ public static class ScriptComparison
         {
             var range = Enumerable.Range(interval.First, interval.End - interval.First).ToList();
             var dropped = range.Where(i => kernel.Packets[i].Count == 0).ToList();
-            var attributed = DropAttribution.Attribute(interval.Drops, [.. range.Select(i => ((int)trace.Packets[i].Side, kernel.Packets[i].Count == 0))], kernel.HarnessDropReason);
+            var attributed = DropAttribution.Attribute(interval.Drops, [.. range.Select(i => ((int)trace.Packets[i].Side, kernel.Packets[i].Count == 0))], kernel.HarnessDropReason,
+                [.. range.Select(i => trace.Packets[i].Forwarded ? null : DropReasonMap.ForForward(trace.Packets[i].DropReason ?? "").Reason)]);
             // The harness drops every frame the DUT sent it: forwarded packets and ICMP errors about dropped ones alike.
             var paired = attributed is not null ? null
                 : KernelDropTrace.Pair(WithoutHarness(interval.Drops, kernel.HarnessDropReason, range.Sum(i => kernel.Packets[i].Count + kernel.Packets[i].IcmpErrors)), dropped.Count);

@@ -67,7 +67,8 @@ public static class ScriptEspComparison
         {
             var range = Enumerable.Range(interval.First, interval.End - interval.First).ToList();
             var dropped = range.Where(i => kernel.OutCount[i] == 0).ToList();
-            var attributed = DropAttribution.Attribute(interval.Drops, [.. range.Select(i => (0, kernel.OutCount[i] == 0))]);
+            var attributed = DropAttribution.Attribute(interval.Drops, [.. range.Select(i => (0, kernel.OutCount[i] == 0))],
+                expected: [.. range.Select(i => packets[i].Model == DropReason.None ? null : DropReasonMap.ForEsp(packets[i].Model).Reason)]);
             var paired = attributed is not null ? null : KernelDropTrace.Pair(interval.Drops, dropped.Count);
             for (int j = 0; j < dropped.Count; j++)
             {
