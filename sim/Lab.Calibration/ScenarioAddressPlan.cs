@@ -18,7 +18,7 @@ public sealed class ScenarioAddressPlan(FlowAddressPlan plan) : IMeterAddressPla
     {
         // FlowMix reuses ids after 2^24 flows; a window never gets there (nf_conntrack_max bounds it far lower).
         var t = Plan.Tuple((int)(flow & (Lab.Models.Traffic.FlowMix.IdSpace - 1)));
-        return new MeterTuple(t.SrcIp, t.DstIp, t.SrcPort, t.DstPort);
+        return new MeterTuple(t.SrcIp.V4, t.DstIp.V4, t.SrcPort, t.DstPort); // the address plan is IPv4
     }
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,

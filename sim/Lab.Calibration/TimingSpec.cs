@@ -37,7 +37,7 @@ public sealed record TimingSpec(string Element, string Traffic, TimingWorkload W
         if (cfg.HardwareOffload)
             problems.Add($"{at}: {element.Name}.hw_offload: veth has no NIC flow offload; validate the timing without hw_offload");
         if (cfg.Snat is { } s && s.MinIp != s.MaxIp)
-            problems.Add($"{at}: {element.Name}.snat: the kernel meter masquerades to one address; found a pool of {(long)s.MaxIp - s.MinIp + 1} addresses");
+            problems.Add($"{at}: {element.Name}.snat: the kernel meter masquerades to one address; found a pool of {(long)s.MaxIp.V4 - s.MinIp.V4 + 1} addresses");
         if (t.Kind is not ("cbr" or "poisson"))
             problems.Add($"{tat}: traffic[0].kind: a timing validation drives a stream at a rate; expected cbr or poisson, found {t.Kind}");
         int frame = FixedSize(t.Spec.Sizes.Name);

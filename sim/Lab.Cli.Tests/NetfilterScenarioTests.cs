@@ -429,7 +429,7 @@ public sealed class NetfilterScenarioTests : IDisposable
         Assert.Equal(plan.Tuple(5), plan.Tuple(1000 * FlowAddressPlan.EphemeralCount + 5));
         var spread = new FlowAddressPlan { Destinations = 4 };
         var seen = new HashSet<uint>();
-        for (int f = 0; f < 64; f++) seen.Add(spread.Tuple(f).DstIp);
+        for (int f = 0; f < 64; f++) seen.Add(spread.Tuple(f).DstIp.V4);
         Assert.Equal(4, seen.Count);
         Assert.Equal(spread.Tuple(17), spread.Tuple(17));
     }

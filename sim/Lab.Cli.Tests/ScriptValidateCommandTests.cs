@@ -65,6 +65,17 @@ public sealed class ScriptValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_ipv6_forward_script_is_refused_before_any_namespace_naming_the_flow()
+    {
+        // The model runs IPv6 through forward; the kernel rig (frames, DUT addresses, probes) is IPv4 only so far.
+        var (code, _, err) = ScenarioRun.Lab("validate", Example("script-ipv6-nat.yaml"), "--kernel", "host", "--out", Path.Combine(_dir, "v6"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("script-ipv6-nat.yaml:12:5: lab validate: flow 'dns6' is IPv6: the kernel rig plays IPv4 script flows through forward only (the model runs IPv6 with lab run)", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "v6")));
+    }
+
+    [Fact]
     public void A_flowtable_script_on_the_host_is_refused_naming_the_element()
     {
         var (code, _, err) = ScenarioRun.Lab("validate", Example("script-flowtable.yaml"), "--kernel", "host", "--out", Path.Combine(_dir, "ft"));

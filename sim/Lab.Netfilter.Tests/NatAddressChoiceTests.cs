@@ -37,6 +37,27 @@ public sealed class NatAddressChoiceTests
     {
         var range = new NatRange(Ip(min), Ip(max), 0, 0, NatRangeFlags.MapIps | (persistent ? NatRangeFlags.Persistent : NatRangeFlags.None));
         var orig = new FlowTuple(Ip(src), Ip(dst), 5000, 80, IpProto.Udp);
-        Assert.Equal(FlowTuple.FormatIp(Ip(expected)), FlowTuple.FormatIp(NatPortAllocator.BestIp(orig, range)));
+        Assert.Equal(expected, NatPortAllocator.BestIp(orig, range).Format(L3Family.Ipv4));
+    }
+
+    [Theory]
+    // Expected values from a C program with jhash.h's jhash2 and find_best_ips_proto's loop for IPv6 (max = 3: initval
+    // the destination's last word; word by word, j ^= the destination's word; after the first word below the maximum's,
+    // minip 0 and dist ~0), compiled with gcc on x86-64 over struct in6_addr in network order.
+    [InlineData("2001:db8:1::2", "2001:db8:2::2", "2001:db8:ffff::1", "2001:db8:ffff::8", false, "2001:db8:ffff::3")]
+    [InlineData("2001:db8:1::1", "2001:db8:2::1", "2001:db8:ffff::1", "2001:db8:ffff::8", false, "2001:db8:ffff::6")]
+    [InlineData("2001:db8:1::2", "2001:db8:2::2", "2001:db8:ffff::1", "2001:db8:ffff::8", true, "2001:db8:ffff::8")]
+    [InlineData("2001:db8:1::3", "2001:db8:2::1", "2001:db8:ffff::1", "2001:db8:ffff::2", false, "2001:db8:ffff::2")]
+    // A range across a word boundary: word 3 of the minimum is not the maximum's, so the words after take any value
+    // and the kernel's choice lies outside the range (its arithmetic, imitated as is).
+    [InlineData("2001:db8:1::2", "2001:db8:2::2", "2001:db8:ffff::ff00", "2001:db8:ffff:1::ff", false, "2001:db8:ffff:0:4c88:f636:4c88:f636")]
+    // One address: taken as is.
+    [InlineData("fd00::1", "fd00:1::1", "2001:db8:ffff::1", "2001:db8:ffff::1", false, "2001:db8:ffff::1")]
+    public void The_ipv6_address_is_the_kernels_choice(string src, string dst, string min, string max, bool persistent, string expected)
+    {
+        static InetAddr A(string s) => InetAddr.From(System.Net.IPAddress.Parse(s), out _);
+        var range = NatRange.Snat6(A(min), A(max), persistent ? NatRangeFlags.Persistent : NatRangeFlags.None);
+        var orig = new FlowTuple(A(src), A(dst), 5000, 80, IpProto.Udp, L3Family.Ipv6);
+        Assert.Equal(expected, NatPortAllocator.BestIp(orig, range).Format(L3Family.Ipv6));
     }
 }

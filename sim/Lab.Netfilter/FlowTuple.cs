@@ -13,23 +13,46 @@ public enum IpProto : byte
 }
 
 /// <summary>
-/// One direction of a connection as <c>struct nf_conntrack_tuple</c> holds it (IPv4 only:
-/// addresses are host-order <see cref="uint"/>s; zones are not modelled, all entries are in the
-/// default zone). Both the conntrack table and the flowtable key on this.
+/// One direction of a connection as <c>struct nf_conntrack_tuple</c> holds it: source and destination
+/// as <c>union nf_inet_addr</c> (<see cref="InetAddr"/>: IPv4 in the low 32 bits, or IPv6), ports,
+/// protocol, and the layer-3 protocol (<c>src.l3num</c>, <see cref="Family"/>), which is part of the
+/// key as in nf_ct_tuple_equal. Zones are not modelled: all entries are in the default zone. Both the
+/// conntrack table and the flowtable key on this (flow_offload_tuple carries l3proto the same way).
 /// </summary>
-public readonly record struct FlowTuple(uint SrcIp, uint DstIp, ushort SrcPort, ushort DstPort, IpProto Proto)
+public readonly record struct FlowTuple(InetAddr SrcIp, InetAddr DstIp, ushort SrcPort, ushort DstPort, IpProto Proto, L3Family Family = L3Family.Ipv4)
 {
     /// <summary>nf_ct_invert_tuple: swap source and destination.</summary>
-    public FlowTuple Invert() => new(DstIp, SrcIp, DstPort, SrcPort, Proto);
+    public FlowTuple Invert() => new(DstIp, SrcIp, DstPort, SrcPort, Proto, Family);
 
-    public FlowTuple WithSource(uint ip, ushort port) => this with { SrcIp = ip, SrcPort = port };
+    public FlowTuple WithSource(InetAddr ip, ushort port) => this with { SrcIp = ip, SrcPort = port };
+
+    public bool IsIpv6 => Family == L3Family.Ipv6;
 
     public static uint Ip(byte a, byte b, byte c, byte d) => (uint)a << 24 | (uint)b << 16 | (uint)c << 8 | d;
 
-    public override string ToString() =>
-        $"{Proto.ToString().ToLowerInvariant()} src={FormatIp(SrcIp)} dst={FormatIp(DstIp)} sport={SrcPort} dport={DstPort}";
+    /// <summary>nf_ct_tuple_equal: addresses, ports, protocol and l3num.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Equals(FlowTuple other) =>
+        SrcIp.Lo == other.SrcIp.Lo && DstIp.Lo == other.DstIp.Lo && SrcPort == other.SrcPort && DstPort == other.DstPort
+        && Proto == other.Proto && Family == other.Family && SrcIp.Hi == other.SrcIp.Hi && DstIp.Hi == other.DstIp.Hi;
 
-    public static string FormatIp(uint ip) => $"{ip >> 24}.{(ip >> 16) & 255}.{(ip >> 8) & 255}.{ip & 255}";
+    /// <summary>The same test as <see cref="Equals(FlowTuple)"/> on references: chain walks compare 40-byte tuples without copying them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Same(in FlowTuple a, in FlowTuple b) =>
+        a.SrcIp.Lo == b.SrcIp.Lo && a.DstIp.Lo == b.DstIp.Lo && a.SrcPort == b.SrcPort && a.DstPort == b.DstPort
+        && a.Proto == b.Proto && a.Family == b.Family && a.SrcIp.Hi == b.SrcIp.Hi && a.DstIp.Hi == b.DstIp.Hi;
+
+    public override int GetHashCode() => (int)TupleHash.Hash(this, 0);
+
+    public override string ToString() =>
+        $"{Proto.ToString().ToLowerInvariant()} src={SrcIp.Format(Family)} dst={DstIp.Format(Family)} sport={SrcPort} dport={DstPort}";
+
+    /// <summary>The source address as conntrack prints it (<see cref="InetAddr.Format"/>).</summary>
+    public string SrcText => SrcIp.Format(Family);
+
+    public string DstText => DstIp.Format(Family);
+
+    public static string FormatIp(uint ip) => ((InetAddr)ip).Format(L3Family.Ipv4);
 }
 
 /// <summary>
@@ -43,7 +66,9 @@ public static class TupleHash
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint Hash(in FlowTuple t, ulong key)
     {
-        ulong x = ((ulong)t.SrcIp << 32 | t.DstIp) ^ key;
+        ulong x = (t.SrcIp.Lo << 32 | t.DstIp.Lo) ^ key;
+        // IPv6 (l3num is part of the key): the remaining address bits; IPv4 hashes as it always did
+        if (t.Family == L3Family.Ipv6) x = Mix(Mix(Mix(t.SrcIp.Hi ^ key) ^ t.SrcIp.Lo ^ x) ^ t.DstIp.Hi) ^ t.DstIp.Lo;
         x = Mix(x) ^ ((ulong)t.SrcPort << 24 | (ulong)t.DstPort << 8 | (byte)t.Proto);
         return (uint)(Mix(x) >> 32);
     }

@@ -184,15 +184,9 @@ public sealed class ScenarioLoader
         if (outR is not null) CheckTimeSeriesSize(outR, duration, tsInterval, reps, problems);
         bool cdf = outR?.Read(ScenarioSchema.OutputLatencyCdf) ?? ScenarioSchema.OutputLatencyCdf.Default;
 
-        var ipv6Flows = new List<(string Label, SourcePos Pos)>();
-        var traffic = BindTraffic(top.Node(ScenarioSchema.TopTraffic), root.Pos, file, problems, ipv6Flows, duration, reps);
+        var traffic = BindTraffic(top.Node(ScenarioSchema.TopTraffic), root.Pos, file, problems, duration, reps);
         var path = BindPath(top.Node(ScenarioSchema.TopPath), root.Pos, problems);
         var probes = ProbeTimes.Bind(top.Node(ScenarioSchema.TopProbes), duration, problems, Log);
-        if (path.OfType<ModelStageElement>().FirstOrDefault(e => e.Type == "forward") is { } fwd)
-        {
-            foreach (var (label, pos) in ipv6Flows)
-                problems.Add(pos, $"script flow '{label}': the forward element '{fwd.Name}' ({fwd.Pos}) models IPv4 conntrack and NAT only, found an IPv6 address: IPv6 through forward is not built (its conntrack, NAT and flowtable tuples, and the kernel validation's frames, DUT addresses and conntrack -f ipv6 probes, are IPv4 only); IPv6 script flows can go through esp_in");
-        }
         if (problems.Any) return null;
         return new Scenario(name, description, file, new RunSpec(duration, warmup, seed, reps), traffic, path, new OutputSpec(tsInterval, cdf)) { Probes = probes };
     }
@@ -223,7 +217,7 @@ public sealed class ScenarioLoader
         return why is null ? null : $"'{named}' is not a usable pcap: {why}";
     }
 
-    List<TrafficElement> BindTraffic(YNode? node, SourcePos rootPos, string file, Problems problems, List<(string Label, SourcePos Pos)> ipv6Flows, long duration, int reps)
+    List<TrafficElement> BindTraffic(YNode? node, SourcePos rootPos, string file, Problems problems, long duration, int reps)
     {
         var list = new List<TrafficElement>();
         if (node is null)
@@ -273,7 +267,7 @@ public sealed class ScenarioLoader
             IReadOnlyList<ListedPacket>? packets = null;
             string? pcap = null;
             if (kind == "sequence") packets = BindSequence(r, i, problems, Log);
-            ScriptTrace? script = kind == "script" ? ScriptBinder.Bind(r, i, problems, ipv6Flows) : null;
+            ScriptTrace? script = kind == "script" ? ScriptBinder.Bind(r, i, problems) : null;
             if (kind == "pcap")
             {
                 if (r.TryRead(ScenarioSchema.TrafficFile, out string f, required: true))

@@ -31,8 +31,7 @@ public static class ScriptBinder
         public ulong Seq;
     }
 
-    /// <param name="ipv6Flows">Receives the position of every IPv6 flow (elements that model IPv4 only reject them).</param>
-    public static ScriptTrace Bind(MapReader r, int index, Problems problems, List<(string Label, SourcePos Pos)> ipv6Flows)
+    public static ScriptTrace Bind(MapReader r, int index, Problems problems)
     {
         var flows = new List<ScriptFlow>();
         var packets = new List<ScriptPacket>();
@@ -70,7 +69,6 @@ public static class ScriptBinder
                 fs = new FlowState(flows.Count, flow, pr.Map.Pos);
                 byLabel[label] = fs;
                 flows.Add(flow);
-                if (flow.IsIpv6) ipv6Flows.Add((label, pr.PosOf(ScenarioSchema.ScriptPacketSrc)));
             }
             else CheckRepeated(pr, section, fs.Flow);
 

@@ -49,7 +49,7 @@ public sealed record ForwardDutSpec(string Element, ForwardStageConfig Model, La
             {
                 uint first = net & (uint.MaxValue << (32 - bits)), last = first | (uint.MaxValue >> bits);
                 if (s.MinIp <= last && s.MaxIp >= first)
-                    problems.Add($"{where}: {element.Name}.snat: the pool {FlowTuple.FormatIp(s.MinIp)}-{FlowTuple.FormatIp(s.MaxIp)} overlaps {what} {FlowTuple.FormatIp(net)}/{bits.ToString(CultureInfo.InvariantCulture)}");
+                    problems.Add($"{where}: {element.Name}.snat: the pool {FlowTuple.FormatIp(s.MinIp.V4)}-{FlowTuple.FormatIp(s.MaxIp.V4)} overlaps {what} {FlowTuple.FormatIp(net)}/{bits.ToString(CultureInfo.InvariantCulture)}");
             }
         }
         if (problems.Count > 0) throw new LabInputException(problems);
@@ -88,7 +88,7 @@ public sealed record ForwardDutSpec(string Element, ForwardStageConfig Model, La
             Rules = Model.Rules.LinearRules,
             Flowtable = Model.Flowtable,
             FlowAdd = Model.Rules.FlowAdd,
-            Snat = Model.Snat is { } s ? new ForwardSnat(s.MinIp, s.MaxIp, s.MinPort, s.MaxPort, s.Has(NatRangeFlags.ProtoSpecified),
+            Snat = Model.Snat is { } s ? new ForwardSnat(s.MinIp.V4, s.MaxIp.V4, s.MinPort, s.MaxPort, s.Has(NatRangeFlags.ProtoSpecified),
                 s.Has(NatRangeFlags.ProtoRandom), s.Has(NatRangeFlags.ProtoRandomFully), s.Has(NatRangeFlags.Persistent)) : null,
             ConntrackMax = Model.ConntrackConfig(seed, replication).Max,
             TcpLoose = Model.TcpLoose,

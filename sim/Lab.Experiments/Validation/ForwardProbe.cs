@@ -52,7 +52,7 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
         if (Capped) return;
         bool chain = path.ForwardChainPackets != _lastChain;
         var plan = stage.Config.Addresses;
-        bool client = isClient?.Invoke(tuple) ?? tuple.SrcIp - FlowAddressPlan.ClientBase < (uint)plan.Subscribers;
+        bool client = isClient?.Invoke(tuple) ?? !tuple.IsIpv6 && tuple.SrcIp.V4 - FlowAddressPlan.ClientBase < (uint)plan.Subscribers;
         FlowTuple key = conntrack >= 0 ? path.Conntrack.Entry(conntrack).Orig : client ? tuple : tuple.Invert();
         if (!_flows.TryGetValue(key, out int flow) && !(conntrack < 0 && !client && _replyFlows.TryGetValue(tuple, out flow)))
         {
@@ -79,15 +79,15 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
                 // packet was dropped for a full table is a new connection from the server, left untranslated).
                 bool original = client ? !tuple.Equals(e.Reply) : tuple.Equals(e.Orig);
                 var other = original ? e.Reply : e.Orig;
-                (outAddress, outPort) = client ? (other.DstIp, other.DstPort) : (other.SrcIp, other.SrcPort);
+                (outAddress, outPort) = client ? (other.DstIp.V4, other.DstPort) : (other.SrcIp.V4, other.SrcPort);
             }
             else
             {
-                (outAddress, outPort) = client ? (tuple.SrcIp, tuple.SrcPort) : (tuple.DstIp, tuple.DstPort);
+                (outAddress, outPort) = client ? (tuple.SrcIp.V4, tuple.SrcPort) : (tuple.DstIp.V4, tuple.DstPort);
             }
         }
         _packets.Add(new ForwardTracePacket(_packets.Count, client ? ForwardSide.Client : ForwardSide.Server, (byte)tuple.Proto,
-            tuple.SrcIp, tuple.DstIp, tuple.SrcPort, tuple.DstPort, (Frames.TcpFlags)(ushort)tcp, now / SimTime.Nanosecond,
+            tuple.SrcIp.V4, tuple.DstIp.V4, tuple.SrcPort, tuple.DstPort, (Frames.TcpFlags)(ushort)tcp, now / SimTime.Nanosecond,
             Path(outcome.Verdict), outcome.Verdict == ForwardVerdict.Dropped ? DropCounter(outcome.DropReason) : null, chain, flow, outAddress, outPort));
         _lastAt = now;
         _lastChain = path.ForwardChainPackets;
@@ -119,7 +119,7 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
             if (!e.InUse || !e.Is(ConntrackStatus.Confirmed) || e.Timeout - now <= 0) continue;
             if (e.Orig.Proto is not (IpProto.Tcp or IpProto.Udp) || !_flows.ContainsKey(e.Orig)) continue;
             bool offload = e.Is(ConntrackStatus.Offload);
-            entries.Add(new ForwardModelEntry(_flows[e.Orig], (byte)e.Orig.Proto, e.Orig.SrcIp, e.Orig.SrcPort, e.Orig.DstIp, e.Orig.DstPort,
+            entries.Add(new ForwardModelEntry(_flows[e.Orig], (byte)e.Orig.Proto, e.Orig.SrcIp.V4, e.Orig.SrcPort, e.Orig.DstIp.V4, e.Orig.DstPort,
                 e.Orig.Proto == IpProto.Tcp && !offload ? StateName(e.TcpState) : null,
                 e.Is(ConntrackStatus.Assured), !e.Is(ConntrackStatus.SeenReply), offload));
         }

@@ -191,6 +191,9 @@ public static class ScriptValidation
     static ForwardDutSpec Check(string kernel, LoadedScenario loaded)
     {
         CheckShape(loaded);
+        if (loaded.First.Traffic.FirstOrDefault(t => t.Script is { } sc && sc.Flows.Any(f => f.IsIpv6)) is { } v6)
+            throw ParameterException.Mentioning($"{v6.Pos}: ", new CommandName("validate"),
+                $": flow '{v6.Script!.Flows.First(f => f.IsIpv6).Label}' is IPv6: the kernel rig plays IPv4 script flows through forward only (the model runs IPv6 with ", new CommandName("run"), ")");
         var spec = ForwardDutSpec.From(loaded.First);
         // A recording made in the VM may have a flowtable; only the live host kernel lacks one.
         if (spec.Model.Flowtable && kernel is not ("vm" or RecordedKernel))
@@ -222,7 +225,7 @@ public static class ScriptValidation
             if (stage is ForwardStage f && f.Name == spec.Element)
             {
                 // Script packets from 10.0.0.0/8 enter on the client side (ForwardDutScripts.ClientNet).
-                probe = new ForwardProbe(f, ushort.MaxValue + 1, int.MaxValue, t => t.SrcIp >> 24 == 10);
+                probe = new ForwardProbe(f, ushort.MaxValue + 1, int.MaxValue, t => !t.IsIpv6 && t.SrcIp.V4 >> 24 == 10);
                 f.Path.Observer = probe;
             }
             return stage;

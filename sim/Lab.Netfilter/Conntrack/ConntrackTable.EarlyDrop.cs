@@ -45,7 +45,7 @@ public sealed partial class ConntrackTable
     // ---- NAT bysource index (nf_nat_bysource, hash_by_src: source address, port and protocol) ----
 
     int BySrcBucket(in FlowTuple orig) =>
-        TupleHash.Scale(TupleHash.Hash(new FlowTuple(orig.SrcIp, 0, orig.SrcPort, 0, orig.Proto), _hashKey ^ 0x5A5A), _bySrcHeads.Length);
+        TupleHash.Scale(TupleHash.Hash(orig with { DstIp = default, DstPort = 0 }, _hashKey ^ 0x5A5A), _bySrcHeads.Length);
 
     /// <summary>nf_nat_setup_info for a source manip: hook the entry into the bysource hash.</summary>
     internal void BySrcInsert(int id)
@@ -74,12 +74,13 @@ public sealed partial class ConntrackTable
     /// whose translated source lies in [<paramref name="minIp"/>, <paramref name="maxIp"/>] (and in the
     /// port range when one is given). <paramref name="result"/> is the original tuple with that source.
     /// </summary>
-    internal bool FindAppropriateSrc(in FlowTuple orig, uint minIp, uint maxIp, int minPort, int maxPort, out FlowTuple result)
+    internal bool FindAppropriateSrc(in FlowTuple orig, InetAddr minIp, InetAddr maxIp, int minPort, int maxPort, out FlowTuple result)
     {
         for (int id = _bySrcHeads[BySrcBucket(orig)]; id >= 0; id = _e[id].BySrcNext)
         {
             ref readonly var e = ref _e[id];
-            if (e.Orig.Proto != orig.Proto || e.Orig.SrcIp != orig.SrcIp || e.Orig.SrcPort != orig.SrcPort) continue;
+            // same_src: protocol, source address and port (the address compare is nf_inet_addr_cmp over l3num's bytes)
+            if (e.Orig.Proto != orig.Proto || e.Orig.Family != orig.Family || e.Orig.SrcIp != orig.SrcIp || e.Orig.SrcPort != orig.SrcPort) continue;
             // Copy the source part from the reply tuple.
             var mapped = orig.WithSource(e.Reply.DstIp, e.Reply.DstPort);
             if (mapped.SrcIp >= minIp && mapped.SrcIp <= maxIp && mapped.SrcPort >= minPort && mapped.SrcPort <= maxPort)

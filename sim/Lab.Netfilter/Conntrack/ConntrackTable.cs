@@ -89,7 +89,7 @@ public sealed partial class ConntrackTable
                 Stats.LabExpiredOnLookup++;
                 continue;
             }
-            if (NodeTuple(node) == tuple && _e[id].Is(ConntrackStatus.Confirmed))
+            if (FlowTuple.Same(NodeTuple(node), tuple) && _e[id].Is(ConntrackStatus.Confirmed))
             {
                 dir = (CtDir)(node & 1);
                 return id;
@@ -119,9 +119,9 @@ public sealed partial class ConntrackTable
                 Stats.LabExpiredOnLookup++;
                 continue;
             }
-            if (NodeTuple(node) == tuple && _e[id].Is(ConntrackStatus.Confirmed))
+            if (FlowTuple.Same(NodeTuple(node), tuple) && _e[id].Is(ConntrackStatus.Confirmed))
             {
-                if (ignored >= 0 && _e[ignored].Orig == _e[id].Orig) continue;
+                if (ignored >= 0 && FlowTuple.Same(_e[ignored].Orig, _e[id].Orig)) continue;
                 Stats.found++;
                 return true;
             }

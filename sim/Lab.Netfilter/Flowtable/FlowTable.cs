@@ -188,7 +188,7 @@ public sealed class FlowTable
         {
             int id = node >> 1;
             ref readonly var f = ref _f[id];
-            if ((node & 1) == 0 ? f.Orig != tuple : f.Reply != tuple) continue;
+            if ((node & 1) == 0 ? !FlowTuple.Same(f.Orig, tuple) : !FlowTuple.Same(f.Reply, tuple)) continue;
             dir = (CtDir)(node & 1);
             if (f.Has(FlowFlags.Teardown) || _ct.Entry(f.Ct).Is(ConntrackStatus.Dying)) return -1;
             return id;

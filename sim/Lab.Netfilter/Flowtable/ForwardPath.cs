@@ -56,6 +56,12 @@ public sealed class ForwardPath
     public FlowTable? Flowtable { get; }
     public NatPortAllocator? Nat { get; }
     public NatRange? Snat { get; }
+
+    /// <summary>The IPv6 source NAT rule (nft inet: <c>snat ip6 to</c>, or the masquerade rule's IPv6 side), or null: IPv6 flows pass untranslated.</summary>
+    public NatRange? Snat6 { get; init; }
+
+    /// <summary>The source NAT rule that applies to a tuple of <paramref name="family"/> (nft's inet family matches ip and ip6 separately).</summary>
+    public NatRange? SnatFor(L3Family family) => family == L3Family.Ipv4 ? Snat : Snat6;
     public ForwardingCosts Costs { get; }
     public ForwardRules Rules { get; }
 
@@ -178,7 +184,11 @@ public sealed class ForwardPath
         // pass; an untracked packet has none, so the ICMP goes through nf_conntrack_handle_icmp, whose inner-tuple
         // lookup finds no entry: conntrack -S counts error. (ICMP rate limits, icmp_ratelimit 1 s with a burst of 6 per
         // destination, are not modelled: beyond them the kernel sends, and counts, fewer.)
-        if (Snat is { } pool && tuple.DstIp - pool.MinIp <= pool.MaxIp - pool.MinIp
+        // IPv6 the same: ip6_route_input finds no route (the null entry), ip6_pkt_drop frees the packet
+        // (IPSTATS_MIB_INNOROUTES, drop reason IP_INNOROUTES) and sends an ICMPv6 no-route unreachable, which
+        // icmpv6_getfrag attaches to the packet's entry (nf_ct_attach) as icmp_glue_bits does, so conntrack -S
+        // counts the same (net/ipv6/route.c, net/ipv6/icmp.c, 6.18).
+        if (SnatFor(tuple.Family) is { } pool && pool.ContainsAddress(tuple.DstIp)
             && !(ct >= 0 && dir == CtDir.Reply && Conntrack.Entry(ct).Is(ConntrackStatus.SrcNat)))
         {
             if (isNew) Conntrack.FreeUnconfirmed(ct);
@@ -199,7 +209,7 @@ public sealed class ForwardPath
         // POSTROUTING
         if (isNew)
         {
-            if (Nat is { } nat && Snat is { } range)
+            if (Nat is { } nat && SnatFor(tuple.Family) is { } range)
             {
                 nat.SetupSnat(ct, range, now);
                 cost += c.NatSetup + nat.LastAttempts * c.PerNatAttempt;

@@ -121,7 +121,7 @@ public sealed class NatPortAllocator
     }
 
     static bool InRange(in FlowTuple t, NatRange r) =>
-        (!r.Has(NatRangeFlags.MapIps) || (t.SrcIp >= r.MinIp && t.SrcIp <= r.MaxIp))
+        (!r.Has(NatRangeFlags.MapIps) || r.ContainsAddress(t.SrcIp))
         && (!r.Has(NatRangeFlags.ProtoSpecified) || (t.SrcPort >= r.MinPort && t.SrcPort <= r.MaxPort));
 
     bool GetUniqueTuple(in FlowTuple orig, NatRange range, int ct, long now, out FlowTuple tuple)
@@ -142,8 +142,8 @@ public sealed class NatPortAllocator
             {
                 int minPort = range.Has(NatRangeFlags.ProtoSpecified) ? range.MinPort : 0;
                 int maxPort = range.Has(NatRangeFlags.ProtoSpecified) ? range.MaxPort : 65535;
-                uint minIp = range.Has(NatRangeFlags.MapIps) ? range.MinIp : 0;
-                uint maxIp = range.Has(NatRangeFlags.MapIps) ? range.MaxIp : uint.MaxValue;
+                InetAddr minIp = range.Has(NatRangeFlags.MapIps) ? range.MinIp : default;
+                InetAddr maxIp = range.Has(NatRangeFlags.MapIps) ? range.MaxIp : new InetAddr(ulong.MaxValue, ulong.MaxValue);
                 if (_ct.FindAppropriateSrc(orig, minIp, maxIp, minPort, maxPort, out var found) && !Used(found, ct, now))
                 {
                     tuple = found;
@@ -177,19 +177,46 @@ public sealed class NatPortAllocator
     /// find_best_ips_proto (net/netfilter/nf_nat_core.c, the same in 6.1 and 6.12): one address is taken
     /// as is; otherwise <c>j = jhash2(&amp;tuple->src.u3, 4, PERSISTENT ? 0 : tuple->dst.u3.all[max] ^ zone->id)</c>
     /// over the source address (the 16-byte union nf_inet_addr, an IPv4 address in its first word and
-    /// zeros after, as nf_ct_get_tuple leaves them), keyed by the destination address unless PERSISTENT,
-    /// and the address is <c>minip + reciprocal_scale(j, maxip - minip + 1)</c>. The words are the
+    /// zeros after, as nf_ct_get_tuple leaves them), keyed by the destination address's last word
+    /// (<c>all[max]</c>, max 0 for IPv4 and 3 for IPv6) unless PERSISTENT; then word by word
+    /// <c>minip + reciprocal_scale(j, maxip - minip + 1)</c>, j xored with the destination's word after
+    /// each (unless PERSISTENT), and every word after the first one below the maximum's drawn from the
+    /// whole 32 bits (IPv6: the words of a range like 2001:db8::1-2001:db8::ff differ in the last only). The words are the
     /// addresses in network order as x86 loads them. There is no secret in it (the kernel's comment: the
     /// same client keeps the same address "even across reboots"), so the model picks exactly the
     /// kernel's address (zone 0). Not the least used address, whatever the kernel's comment says.
     /// </summary>
-    public static uint BestIp(in FlowTuple orig, NatRange range)
+    public static InetAddr BestIp(in FlowTuple orig, NatRange range)
     {
         if (range.MinIp == range.MaxIp) return range.MinIp;
-        Span<uint> src = [JHash.LoadBe32(orig.SrcIp), 0, 0, 0];
-        uint j = JHash.Hash2(src, range.Has(NatRangeFlags.Persistent) ? 0 : JHash.LoadBe32(orig.DstIp));
-        uint dist = range.MaxIp - range.MinIp + 1; // u32, as the kernel's: a whole 2^32 range wraps to 0 there too
-        return range.MinIp + (uint)(((ulong)j * dist) >> 32); // reciprocal_scale
+        bool v4 = orig.Family == L3Family.Ipv4;
+        int max = v4 ? 0 : 3;
+        bool persistent = range.Has(NatRangeFlags.Persistent);
+        Span<uint> src = [JHash.LoadBe32(orig.SrcIp.Word(0, orig.Family)), JHash.LoadBe32(orig.SrcIp.Word(1, orig.Family)),
+            JHash.LoadBe32(orig.SrcIp.Word(2, orig.Family)), JHash.LoadBe32(orig.SrcIp.Word(3, orig.Family))];
+        uint j = JHash.Hash2(src, persistent ? 0 : JHash.LoadBe32(orig.DstIp.Word(max, orig.Family)));
+        // "for (i = 0; i <= max; i++)": word by word in network order; once a word is below the
+        // maximum's, the words after it take any value (minip 0, dist ~0)
+        Span<uint> chosen = stackalloc uint[4];
+        bool fullRange = false;
+        for (int i = 0; i <= max; i++)
+        {
+            uint minip, dist;
+            if (!fullRange)
+            {
+                minip = range.MinIp.Word(i, range.Family);
+                dist = range.MaxIp.Word(i, range.Family) - minip + 1; // u32, as the kernel's: a whole 2^32 range wraps to 0 there too
+            }
+            else
+            {
+                minip = 0;
+                dist = ~0u;
+            }
+            chosen[i] = minip + (uint)(((ulong)j * dist) >> 32); // reciprocal_scale
+            if (chosen[i] != range.MaxIp.Word(i, range.Family)) fullRange = true;
+            if (!persistent) j ^= JHash.LoadBe32(orig.DstIp.Word(i, orig.Family));
+        }
+        return v4 ? chosen[0] : InetAddr.FromWords(chosen[0], chosen[1], chosen[2], chosen[3]);
     }
 
     /// <summary>nf_nat_l4proto_unique_tuple for TCP and UDP source ports.</summary>
@@ -267,7 +294,7 @@ public sealed class NatPortAllocator
         ref ushort rover = ref tuple.Proto == IpProto.Tcp ? ref _tcpRover : ref _udpRover;
         ushort off;
         if (range.Has(NatRangeFlags.ProtoRandom))
-            off = (ushort)TupleHash.Mix(((ulong)tuple.SrcIp << 32 | tuple.DstIp) ^ ((ulong)tuple.DstPort << 48) ^ _secureKey);
+            off = (ushort)TupleHash.Mix((tuple.SrcIp.Lo << 32 | tuple.DstIp.Lo) ^ tuple.SrcIp.Hi ^ tuple.DstIp.Hi ^ ((ulong)tuple.DstPort << 48) ^ _secureKey);
         else if (range.Has(NatRangeFlags.ProtoRandomFully))
             off = (ushort)_random.NextBelow(65536);
         else if (range.Has(NatRangeFlags.ProtoOffset))

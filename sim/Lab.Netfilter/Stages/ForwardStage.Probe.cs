@@ -70,7 +70,7 @@ public sealed partial class ForwardStage : IProbeable
                 log.Add(now, Name, "nat",
                 [
                     Cell("flow", Label(e.Orig, e.Reply)), Cell("proto", ProtoName(e.Orig.Proto)), .. TupleCells(e.Orig, ""),
-                    Cell("nat_src", FlowTuple.FormatIp(e.Reply.DstIp)), Cell("nat_sport", e.Reply.DstPort),
+                    Cell("nat_src", e.Reply.DstText), Cell("nat_sport", e.Reply.DstPort),
                     Cell("flags", e.Is(ConntrackStatus.SrcNat) ? "SNAT" : ""),
                 ]);
             }
@@ -105,7 +105,7 @@ public sealed partial class ForwardStage : IProbeable
 
     static KeyValuePair<string, string>[] TupleCells(in FlowTuple t, string prefix) =>
     [
-        Cell(prefix + "src", FlowTuple.FormatIp(t.SrcIp)), Cell(prefix + "dst", FlowTuple.FormatIp(t.DstIp)),
+        Cell(prefix + "src", t.SrcText), Cell(prefix + "dst", t.DstText),
         Cell(prefix + "sport", t.SrcPort), Cell(prefix + "dport", t.DstPort),
     ];
 
@@ -123,7 +123,8 @@ public sealed partial class ForwardStage : IProbeable
 
     static int Compare(in FlowTuple a, in FlowTuple b)
     {
-        int c = a.SrcIp.CompareTo(b.SrcIp);
+        int c = a.Family.CompareTo(b.Family); // IPv4 rows first, then IPv6
+        if (c == 0) c = a.SrcIp.CompareTo(b.SrcIp);
         if (c == 0) c = a.SrcPort.CompareTo(b.SrcPort);
         if (c == 0) c = a.DstIp.CompareTo(b.DstIp);
         if (c == 0) c = a.DstPort.CompareTo(b.DstPort);

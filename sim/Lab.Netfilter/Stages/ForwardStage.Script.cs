@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Lab.Core;
 using Lab.Models;
 using Lab.Models.Path;
@@ -55,18 +53,16 @@ public sealed partial class ForwardStage
         return StageVerdict.Pass(outcome.CostPs);
     }
 
-    /// <summary>The original-direction tuple of a scripted flow (the conntrack model keys on IPv4 tuples).</summary>
+    /// <summary>
+    /// The original-direction tuple of a scripted flow: IPv4 or IPv6 (struct nf_conntrack_tuple's l3num);
+    /// the scenario loader has refused a flow whose two ends are of different families.
+    /// </summary>
     static FlowTuple ScriptTuple(ScriptFlow f)
     {
-        if (f.Src.AddressFamily != AddressFamily.InterNetwork || f.Dst.AddressFamily != AddressFamily.InterNetwork)
-            throw new LabInputException($"script flow '{f.Label}': the forward element's conntrack and NAT model IPv4 tuples only; IPv6 flows can go through esp_in");
-        return new FlowTuple(Ipv4(f.Src), Ipv4(f.Dst), f.SrcPort, f.DstPort, (IpProto)(byte)f.Proto);
-    }
-
-    static uint Ipv4(IPAddress a)
-    {
-        Span<byte> b = stackalloc byte[4];
-        a.TryWriteBytes(b, out _);
-        return (uint)b[0] << 24 | (uint)b[1] << 16 | (uint)b[2] << 8 | b[3];
+        var src = InetAddr.From(f.Src, out var family);
+        var dst = InetAddr.From(f.Dst, out var dstFamily);
+        if (family != dstFamily)
+            throw new LabInputException($"script flow '{f.Label}': src and dst must be of one family (IPv4 or IPv6)");
+        return new FlowTuple(src, dst, f.SrcPort, f.DstPort, (IpProto)(byte)f.Proto, family);
     }
 }

@@ -57,8 +57,8 @@ public sealed partial class ForwardStage : IPacketStage, IResettable
             throw new LabInputException($"{name}: nf_conntrack_max {ctConfig.Max} from memory {config.MemoryBytes} B exceeds the lab's limit {ForwardStageConfig.MaxEntries}; set conntrack_max");
         Conntrack = new ConntrackTable(ctConfig);
         var flowtable = config.Flowtable ? new FlowTable(config.FlowtableConfig(ctConfig.Max), Conntrack) : null;
-        var nat = config.Snat is null ? null : new NatPortAllocator(Conntrack, ctx.Seed, ctx.Replication);
-        Path = new ForwardPath(Conntrack, flowtable, config.Costs, config.Rules, nat, config.Snat);
+        var nat = config.Snat is null && config.Snat6 is null ? null : new NatPortAllocator(Conntrack, ctx.Seed, ctx.Replication);
+        Path = new ForwardPath(Conntrack, flowtable, config.Costs, config.Rules, nat, config.Snat) { Snat6 = config.Snat6 };
         _dropTableFull = ctx.Drops.Register($"{name}.table_full",
             new DropCause("conntrack table full (nf_conntrack_max reached, early_drop found nothing to evict)", $"raise path.{name}.conntrack_max (or path.{name}.memory), or shorten path.{name}.timeouts"));
         _dropInsertFailed = ctx.Drops.Register($"{name}.insert_failed");
@@ -67,7 +67,7 @@ public sealed partial class ForwardStage : IPacketStage, IResettable
         _dropChainTooLong = ctx.Drops.Register($"{name}.chaintoolong");
         _dropInvalid = ctx.Drops.Register($"{name}.invalid");
         _dropNoRoute = ctx.Drops.Register($"{name}.no_route",
-            new DropCause("a packet to the NAT's public address that no conntrack entry translated back (no route: ip_error, IP_INNOROUTES)", $"send replies to the address and port the client was translated to, while its entry lives (path.{name}.timeouts)"));
+            new DropCause("a packet to the NAT's public address that no conntrack entry translated back (no route: ip_error, IP_INNOROUTES; IPv6: ip6_pkt_drop, IPSTATS_MIB_INNOROUTES)", $"send replies to the address and port the client was translated to, while its entry lives (path.{name}.timeouts)"));
         ctx.OnWarmupEnd(this);
     }
 

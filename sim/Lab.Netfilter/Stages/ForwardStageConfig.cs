@@ -37,6 +37,9 @@ public sealed record ForwardStageConfig
     /// <summary>The SNAT/masquerade rule in postrouting, or null for none.</summary>
     public NatRange? Snat { get; init; }
 
+    /// <summary>The IPv6 side of the NAT rule (masquerade's out-interface IPv6 address, or <c>snat ip6 to</c>), or null.</summary>
+    public NatRange? Snat6 { get; init; }
+
     /// <summary>A flowtable attached at ingress (with <c>flow add @ft</c> in the forward chain when <see cref="ForwardRules.FlowAdd"/>).</summary>
     public bool Flowtable { get; init; }
 

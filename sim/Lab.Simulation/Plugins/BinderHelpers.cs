@@ -43,6 +43,26 @@ static class BinderHelpers
         return ip;
     }
 
+    /// <summary>
+    /// An IPv6 address "A" or range "FIRST-LAST" (FIRST &lt;= LAST) as nft's <c>snat ip6 to</c> takes it, or
+    /// null when the text is no such thing (IPv4 addresses, IPv4-mapped ones and scope ids are refused).
+    /// </summary>
+    public static (Lab.Netfilter.InetAddr First, Lab.Netfilter.InetAddr Last)? Ipv6Range(string text)
+    {
+        var parts = text.Trim().Split('-');
+        if (parts.Length is < 1 or > 2) return null;
+        var addrs = new Lab.Netfilter.InetAddr[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!System.Net.IPAddress.TryParse(parts[i].Trim(), out var a) || a.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6
+                || a.ScopeId != 0 || a.IsIPv4MappedToIPv6 || parts[i].Contains('%', StringComparison.Ordinal))
+                return null;
+            addrs[i] = Lab.Netfilter.InetAddr.From(a, out _);
+        }
+        var last = addrs[^1];
+        return addrs[0] <= last ? (addrs[0], last) : null;
+    }
+
     public static bool TryIp(string text, out uint ip)
     {
         ip = 0;

@@ -63,6 +63,13 @@ public sealed class ForwardDeclaration : StageDeclaration<ForwardStageConfig, Fo
         "SNAT to the outgoing interface's address (203.0.113.1): true, or a mapping with the snat keys (address is the interface's; one address only).", unit: "bool|mapping");
     static readonly SectionParameter Snat = Parameter.Section("snat", "(none)", "nft 'snat to ADDR[-ADDR][:PORT-PORT] [flags]'", "Source NAT in postrouting, see snat.*.");
     static readonly NatKeys MasqueradeKeys = NatKeys.Under(Masquerade, Parameter.Text("masquerade.address", "203.0.113.1", "scenario", "The outgoing interface's address.", unit: "IPv4"));
+    static readonly Parameter<string> MasqueradeAddress6 = Parameter.Text("masquerade.address6", DefaultMasqueradeAddress6, "nf_nat_masquerade_ipv6 (ipv6_dev_get_saddr)",
+        "The outgoing interface's IPv6 address, the source ipv6_dev_get_saddr chooses for IPv6 flows (nft inet masquerade translates both families).", unit: "IPv6");
+    static readonly Parameter<string> SnatAddress6 = Parameter.Text("snat.address6", "", "nft 'snat ip6 to ADDR[-ADDR]'",
+        "IPv6 flows' public address, or a range FIRST-LAST (find_best_ips_proto picks one per client); without it IPv6 flows pass untranslated.", unit: "IPv6|range");
+
+    /// <summary>The masquerading interface's IPv6 address by default (2001:db8::/32 is the documentation prefix, RFC 3849).</summary>
+    public const string DefaultMasqueradeAddress6 = "2001:db8:ffff::1";
     static readonly Parameter<long> SnatAddresses = Parameter.Integer("snat.addresses", 1, 1, 65536, "scenario",
         "Public addresses in the pool (contiguous from address); or give address as a range.", unit: "count");
     static readonly NatKeys SnatKeys = NatKeys.Under(Snat, Parameter.Text("snat.address", "203.0.113.1", "scenario",
@@ -107,8 +114,8 @@ public sealed class ForwardDeclaration : StageDeclaration<ForwardStageConfig, Fo
         Parameter.Text("name", Name, "scenario", "Element name: prefix of its metrics and drop reasons."),
         Protocol, Subscribers, Destinations, DstPort, Replies, ReplyCost, Kernel, Memory, ConntrackBuckets, ConntrackMax, Hz, TcpLoose,
         Rules, SetLookups, Flowtable, FlowAdd, HwOffload, HwCapacity, HwLatency, Masquerade, Snat,
-        MasqueradeKeys.Address, MasqueradeKeys.Ports, MasqueradeKeys.Flags, MasqueradeKeys.Random, MasqueradeKeys.FullyRandom, MasqueradeKeys.Persistent,
-        SnatKeys.Address, SnatAddresses, SnatKeys.Ports, SnatKeys.Flags, SnatKeys.Random, SnatKeys.FullyRandom, SnatKeys.Persistent,
+        MasqueradeKeys.Address, MasqueradeAddress6, MasqueradeKeys.Ports, MasqueradeKeys.Flags, MasqueradeKeys.Random, MasqueradeKeys.FullyRandom, MasqueradeKeys.Persistent,
+        SnatKeys.Address, SnatAddress6, SnatAddresses, SnatKeys.Ports, SnatKeys.Flags, SnatKeys.Random, SnatKeys.FullyRandom, SnatKeys.Persistent,
         Timeouts, UdpTimeout, UdpStreamTimeout, .. TcpTimeouts.Select(t => t.Parameter), FlowtableTcpTimeout, FlowtableUdpTimeout,
         Costs, .. CostKeysDeclared.Select(c => c.Parameter),
     ];
@@ -207,6 +214,7 @@ public sealed class ForwardDeclaration : StageDeclaration<ForwardStageConfig, Fo
         bool flowtable = r.Read(Flowtable);
         if (hw && !flowtable) r.Problems.Add(r.PosOf(HwOffload), $"{r.Where(HwOffload)}: needs flowtable: true");
 
+        var (snat, snat6) = BindSnat(r);
         var config = new ForwardStageConfig
         {
             Version = version,
@@ -223,7 +231,8 @@ public sealed class ForwardDeclaration : StageDeclaration<ForwardStageConfig, Fo
                 FlowAdd = r.Read(FlowAdd),
             },
             Costs = BindCosts(r),
-            Snat = BindSnat(r),
+            Snat = snat,
+            Snat6 = snat6,
             Flowtable = flowtable,
             HardwareOffload = hw,
             HardwareCapacity = hwCapacity,
@@ -249,9 +258,11 @@ public sealed class ForwardDeclaration : StageDeclaration<ForwardStageConfig, Fo
     /// <summary>
     /// <c>masquerade</c> (true, or a mapping) or <c>snat</c> (a mapping), the same keys for both as nft
     /// takes them: nf_nat_masquerade_ipv4 turns a masquerade range into MAP_IPS with the interface's
-    /// one address and keeps the port range and flags, so both give one <see cref="NatRange"/>.
+    /// one address and keeps the port range and flags, so both give one <see cref="NatRange"/> per
+    /// family: the IPv4 one, and for IPv6 flows (nf_nat_masquerade_ipv6: the out interface's IPv6
+    /// address; <c>snat ip6 to</c>: snat.address6) the same ports and flags on the IPv6 addresses.
     /// </summary>
-    static NatRange? BindSnat(MapReader r)
+    static (NatRange? V4, NatRange? V6) BindSnat(MapReader r)
     {
         MapReader? mr = null;
         bool masquerade = false;
@@ -263,11 +274,13 @@ public sealed class ForwardDeclaration : StageDeclaration<ForwardStageConfig, Fo
         }
         var sr = BinderHelpers.Section(r, Snat, SnatKeys.Keys);
         if (sr is not null && masquerade) r.Problems.Add(r.PosOf(Masquerade), $"{r.Where(Masquerade)}: give either masquerade or snat, not both");
-        if (sr is null && !masquerade) return null;
+        if (sr is null && !masquerade) return (null, null);
         if (sr is null && mr is null)
         {
             BinderHelpers.TryIp(MasqueradeKeys.Address.Default, out uint interfaceAddress);
-            return NatRange.Snat(interfaceAddress);
+            var plain = NatRange.Snat(interfaceAddress);
+            var (a6, _) = BinderHelpers.Ipv6Range(MasqueradeAddress6.Default)!.Value;
+            return (plain, plain.ForAddresses(a6, a6, L3Family.Ipv6));
         }
         var nr = sr ?? mr!;
         var keys = sr is not null ? SnatKeys : MasqueradeKeys;
@@ -299,7 +312,23 @@ public sealed class ForwardDeclaration : StageDeclaration<ForwardStageConfig, Fo
         if ((ulong)first + (ulong)count - 1 > uint.MaxValue)
             nr.Problems.Add(nr.PosOf(SnatAddresses), $"{nr.Where(SnatAddresses)}: the pool runs past 255.255.255.255");
         var range = NatRange.SnatPool(first, count, flags);
-        return BinderHelpers.PortRange(nr, keys.Ports) is { } ports ? range.WithPorts(ports.Min, ports.Max) : range;
+        if (BinderHelpers.PortRange(nr, keys.Ports) is { } ports) range = range.WithPorts(ports.Min, ports.Max);
+        var address6 = sr is not null ? SnatAddress6 : MasqueradeAddress6;
+        string text6 = nr.Read(address6);
+        if (text6.Length == 0) return (range, null);
+        if (BinderHelpers.Ipv6Range(text6) is not { } r6)
+        {
+            nr.Problems.Add(nr.PosOf(address6), sr is not null
+                ? $"{nr.Where(address6)}: expected an IPv6 address or a range FIRST-LAST (2001:db8:ffff::1-2001:db8:ffff::8), found '{text6}'"
+                : $"{nr.Where(address6)}: expected an IPv6 address such as {DefaultMasqueradeAddress6}, found '{text6}'");
+            return (range, null);
+        }
+        if (sr is null && r6.First != r6.Last)
+        {
+            nr.Problems.Add(nr.PosOf(address6), $"{nr.Where(address6)}: masquerade translates to the interface's one address, found the range '{text6}'");
+            return (range, null);
+        }
+        return (range, range.ForAddresses(r6.First, r6.Last, L3Family.Ipv6));
     }
 
     static readonly (string Name, NatRangeFlags Flag)[] NftFlagNames =
