@@ -61,17 +61,29 @@ public sealed class CalibrationPasses
     public TimeSpan Elapsed => _clock.Elapsed;
 
     /// <summary>Every window of the measurable stages once per block, in ABBA order.</summary>
-    public void MeasurePass(CancellationToken ct = default)
+    public void MeasurePass(CancellationToken ct = default) => MeasurePass(null, ct);
+
+    /// <summary>
+    /// One pass over the windows of <paramref name="stages"/> (null: every measurable stage), once per block in ABBA order.
+    /// A stage gets a value from every pass that measured all its windows, so a pass of a few stages adds to those alone.
+    /// </summary>
+    public void MeasurePass(IReadOnlyCollection<string>? stages, CancellationToken ct = default)
     {
         int pass = _perPass.Count;
         int blocks = Math.Max(1, _options.Blocks);
-        var got = _windows.ToDictionary(w => w, _ => new List<MeterSample>());
+        List<CalibrationWindow> windows = stages is null ? _windows : [.. _runnable.Where(s => stages.Contains(s.Name)).SelectMany(Windows).Distinct()];
+        if (windows.Count == 0) throw new ArgumentException("a pass needs at least one measurable stage", nameof(stages));
+        string of = stages is null ? $"{pass + 1}/{_options.Repeat}" : $"{pass + 1} (extra: {string.Join(", ", _runnable.Where(s => stages.Contains(s.Name)).Select(s => s.Name))})";
+        var got = windows.ToDictionary(w => w, _ => new List<MeterSample>());
         for (int block = 0; block < blocks; block++)
         {
-            foreach (var w in PairedDifferences.Order(_windows, pass, blocks, block))
+            foreach (var w in PairedDifferences.Order(windows, pass, blocks, block))
             {
                 ct.ThrowIfCancellationRequested();
+                var started = _clock.Elapsed;
                 var s = _meter.Measure(w.Config, LoadFor(w, blocks), ct);
+                _windowTime[w] = _windowTime.GetValueOrDefault(w) + (_clock.Elapsed - started);
+                _windowBlocks[w] = _windowBlocks.GetValueOrDefault(w) + 1;
                 if (s.Forwarded == 0 && !w.RouterDrops)
                     throw new InvalidOperationException($"window '{w}': none of {s.Sent} packets reached the sink; the topology is broken");
                 // A window built so that the router drops every packet (each connection finding all its ports taken)
@@ -81,15 +93,65 @@ public sealed class CalibrationPasses
                 got[w].Add(s);
                 _samples.Add(s);
                 _progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                    $"pass {pass + 1}/{_options.Repeat} block {block + 1}/{blocks}  {w.Name,-36} {(w.RouterDrops ? s.Sent : s.Forwarded),9:N0} packets  {Cost(w, s),8:F1} ns/packet  {(w.RouterDrops ? s.SentPps : s.ForwardedPps) / 1e6,6:F3} Mpps{(w.RouterDrops ? " (sent; the router drops them)" : "")}  ({_clock.Elapsed:mm\\:ss})"));
+                    $"pass {of} block {block + 1}/{blocks}  {w.Name,-36} {(w.RouterDrops ? s.Sent : s.Forwarded),9:N0} packets  {Cost(w, s),8:F1} ns/packet  {(w.RouterDrops ? s.SentPps : s.ForwardedPps) / 1e6,6:F3} Mpps{(w.RouterDrops ? " (sent; the router drops them)" : "")}  ({_clock.Elapsed:mm\\:ss})"));
             }
         }
         _perPass.Add(got);
     }
 
+    readonly Dictionary<CalibrationWindow, TimeSpan> _windowTime = [];
+    readonly Dictionary<CalibrationWindow, int> _windowBlocks = [];
+
+    /// <summary>
+    /// How long one pass over the windows of <paramref name="stages"/> should take: each window's blocks at the mean time
+    /// its blocks took so far (measuring, configuring, the warm-up and the counters included).
+    /// </summary>
+    public TimeSpan EstimatePass(IReadOnlyCollection<string> stages)
+    {
+        ArgumentNullException.ThrowIfNull(stages);
+        int blocks = Math.Max(1, _options.Blocks);
+        var windows = _runnable.Where(s => stages.Contains(s.Name)).SelectMany(Windows).Distinct();
+        return TimeSpan.FromTicks(windows.Sum(w => _windowBlocks.GetValueOrDefault(w) is int n and > 0 ? _windowTime[w].Ticks / n * blocks : 0));
+    }
+
+    /// <summary>
+    /// The measurable stages whose 95% interval is still wider than <paramref name="targetPercent"/> of their value (half-width
+    /// against |mean|), those nearest the bar first. A stage whose interval holds 0 cannot meet a relative bar however long it is measured
+    /// (forward_per_byte on a kernel that charges nothing per byte) and is not among them: <see cref="Bar"/> says so.
+    /// </summary>
+    public IReadOnlyList<string> WiderThan(double targetPercent) =>
+        [.. _runnable.Select(s => (s.Name, Bar: Bar(s.Name, targetPercent))).Where(x => x.Bar.Verdict == BarVerdict.Wider)
+            .OrderBy(x => PassesToGo(x.Bar, targetPercent)).ThenBy(x => x.Name, StringComparer.Ordinal).Select(x => x.Name)];
+
+    /// <summary>
+    /// Roughly how many more passes a stage needs: a half-width shrinks as 1 / sqrt(n), so n (w / target)^2 in all. The
+    /// nearest first, so that a budget too short for every stage brings as many as it can within the bar rather than
+    /// spending itself on one that is far off (a per-byte cost of a few hundredths of a nanosecond).
+    /// </summary>
+    static double PassesToGo(StageBar bar, double targetPercent) =>
+        double.IsFinite(bar.HalfWidthPercent) ? bar.Passes * (Math.Pow(bar.HalfWidthPercent / targetPercent, 2) - 1) : double.PositiveInfinity;
+
+    /// <summary>A measurable stage against the relative bar: its half-width as a percentage of its value, and the verdict.</summary>
+    public StageBar Bar(string stage, double targetPercent)
+    {
+        var def = _runnable.First(s => s.Name == stage);
+        var sum = Summary.Of(ValuesOf(def, Cost));
+        if (sum.N < 2) return new StageBar(double.NaN, sum.N, BarVerdict.Wider);
+        double pct = sum.Mean != 0 ? 100 * sum.HalfWidth / Math.Abs(sum.Mean) : double.PositiveInfinity;
+        var verdict = pct <= targetPercent ? BarVerdict.Met : sum.Ci95Low <= 0 && sum.Ci95High >= 0 ? BarVerdict.ConsistentWithZero : BarVerdict.Wider;
+        return new StageBar(pct, sum.N, verdict);
+    }
+
+    /// <summary>The stage's values of the passes that measured all its windows.</summary>
+    List<double> ValuesOf(CalibrationStage def, Func<CalibrationWindow, MeterSample, double> f) =>
+        [.. _perPass.Where(p => Windows(def).All(p.ContainsKey)).Select(p => Value(def, p, f))];
+
     /// <summary>A measurable stage's value in pass <paramref name="pass"/> (0-based), per divisor unit.</summary>
-    public double ValueOfPass(string stage, int pass) =>
-        Value(_runnable.First(s => s.Name == stage), _perPass[pass], Cost);
+    public double ValueOfPass(string stage, int pass)
+    {
+        var def = _runnable.First(s => s.Name == stage);
+        return Windows(def).All(_perPass[pass].ContainsKey) ? Value(def, _perPass[pass], Cost) : double.NaN;
+    }
 
     public bool IsMeasurable(string stage) => _runnable.Any(s => s.Name == stage);
 
@@ -116,8 +178,8 @@ public sealed class CalibrationPasses
                 continue;
             }
             if (!_runnable.Contains(def)) continue;
-            var values = _perPass.Select(p => Value(def, p, Cost)).ToList();
-            double? soft = ByThread ? null : Summary.Of(_perPass.Select(p => Value(def, p, Softirq)).ToList()).Mean;
+            var values = ValuesOf(def, Cost);
+            double? soft = ByThread ? null : Summary.Of(ValuesOf(def, Softirq)).Mean;
             var sum = Summary.Of(values);
             stages.Add(new ProfileStage(name, sum.Mean, sum.N > 1 ? sum.Ci95Low : sum.Mean, sum.N > 1 ? sum.Ci95High : sum.Mean,
                 soft, sum.N, null, _meter.Emulated ? CostProfile.EmulatedLabel : null));
@@ -159,3 +221,20 @@ public sealed class CalibrationPasses
     static IEnumerable<CalibrationWindow> Windows(CalibrationStage s) =>
         new[] { s.Test, s.Reference, s.LessTest, s.LessReference }.OfType<CalibrationWindow>();
 }
+
+/// <summary>Where a stage stands against the relative bar of an adaptive calibration.</summary>
+public enum BarVerdict
+{
+    /// <summary>Its 95% half-width is within the bar.</summary>
+    Met,
+
+    /// <summary>Wider than the bar, and its interval excludes 0: more passes narrow it.</summary>
+    Wider,
+
+    /// <summary>Wider than the bar, but its interval holds 0: no relative bar can be met by a value indistinguishable from 0.</summary>
+    ConsistentWithZero,
+}
+
+/// <summary>A stage's half-width as a percentage of its value, its passes, and the verdict.</summary>
+public sealed record StageBar(double HalfWidthPercent, int Passes, BarVerdict Verdict);
+

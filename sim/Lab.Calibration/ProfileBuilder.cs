@@ -25,6 +25,7 @@ public static class ProfileBuilder
         string labCommit, DateTimeOffset measured)
     {
         var (model, cpus) = meter.Cpu;
+        int full = result.FullPasses > 0 ? result.FullPasses : options.Repeat;
         string pin = result.InjectorCpu is int c
             ? $"injector thread pinned to CPU {c} (sched_setaffinity); veth's receive softirq, and so the router's forwarding, runs on the injecting CPU"
             : "injector not pinned";
@@ -40,6 +41,9 @@ public static class ProfileBuilder
             $"({options.FrameBytes}B forward - its baseline) over the {CalibrationStages.LargeFrame - options.FrameBytes} bytes between; windows with a new flow per packet have " +
             $"min(packets, {options.NewFlowPacketCap}) packets and start from an empty conntrack table; the nat_attempt windows " +
             $"({CalibrationStages.ClashPackets} packets a pass after {Lab.KernelLab.Calibration.PortClashPlan.Holders} holding connections) are costed per packet sent, since the router drops them all" +
+            (options.Budget is not null
+                ? string.Create(CultureInfo.InvariantCulture, $"; after {full} passes of every window ({options.Repeat} asked for; fewer where the next would not have fitted), {result.ExtraPasses} extra passes measured only the stages whose interval was still wider than {options.TargetPercent:0.##}% of their value, while the next pass fitted in {options.Budget.Value.TotalSeconds:0} s (a stage's n is its passes; stopping once narrow makes the 95% slightly optimistic)")
+                : "") +
             Regime(result.Samples);
         return new CostProfile
         {
@@ -48,7 +52,7 @@ public static class ProfileBuilder
             LabCommit = labCommit,
             Kernel = new ProfileKernel(meter.KernelRelease, meter.Where, meter.Emulated),
             Cpu = new ProfileCpu(model, cpus),
-            Method = new ProfileMethod(options.Packets, options.Repeat, options.FrameBytes, options.Flows, accounting, pin),
+            Method = new ProfileMethod(options.Packets, full, options.FrameBytes, options.Flows, accounting, pin),
             Stages = result.Stages,
             Costs = Costs(result.Stages, meter.Emulated ? CostProfile.EmulatedLabel : null),
         };

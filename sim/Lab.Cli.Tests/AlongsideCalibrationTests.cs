@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Lab.Calibration;
 using Lab.Experiments.Validation;
 using Lab.KernelLab.Calibration;
+using Lab.KernelLab.TestSupport;
 using Lab.KernelLab.TimingValidation;
 
 namespace Lab.Cli.Tests;
@@ -50,13 +51,15 @@ public sealed class AlongsideCalibrationTests : IDisposable
         // 300 rules, conntrack and masquerade on established flows, 64 B. The synthetic kernel (thread accounting) charges per
         // packet: baseline 600 ns; the router 800 (forward 200), + 300 with conntrack, + 200 with masquerade, + 10 a rule;
         // everything doubles in the second pass. Measured in the passes:
-        //   kernel top point (router less baseline): pass 1 800 + 300 + 200 + 3000 - 600 = 3700, pass 2 7400: median 5550.
+        //   kernel top point (router less baseline), measured as the stages are, in four ABBA blocks a pass: pass 1
+        //   800 + 300 + 200 + 3000 - 600 = 3700 in every block, pass 2 7400: mean over the passes 5550.
         //   alongside, pooled over both passes: forward (200 + 400) / 2 = 300, conntrack_lookup (300 + 600) / 2 = 450,
         //   nat_established (200 + 400) / 2 = 300, linear_rule (2000 / 200 + 4000 / 200) / 2 = 15;
         //   model: 300 + 450 + 300 (snat; dnat 0) + 300 x 15 = 5550 ns a packet: error 0.
         // A calibration made in pass 1's minutes alone would predict 3700 against a kernel measured later at 7400 (-50%).
         string f = Scenario("{ protocol: udp, rules: 300, masquerade: true }");
-        var meter = new DoublingMeter(perPass: 2 * 2 + 5 * 4, harness: 3); // two points (top, 1.0x) x baseline and router; five windows x four blocks
+        const int perPass = 2 * 2 * 4 + 5 * 4; // two points (top, 1.0x) x baseline and router x four blocks; five windows x four blocks
+        var meter = Doubling(perPass, harness: 3);
         var o = new StringWriter();
         string outDir = Path.Combine(_dir, "out");
         int code = TimingValidation.Run(new TimingValidateOptions(f, "host", null, 15, outDir, 1, 8000, 2, null, "thread", Calibrate: true), o, null, _ => meter);
@@ -70,11 +73,17 @@ public sealed class AlongsideCalibrationTests : IDisposable
         Assert.Contains("  linear_rule              15.00 ns   95% [", stdout, StringComparison.Ordinal);
         Assert.Contains("timing: model 5550 ns/packet, kernel 5550 ns/packet, error 0.0%\n", stdout, StringComparison.Ordinal);
         Assert.Equal(2, TimingLine.Matches(stdout).Count);
+        // Both statistics and the passes behind them: sd of 3700 and 7400 is 3700 / sqrt 2, half-width t(1) 12.7062 x 3700 / 2 = 23,506.5.
+        Assert.Contains("kernel per pass: 3700, 7400 ns/packet; mean 5550 [-17956, 29056], median 5550 (the timing line's kernel figure is the mean, the statistic of the costs measured alongside)\n",
+            stdout, StringComparison.Ordinal);
+        // The three harness windows get the point's 8,000 packets; every block after them a quarter.
+        Assert.Equal([8000L, 8000, 8000], meter.Measured.Take(3).Select(m => m.Load.Packets));
+        Assert.All(meter.Measured.Skip(3), m => Assert.Equal(2000, m.Load.Packets));
         // Saturation: the model's core 1 / (600 harness + 5550) = 162,602 pps; the kernel's router windows at top speed
         // forwarded 1 / 4300 ns and 1 / 8600 ns, median 174,419 pps: -6.8%.
         Assert.Contains("saturation: model 0.163 Mpps, kernel 0.174 Mpps forwarded at top speed, error -6.8%\n", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("timing with the profile", stdout, StringComparison.Ordinal); // no profile was given
-        Assert.Equal(2 * meter.PerPass + 3, meter.Calls);
+        Assert.Equal(2 * perPass + 3, meter.Calls);
 
         var alongside = Lab.Scenarios.Profiles.CostProfile.Read(Path.Combine(outDir, TimingValidation.AlongsideFile));
         Assert.Equal(15, alongside.Stage("linear_rule")!.Ns, 9);
@@ -118,37 +127,19 @@ public sealed class AlongsideCalibrationTests : IDisposable
     }
 
     /// <summary>
-    /// Thread accounting: the injecting thread's CPU time is the configuration's cost per packet times the packets, the
-    /// cost doubling after the first <paramref name="harness"/> + <paramref name="perPass"/> measurements.
+    /// Thread accounting: the configuration's cost per packet (baseline 600 ns; the router 800, + 300 with conntrack, + 200
+    /// with masquerade, + 10 a rule), doubling after the first <paramref name="harness"/> + <paramref name="perPass"/> measurements.
     /// </summary>
-    sealed class DoublingMeter(int perPass, int harness) : IKernelCostMeter
+    static SyntheticCostMeter Doubling(int perPass, int harness)
     {
-        public int PerPass => perPass;
-        public int Calls { get; private set; }
-        public string KernelRelease => "synthetic";
-        public string Where => "host";
-        public bool Emulated => false;
-        public (string Model, int Cpus) Cpu => ("synthetic", 1);
-        public int? SuggestedInjectorCpu => null;
-        public long MaxNewFlowsPerWindow => 10_000_000;
-        public string? TryConfigure(RouterConfig config) => null;
-        public string EspNotMeasuredReason() => "synthetic";
-
-        public MeterSample Measure(RouterConfig config, MeterLoad load, CancellationToken ct = default)
+        int calls = 0;
+        return new SyntheticCostMeter((config, _) =>
         {
-            int pass = Calls < harness ? 0 : (Calls - harness) / perPass;
-            Calls++;
+            int pass = calls < harness ? 0 : (calls - harness) / perPass;
+            calls++;
             double ns = !config.Forward ? 600
                 : 800 + (config.TracksConnections ? 300 : 0) + (config.Masquerade ? 200 : 0) + 10.0 * config.LinearRules;
-            ns *= 1 + pass;
-            var cpu = new CpuTimes(0, 0, 0, 0, 0, 0, 0, 0);
-            // The window takes as long as its CPU: the kernel's forwarded rate is 1 / ns.
-            return new MeterSample(config, load, load.Packets, load.Packets, load.Packets, 0, TimeSpan.FromTicks((long)Math.Round(ns * load.Packets / 100)), [cpu], null)
-            {
-                InjectorThreadCpu = TimeSpan.FromTicks((long)Math.Round(ns * load.Packets / 100)),
-            };
-        }
-
-        public void Dispose() { }
+            return ns * (1 + pass);
+        }) { WholeTicks = false };
     }
 }

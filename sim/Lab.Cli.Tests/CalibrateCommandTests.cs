@@ -87,6 +87,14 @@ public sealed class CalibrateCommandTests : IDisposable
         Assert.Equal(2, blocks.Code);
         Assert.Contains("--blocks: expected 1 to 64 blocks per pass, found 0", blocks.Err, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_dir, "b.yaml")));
+        var budget = Lab("calibrate", "--budget", "soon", "--no-store", "--out", Path.Combine(_dir, "b.yaml"));
+        Assert.Equal(2, budget.Code);
+        Assert.Contains("--budget: expected a duration such as 270s or 4m (up to a day), or 0 for no extra passes, found 'soon'", budget.Err, StringComparison.Ordinal);
+        var target = Lab("calibrate", "--target", "0%", "--no-store", "--out", Path.Combine(_dir, "b.yaml"));
+        Assert.Equal(2, target.Code);
+        Assert.Contains("--target: expected a percentage such as 20%, found '0%'", target.Err, StringComparison.Ordinal);
+        Assert.Contains("--budget: not with --decompose", Lab("calibrate", "--decompose", "--budget", "1m").Err, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "b.yaml")));
         string notes = Path.Combine(_dir, "notes.txt");
         File.WriteAllText(notes, "mine\n");
         var refused = Lab("calibrate", "--kernel", "host", "--no-store", "--out", notes);

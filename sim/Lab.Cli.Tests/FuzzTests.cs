@@ -272,6 +272,19 @@ public sealed class FuzzTests : IDisposable
     // fuzz-20261206-1510 (host 6.18): a SYN repeated at 1.674 s with tcp_syn_sent 2 s; the kernel does not renew the
     // timeout on a SYN retransmit, so the entry is gone at 2.564 s; the model renewed it until it followed that rule.
     [InlineData(1510)]
+    // fuzz-20261206-6 (--kernel vm): one ESP packet, IPv6 tunnel, default 64 B frame; the harness sent the 60 B inner
+    // packet that carries its index (IPv6 40 + UDP 8 + 12), the kernel counted 60 bytes, the model 46 until the
+    // validation played the model at the size the kernel is sent.
+    [InlineData(6)]
+    // fuzz-20261206-40 (--kernel vm, shrunk by the second run to 2 packets): the client's UDP entry expired (udp 1 s), so
+    // the server's packet at 2.116 s is an entry of its own, original direction from the server, and reaches the client as
+    // sent (10.0.0.3:40000); the validation reported it as a reply de-NATed to its entry's original source (198.18.0.1:53).
+    [InlineData(40)]
+    // fuzz-20261206-33 (--kernel vm): the cause of case 119 with one packet: 278 ms left at the probe, tools 970 ms late.
+    [InlineData(33)]
+    // fuzz-20261206-119 (--kernel vm): a UDP entry with 84 ms left at the 2.709 s probe; the guest's tools ran 348 ms
+    // late and it had expired: absent, and nf_conntrack_count one lower, as the timeout allowance says.
+    [InlineData(119)]
     public void A_kept_case_fixed_in_the_model_agrees_with_its_recorded_kernel(int kase)
     {
         string root = AppContext.BaseDirectory;
@@ -365,6 +378,34 @@ public sealed class FuzzTests : IDisposable
         Assert.Equal(entry, back.Probes[0].Entries[0]);
         Assert.Equal(1, back.Probes[0].Stats["nf_conntrack_count"]);
         Assert.Equal(500_000_000, back.Probes[0].AtNanoseconds);
+    }
+
+    /// <summary>
+    /// A 64 B frame (the grammar's usual size) is a 46 B IP packet. The kernel is sent an inner UDP datagram that carries
+    /// the packet's 12 B index (EspTraceFrames), so an IPv6 one is 40 + 8 + 12 = 60 B and an IPv4 one 46 B as asked
+    /// (20 + 8 + 12 = 40 fits). The model plays the same size, and x->curlft.bytes (xfrm_input, after esp_input_done2
+    /// pulled the ESP header and IV and trimmed the trailer) is the whole inner packet in tunnel mode and the payload
+    /// after the IP header in transport mode (the header was pulled before xfrm4_rcv / xfrm6_rcv):
+    /// IPv4 tunnel 46, IPv6 tunnel 60 (the guest's 60 in fuzz-20261206-6), IPv4 transport 46 - 20 = 26 (the guest's 26
+    /// in fuzz-20261206-5), IPv6 transport 60 - 40 = 20.
+    /// </summary>
+    [Theory]
+    [InlineData(false, false, 46, 46)]
+    [InlineData(true, false, 60, 60)]
+    [InlineData(false, true, 46, 26)]
+    [InlineData(true, true, 60, 20)]
+    public void An_esp_case_plays_the_model_at_the_inner_size_the_kernel_is_sent(bool ipv6, bool transport, int sent, int bytes)
+    {
+        string client = ipv6 ? "2001:db8::1" : "192.0.2.1", server = ipv6 ? "2001:db8::2" : "192.0.2.2";
+        var c = new FuzzCase("fuzz-9-2", "6.1", [new FuzzFlow("sa0", "esp", client, 0, server, 0, 0x1000)],
+            [new FuzzPacket(0, "sa0", false, Seq: 1)], null, [], [10], Esp: new FuzzEsp(32, false, 0, 0, ipv6, transport, false));
+
+        var model = FuzzCaseRunner.SimulateEsp(c, CancellationToken.None);
+
+        Assert.Equal(sent, Assert.Single(model.Packets).InnerLength);
+        Assert.Equal(sent != 46 ? 1 : 0, model.Notes.Count);
+        var sa = Assert.Single(model.Result.Probes!, r => r.Table == "xfrm_state");
+        Assert.Equal(bytes.ToString(System.Globalization.CultureInfo.InvariantCulture), sa.Cells.Single(x => x.Key == "bytes").Value);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Lab.Calibration;
 using Lab.KernelLab.Calibration;
+using Lab.KernelLab.TestSupport;
 using Lab.Netfilter;
 using Lab.Netfilter.Conntrack;
 using Lab.Netfilter.Flowtable;
@@ -116,7 +117,7 @@ public sealed class NatAttemptCalibrationTests
         // none). The windows are capped at 40,000 packets per pass, 10,000 per block: 2 checks -> 7,000 ns x 1e4 = 70 ms
         // busy = 7 ticks of 10 ms; 128 checks -> 133,000 ns -> 133 ticks. Difference 126,000 ns over 126 checks = 1,000 ns
         // per check exactly, every pass.
-        var meter = new SyntheticMeter(w => w.MasqueradePorts > 0 ? 5000 + 1000.0 * w.MasqueradePorts : double.NaN);
+        var meter = new SyntheticCostMeter((w, _) => w.MasqueradePorts > 0 ? 5000 + 1000.0 * w.MasqueradePorts : double.NaN) { Delivered = (_, _) => 0 };
         var options = new CalibrationOptions { Only = ["nat_attempt"], Repeat = 3, Blocks = 4, Pin = false };
         var result = new Calibrator(meter, options).Run();
         var s = Assert.Single(result.Stages);
@@ -150,9 +151,10 @@ public sealed class NatAttemptCalibrationTests
         Assert.Equal(["baseline", "forward", "forward_per_byte", "conntrack_lookup", "conntrack_new", "nat_established", "nat_setup", "nat_attempt",
             "linear_rule", "set_lookup", "flowtable_fast_path", "flow_offload_add"], CalibrationStages.All.Select(s => s.Name));
         Assert.Equal(CostProfileSchema.StageNames.Where(n => !n.StartsWith("esp_", StringComparison.Ordinal)), CalibrationStages.All.Select(s => s.Name));
-        // 12 passes of 4 blocks (the 5-minute budget: CalibrationOptions.Repeat), the linear-rule window a quarter of the packets.
+        // 8 passes of 4 blocks of every window (CalibrationOptions.Repeat), then the 5-minute budget's extra passes, which the
+        // CLI turns on (the library's default has none); the linear-rule window a quarter of the packets.
         var o = new CalibrationOptions();
-        Assert.Equal((12, 4, 1_000_000L), (o.Repeat, o.Blocks, o.Packets));
+        Assert.Equal((8, 4, 1_000_000L, (TimeSpan?)null, 20.0), (o.Repeat, o.Blocks, o.Packets, o.Budget, o.TargetPercent));
         Assert.Equal(0.25, CalibrationStages.Rules.PacketShare);
     }
 
@@ -160,32 +162,8 @@ public sealed class NatAttemptCalibrationTests
     public void A_drop_window_whose_packets_reach_the_sink_is_refused()
     {
         // One packet in 10,000 delivered: that connection found a free port, so it did not make the checks the stage divides by.
-        var meter = new SyntheticMeter(w => 5000 + 1000.0 * w.MasqueradePorts, delivered: 1);
+        var meter = new SyntheticCostMeter((w, _) => 5000 + 1000.0 * w.MasqueradePorts) { Delivered = (_, _) => 1 };
         var e = Assert.Throws<InvalidOperationException>(() => new Calibrator(meter, new CalibrationOptions { Only = ["nat_attempt"], Repeat = 2, Pin = false }).Run());
         Assert.Contains("1 of 10000 packets reached the sink, which the router should have dropped", e.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>A kernel whose busy time per packet sent is a function of the router configuration; it delivers <paramref name="delivered"/> packets a window.</summary>
-    sealed class SyntheticMeter(Func<RouterConfig, double> nsPerPacket, long delivered = 0) : IKernelCostMeter
-    {
-        public string KernelRelease => "synthetic";
-        public string Where => "host";
-        public bool Emulated => false;
-        public (string Model, int Cpus) Cpu => ("synthetic", 1);
-        public int? SuggestedInjectorCpu => null;
-        public long MaxNewFlowsPerWindow => 10_000_000;
-        public string? TryConfigure(RouterConfig config) => null;
-        public string EspNotMeasuredReason() => "synthetic";
-
-        public MeterSample Measure(RouterConfig config, MeterLoad load, CancellationToken ct = default)
-        {
-            double ns = nsPerPacket(config) * load.Packets;
-            long ticks = (long)Math.Round(ns * ProcStat.TicksPerSecond / 1e9);
-            Assert.Equal(ns, ProcStat.TicksToNanoseconds(ticks), 3); // the synthetic costs are whole ticks
-            var cpu = new CpuTimes(0, 0, ticks, 0, 0, 0, 0, 0);
-            return new MeterSample(config, load, load.Packets, load.Packets, delivered, 0, TimeSpan.FromSeconds(1), [cpu], null);
-        }
-
-        public void Dispose() { }
     }
 }

@@ -322,6 +322,28 @@ public sealed class ScriptValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_entry_may_be_gone_only_when_it_had_less_time_left_than_the_tools_ran_late()
+    {
+        // The kernel lists nothing and counts 0 at the probe (tools back 348 ms late, as in fuzz-20261206-119).
+        var gone = new ScriptKernelRun("k",
+            [new ForwardPacketObservation(1, new CapturedSegment(0, 0, 17, 0xCB007101, 0xC6120001, 411, 53, Frames.TcpFlags.None))],
+            [new KernelProbe(2_000_000_000, 2_348_000_000, [], new Dictionary<string, long> { ["insert"] = 0, ["drop"] = 0, ["nf_conntrack_count"] = 0 })],
+            0, []);
+        ProbeRecord[] Model(string timeout) => [.. ModelProbe.Select(r => r.Table == "conntrack"
+            ? r with { Cells = [.. r.Cells.Select(c => c.Key == "timeout" ? new KeyValuePair<string, string>("timeout", timeout) : c)] } : r)];
+
+        // 0 s left (below 1 s): the allowance (0 - 1 - 0 whole seconds late) reaches below zero, so it may have expired.
+        var checks = ScriptComparison.Compare(OnePacket(), [], Model("0"), "forward", gone);
+        Assert.All(checks, c => Assert.True(c.Agree, $"{c.Key} {c.Field}: {c.Model} vs {c.Kernel}"));
+        Assert.Equal(ScriptComparison.ExpiredWhileProbing, Assert.Single(checks, c => c.Field == "present").Documented);
+        Assert.Equal(ScriptComparison.ExpiredWhileProbing, Assert.Single(checks, c => c.Key == "nf_conntrack_count").Documented);
+
+        // 29 s left: it cannot have expired in 348 ms; absent and the count are disagreements.
+        var bad = ScriptComparison.Compare(OnePacket(), [], ModelProbe, "forward", gone).Where(c => !c.Agree).Select(c => (c.Field, c.Key)).ToList();
+        Assert.Equal([("present", "a udp src=10.0.0.1 dst=198.18.0.1 sport=100 dport=53"), ("value", "nf_conntrack_count")], bad);
+    }
+
+    [Fact]
     public void Kfree_skb_lines_of_6_18_and_6_1_give_the_reason_and_where_printed_the_function()
     {
         // 6.18 prints the location with %pS; 6.1 with %p (a hashed pointer, or (____ptrval____) early after boot).

@@ -1,4 +1,5 @@
 using Lab.KernelLab.Calibration;
+using Lab.KernelLab.TestSupport;
 using Lab.KernelLab.TimingValidation;
 
 namespace Lab.Captures.Tests.Calibration;
@@ -18,7 +19,7 @@ public sealed class TimingValidatorTests
     [Fact]
     public void A_drifting_machine_moves_every_point_alike_and_the_counters_are_summed()
     {
-        var meter = new DriftingMeter();
+        var meter = Drifting();
         var model = new FixedModel();
         var options = new TimingOptions(Packets, 3, [0.5, 1.2], 15, null);
         var outcome = TimingValidator.Run(new TimingWorkload { FrameBytes = 64, Flows = 10 }, options, meter, model, null);
@@ -26,7 +27,8 @@ public sealed class TimingValidatorTests
         // Three harness windows at top speed first, then per pass the points in rotating order, baseline before router.
         double? o5 = 0.5 * model.Saturation, o12 = 1.2 * model.Saturation;
         Assert.Equal([null, null, null, null, null, o5, o5, o12, o12, o5, o5, o12, o12, null, null, o12, o12, null, null, o5, o5],
-            meter.Offered);
+            meter.Measured.Select(m => m.Load.OfferedPps));
+        Assert.All(meter.Measured, m => Assert.Equal(Packets, m.Load.Packets));
         Assert.Equal([600.0, 600, 600], model.Harness); // the median of three 600 ns baselines, for the top point and both paced ones
         Assert.Equal(600, outcome.HarnessNs);
         // The cache reference runs once per pass on this (non-emulated) kernel's injecting CPU.
@@ -58,39 +60,20 @@ public sealed class TimingValidatorTests
         Assert.Equal("cache reference: 4 MB pointer chase 25 ns/load (median of 2 passes, 20 to 29.9)", (empty with { CacheReferenceNs = [20, 29.9] }).CacheReferenceLine());
     }
 
-    /// <summary>Baselines cost 600 ns a packet; the n-th router window 5000 + 10 n: a machine slowing down as it measures.</summary>
-    sealed class DriftingMeter : IKernelCostMeter
+    /// <summary>
+    /// Baselines cost 600 ns a packet; the n-th router window 5000 + 10 n: a machine slowing down as it measures. At 1,000,000
+    /// packets 5000 + 10 n ns a packet is 500 + n whole ticks of 10 ms (USER_HZ 100), 600 ns is 60. Each router window counts
+    /// 2 backlog drops, 1 time squeeze and 3 ksoftirqd ticks.
+    /// </summary>
+    static SyntheticCostMeter Drifting()
     {
-        int _routerWindows;
-
-        public List<double?> Offered { get; } = [];
-        public string KernelRelease => "synthetic";
-        public string Where => "host";
-        public bool Emulated => false;
-        public (string Model, int Cpus) Cpu => ("synthetic", 1);
-        public int? SuggestedInjectorCpu => null;
-        public long MaxNewFlowsPerWindow => 10_000_000;
-        public string? TryConfigure(RouterConfig config) => null;
-        public string EspNotMeasuredReason() => "synthetic";
-
-        public MeterSample Measure(RouterConfig config, MeterLoad load, CancellationToken ct = default)
+        int routerWindows = 0;
+        return new SyntheticCostMeter((config, _) => config.Forward ? 5000 + 10.0 * routerWindows++ : 600)
         {
-            Assert.Equal(Packets, load.Packets);
-            Offered.Add(load.OfferedPps);
-            bool router = config.Forward;
-            double ns = router ? 5000 + 10.0 * _routerWindows++ : 600;
-            // 1,000,000 packets: 5000 + 10 n ns a packet is 500 + n whole ticks of 10 ms (USER_HZ 100), 600 ns is 60.
-            long ticks = (long)Math.Round(ns * Packets * ProcStat.TicksPerSecond / 1e9);
-            Assert.Equal(ns * Packets, ProcStat.TicksToNanoseconds(ticks), 3);
-            return new MeterSample(config, load, Packets, Packets, Packets, 0, TimeSpan.FromSeconds(1), [new CpuTimes(0, 0, ticks, 0, 0, 0, 0, 0)], null)
-            {
-                InjectorThreadCpu = TimeSpan.FromTicks((long)(ns * Packets / 100)),
-                Softnet = router ? [new SoftnetCpu(0, 2 * Packets, 2, 1)] : [new SoftnetCpu(0, Packets, 0, 0)],
-                KsoftirqdTicks = router ? new Dictionary<int, long> { [0] = 3 } : new Dictionary<int, long> { [0] = 0 },
-            };
-        }
-
-        public void Dispose() { }
+            Counters = config => config.Forward
+                ? ([new SoftnetCpu(0, 2 * Packets, 2, 1)], new Dictionary<int, long> { [0] = 3 })
+                : ([new SoftnetCpu(0, Packets, 0, 0)], new Dictionary<int, long> { [0] = 0 }),
+        };
     }
 
     /// <summary>A model charging 5000 ns a packet on a core that also pays the harness; it records the harness it was given.</summary>

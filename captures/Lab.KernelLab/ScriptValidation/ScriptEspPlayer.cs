@@ -85,6 +85,7 @@ public sealed class ScriptEspPlayer
                 var baseline = DutCounters.Read(_dut, states: false).Stat;
                 drops?.Read();
                 var frame = new byte[2048];
+                var marker = new byte[64];
                 var times = probeNanoseconds.Order().ToList();
                 var clock = Stopwatch.StartNew();
                 int pi = 0, ti = 0, intervalStart = 0;
@@ -114,6 +115,8 @@ public sealed class ScriptEspPlayer
                     int n = EspTraceFrames.Build(builder, p.Sa, packet, frame, out bool clamped);
                     if (clamped) notes.Add(string.Create(CultureInfo.InvariantCulture, $"packet {pi}: inner length {p.InnerLength} sent as {EspTraceFrames.InnerLengthFor(p.Sa, p.InnerLength)} (it must carry its index)"));
                     injector.Send(frame.AsSpan(0, n));
+                    // Its marker: the drop events before it are this packet's (DropMarkers).
+                    if (drops is not null) injector.Send(marker.AsSpan(0, DropMarkers.Write(marker, 0, EspTraceFrames.SenderMac, EspTraceFrames.DutMac)));
                     // The injector queues for sendmmsg: the barrier sends the packet at its instant and waits until the DUT took it.
                     injector.Barrier();
                     pi++;

@@ -143,6 +143,7 @@ public sealed class ScriptKernelPlayer
         readonly bool _barriers;
         readonly KernelDropTrace? _drops;
         readonly byte[] _frame = new byte[256];
+        readonly byte[] _marker = new byte[64];
         ushort _barrierSeq;
         int _intervalStart;
 
@@ -206,6 +207,8 @@ public sealed class ScriptKernelPlayer
                 }
                 int n = ForwardFrames.Write(_frame, p, seqs[pi], _links.HarnessMac(side), _links.DutMac(side), destination);
                 _links.Send(side, _frame.AsSpan(0, n));
+                // Its marker on the same link: the drop events before it are this packet's (DropMarkers).
+                if (_drops is not null) _links.Send(side, _marker.AsSpan(0, DropMarkers.Write(_marker, side, _links.HarnessMac(side), _links.DutMac(side))));
                 pi++;
             }
             WaitUntil(clock, Nanoseconds(clock) + 200_000_000);

@@ -26,17 +26,26 @@ public sealed record TimingPoint(string Label, double? OfferedPps, double ModelN
     /// <summary>The injecting thread's CPU per packet sent, router minus baseline, whatever the accounting (NaN where it is not read).</summary>
     public double ThreadNs { get; init; } = double.NaN;
 
+    /// <summary>The kernel's router-less-baseline value of each pass, in the order measured.</summary>
+    public IReadOnlyList<double> KernelNsPerPass { get; init; } = [];
+
+    /// <summary>Whether <see cref="KernelNs"/> is the mean over the passes (else their median).</summary>
+    public bool KernelMean { get; init; }
+
     /// <summary>(model - kernel) / kernel in percent.</summary>
     public double ErrorPercent => TimingOutcome.Error(ModelNs, KernelNs);
 
-    public static TimingPoint From(string label, double? offered, KernelPoint k, TimingPrediction m)
+    /// <param name="mean">The kernel's figure is the mean over the passes instead of their median (<see cref="TimingOptions.MeanOverPasses"/>).</param>
+    public static TimingPoint From(string label, double? offered, KernelPoint k, TimingPrediction m, bool mean = false)
     {
         ArgumentNullException.ThrowIfNull(k);
         ArgumentNullException.ThrowIfNull(m);
         double kernelLoss = offered is double o && o > 0 ? Math.Max(0, 1 - k.ForwardedPps / o) : k.DroppedShare;
         double modelLoss = offered is null ? 0 : m.Loss;
-        return new TimingPoint(label, offered, m.NsPerPacket, k.RouterNs, k.BaselineNs, m.DeliveredPps, k.ForwardedPps, modelLoss, kernelLoss)
+        return new TimingPoint(label, offered, m.NsPerPacket, mean ? k.RouterNsMean : k.RouterNs, k.BaselineNs, m.DeliveredPps, k.ForwardedPps, modelLoss, kernelLoss)
         {
+            KernelNsPerPass = k.RouterNsPerPass,
+            KernelMean = mean,
             BacklogDropped = k.BacklogDropped,
             TimeSqueeze = k.TimeSqueeze,
             KsoftirqdTicks = k.KsoftirqdTicks,

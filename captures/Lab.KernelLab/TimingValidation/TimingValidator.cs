@@ -10,7 +10,17 @@ namespace Lab.KernelLab.TimingValidation;
 /// <param name="TolerancePercent">Largest |error| of CPU per packet and of the saturation rate that passes.</param>
 /// <param name="InjectorCpu">The CPU the injector is pinned to (null: not pinned).</param>
 /// <param name="ThreadAccounting">Count the injecting thread's CPU time (which holds the forwarding softirqs) instead of every CPU's busy time from /proc/stat, as lab calibrate --accounting thread does.</param>
-public sealed record TimingOptions(long Packets, int Repeat, IReadOnlyList<double> Factors, double TolerancePercent, int? InjectorCpu, bool ThreadAccounting = false)
+/// <param name="Blocks">
+/// Blocks per point and pass: the point's <paramref name="Packets"/> are split into this many baseline/router pairs that
+/// alternate ABBA, and the pass's value is the median of the paired block differences, as a calibration stage's is.
+/// </param>
+/// <param name="MeanOverPasses">
+/// A point's kernel figure is the mean over the passes (with a 95% interval) instead of their median: the statistic of
+/// the costs measured alongside, which are means over the same passes. This machine switches between speeds within
+/// seconds, so the passes' values are bimodal; a median of five picks one mode while a mean of the stages averages both.
+/// </param>
+public sealed record TimingOptions(long Packets, int Repeat, IReadOnlyList<double> Factors, double TolerancePercent, int? InjectorCpu, bool ThreadAccounting = false,
+    int Blocks = 1, bool MeanOverPasses = false)
 {
     /// <summary>
     /// The busy CPU per packet sent into the router (dropped ones included, as the model's cost_per_packet_ns counts
@@ -94,8 +104,18 @@ public static class TimingValidator
                     continue;
                 }
                 progress?.Write(string.Create(CultureInfo.InvariantCulture, $"\r  pass {pass + 1}/{options.Repeat}: {Label(options, i)} ...   "));
-                var load = workload.Load(packets, offered[i], options.InjectorCpu);
-                samples[i].Add(kernel.Measure(RouterConfig.Baseline, load, ct), kernel.Measure(router, load, ct), options);
+                int blocks = Math.Max(1, options.Blocks);
+                var load = workload.Load(Math.Max(1, packets / blocks), offered[i], options.InjectorCpu);
+                var baselines = new List<MeterSample>();
+                var routers = new List<MeterSample>();
+                for (int b = 0; b < blocks; b++)
+                {
+                    // ABBA: baseline first in even blocks, router first in odd ones, so a drift within the pass cancels.
+                    if (b % 2 == 0) baselines.Add(kernel.Measure(RouterConfig.Baseline, load, ct));
+                    routers.Add(kernel.Measure(router, load, ct));
+                    if (b % 2 == 1) baselines.Add(kernel.Measure(RouterConfig.Baseline, load, ct));
+                }
+                samples[i].Add(baselines, routers, options);
             }
         }
 
@@ -106,7 +126,7 @@ public static class TimingValidator
             // The model's core pays the harness cost measured at top speed: below saturation the kernel's
             // per-packet baseline grows with idle wake-ups that load no queue, and it would move the model's saturation.
             var m = offered[i] is double o ? model.Predict(o, harness) : modelTop;
-            points.Add(TimingPoint.From(Label(options, i), offered[i], k, m));
+            points.Add(TimingPoint.From(Label(options, i), offered[i], k, m, options.MeanOverPasses));
         }
         progress?.Write("\r" + new string(' ', 60) + "\r");
         return new TimingOutcome(workload, Describe(kernel), kernel.Emulated, points, null) { HarnessNs = harness, CacheReferenceNs = referenceNs };
@@ -149,7 +169,14 @@ public static class TimingValidator
 /// <param name="KsoftirqdTicks">CPU time of the ksoftirqd threads (USER_HZ ticks): softirq work deferred out of the injecting thread's context.</param>
 /// <param name="ThreadNs">The injecting thread's CPU time per packet sent, router minus baseline (median), whatever the accounting.</param>
 public sealed record KernelPoint(double RouterNs, double BaselineNs, double ForwardedPps, double SentPps, double DroppedShare,
-    long BacklogDropped = 0, long TimeSqueeze = 0, long KsoftirqdTicks = 0, double ThreadNs = double.NaN);
+    long BacklogDropped = 0, long TimeSqueeze = 0, long KsoftirqdTicks = 0, double ThreadNs = double.NaN)
+{
+    /// <summary>Router less baseline, each pass's value (the median of its paired blocks), in the order measured.</summary>
+    public IReadOnlyList<double> RouterNsPerPass { get; init; } = [];
+
+    /// <summary>The mean of the finite <see cref="RouterNsPerPass"/> (NaN if none).</summary>
+    public double RouterNsMean => RouterNsPerPass.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+}
 
 /// <summary>The passes of one point as they are measured.</summary>
 sealed class PointSamples
@@ -157,19 +184,29 @@ sealed class PointSamples
     readonly List<double> _baseline = [], _router = [], _fwdPps = [], _sentPps = [], _dropped = [], _thread = [];
     long _backlog, _squeeze, _ksoftirqd;
 
-    public void Add(MeterSample baseline, MeterSample router, TimingOptions options)
+    /// <summary>One pass: its blocks' baseline and router windows, paired in order.</summary>
+    public void Add(IReadOnlyList<MeterSample> baselines, IReadOnlyList<MeterSample> routers, TimingOptions options)
     {
-        _baseline.Add(options.Cost(baseline));
-        _router.Add(options.Cost(router) - options.Cost(baseline));
-        _thread.Add(router.InjectorThreadNsPerSentPacket - baseline.InjectorThreadNsPerSentPacket);
-        _fwdPps.Add(router.ForwardedPps);
-        _sentPps.Add(router.SentPps);
-        _dropped.Add(router.Sent > 0 ? router.Dropped / (double)router.Sent : 0);
-        _backlog += router.BacklogDropped;
-        _squeeze += router.Softnet?.Sum(c => c.TimeSqueeze) ?? 0;
-        _ksoftirqd += router.KsoftirqdTicks?.Values.Sum() ?? 0;
+        double Median(Func<int, double> f) => TimingValidator.Median([.. Enumerable.Range(0, routers.Count).Select(f)]);
+        _baseline.Add(Median(b => options.Cost(baselines[b])));
+        _router.Add(Median(b => options.Cost(routers[b]) - options.Cost(baselines[b])));
+        _thread.Add(Median(b => routers[b].InjectorThreadNsPerSentPacket - baselines[b].InjectorThreadNsPerSentPacket));
+        _fwdPps.Add(Median(b => routers[b].ForwardedPps));
+        _sentPps.Add(Median(b => routers[b].SentPps));
+        long sent = routers.Sum(r => r.Sent);
+        _dropped.Add(sent > 0 ? routers.Sum(r => r.Dropped) / (double)sent : 0);
+        foreach (var router in routers)
+        {
+            _backlog += router.BacklogDropped;
+            _squeeze += router.Softnet?.Sum(c => c.TimeSqueeze) ?? 0;
+            _ksoftirqd += router.KsoftirqdTicks?.Values.Sum() ?? 0;
+        }
     }
 
-    public KernelPoint Point() => new(TimingValidator.Median(_router), TimingValidator.Median(_baseline), TimingValidator.Median(_fwdPps),
-        TimingValidator.Median(_sentPps), TimingValidator.Median(_dropped), _backlog, _squeeze, _ksoftirqd, TimingValidator.Median(_thread));
+    public KernelPoint Point() =>
+        new(TimingValidator.Median(_router), TimingValidator.Median(_baseline), TimingValidator.Median(_fwdPps),
+            TimingValidator.Median(_sentPps), TimingValidator.Median(_dropped), _backlog, _squeeze, _ksoftirqd, TimingValidator.Median(_thread))
+        {
+            RouterNsPerPass = [.. _router],
+        };
 }

@@ -35,7 +35,7 @@ public static class FuzzSummaryText
             else if (f.Shrunk.Outcome.Run?.DropReasonsUnavailable is { } why) o.WriteLine("      kernel drop reasons not read: " + why);
         }
         var (agree, differ, unattributed, without) = s.DropReasons;
-        o.WriteLine(string.Create(Inv, $"  drop reasons: {agree + differ + unattributed} kernel drops beside the model's cause: {agree} agree, {differ} differ, {unattributed} unattributed (the trace held another number of events){(without > 0 ? $"; {without} play(s) without drop reasons" : "")}"));
+        o.WriteLine(string.Create(Inv, $"  drop reasons: {agree + differ + unattributed} kernel drops beside the model's cause: {agree} agree, {differ} differ, {unattributed} unattributed (no event of the packet's own in the trace){(without > 0 ? $"; {without} play(s) without drop reasons" : "")}"));
         if (s.Unconfirmed.Count > 0)
             o.WriteLine(string.Create(Inv, $"  unconfirmed: {s.Unconfirmed.Count} case(s) disagreed in a late play and agreed when played again on time, or were never played on time in {FuzzRun.Replays + 1} plays (a busy host; largest replay lateness {s.MaxLateNanoseconds / 1e6:0.#} ms)"));
         o.WriteLine(s.Findings.Count == 0 ? "result: no disagreement" : string.Create(Inv, $"DISAGREE: {s.Disagreeing} case(s) in {s.Findings.Count} kind(s)"));

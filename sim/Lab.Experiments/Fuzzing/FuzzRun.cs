@@ -110,7 +110,7 @@ public static class FuzzRun
         return new FuzzSummary(ran.Count, ran.Count(r => r.Agrees), unconfirmed, findings, ran.Count < options.Cases,
             ran.Count == 0 ? 0 : ran.Max(r => r.LateNanoseconds))
         {
-            DropReasons = (reasons.Count(c => c.Agree && c.Documented is null), reasons.Count(c => !c.Agree), reasons.Count(c => c.Documented is not null),
+            DropReasons = (reasons.Count(c => c.Agree && !ScriptComparison.IsUnattributed(c)), reasons.Count(c => !c.Agree), reasons.Count(ScriptComparison.IsUnattributed),
                 ran.Count(r => r.Outcome.Run is { DropReasonsUnavailable: not null })),
         };
     }

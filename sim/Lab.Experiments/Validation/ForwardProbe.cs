@@ -72,8 +72,14 @@ public sealed class ForwardProbe(ForwardStage stage, int maxPackets, int maxFlow
             if (conntrack >= 0)
             {
                 ref readonly var e = ref path.Conntrack.Entry(conntrack);
-                // The reply tuple's destination is what the original sender was translated to.
-                (outAddress, outPort) = client ? (Wire(e.Reply.DstIp, e.Reply.Family), e.Reply.DstPort) : (Wire(e.Orig.SrcIp, e.Orig.Family), e.Orig.SrcPort);
+                // A packet leaves with the source and destination its entry's other tuple inverts to (nf_nat_manip_pkt,
+                // nf_nat_core.c, writes the inverse of the other direction's tuple): in the original direction the reply
+                // tuple's destination and source, in the reply direction the original tuple's. A server packet can be
+                // the entry's original direction: one that created its entry (fuzz-20261206-40, a reply whose client
+                // packet was dropped for a full table is a new connection from the server, left untranslated).
+                bool original = client ? !tuple.Equals(e.Reply) : tuple.Equals(e.Orig);
+                var other = original ? e.Reply : e.Orig;
+                (outAddress, outPort) = client ? (Wire(other.DstIp, other.Family), other.DstPort) : (Wire(other.SrcIp, other.Family), other.SrcPort);
             }
             else
             {

@@ -54,34 +54,31 @@ public static class ScriptEspComparison
     }
 
     /// <summary>
-    /// Each packet either side dropped, with the model's cause and the reason the kernel recorded for it. Events are
-    /// paired with the packets the kernel dropped in their interval (<see cref="KernelDropTrace.Pair"/>); where the
-    /// counts differ the reasons are shown unattributed, which is not counted as a disagreement (the verdict is).
+    /// Each packet the kernel dropped, with the model's cause and the reason the kernel recorded for it: the events between
+    /// its marker and the previous packet's (<see cref="DropAttribution"/>; the events of an accepted packet, such as the
+    /// transport-mode nft dup's NETFILTER_DROP of the original, are no played packet's drop). A recording from before the
+    /// markers pairs them in order when the counts match (<see cref="KernelDropTrace.Pair"/>) and shows them
+    /// unattributed otherwise, which is not counted as a disagreement (the verdict is).
     /// </summary>
     static void CompareDropReasons(List<ScriptCheck> checks, IReadOnlyList<ScriptEspCompared> packets, ScriptEspKernelRun kernel)
     {
         if (kernel.DropReasonsUnavailable is not null) return;
         foreach (var interval in kernel.DropIntervals)
         {
-            var dropped = Enumerable.Range(interval.First, interval.End - interval.First).Where(i => kernel.OutCount[i] == 0).ToList();
-            var paired = KernelDropTrace.Pair(interval.Drops, dropped.Count);
+            var range = Enumerable.Range(interval.First, interval.End - interval.First).ToList();
+            var dropped = range.Where(i => kernel.OutCount[i] == 0).ToList();
+            var attributed = DropAttribution.Attribute(interval.Drops, [.. range.Select(i => (0, kernel.OutCount[i] == 0))],
+                expected: [.. range.Select(i => packets[i].Model == DropReason.None ? null : DropReasonMap.ForEsp(packets[i].Model).Reason)]);
+            var paired = attributed is not null ? null : KernelDropTrace.Pair(interval.Drops, dropped.Count);
             for (int j = 0; j < dropped.Count; j++)
             {
                 var p = packets[dropped[j]];
                 string model = p.Model == DropReason.None ? "accepted" : p.Model.CounterName();
                 var expected = DropReasonMap.ForEsp(p.Model);
-                if (paired is null)
-                {
-                    string all = string.Join(' ', interval.Drops.Select(d => d.Reason));
-                    checks.Add(new ScriptCheck(p.AtSeconds, "drop_reason", p.Key, "reason", model, $"unattributed: {interval.Drops.Count} events for {dropped.Count} drops ({all})", true,
-                        "the trace buffer held another number of drops than packets dropped in this interval"));
-                    continue;
-                }
-                var k = paired[j];
-                string kern = k.Location.Length > 0 ? $"{k.Reason} at {k.Location}" : k.Reason;
-                bool agree = p.Model != DropReason.None && k.Reason == expected.Reason;
-                checks.Add(new ScriptCheck(p.AtSeconds, "drop_reason", p.Key, "reason", model, kern, agree,
-                    agree && !expected.Specific ? "no skb_drop_reason of its own: " + expected.Source : null));
+                bool modelDropped = p.Model != DropReason.None;
+                if (attributed is not null) checks.Add(ScriptComparison.DropCheck(p.AtSeconds, p.Key, model, modelDropped, expected, attributed[dropped[j] - interval.First]));
+                else if (paired is null) checks.Add(ScriptComparison.Unattributed(p.AtSeconds, p.Key, model, interval.Drops, dropped.Count));
+                else checks.Add(ScriptComparison.DropCheck(p.AtSeconds, p.Key, model, modelDropped, expected, new PacketDrops([paired[j]], false)));
             }
         }
     }

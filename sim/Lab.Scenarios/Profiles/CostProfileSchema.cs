@@ -46,7 +46,7 @@ public static class CostProfileSchema
     public static readonly KeySpec[] Method =
     [
         new("packets", "integer", "(required)", "Packets per configuration per pass."),
-        new("repeat", "integer", "(required)", "Passes; the configurations of each differential run interleaved (ABAB...) once per pass."),
+        new("repeat", "integer", "(required)", "Passes of every window; the configurations of each differential run interleaved (ABBA blocks) once per pass. Extra passes of the stages still wider than the bar come on top (a stage's `n`)."),
         new("frame", "size", "(required)", "Ethernet frame size without FCS (UDP over IPv4)."),
         new("flows", "integer", "(required)", "Established flows the traffic cycles through (new-flow stages use a fresh tuple per packet)."),
         new("accounting", "string", "(required)", "How CPU time was counted (which /proc/stat fields, which CPUs, divided by what)."),
@@ -58,7 +58,7 @@ public static class CostProfileSchema
         new("ns", "number", "(required unless not_measured)", "Busy CPU nanoseconds per packet (per rule, per lookup or per byte where the stage says so), mean over the passes."),
         new("ci95", "[low, high]", "(required unless not_measured)", "95% Student-t interval of ns over the passes."),
         new("softirq_ns", "number", "(none)", "The softirq part of ns, where the kernel accounts it separately."),
-        new("n", "integer", "(required unless not_measured)", "Passes the interval is over."),
+        new("n", "integer", "(required unless not_measured)", "Passes the interval is over: `method.repeat`, plus the extra passes that measured this stage."),
         new("not_measured", "string", "(none)", "Why this kernel could not run the stage; no value is given then."),
         new("label", "string", "(none)", "A warning every reader must see, e.g. \"emulated: not meaningful as a speed\"."),
     ];
