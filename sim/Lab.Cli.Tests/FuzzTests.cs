@@ -68,6 +68,24 @@ public sealed class FuzzTests : IDisposable
     }
 
     [Fact]
+    public void A_quarter_of_the_flows_are_ipv6_in_the_test_network_and_the_other_draws_are_unchanged()
+    {
+        var flows = Enumerable.Range(0, 200).SelectMany(i => FuzzGrammar.Generate(11, i, "6.18", FuzzKernelCapabilities.Host).Flows).ToList();
+        var v6 = flows.Where(f => f.Client.Contains(':', StringComparison.Ordinal)).ToList();
+        // Each flow is IPv6 with probability 1/4 (its own stream): about 125 of ~500 flows; far from none and from all.
+        Assert.InRange(v6.Count, flows.Count / 8, flows.Count * 3 / 8);
+        Assert.All(v6, f => Assert.True(f.Client.StartsWith("2001:db8:1::", StringComparison.Ordinal) && f.Server.StartsWith("2001:db8:2::", StringComparison.Ordinal), f.ToString()));
+        // The YAML brackets IPv6 endpoints; a case with an IPv6 flow loads and simulates.
+        int i6 = Enumerable.Range(0, 200).First(i => FuzzGrammar.Generate(11, i, "6.18", FuzzKernelCapabilities.Host).Flows.Any(f => f.Client.Contains(':', StringComparison.Ordinal)));
+        var c = FuzzGrammar.Generate(11, i6, "6.18", FuzzKernelCapabilities.Host);
+        Assert.Contains("src: \"[2001:db8:1::", c.ToYaml(), StringComparison.Ordinal);
+        Assert.Equal(c.Packets.Count, FuzzCaseRunner.Simulate(c, "host", CancellationToken.None).Trace.Packets.Count);
+        // Ports, servers' ports, times: the same as the IPv4 flow the case would have had (the family has its own stream).
+        var ports = Enumerable.Range(0, 200).SelectMany(i => FuzzGrammar.Generate(11, i, "6.18", FuzzKernelCapabilities.Host).Flows).Select(f => f.ClientPort);
+        Assert.Equal(flows.Select(f => f.ClientPort), ports);
+    }
+
+    [Fact]
     public void Bad_flags_exit_2_with_the_flag_named()
     {
         var (code, _, err) = ScenarioRun.Lab("fuzz", "--kernel", "vm", "--cases", "0", "--out", Path.Combine(_dir, "vm"));

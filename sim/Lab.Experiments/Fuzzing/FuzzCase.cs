@@ -5,8 +5,8 @@ using Lab.Core;
 namespace Lab.Experiments.Fuzzing;
 
 /// <summary>
-/// A connection of a case: its label, transport and both endpoints (client in 10.0.0.0/8, server in 198.18.0.0/15, the
-/// kernel's test network). An ESP flow (proto esp) has addresses only (ports 0) and the SPI its packets carry.
+/// A connection of a case: its label, transport and both endpoints (client in 10.0.0.0/8 or 2001:db8:1::/48, server in
+/// 198.18.0.0/15 or 2001:db8:2::/48, the kernel's test network). An ESP flow (proto esp) has addresses only (ports 0) and the SPI its packets carry.
 /// </summary>
 public sealed record FuzzFlow(string Label, string Proto, string Client, ushort ClientPort, string Server, ushort ServerPort, uint? Spi = null);
 
@@ -85,6 +85,7 @@ public sealed record FuzzCase(
             {
                 var f = Flows.First(x => x.Label == p.Flow);
                 if (f.Spi is { } spi) sb.Append(Inv, $", proto: {f.Proto}, src: \"{f.Client}\", dst: \"{f.Server}\", spi: 0x{spi:x}");
+                else if (f.Client.Contains(':', StringComparison.Ordinal)) sb.Append(Inv, $", proto: {f.Proto}, src: \"[{f.Client}]:{f.ClientPort}\", dst: \"[{f.Server}]:{f.ServerPort}\"");
                 else sb.Append(Inv, $", proto: {f.Proto}, src: {f.Client}:{f.ClientPort}, dst: {f.Server}:{f.ServerPort}");
             }
             if (p.Seq is { } seq) sb.Append(Inv, $", seq: {seq}");
