@@ -68,7 +68,7 @@ public sealed class FuzzTests : IDisposable
     }
 
     [Fact]
-    public void A_quarter_of_the_flows_are_ipv6_in_the_test_network_and_the_other_draws_are_unchanged()
+    public void About_a_quarter_of_the_flows_are_ipv6_in_the_test_network_and_load()
     {
         var flows = Enumerable.Range(0, 200).SelectMany(i => FuzzGrammar.Generate(11, i, "6.18", FuzzKernelCapabilities.Host).Flows).ToList();
         var v6 = flows.Where(f => f.Client.Contains(':', StringComparison.Ordinal)).ToList();
@@ -80,9 +80,6 @@ public sealed class FuzzTests : IDisposable
         var c = FuzzGrammar.Generate(11, i6, "6.18", FuzzKernelCapabilities.Host);
         Assert.Contains("src: \"[2001:db8:1::", c.ToYaml(), StringComparison.Ordinal);
         Assert.Equal(c.Packets.Count, FuzzCaseRunner.Simulate(c, "host", CancellationToken.None).Trace.Packets.Count);
-        // Ports, servers' ports, times: the same as the IPv4 flow the case would have had (the family has its own stream).
-        var ports = Enumerable.Range(0, 200).SelectMany(i => FuzzGrammar.Generate(11, i, "6.18", FuzzKernelCapabilities.Host).Flows).Select(f => f.ClientPort);
-        Assert.Equal(flows.Select(f => f.ClientPort), ports);
     }
 
     [Fact]
