@@ -17,7 +17,7 @@ public static class CalibrateCommands
         var outPath = new Option<string?>("--out") { Description = "Profile file to write (default results/calibration-KERNEL-DATE.yaml); an existing file is replaced only if it is a cost profile" };
         var packets = new Option<long?>("--packets") { Description = "Packets per window (default 1000000 on the host, 20000 in the emulated vm; new-flow windows stop at 200,000)" };
         var repeat = new Option<int>("--repeat") { Description = "Passes of every window; every stage gets a 95% Student-t interval over its passes", DefaultValueFactory = _ => new CalibrationOptions().Repeat };
-        var budget = new Option<string?>("--budget") { Description = $"After the --repeat passes, extra passes of only the stages whose interval is still wider than --target, while the next fits in this time since measuring began; the --repeat passes stop early too (after two) where the next would not fit (default {DefaultBudgetSeconds}s on the host, 0 in the vm; 0: no extra passes and no limit)" };
+        var budget = new Option<string?>("--budget") { Description = $"After the --repeat passes, extra passes of only the stages whose interval is still wider than --target, while the next fits in this time since measuring began; the --repeat passes stop early too (after two) where the next would not fit (default {CalibrationOptions.DefaultBudgetSeconds}s on the host, 0 in the vm; 0: no extra passes and no limit)" };
         var target = new Option<string>("--target") { Description = "The 95% half-width, as a percentage of a stage's value, that the extra passes aim for", DefaultValueFactory = _ => "20%" };
         var only = new Option<string?>("--only") { Description = "Stages to measure, comma-separated (baseline,forward,conntrack_lookup,...)" };
         var compare = new Option<string?>("--compare") { Description = "An earlier profile: print each stage's change with its 95% noise; exit 1 on a change beyond --threshold outside the noise" };
@@ -150,15 +150,9 @@ public static class CalibrateCommands
         return v;
     }
 
-    /// <summary>
-    /// The default measuring time: 270 s leaves half a minute of the 5-minute must-show for building and removing the
-    /// namespaces and for a last pass that takes longer than its estimate.
-    /// </summary>
-    public const int DefaultBudgetSeconds = 270;
-
     static TimeSpan? Budget(string? text, string kernel)
     {
-        if (text is null) return kernel == "host" ? TimeSpan.FromSeconds(DefaultBudgetSeconds) : null;
+        if (text is null) return CalibrationOptions.DefaultBudget(kernel);
         if (text.Trim() == "0") return null;
         // 4m is four minutes here, as a wall-time budget is written (SimTime spells it 4min).
         string t = text.Length > 1 && text[^1] == 'm' && char.IsDigit(text[^2]) ? text + "in" : text;
